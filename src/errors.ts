@@ -1,0 +1,69 @@
+import type { CallErrorKind } from "./types.js";
+
+/** Exit codes shared by the CLI and the action's logs. */
+export const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 } as const;
+
+/** One problem with the user's input, located as precisely as we know. */
+export interface InputIssue {
+  /** Repository-relative file, or an input/flag name such as "input models" or "--concurrency". */
+  file: string;
+  /** 1-based; null when the problem is not tied to a place in a file. */
+  line: number | null;
+  column: number | null;
+  /** Dotted path of the field, e.g. "thresholds.quality" or "cases[2].input"; "" for the whole file. */
+  field: string;
+  message: string;
+}
+
+export function formatIssue(issue: InputIssue): string {
+  const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+  const field = issue.field ? ` ${issue.field}:` : "";
+  return `${where}:${field} ${issue.message}`;
+}
+
+/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
+export class InputError extends Error {
+  readonly issues: InputIssue[];
+  constructor(issues: InputIssue[]) {
+    const lines = issues.map(formatIssue);
+    super(
+      issues.length === 1
+        ? lines[0]
+        : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+    );
+    this.name = "InputError";
+    this.issues = issues;
+  }
+}
+
+/** A model call that failed for good (after any retries). */
+export class ModelCallError extends Error {
+  readonly kind: CallErrorKind;
+  readonly status: number | null;
+  readonly attempts: number;
+  /** Partial text, e.g. of a truncated or refused answer. */
+  readonly partialText: string | null;
+  constructor(
+    kind: CallErrorKind,
+    message: string,
+    options: { status?: number | null; attempts?: number; partialText?: string | null } = {},
+  ) {
+    super(message);
+    this.name = "ModelCallError";
+    this.kind = kind;
+    this.status = options.status ?? null;
+    this.attempts = options.attempts ?? 1;
+    this.partialText = options.partialText ?? null;
+  }
+}
+
+/** The message of anything thrown, Error or not. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

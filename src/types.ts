@@ -1,0 +1,380 @@
+// The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
+// contract (../shared/design.md): extend, never rename.
+
+export const MODES = ["pr", "baseline"] as const;
+export type Mode = (typeof MODES)[number];
+
+export const SKILL_SELECTIONS = ["changed", "all"] as const;
+export type SkillSelection = (typeof SKILL_SELECTIONS)[number];
+
+export const CHART_KINDS = ["quickchart", "mermaid", "none"] as const;
+export type ChartKind = (typeof CHART_KINDS)[number];
+
+export const GATES = ["significant", "threshold"] as const;
+export type Gate = (typeof GATES)[number];
+
+export const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Overall quality plus the four RAGAS dimensions, in report order. */
+export const METRICS = ["quality", ...DIMENSIONS] as const;
+export type Metric = (typeof METRICS)[number];
+
+export type Scores = Record<Metric, number>;
+export type MaybeScores = Record<Metric, number | null>;
+
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (list as readonly string[]).includes(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Configuration (skillbench.yml + action inputs / CLI flags, merged and validated into one object)
+
+/** USD per million tokens. */
+export interface PriceTier {
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+}
+export interface Price extends PriceTier {
+  /** A higher tier that applies when the prompt (all input tokens) exceeds `tokens`. */
+  above?: { tokens: number } & PriceTier;
+}
+
+/** Sampling parameters: sent only when the user configured them for that model. */
+export interface SamplingParams {
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+}
+
+export interface Thresholds {
+  /** Points (0-100) a model's mean quality may drop before it counts as a regression. */
+  quality: number;
+  /** Points any RAGAS dimension may drop. */
+  dimension: number;
+  /** Percent the mean cost per case may rise. */
+  cost: number;
+}
+
+export interface Config {
+  /** Absolute path of the repository root; every other path is relative to it, POSIX separators. */
+  root: string;
+  /** Repository-relative path of skillbench.yml, or null when the file does not exist (all defaults). */
+  configPath: string | null;
+  models: string[];
+  judge: { model: string; maxTokens: number };
+  /** Globs (repository-relative) that find benchmark files. */
+  benchmarks: string[];
+  /** Model calls in flight across the whole run (generations and judgements together). */
+  concurrency: number;
+  /** max_tokens for candidate generations. */
+  maxTokens: number;
+  thresholds: Thresholds;
+  gate: Gate;
+  baseline: { branch: string; staleAfterDays: number; historyLimit: number };
+  /** Built-in table merged with the config's `pricing` overrides. Keys are model ids (aliases). */
+  pricing: Record<string, Price>;
+  /** Per-model sampling parameters from config `sampling`; absent means send none. */
+  sampling: Record<string, SamplingParams>;
+  api: { baseUrl: string | null; maxRetries: number; timeoutMs: number };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Inputs on disk
+
+export type SkillFormat = "agent-skill" | "prompt";
+
+export interface Skill {
+  /** Repository-relative path of the prompt file (SKILL.md or a .md/.txt prompt). */
+  path: string;
+  /** Repository-relative folder of an Agent Skill, null for a plain prompt file. */
+  dir: string | null;
+  name: string;
+  description: string | null;
+  format: SkillFormat;
+  /** What the candidate model receives as its system prompt: the markdown body (frontmatter removed). */
+  instructions: string;
+  /** sha256 (hex) of the skill file's bytes. */
+  hash: string;
+}
+
+export interface BenchmarkCase {
+  id: string;
+  input: string;
+  expected: string | null;
+  /** sha256 (hex) of the case's input and expected answer. */
+  hash: string;
+  /** 1-based line of the case in its benchmark file, for messages. */
+  line: number;
+}
+
+export interface Benchmark {
+  /** Repository-relative path of the benchmark file. */
+  path: string;
+  /** Repository-relative path of the skill it benchmarks. */
+  skillPath: string;
+  /** The benchmark's own model list, or null to use the config's. */
+  models: string[] | null;
+  cases: BenchmarkCase[];
+}
+
+export interface Project {
+  config: Config;
+  benchmarks: Benchmark[];
+  /** Keyed by Skill.path. */
+  skills: Map<string, Skill>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Model calls
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
+export interface CallRequest {
+  model: string;
+  system: string;
+  user: string;
+  maxTokens: number;
+  sampling?: SamplingParams;
+  /** JSON Schema for structured output (output_config.format); absent for free text. */
+  outputSchema?: Record<string, unknown>;
+  /** Mark the system prompt as a cache breakpoint. */
+  cacheSystem?: boolean;
+}
+
+export interface CallResult {
+  text: string;
+  stopReason: string;
+  usage: Usage;
+  latencyMs: number;
+  /** 1 when the first try succeeded. */
+  attempts: number;
+}
+
+export type CallErrorKind =
+  | "refusal"
+  | "truncated"
+  | "rate-limit"
+  | "spend-cap"
+  | "overloaded"
+  | "server"
+  | "timeout"
+  | "connection"
+  | "invalid-request"
+  | "auth"
+  | "not-found"
+  | "unknown";
+
+export interface ModelClient {
+  /** Resolves with the answer or rejects with a ModelCallError (src/errors.ts) after bounded retries. */
+  call(request: CallRequest): Promise<CallResult>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Results
+
+export interface CaseResult {
+  caseId: string;
+  caseHash: string;
+  model: string;
+  /** Content key: hash of skill hash, case hash, model and judge key. */
+  key: string;
+  output: string | null;
+  quality: number | null;
+  faithfulness: number | null;
+  relevancy: number | null;
+  precision: number | null;
+  recall: number | null;
+  /** null when the case has no expected answer or nothing was judged. */
+  matchesExpected: boolean | null;
+  judgeNotes: string | null;
+  /** Generation error (null when an output exists). */
+  error: string | null;
+  /** Why a produced output has no scores (judge failed); null when judged or not generated. */
+  judgeError: string | null;
+  judged: boolean;
+  /** Candidate generation cost in USD; null when the model's price is unknown or nothing was billed. */
+  costUsd: number | null;
+  judgeCostUsd: number | null;
+  latencyMs: number | null;
+  usage: Usage | null;
+  judgeUsage: Usage | null;
+  stopReason: string | null;
+}
+
+/** The metrics kept per skill and model, in reports, baselines and history points. */
+export interface MetricSet extends MaybeScores {
+  /** Mean candidate cost per case, USD; null when the price is unknown. */
+  costUsd: number | null;
+  latencyMsP50: number | null;
+}
+
+export interface Interval {
+  low: number;
+  high: number;
+  /** Confidence level, e.g. 0.95. */
+  level: number;
+  /** Number of paired cases it was computed from. */
+  n: number;
+}
+
+export interface Delta extends MaybeScores {
+  /** Percent change of mean cost per case; null when either side is unknown. */
+  costPct: number | null;
+  /** Change of p50 latency in milliseconds. */
+  latencyMs: number | null;
+}
+
+export interface ModelSummary extends MetricSet {
+  model: string;
+  cases: number;
+  errors: number;
+  unjudged: number;
+  judged: number;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMsP95: number | null;
+  /** Share (0-1) of judged cases with an expected answer that matched it; null when none had one. */
+  matchesExpectedRate: number | null;
+  /** Sum of candidate costs for this model, USD; null when the price is unknown. */
+  totalCostUsd: number | null;
+  judgeCostUsd: number | null;
+  /** Baseline metrics over the paired cases, or null when there is nothing to compare. */
+  baseline: MetricSet | null;
+  delta: Delta | null;
+  /** 95% interval of the paired per-case quality delta; null with fewer than 2 pairs. */
+  qualityInterval: Interval | null;
+  pairedCases: number;
+  /** The baseline entries compared were recorded more than stale-after-days ago. */
+  stale: boolean;
+  baselineRecordedAt: string | null;
+  regressed: boolean;
+  /** Human-readable reasons, e.g. "quality -7.5 (threshold 5)". */
+  regressions: string[];
+}
+
+export interface CaseChanges {
+  /** Case ids with no baseline entry. */
+  added: string[];
+  /** Case ids whose input or expected answer changed since the baseline. */
+  changed: string[];
+  /** Case ids in the baseline that the benchmark no longer has. */
+  removed: string[];
+}
+
+export interface SkillReport {
+  skill: string;
+  benchmark: string;
+  name: string;
+  format: SkillFormat;
+  skillHash: string;
+  models: ModelSummary[];
+  results: CaseResult[];
+  best: { quality: string | null; cheapest: string | null; qualityPerDollar: string | null };
+  cases: CaseChanges;
+  /** Set when the baseline for this skill could not be read (corrupt file); the run compares nothing. */
+  baselineError: string | null;
+  regressed: boolean;
+}
+
+export interface Totals {
+  /** Candidate plus judge cost. */
+  costUsd: number;
+  candidateCostUsd: number;
+  judgeCostUsd: number;
+  /** Models whose price is unknown (their cost is not in the totals). */
+  unpricedModels: string[];
+  calls: number;
+  cases: number;
+  errors: number;
+  unjudged: number;
+  durationMs: number;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: "skillbench"; version: string };
+  mode: Mode;
+  commit: string | null;
+  baseRef: string | null;
+  generatedAt: string;
+  judgeModel: string;
+  /** Hash of judge model, judge prompt version and schema: results compare only when equal. */
+  judgeKey: string;
+  gate: Gate;
+  thresholds: Thresholds;
+  regressed: boolean;
+  totals: Totals;
+  skills: SkillReport[];
+  /** Skills found but not benchmarked in this run, with the reason (e.g. "unchanged"). */
+  skipped: { skill: string; reason: string }[];
+  warnings: string[];
+  /** The baseline the run compared with: branch and the commit it was read at, or null. */
+  baseline: { branch: string; commit: string | null; found: boolean } | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Baseline branch
+
+/** One (case, model) result as recorded on the baseline branch. */
+export interface BaselineEntry extends MaybeScores {
+  /** Content key (CaseResult.key). */
+  key: string;
+  caseId: string;
+  caseHash: string;
+  model: string;
+  skillHash: string;
+  judgeKey: string;
+  matchesExpected: boolean | null;
+  costUsd: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  /** ISO time of the run that recorded it. */
+  recordedAt: string;
+  commit: string | null;
+}
+
+export interface SkillBaseline {
+  skill: string;
+  skillHash: string;
+  updatedAt: string;
+  commit: string | null;
+  entries: BaselineEntry[];
+}
+
+export interface HistoryPoint {
+  runId: string;
+  commit: string | null;
+  time: string;
+  mode: Mode;
+  skill: string;
+  model: string;
+  metrics: MetricSet;
+}
+
+export interface BaselineSnapshot {
+  branch: string;
+  /** Commit of the baseline branch that was read; null when the branch does not exist yet. */
+  commit: string | null;
+  found: boolean;
+  /** Keyed by skill path. */
+  skills: Map<string, SkillBaseline>;
+  /** Ordered oldest first. */
+  history: HistoryPoint[];
+  /** Files that could not be read (corrupt JSON, wrong shape), with a message naming them. */
+  errors: { file: string; skill: string | null; message: string }[];
+}
+
+export interface BaselineStore {
+  read(): Promise<BaselineSnapshot>;
+  /** Records the report's results and one history point per skill and model; retries pushes. */
+  write(report: Report): Promise<{ commit: string; attempts: number }>;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Tests start loopback servers and git repositories; two cores, keep the pool small.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
