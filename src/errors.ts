@@ -1,4 +1,4 @@
-import type { CallErrorKind } from "./types.js";
+import type { CallErrorKind, Usage } from "./types.js";
 
 /** Exit codes shared by the CLI and the action's logs. */
 export const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 } as const;
@@ -43,10 +43,19 @@ export class ModelCallError extends Error {
   readonly attempts: number;
   /** Partial text, e.g. of a truncated or refused answer. */
   readonly partialText: string | null;
+  /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
+  readonly usage: Usage | null;
+  readonly latencyMs: number | null;
   constructor(
     kind: CallErrorKind,
     message: string,
-    options: { status?: number | null; attempts?: number; partialText?: string | null } = {},
+    options: {
+      status?: number | null;
+      attempts?: number;
+      partialText?: string | null;
+      usage?: Usage | null;
+      latencyMs?: number | null;
+    } = {},
   ) {
     super(message);
     this.name = "ModelCallError";
@@ -54,6 +63,8 @@ export class ModelCallError extends Error {
     this.status = options.status ?? null;
     this.attempts = options.attempts ?? 1;
     this.partialText = options.partialText ?? null;
+    this.usage = options.usage ?? null;
+    this.latencyMs = options.latencyMs ?? null;
   }
 }
 

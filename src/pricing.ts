@@ -1,0 +1,80 @@
+// List prices in USD per million tokens, from Anthropic's public price list (see ../shared/facts/anthropic-api.md).
+// Data, not logic: users extend or override it with `pricing:` in skillbench.yml.
+import type { Price, PriceTier, Usage } from "./types.js";
+
+export const PRICES_AS_OF = "2026-11";
+
+/** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
+export function tierFromRates(input: number, output: number, cache: Partial<PriceTier> = {}): PriceTier {
+  return {
+    input,
+    output,
+    cacheWrite5m: cache.cacheWrite5m ?? round(input * 1.25),
+    cacheWrite1h: cache.cacheWrite1h ?? round(input * 2),
+    cacheRead: cache.cacheRead ?? round(input * 0.1),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+const fable = tierFromRates(10, 50);
+const opus = tierFromRates(5, 25);
+const sonnet5 = tierFromRates(2, 10);
+const sonnet4 = tierFromRates(3, 15);
+
+export const BUILTIN_PRICING: Readonly<Record<string, Price>> = {
+  "claude-fable-5": fable,
+  "claude-fable-5-1": fable,
+  "claude-fable-5-2": fable,
+  "claude-opus-5": opus,
+  "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
+  "claude-opus-4-8": opus,
+  "claude-opus-4-7": opus,
+  "claude-opus-4-6": opus,
+  "claude-opus-4-5": opus,
+  "claude-sonnet-5-5": sonnet5,
+  "claude-sonnet-5": sonnet5,
+  "claude-sonnet-4-6": sonnet4,
+  "claude-sonnet-4-5": sonnet4,
+  "claude-haiku-5-5": {
+    ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
+    above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
+  },
+  "claude-haiku-4-5": tierFromRates(1, 5),
+};
+
+const DATED_SUFFIX = /-\d{8}$/;
+
+/** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
+export function priceFor(model: string, table: Readonly<Record<string, Price>>): Price | null {
+  return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
+}
+
+/** Every input token of a request: the uncached remainder plus cache writes and reads. */
+export function totalInputTokens(usage: Usage): number {
+  return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
+}
+
+/**
+ * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
+ * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
+ */
+export function costOf(usage: Usage, price: Price): number {
+  const tier: PriceTier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
+  const micro =
+    usage.inputTokens * tier.input +
+    usage.outputTokens * tier.output +
+    usage.cacheCreationInputTokens * tier.cacheWrite5m +
+    usage.cacheReadInputTokens * tier.cacheRead;
+  return micro / 1_000_000;
+}
+
+/** The sentence a warning uses when a model has no price. */
+export function missingPriceHint(model: string): string {
+  return (
+    `No price is known for model "${model}": its cost is reported as unknown. ` +
+    `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`
+  );
+}
