@@ -1,0 +1,534 @@
+import { describe, expect, it } from "vitest";
+import { summarizeSkill } from "../src/aggregate.js";
+import { applyComparison, compareSkill, compareSkillWithNotes, type CompareOptions } from "../src/compare.js";
+import type {
+  BaselineEntry,
+  BaselineSnapshot,
+  Benchmark,
+  CaseResult,
+  Gate,
+  Metric,
+  Report,
+  Skill,
+  SkillBaseline,
+  SkillReport,
+} from "../src/types.js";
+
+// ---- small typed factories (local on purpose: shared test support is being written concurrently)
+
+const JUDGE = "judge-key-1";
+const NOW = new Date("2026-03-01T12:00:00.000Z");
+const RECENT = "2026-02-27T03:00:00.000Z";
+
+function daysBefore(days: number): string {
+  return new Date(NOW.getTime() - days * 24 * 60 * 60 * 1000).toISOString();
+}
+
+type ScoreInput = number | Partial<Record<Metric, number | null>>;
+
+function scoresOf(score: ScoreInput): Record<Metric, number | null> {
+  const base = typeof score === "number" ? score : 70;
+  const all = { quality: base, faithfulness: base, relevancy: base, precision: base, recall: base };
+  return typeof score === "number" ? all : { ...all, ...score };
+}
+
+function result(caseId: string, model: string, score: ScoreInput, overrides: Partial<CaseResult> = {}): CaseResult {
+  return {
+    caseId,
+    caseHash: `hash-${caseId}`,
+    model,
+    key: `key-${caseId}-${model}`,
+    output: "an answer",
+    ...scoresOf(score),
+    matchesExpected: null,
+    judgeNotes: "fine",
+    error: null,
+    judgeError: null,
+    judged: true,
+    costUsd: 0.01,
+    judgeCostUsd: 0.001,
+    latencyMs: 1000,
+    usage: { inputTokens: 10, outputTokens: 10, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+    judgeUsage: null,
+    stopReason: "end_turn",
+    ...overrides,
+  };
+}
+
+function entry(caseId: string, model: string, score: ScoreInput, overrides: Partial<BaselineEntry> = {}): BaselineEntry {
+  return {
+    key: `old-key-${caseId}-${model}`,
+    caseId,
+    caseHash: `hash-${caseId}`,
+    model,
+    skillHash: "old-skill-hash",
+    judgeKey: JUDGE,
+    ...scoresOf(score),
+    matchesExpected: null,
+    costUsd: 0.01,
+    latencyMs: 1000,
+    error: null,
+    recordedAt: RECENT,
+    commit: "abc123",
+    ...overrides,
+  };
+}
+
+function skillReport(path: string, results: CaseResult[], models?: string[]): SkillReport {
+  const skill: Skill = {
+    path,
+    dir: null,
+    name: path,
+    description: null,
+    format: "prompt",
+    instructions: "Do the thing.",
+    hash: "new-skill-hash",
+  };
+  const benchmark: Benchmark = { path: `benchmarks/${path}.yml`, skillPath: path, models: null, cases: [] };
+  const modelList = models ?? [...new Set(results.map((r) => r.model))];
+  return summarizeSkill({ skill, benchmark, results, models: modelList });
+}
+
+function baselineOf(path: string, entries: BaselineEntry[]): SkillBaseline {
+  return { skill: path, skillHash: "old-skill-hash", updatedAt: RECENT, commit: "abc123", entries };
+}
+
+function options(overrides: Partial<CompareOptions> = {}): CompareOptions {
+  return {
+    judgeKey: JUDGE,
+    thresholds: { quality: 5, dimension: 10, cost: 25 },
+    gate: "significant",
+    staleAfterDays: 90,
+    now: NOW,
+    ...overrides,
+  };
+}
+
+/** One model "m", case i scored current[i] now and baseline[i] before. */
+function paired(current: number[], baseline: number[], path = "skills/s.md"): { report: SkillReport; base: SkillBaseline } {
+  const results = current.map((score, i) => result(`c${i}`, "m", score));
+  const entries = baseline.map((score, i) => entry(`c${i}`, "m", score));
+  return { report: skillReport(path, results), base: baselineOf(path, entries) };
+}
+
+function onlyModel(report: SkillReport) {
+  const model = report.models[0];
+  if (model === undefined) throw new Error("expected a model summary");
+  return model;
+}
+
+describe("pairing", () => {
+  it("ignores baseline entries with another judge key or case hash, and notes the judge mismatch", () => {
+    const path = "skills/s.md";
+    const current = skillReport(path, [result("a", "m", 90), result("b", "m", 90), result("c", "m", 90)]);
+    const base = baselineOf(path, [
+      entry("a", "m", 80),
+      entry("b", "m", 10, { judgeKey: "older-judge" }),
+      entry("c", "m", 10, { caseHash: "hash-of-old-c" }),
+    ]);
+    const { skill, notes } = compareSkillWithNotes(current, base, options());
+    const model = onlyModel(skill);
+    expect(model.pairedCases).toBe(1);
+    expect(model.delta?.quality).toBe(10);
+    expect(model.baseline?.quality).toBe(80);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^skills\/s\.md: 1 result not compared .*other judge settings/);
+  });
+
+  it("pairs by model: another model's entry for the same case is not a pair", () => {
+    const current = skillReport("s", [result("a", "m", 90)]);
+    const model = onlyModel(compareSkill(current, baselineOf("s", [entry("a", "other", 10)]), options()));
+    expect(model.pairedCases).toBe(0);
+    expect(model.baseline).toBeNull();
+    expect(model.delta).toBeNull();
+  });
+
+  it("uses the most recent of several entries with the same key", () => {
+    const current = skillReport("s", [result("a", "m", 90)]);
+    const base = baselineOf("s", [
+      entry("a", "m", 50, { recordedAt: daysBefore(20) }),
+      entry("a", "m", 85, { recordedAt: daysBefore(2) }),
+      entry("a", "m", 40, { recordedAt: daysBefore(10) }),
+    ]);
+    expect(onlyModel(compareSkill(current, base, options())).delta?.quality).toBe(5);
+  });
+
+  it("counts only pairs judged on both sides, while cost and latency use every pair", () => {
+    const current = skillReport("s", [
+      result("a", "m", 80, { costUsd: 0.02 }),
+      result("b", "m", 0, { judged: false, quality: null, faithfulness: null, relevancy: null, precision: null, recall: null, judgeError: "bad json", costUsd: 0.02 }),
+      result("c", "m", 60, { costUsd: 0.02 }),
+    ]);
+    const base = baselineOf("s", [
+      entry("a", "m", 70),
+      entry("b", "m", 20),
+      entry("c", "m", { quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }),
+    ]);
+    const model = onlyModel(compareSkill(current, base, options()));
+    expect(model.pairedCases).toBe(1);
+    expect(model.delta?.quality).toBe(10);
+    expect(model.baseline?.quality).toBe(70);
+    expect(model.delta?.costPct).toBeCloseTo(100, 9);
+    expect(model.baseline?.costUsd).toBeCloseTo(0.01, 12);
+  });
+});
+
+describe("case changes", () => {
+  it("lists added, changed and removed case ids", () => {
+    const current = skillReport("s", [
+      result("same", "m", 70),
+      result("same", "n", 70),
+      result("edited", "m", 70),
+      result("new", "m", 70),
+    ]);
+    const base = baselineOf("s", [
+      entry("same", "m", 70),
+      entry("edited", "m", 70, { caseHash: "hash-before-edit" }),
+      entry("gone", "m", 70),
+      entry("gone", "n", 70),
+      entry("also-gone", "n", 70, { judgeKey: "older-judge" }),
+    ]);
+    expect(compareSkill(current, base, options()).cases).toEqual({
+      added: ["new"],
+      changed: ["edited"],
+      removed: ["gone", "also-gone"],
+    });
+  });
+
+  it("reports every case as added when there is no baseline, and nothing regresses", () => {
+    const current = skillReport("s", [result("a", "m", 10), result("b", "m", 10)]);
+    const compared = compareSkill(current, undefined, options());
+    expect(compared.cases).toEqual({ added: ["a", "b"], changed: [], removed: [] });
+    expect(compared.regressed).toBe(false);
+    expect(onlyModel(compared)).toMatchObject({ baseline: null, delta: null, pairedCases: 0, regressed: false });
+  });
+});
+
+describe("deltas", () => {
+  it("computes paired score deltas, baseline means, cost percent and latency change", () => {
+    const path = "skills/s.md";
+    const current = skillReport(path, [
+      result("a", "m", { quality: 80, recall: 50 }, { costUsd: 0.02, latencyMs: 100 }),
+      result("b", "m", { quality: 90, recall: 60 }, { costUsd: 0.02, latencyMs: 200 }),
+      result("c", "m", { quality: 70, recall: 70 }, { costUsd: 0.02, latencyMs: 300 }),
+      // unpaired: must not move anything
+      result("d", "m", { quality: 0, recall: 0 }, { costUsd: 5, latencyMs: 99_999 }),
+    ]);
+    const base = baselineOf(path, [
+      entry("a", "m", { quality: 85, recall: 70 }, { costUsd: 0.01, latencyMs: 150 }),
+      entry("b", "m", { quality: 80, recall: 70 }, { costUsd: 0.01, latencyMs: 150 }),
+      entry("c", "m", { quality: 75, recall: 70 }, { costUsd: 0.02, latencyMs: 400 }),
+    ]);
+    const model = onlyModel(compareSkill(current, base, options()));
+    expect(model.pairedCases).toBe(3);
+    expect(model.delta?.quality).toBeCloseTo(0, 9); // (-5 + 10 - 5) / 3
+    expect(model.delta?.recall).toBeCloseTo(-10, 9); // (-20 - 10 + 0) / 3
+    expect(model.delta?.faithfulness).toBeCloseTo(0, 9); // 70 vs 70 everywhere
+    expect(model.baseline?.quality).toBeCloseTo(80, 9);
+    expect(model.baseline?.recall).toBeCloseTo(70, 9);
+    // 0.02 / (0.04 / 3) - 1 = +50%
+    expect(model.delta?.costPct).toBeCloseTo(50, 9);
+    expect(model.baseline?.costUsd).toBeCloseTo(0.04 / 3, 12);
+    // p50 200 now vs 150 before
+    expect(model.delta?.latencyMs).toBe(50);
+    expect(model.baseline?.latencyMsP50).toBe(150);
+    expect(model.qualityInterval?.n).toBe(3);
+  });
+
+  it("leaves costPct null when either side's cost is unknown or the baseline cost is 0", () => {
+    const unknownNow = compareSkill(
+      skillReport("s", [result("a", "m", 70, { costUsd: null })]),
+      baselineOf("s", [entry("a", "m", 70)]),
+      options(),
+    );
+    const freeBefore = compareSkill(
+      skillReport("s", [result("a", "m", 70)]),
+      baselineOf("s", [entry("a", "m", 70, { costUsd: 0 })]),
+      options(),
+    );
+    expect(onlyModel(unknownNow).delta?.costPct).toBeNull();
+    expect(onlyModel(freeBefore).delta?.costPct).toBeNull();
+  });
+
+  it("compares cost over the same cases only: a pair with one unknown side is left out of both means", () => {
+    const compared = compareSkill(
+      skillReport("s", [result("a", "m", 70, { costUsd: 0.02 }), result("b", "m", 70, { costUsd: null })]),
+      baselineOf("s", [entry("a", "m", 70, { costUsd: 0.01 }), entry("b", "m", 70, { costUsd: 0.03 })]),
+      options(),
+    );
+    expect(onlyModel(compared).delta?.costPct).toBeCloseTo(100, 9);
+  });
+});
+
+describe("regression rules", () => {
+  const thresholdCases: {
+    name: string;
+    now: ScoreInput;
+    before: ScoreInput;
+    costNow?: number;
+    regressed: boolean;
+    reason?: RegExp;
+  }[] = [
+    { name: "quality drop of exactly the threshold", now: 75, before: { quality: 80, faithfulness: 75, relevancy: 75, precision: 75, recall: 75 }, regressed: false },
+    { name: "quality drop beyond the threshold", now: 74, before: { quality: 80, faithfulness: 74, relevancy: 74, precision: 74, recall: 74 }, regressed: true, reason: /^quality \u22126 points \(threshold 5; 95% CI \[\u22126, \u22126\]\)$/ },
+    { name: "quality gain", now: 90, before: 60, regressed: false },
+    { name: "dimension drop within its threshold", now: { recall: 61 }, before: { recall: 70 }, regressed: false },
+    { name: "dimension drop beyond its threshold", now: { recall: 59 }, before: { recall: 70 }, regressed: true, reason: /^recall \u221211 points \(threshold 10;/ },
+    { name: "cost rise beyond the threshold", now: 70, before: 70, costNow: 0.013, regressed: true, reason: /^cost \+30% \(threshold 25%\)$/ },
+    { name: "cost rise within the threshold", now: 70, before: 70, costNow: 0.012, regressed: false },
+    { name: "cost fall", now: 70, before: 70, costNow: 0.001, regressed: false },
+  ];
+  it.each(thresholdCases)("$name", ({ now, before, costNow, regressed, reason }) => {
+    const results = [0, 1, 2].map((i) => result(`c${i}`, "m", now, { costUsd: costNow ?? 0.01 }));
+    const entries = [0, 1, 2].map((i) => entry(`c${i}`, "m", before, { costUsd: 0.01 }));
+    const compared = compareSkill(skillReport("s", results), baselineOf("s", entries), options({ gate: "threshold" }));
+    const model = onlyModel(compared);
+    expect(model.regressed).toBe(regressed);
+    expect(compared.regressed).toBe(regressed);
+    if (reason) {
+      expect(model.regressions).toHaveLength(1);
+      expect(model.regressions[0]).toMatch(reason);
+    } else {
+      expect(model.regressions).toEqual([]);
+    }
+  });
+
+  // Per-case quality deltas: baseline 70 everywhere, current 70 + delta.
+  const noisyDrop = [-40, -40, 30, 20, -10, -30]; // mean -11.7, but cases disagree
+  const consistentDrop = [-8, -9, -10, -7, -8, -9]; // mean -8.5, every case worse
+
+  function gateRun(deltas: number[], gate: Gate) {
+    const { report, base } = paired(
+      deltas.map((d) => 70 + d),
+      deltas.map(() => 70),
+    );
+    return onlyModel(compareSkill(report, base, options({ gate })));
+  }
+
+  it("significant gate: a drop beyond the threshold whose interval straddles 0 does not regress, and has no reason", () => {
+    const model = gateRun(noisyDrop, "significant");
+    expect(model.delta?.quality).toBeLessThan(-5);
+    expect(model.qualityInterval?.low).toBeLessThan(0);
+    expect(model.qualityInterval?.high).toBeGreaterThan(0);
+    expect(model.pairedCases).toBe(6);
+    expect(model.regressed).toBe(false);
+    expect(model.regressions).toEqual([]);
+  });
+
+  it("threshold gate: the same noisy drop regresses", () => {
+    const model = gateRun(noisyDrop, "threshold");
+    expect(model.regressed).toBe(true);
+    expect(model.regressions.some((r) => r.startsWith("quality \u221211.7 points (threshold 5; 95% CI ["))).toBe(true);
+  });
+
+  it("significant gate: a consistent drop regresses, with its interval in the reason", () => {
+    const model = gateRun(consistentDrop, "significant");
+    expect(model.qualityInterval?.high).toBeLessThan(0);
+    expect(model.regressed).toBe(true);
+    const low = model.qualityInterval?.low ?? Number.NaN;
+    const high = model.qualityInterval?.high ?? Number.NaN;
+    const fmt = (v: number) => `\u2212${Math.abs(Math.round(v * 10) / 10).toFixed(1).replace(/\.0$/, "")}`;
+    expect(model.regressions).toContain(`quality \u22128.5 points (threshold 5; 95% CI [${fmt(low)}, ${fmt(high)}])`);
+  });
+
+  it("significant gate with fewer than 5 pairs: the threshold alone decides", () => {
+    const fewNoisy = [-40, 30, -40, 10]; // mean -10, interval straddles 0
+    const model = gateRun(fewNoisy, "significant");
+    expect(model.pairedCases).toBe(4);
+    expect(model.qualityInterval?.low).toBeLessThan(0);
+    expect(model.qualityInterval?.high).toBeGreaterThan(0);
+    expect(model.regressed).toBe(true);
+    expect(model.regressions[0]).toMatch(/^quality \u221210 points/);
+  });
+
+  it("significant gate applies to dimensions too", () => {
+    const deltas = [-40, -40, 30, 20, -10, -30];
+    const results = deltas.map((d, i) => result(`c${i}`, "m", { recall: 70 + d }));
+    const entries = deltas.map((_, i) => entry(`c${i}`, "m", { recall: 70 }));
+    const significant = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
+    const threshold = onlyModel(
+      compareSkill(skillReport("s", results), baselineOf("s", entries), options({ gate: "threshold" })),
+    );
+    expect(significant.delta?.recall).toBeLessThan(-10);
+    expect(significant.regressed).toBe(false);
+    expect(threshold.regressed).toBe(true);
+    expect(threshold.regressions[0]).toMatch(/^recall \u221211.7 points \(threshold 10; 95% CI/);
+  });
+
+  it("cost rises gate on the threshold alone, even with the significant gate and many pairs", () => {
+    const results = [0, 1, 2, 3, 4, 5].map((i) => result(`c${i}`, "m", 70, { costUsd: i === 0 ? 0.1 : 0.01 }));
+    const entries = [0, 1, 2, 3, 4, 5].map((i) => entry(`c${i}`, "m", 70, { costUsd: 0.01 }));
+    const model = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
+    expect(model.delta?.costPct).toBeCloseTo(150, 9);
+    expect(model.regressions).toEqual(["cost +150% (threshold 25%)"]);
+  });
+
+  it("a model with no pairs never regresses, another model in the same skill can", () => {
+    const results = [result("a", "m", 10), result("a", "n", 10), result("b", "n", 10)];
+    const entries = [entry("a", "n", 90), entry("b", "n", 90)];
+    const compared = compareSkill(skillReport("s", results), baselineOf("s", entries), options());
+    const [m, n] = compared.models;
+    expect(m).toMatchObject({ model: "m", regressed: false, pairedCases: 0, baseline: null });
+    expect(n).toMatchObject({ model: "n", regressed: true, pairedCases: 2 });
+    expect(compared.regressed).toBe(true);
+  });
+});
+
+describe("interval reproducibility", () => {
+  it("gives the same interval for the same inputs and another one for another skill path (seed)", () => {
+    const deltas = [-12, -3, 4, -8, -15, 2, -6];
+    const a1 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
+    const a2 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
+    const b = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/b.md");
+    const first = onlyModel(compareSkill(a1.report, a1.base, options())).qualityInterval;
+    const second = onlyModel(compareSkill(a2.report, a2.base, options())).qualityInterval;
+    const other = onlyModel(compareSkill(b.report, b.base, options())).qualityInterval;
+    const otherJudge = onlyModel(
+      compareSkill(
+        a1.report,
+        baselineOf("skills/a.md", a1.base.entries.map((e) => ({ ...e, judgeKey: "k2" }))),
+        options({ judgeKey: "k2" }),
+      ),
+    ).qualityInterval;
+    expect(first).not.toBeNull();
+    expect(second).toEqual(first);
+    expect(other).not.toEqual(first);
+    expect(otherJudge).not.toEqual(first);
+    expect(first?.n).toBe(7);
+  });
+});
+
+describe("staleness", () => {
+  const cases: { name: string; recorded: string[]; stale: boolean; oldest: string }[] = [
+    { name: "recent baseline", recorded: [daysBefore(10), daysBefore(3)], stale: false, oldest: daysBefore(10) },
+    { name: "one old entry makes it stale", recorded: [daysBefore(3), daysBefore(100)], stale: true, oldest: daysBefore(100) },
+    { name: "just inside the limit", recorded: [daysBefore(89)], stale: false, oldest: daysBefore(89) },
+  ];
+  it.each(cases)("$name", ({ recorded, stale, oldest }) => {
+    const results = recorded.map((_, i) => result(`c${i}`, "m", 70));
+    const entries = recorded.map((at, i) => entry(`c${i}`, "m", 70, { recordedAt: at }));
+    const model = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
+    expect(model.stale).toBe(stale);
+    expect(model.baselineRecordedAt).toBe(oldest);
+  });
+
+  it("a stale baseline still gates", () => {
+    const results = [0, 1, 2].map((i) => result(`c${i}`, "m", 50));
+    const entries = [0, 1, 2].map((i) => entry(`c${i}`, "m", 80, { recordedAt: daysBefore(200) }));
+    const model = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
+    expect(model.stale).toBe(true);
+    expect(model.regressed).toBe(true);
+  });
+});
+
+describe("compareSkill", () => {
+  it("returns a new object and leaves its input untouched", () => {
+    const { report, base } = paired([50, 50, 50], [80, 80, 80]);
+    const before = structuredClone(report);
+    const compared = compareSkill(report, base, options());
+    expect(compared).not.toBe(report);
+    expect(compared.regressed).toBe(true);
+    expect(report).toEqual(before);
+  });
+
+  it("recomputes from scratch when given an already compared skill", () => {
+    const { report, base } = paired([50, 50, 50], [80, 80, 80]);
+    const compared = compareSkill(report, base, options());
+    const again = compareSkill(compared, undefined, options());
+    expect(again.regressed).toBe(false);
+    expect(onlyModel(again)).toMatchObject({ regressed: false, regressions: [], baseline: null, delta: null });
+  });
+});
+
+describe("applyComparison", () => {
+  function reportOf(skills: SkillReport[]): Report {
+    return {
+      schemaVersion: 1,
+      tool: { name: "skillbench", version: "0.0.0-test" },
+      mode: "pr",
+      commit: "def456",
+      baseRef: "main",
+      generatedAt: NOW.toISOString(),
+      judgeModel: "judge-model",
+      judgeKey: JUDGE,
+      gate: "significant",
+      thresholds: { quality: 5, dimension: 10, cost: 25 },
+      regressed: false,
+      totals: {
+        costUsd: 0,
+        candidateCostUsd: 0,
+        judgeCostUsd: 0,
+        unpricedModels: [],
+        calls: 0,
+        cases: 0,
+        errors: 0,
+        unjudged: 0,
+        durationMs: 0,
+      },
+      skills,
+      skipped: [],
+      warnings: ["an earlier warning"],
+      baseline: null,
+    };
+  }
+
+  function snapshotOf(baselines: SkillBaseline[], errors: BaselineSnapshot["errors"] = []): BaselineSnapshot {
+    return {
+      branch: "skillbench-baseline",
+      commit: "feedbeef",
+      found: true,
+      skills: new Map(baselines.map((b) => [b.skill, b])),
+      history: [],
+      errors,
+    };
+  }
+
+  const worse = paired([50, 50, 50], [80, 80, 80], "skills/worse.md");
+  const same = paired([80, 80, 80], [80, 80, 80], "skills/same.md");
+
+  it("marks the report regressed when any skill regresses, and names the baseline read", () => {
+    const compared = applyComparison(reportOf([same.report, worse.report]), snapshotOf([same.base, worse.base]), options());
+    expect(compared.skills.map((s) => s.regressed)).toEqual([false, true]);
+    expect(compared.regressed).toBe(true);
+    expect(compared.baseline).toEqual({ branch: "skillbench-baseline", commit: "feedbeef", found: true });
+  });
+
+  it("is not regressed when no skill regresses", () => {
+    const compared = applyComparison(reportOf([same.report]), snapshotOf([same.base, worse.base]), options());
+    expect(compared.regressed).toBe(false);
+    expect(compared.skills[0]?.regressed).toBe(false);
+  });
+
+  it("sets baselineError from the snapshot's errors for that skill and compares nothing for it", () => {
+    const compared = applyComparison(
+      reportOf([worse.report, same.report]),
+      snapshotOf(
+        [worse.base, same.base],
+        [
+          { file: "skills/worse.md.json", skill: "skills/worse.md", message: "skills/worse.md.json: not valid JSON" },
+          { file: "history.json", skill: null, message: "history.json: not valid JSON" },
+        ],
+      ),
+      options(),
+    );
+    const [broken, fine] = compared.skills;
+    expect(broken?.baselineError).toBe("skills/worse.md.json: not valid JSON");
+    expect(broken?.regressed).toBe(false);
+    expect(broken?.cases).toEqual({ added: [], changed: [], removed: [] });
+    expect(broken?.models[0]).toMatchObject({ baseline: null, pairedCases: 0 });
+    expect(fine?.baselineError).toBeNull();
+    expect(fine?.models[0]?.pairedCases).toBe(3);
+    expect(compared.regressed).toBe(false);
+  });
+
+  it("appends judge-mismatch notes to the warnings and compares skills missing from the snapshot with nothing", () => {
+    const mismatch = paired([70, 70], [70, 70], "skills/judge.md");
+    const oldJudge = baselineOf("skills/judge.md", mismatch.base.entries.map((e) => ({ ...e, judgeKey: "old" })));
+    const fresh = paired([70], [], "skills/fresh.md");
+    const compared = applyComparison(reportOf([mismatch.report, fresh.report]), snapshotOf([oldJudge]), options());
+    expect(compared.warnings[0]).toBe("an earlier warning");
+    expect(compared.warnings[1]).toMatch(/^skills\/judge\.md: 2 results not compared/);
+    expect(compared.warnings).toHaveLength(2);
+    expect(compared.skills[1]?.cases.added).toEqual(["c0"]);
+  });
+});
