@@ -1,0 +1,662 @@
+// JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
+// bundled action needs no file reads. The first two are also published as schema/*.json for editors
+// (regenerate with `npx tsx scripts/write-schemas.ts`). `patternErrorMessage` is the non-standard keyword the
+// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
+// The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
+// located at the YAML node it concerns.
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import type { InputIssue } from "./errors.js";
+import { GATES } from "./types.js";
+
+export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
+export const MODEL_ID_MESSAGE =
+  "must be a model id: letters, digits and . _ : @ / -, starting with a letter or digit (e.g. claude-haiku-4-5)";
+
+/** What git accepts as a branch name, minus the rarely used corners (see `git check-ref-format`). */
+export const BRANCH_PATTERN =
+  "^(?!-)(?!/)(?!\\.)(?!.*\\.\\.)(?!.*//)(?!.*/\\.)(?!.*@\\{)(?!.*\\.lock$)(?!.*/$)(?!.*\\.$)(?!@$)[^\\s~^:?*\\[\\\\\\x00-\\x1f\\x7f]+$";
+export const BRANCH_MESSAGE =
+  "must be a git branch name: no spaces, no ~ ^ : ? * [ \\, no '..', not starting with '-' or '.' nor ending with '/' or '.lock'";
+
+/** Repository-relative: no leading slash, no `..` segment (a glob must not reach outside the repository). */
+export const GLOB_PATTERN = "^(?!/)(?!(.*/)?\\.\\.(/|$)).+$";
+const GLOB_MESSAGE = "must be a repository-relative glob: no leading '/' and no '..' segment";
+
+export const CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
+const CASE_ID_MESSAGE = "must be a case id: letters, digits and . _ : -, starting with a letter or digit";
+
+/** Defaults of skillbench.yml. The loader uses these values; the schemas show them to editors. */
+export const CONFIG_DEFAULTS = {
+  models: ["claude-sonnet-5", "claude-haiku-4-5"],
+  judgeModel: "claude-opus-4-8",
+  judgeMaxTokens: 2048,
+  benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
+  concurrency: 8,
+  maxTokens: 2048,
+  gate: "significant",
+  thresholds: { quality: 5, dimension: 10, cost: 25 },
+  baselineBranch: "skillbench-baseline",
+  staleAfterDays: 90,
+  historyLimit: 365,
+  apiMaxRetries: 4,
+  apiTimeoutSeconds: 600,
+} as const;
+
+export const LIMITS = {
+  concurrency: { minimum: 1, maximum: 64 },
+  maxTokens: { minimum: 1, maximum: 128_000 },
+  maxRetries: { minimum: 0, maximum: 10 },
+  timeoutSeconds: { maximum: 3600 },
+} as const;
+
+const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
+
+const modelList = (description: string, defaults?: readonly string[]) => ({
+  description,
+  type: "array",
+  minItems: 1,
+  uniqueItems: true,
+  items: modelId,
+  ...(defaults ? { default: [...defaults] } : {}),
+});
+
+const maxTokens = (description: string, defaultValue: number) => ({
+  description,
+  type: "integer",
+  minimum: LIMITS.maxTokens.minimum,
+  maximum: LIMITS.maxTokens.maximum,
+  default: defaultValue,
+});
+
+const usdPerMTok = (description: string) => ({ description, type: "number", minimum: 0 });
+
+const priceTierProperties = {
+  input: usdPerMTok("USD per million input tokens."),
+  output: usdPerMTok("USD per million output tokens."),
+  "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
+  "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
+  "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
+};
+
+const price = {
+  type: "object",
+  additionalProperties: false,
+  required: ["input", "output"],
+  properties: {
+    ...priceTierProperties,
+    above: {
+      description: "A higher price tier that applies when a prompt has more than `tokens` input tokens.",
+      type: "object",
+      additionalProperties: false,
+      required: ["tokens", "input", "output"],
+      properties: {
+        tokens: { description: "Prompt size (input tokens) above which this tier applies.", type: "integer", minimum: 1 },
+        ...priceTierProperties,
+      },
+    },
+  },
+};
+
+const samplingValue = (description: string) => ({ description, type: "number", minimum: 0, maximum: 1 });
+
+export const SKILLBENCH_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "skillbench.yml",
+  description: "Configuration of skillbench. Every key is optional.",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    models: modelList("Candidate models every skill is benchmarked on.", CONFIG_DEFAULTS.models),
+    judge: {
+      description: "The one model that scores every output.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
+        "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
+      },
+    },
+    benchmarks: {
+      description: "Globs (repository-relative; *, **, ? and {a,b}) that find benchmark files.",
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+      default: [...CONFIG_DEFAULTS.benchmarks],
+    },
+    concurrency: {
+      description: "Model calls in flight across the whole run (generations and judgements together).",
+      type: "integer",
+      ...LIMITS.concurrency,
+      default: CONFIG_DEFAULTS.concurrency,
+    },
+    "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
+    gate: {
+      description:
+        "significant: a drop beyond the threshold fails only when the paired 95% interval excludes zero; " +
+        "threshold: any mean drop beyond the threshold fails.",
+      type: "string",
+      enum: [...GATES],
+      default: CONFIG_DEFAULTS.gate,
+    },
+    thresholds: {
+      description: "How much worse a pull request may be before it counts as a regression.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        quality: {
+          description: "Points (0-100) a model's mean quality may drop.",
+          type: "number",
+          minimum: 0,
+          maximum: 100,
+          default: CONFIG_DEFAULTS.thresholds.quality,
+        },
+        dimension: {
+          description: "Points (0-100) any RAGAS dimension may drop.",
+          type: "number",
+          minimum: 0,
+          maximum: 100,
+          default: CONFIG_DEFAULTS.thresholds.dimension,
+        },
+        cost: {
+          description: "Percent the mean cost per case may rise.",
+          type: "number",
+          minimum: 0,
+          default: CONFIG_DEFAULTS.thresholds.cost,
+        },
+      },
+    },
+    baseline: {
+      description: "Where baselines and trend history are kept.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        branch: {
+          type: "string",
+          pattern: BRANCH_PATTERN,
+          patternErrorMessage: BRANCH_MESSAGE,
+          default: CONFIG_DEFAULTS.baselineBranch,
+        },
+        "stale-after-days": {
+          description: "Baseline entries older than this are flagged as stale in the report.",
+          type: "integer",
+          minimum: 1,
+          default: CONFIG_DEFAULTS.staleAfterDays,
+        },
+        "history-limit": {
+          description: "Trend history points kept per skill (oldest dropped first).",
+          type: "integer",
+          minimum: 1,
+          default: CONFIG_DEFAULTS.historyLimit,
+        },
+      },
+    },
+    sampling: {
+      description: "Sampling parameters per model, sent only for the models listed (newer models reject them).",
+      type: "object",
+      propertyNames: modelId,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          temperature: samplingValue("0 to 1."),
+          top_p: samplingValue("Nucleus sampling, 0 to 1."),
+          top_k: { description: "Sample only from the top K tokens.", type: "integer", minimum: 1 },
+        },
+      },
+    },
+    api: {
+      description: "Anthropic API connection settings.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        "base-url": {
+          description: "Base URL of the Messages API (e.g. a proxy).",
+          type: "string",
+          pattern: "^https?://\\S+$",
+          patternErrorMessage: "must be an http:// or https:// URL",
+        },
+        "max-retries": {
+          description: "Retries of a failed model call (rate limits, overload, server errors).",
+          type: "integer",
+          ...LIMITS.maxRetries,
+          default: CONFIG_DEFAULTS.apiMaxRetries,
+        },
+        "timeout-seconds": {
+          description: "Timeout of one model call.",
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: LIMITS.timeoutSeconds.maximum,
+          default: CONFIG_DEFAULTS.apiTimeoutSeconds,
+        },
+      },
+    },
+    pricing: {
+      description: "USD per million tokens per model id; extends or overrides the built-in price table.",
+      type: "object",
+      propertyNames: modelId,
+      additionalProperties: price,
+    },
+  },
+} as const;
+
+export const BENCHMARK_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "skillbench benchmark",
+  description: "The test cases of one skill.",
+  type: "object",
+  additionalProperties: false,
+  required: ["skill", "cases"],
+  properties: {
+    skill: {
+      description: "Path of the skill file (SKILL.md or a .md/.txt prompt) from the repository root.",
+      type: "string",
+      minLength: 1,
+    },
+    models: modelList("Models for this skill; overrides the config's list."),
+    cases: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["input"],
+        properties: {
+          id: {
+            description: "Stable id; by default derived from the input's first words and its hash.",
+            type: "string",
+            maxLength: 100,
+            pattern: CASE_ID_PATTERN,
+            patternErrorMessage: CASE_ID_MESSAGE,
+          },
+          input: {
+            description: "The user message the skill is run on.",
+            type: "string",
+            pattern: "\\S",
+            patternErrorMessage: "must not be empty",
+          },
+          expected: { description: "Optional reference answer.", type: ["string", "null"] },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Agent Skills frontmatter. The name rules that need their own sentences are checked in src/skills.ts. */
+export const SKILL_FRONTMATTER_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "description"],
+  properties: {
+    name: { type: "string", maxLength: 64 },
+    description: {
+      type: "string",
+      minLength: 1,
+      maxLength: 1024,
+      pattern: "^[^<>]*$",
+      patternErrorMessage: "must not contain < or >",
+    },
+    license: { type: "string" },
+    "allowed-tools": { type: ["string", "array"], items: { type: "string" } },
+    metadata: { type: "object" },
+    compatibility: { type: "string", minLength: 1, maxLength: 500 },
+  },
+} as const;
+
+/** The published schema files: repository-relative path to exact file content. */
+export function schemaFiles(): Record<string, string> {
+  const render = (schema: object) => `${JSON.stringify(schema, null, 2)}\n`;
+  return {
+    "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
+    "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Located validation of YAML documents
+
+/** A parsed YAML text and what is needed to turn a path inside it into a file position. */
+export interface YamlSource {
+  /** Repository-relative file the YAML came from. */
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Lines of the file before the YAML text (SKILL.md frontmatter starts on line 2). */
+  lineOffset: number;
+}
+
+/** A path inside a YAML document: mapping keys and sequence indices. */
+export type YamlPath = readonly (string | number)[];
+
+export interface ParsedYaml {
+  source: YamlSource;
+  /** The document as plain data; null for an empty document; undefined when it has syntax errors. */
+  value: unknown;
+  issues: InputIssue[];
+}
+
+/** Parses YAML text, reporting syntax errors (and duplicate keys) as issues with their position. */
+export function parseYaml(file: string, text: string, lineOffset = 0): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const source: YamlSource = { file, doc, lineCounter, lineOffset };
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error): InputIssue => {
+      const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+      // prettyErrors appends " at line L, column C:" and a source excerpt; the issue carries the position itself.
+      const firstLine = error.message.split("\n")[0] ?? error.message;
+      const message = firstLine.replace(/ at line \d+, column \d+:?\s*$/, "");
+      return {
+        file,
+        line: at.line + lineOffset,
+        column: at.col,
+        field: "",
+        message: `YAML syntax error: ${message}`,
+      };
+    });
+    return { source, value: undefined, issues };
+  }
+  return { source, value: doc.toJS({ maxAliasCount: 100 }) as unknown, issues: [] };
+}
+
+interface YamlNodeLike {
+  range?: [number, number, number] | null;
+}
+
+/** The key and value nodes at a path; missing parts are null. */
+function nodesAt(source: YamlSource, path: YamlPath): { key: unknown; value: unknown; parent: unknown } {
+  let parent: unknown = null;
+  let key: unknown = null;
+  let value: unknown = source.doc.contents;
+  for (const step of path) {
+    if (isAlias(value)) value = value.resolve(source.doc);
+    parent = value;
+    if (isMap(value)) {
+      const pair = value.items.find((item) => keyText(item.key) === String(step));
+      if (!pair) return { key: null, value: null, parent };
+      key = pair.key;
+      value = pair.value;
+    } else if (isSeq(value) && typeof step === "number") {
+      key = null;
+      value = value.items[step] ?? null;
+      if (value === null) return { key: null, value: null, parent };
+    } else {
+      return { key: null, value: null, parent };
+    }
+  }
+  return { key, value, parent };
+}
+
+function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value);
+  return String(key);
+}
+
+function offsetOf(node: unknown): number | null {
+  const range = (node as YamlNodeLike | null)?.range;
+  return range ? range[0] : null;
+}
+
+/**
+ * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
+ * value is empty, then to the nearest enclosing node that exists).
+ */
+export function positionOf(
+  source: YamlSource,
+  path: YamlPath,
+  at: "key" | "value" = "value",
+): { line: number; column: number } {
+  for (let length = path.length; length >= 0; length--) {
+    const nodes = nodesAt(source, path.slice(0, length));
+    const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
+    for (const node of candidates) {
+      const offset = offsetOf(node);
+      if (offset !== null) {
+        const { line, col } = source.lineCounter.linePos(offset);
+        return { line: line + source.lineOffset, column: col };
+      }
+    }
+  }
+  return { line: 1 + source.lineOffset, column: 1 };
+}
+
+/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
+export function fieldOf(path: YamlPath): string {
+  let out = "";
+  for (const step of path) {
+    if (typeof step === "number") out += `[${step}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step)) out += out ? `.${step}` : step;
+    else out += `[${JSON.stringify(step)}]`;
+  }
+  return out;
+}
+
+/** An issue located at a path of the YAML source. */
+export function issueAt(source: YamlSource, path: YamlPath, message: string, at: "key" | "value" = "value"): InputIssue {
+  const { line, column } = positionOf(source, path, at);
+  return { file: source.file, line, column, field: fieldOf(path), message };
+}
+
+let ajv: Ajv | null = null;
+const validators = new Map<object, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) {
+    if (!ajv) {
+      ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+      ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+    }
+    validate = ajv.compile(schema);
+    validators.set(schema, validate);
+  }
+  return validate;
+}
+
+/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
+export function validateYaml(source: YamlSource, schema: object, value: unknown): InputIssue[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  const issues: InputIssue[] = [];
+  for (const error of validate.errors ?? []) {
+    const issue = issueFromAjv(source, error, value);
+    if (issue) issues.push(issue);
+  }
+  return sortIssues(issues);
+}
+
+function pathOf(instancePath: string, value: unknown): (string | number)[] {
+  if (!instancePath) return [];
+  const steps: (string | number)[] = [];
+  let node = value;
+  for (const raw of instancePath.split("/").slice(1)) {
+    const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(node)) {
+      const index = Number(step);
+      steps.push(index);
+      node = node[index];
+    } else {
+      steps.push(step);
+      node = node && typeof node === "object" ? (node as Record<string, unknown>)[step] : undefined;
+    }
+  }
+  return steps;
+}
+
+interface SchemaNode {
+  properties?: Record<string, unknown>;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  patternErrorMessage?: string;
+}
+
+function issueFromAjv(source: YamlSource, error: ErrorObject, value: unknown): InputIssue | null {
+  const path = pathOf(error.instancePath, value);
+  const parentSchema = (error.parentSchema ?? {}) as SchemaNode;
+  const params = error.params as Record<string, unknown>;
+  const data = error.data;
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const key = String(params["additionalProperty"]);
+      const allowed = Object.keys(parentSchema.properties ?? {});
+      return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
+    }
+    case "required": {
+      const key = String(params["missingProperty"]);
+      const issue = issueAt(source, path, `missing required key "${key}"`);
+      return { ...issue, field: fieldOf([...path, key]) };
+    }
+    case "propertyNames":
+      return null; // the failing keyword inside propertyNames is reported with the key's position
+    case "type":
+      return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${describeValue(data)}`);
+    case "enum": {
+      const allowed = (parentSchema.enum ?? []).map(String);
+      const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
+      return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
+    }
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
+    case "minLength":
+      return issueAt(
+        source,
+        path,
+        error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`,
+      );
+    case "maxLength":
+      return issueAt(
+        source,
+        path,
+        `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`,
+      );
+    case "minItems":
+      return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
+    case "uniqueItems": {
+      const later = Math.max(Number(params["i"]), Number(params["j"]));
+      const item = Array.isArray(data) ? (data[later] as unknown) : undefined;
+      return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
+    }
+    case "pattern": {
+      const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
+      if (error.propertyName !== undefined) {
+        return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
+      }
+      return issueAt(source, path, message);
+    }
+    default:
+      return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
+  }
+}
+
+function rangeMessage(schema: SchemaNode): string {
+  const low =
+    schema.minimum !== undefined
+      ? { value: schema.minimum, strict: false }
+      : schema.exclusiveMinimum !== undefined
+        ? { value: schema.exclusiveMinimum, strict: true }
+        : null;
+  const high =
+    schema.maximum !== undefined
+      ? { value: schema.maximum, strict: false }
+      : schema.exclusiveMaximum !== undefined
+        ? { value: schema.exclusiveMaximum, strict: true }
+        : null;
+  if (low && high && !low.strict && !high.strict) return `must be from ${low.value} to ${high.value}`;
+  const parts: string[] = [];
+  if (low) parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
+  if (high) parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
+  return `must be ${parts.join(" and ")}`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "a whole number",
+  boolean: "true or false",
+  object: "a mapping (key: value)",
+  array: "a list",
+  null: "empty",
+};
+
+function describeTypes(types: unknown): string {
+  const list = Array.isArray(types) ? types.map(String) : [String(types)];
+  return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
+}
+
+/** A short description of a YAML value for messages; long strings are cut. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "empty";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+    return `the string ${JSON.stringify(shown)}`;
+  }
+  return String(value);
+}
+
+/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
+export function sortIssues(issues: InputIssue[]): InputIssue[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index,
+    )
+    .map(({ issue }) => issue);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// "Did you mean" hints
+
+/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
+export function hintFor(word: string, allowed: readonly string[], listAllowed = true): string {
+  const close = closest(word, allowed);
+  if (close) return `; did you mean "${close}"?`;
+  return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
+}
+
+function closest(word: string, allowed: readonly string[]): string | null {
+  const kebab = word
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/_/g, "-")
+    .toLowerCase();
+  let best: { word: string; distance: number } | null = null;
+  for (const candidate of allowed) {
+    const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
+    if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
+      best = { word: candidate, distance };
+    }
+  }
+  return best?.word ?? null;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  // One flat row-major table keeps the indexing free of undefined checks.
+  const d = new Array<number>(rows * cols).fill(0);
+  const at = (i: number, j: number) => d[i * cols + j] ?? 0;
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * cols + j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
