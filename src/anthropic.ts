@@ -1,0 +1,204 @@
+// The model client: one Messages API call per CallRequest through the official SDK, with our retry policy.
+
+import { setTimeout as delay } from "node:timers/promises";
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
+import { ModelCallError, messageOf } from "./errors.js";
+import { classifyFailure, withRetries, type FailureVerdict, type RetryDecision } from "./retry.js";
+import type { CallRequest, CallResult, ModelClient, SamplingParams, Usage } from "./types.js";
+
+export interface RetryInfo {
+  model: string;
+  /** 1-based number of the attempt that just failed. */
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface ClientOptions {
+  apiKey: string;
+  /** null or absent: the SDK's default (api.anthropic.com). */
+  baseUrl?: string | null;
+  maxRetries: number;
+  timeoutMs: number;
+  onRetry?: (info: RetryInfo) => void;
+  /** Injectable for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const REDACTED = "[redacted]";
+
+/** Never let the key reach a message, even if some layer echoed it. */
+function redact(text: string, secret: string): string {
+  return secret.length >= 4 ? text.split(secret).join(REDACTED) : text;
+}
+
+/**
+ * SDK 1.11 dropped temperature/top_p/top_k from its request type (current models reject them), but older models
+ * still accept them and users may configure them per model; the SDK sends the body as given.
+ */
+type ParamsWithSampling = Anthropic.MessageCreateParamsNonStreaming & SamplingParams;
+
+function buildParams(request: CallRequest): ParamsWithSampling {
+  const params: ParamsWithSampling = {
+    model: request.model,
+    max_tokens: request.maxTokens,
+    system: request.cacheSystem
+      ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
+      : request.system,
+    messages: [{ role: "user", content: request.user }],
+  };
+  // Newer models reject sampling parameters with a 400: send only what the user configured for this model.
+  const sampling = request.sampling;
+  if (sampling?.temperature !== undefined) params.temperature = sampling.temperature;
+  if (sampling?.top_p !== undefined) params.top_p = sampling.top_p;
+  if (sampling?.top_k !== undefined) params.top_k = sampling.top_k;
+  if (request.outputSchema) {
+    params.output_config = { format: { type: "json_schema", schema: request.outputSchema } };
+  }
+  return params;
+}
+
+function usageOf(message: Anthropic.Message): Usage {
+  return {
+    inputTokens: message.usage.input_tokens,
+    outputTokens: message.usage.output_tokens,
+    cacheCreationInputTokens: message.usage.cache_creation_input_tokens ?? 0,
+    cacheReadInputTokens: message.usage.cache_read_input_tokens ?? 0,
+  };
+}
+
+function textOf(message: Anthropic.Message): string {
+  return message.content
+    .filter((block): block is Anthropic.TextBlock => block.type === "text")
+    .map((block) => block.text)
+    .join("");
+}
+
+function verdictOf(error: unknown): FailureVerdict | null {
+  if (error instanceof APIConnectionTimeoutError) return classifyFailure({ status: null, headers: null, timedOut: true });
+  if (error instanceof APIConnectionError) return classifyFailure({ status: null, headers: null, timedOut: false });
+  if (error instanceof APIError && typeof error.status === "number") {
+    return classifyFailure({ status: error.status, headers: error.headers ?? null, timedOut: false });
+  }
+  return null;
+}
+
+/** "HTTP 529 overloaded_error: Overloaded (request-id req_...)" */
+function describeApiError(error: APIError): string {
+  const type = error.type ?? "error";
+  const detail = error.apiMessage ?? error.message;
+  const requestId = error.requestID ? ` (request-id ${error.requestID})` : "";
+  return `HTTP ${error.status ?? "?"} ${type}: ${detail}${requestId}`;
+}
+
+/** fetch wraps the useful part ("connect ECONNREFUSED 127.0.0.1:1") a few causes deep. */
+function innermostMessage(error: Error): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause instanceof Error; depth++) current = current.cause;
+  return messageOf(current);
+}
+
+function reasonOf(error: unknown, verdict: FailureVerdict | null, timeoutMs: number): string {
+  if (verdict?.kind === "timeout" && !(error instanceof APIError && typeof error.status === "number")) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  if (error instanceof APIConnectionError) return `connection failed: ${innermostMessage(error)}`;
+  if (error instanceof APIError) return describeApiError(error);
+  return messageOf(error);
+}
+
+export function createModelClient(options: ClientOptions): ModelClient {
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl ?? undefined,
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+  });
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const where = options.baseUrl ? ` at ${options.baseUrl}` : "";
+
+  const finalError = (request: CallRequest, error: unknown, attempts: number): Error => {
+    if (error instanceof ModelCallError) return error;
+    const verdict = verdictOf(error);
+    const status = error instanceof APIError && typeof error.status === "number" ? error.status : null;
+    const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+    const reason = reasonOf(error, verdict, options.timeoutMs);
+    let message: string;
+    switch (verdict?.kind) {
+      case "spend-cap":
+        message =
+          `the API's spend limit was reached for ${request.model} (${reason}); it will not clear by retrying: ` +
+          `raise the limit in the Anthropic Console or wait for it to reset`;
+        break;
+      case "auth":
+        message = `the API rejected the key for ${request.model} (${reason}); check anthropic-api-key / ANTHROPIC_API_KEY`;
+        break;
+      case "not-found":
+        message = `model ${request.model} was not found (${reason}); check the model id`;
+        break;
+      case "invalid-request":
+        message = `the API rejected the request to ${request.model} as invalid (${reason}), not retried`;
+        break;
+      case "connection":
+        message = `could not reach the Anthropic API${where} for ${request.model} after ${tries}: ${reason}`;
+        break;
+      case "timeout":
+        message = `the call to ${request.model} timed out after ${tries}: ${reason}`;
+        break;
+      case undefined:
+        message = `the call to ${request.model} failed: ${reason}`;
+        break;
+      default:
+        message = `the call to ${request.model} failed after ${tries}: ${reason}`;
+    }
+    return new ModelCallError(verdict?.kind ?? "unknown", redact(message, options.apiKey), { status, attempts });
+  };
+
+  const decide = (error: unknown): RetryDecision => {
+    if (error instanceof ModelCallError) return { retry: false, retryAfterMs: null, reason: error.message };
+    const verdict = verdictOf(error);
+    return {
+      retry: verdict?.retry ?? false,
+      retryAfterMs: verdict?.retryAfterMs ?? null,
+      reason: redact(reasonOf(error, verdict, options.timeoutMs), options.apiKey),
+    };
+  };
+
+  return {
+    async call(request: CallRequest): Promise<CallResult> {
+      const params = buildParams(request);
+      const { value, attempts } = await withRetries(
+        async (attempt) => {
+          const started = performance.now();
+          const message = await client.messages.create(params);
+          const latencyMs = Math.round(performance.now() - started);
+          const text = textOf(message);
+          if (message.stop_reason === "refusal") {
+            throw new ModelCallError("refusal", "the model refused to answer (stop_reason refusal)", {
+              status: 200,
+              attempts: attempt,
+              partialText: text,
+            });
+          }
+          if (message.stop_reason === "max_tokens") {
+            throw new ModelCallError(
+              "truncated",
+              `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
+                `(judge.max-tokens for the judge) so a whole answer fits`,
+              { status: 200, attempts: attempt, partialText: text },
+            );
+          }
+          return { text, stopReason: message.stop_reason ?? "end_turn", usage: usageOf(message), latencyMs };
+        },
+        {
+          maxRetries: options.maxRetries,
+          decide,
+          giveUp: (error, attempts) => finalError(request, error, attempts),
+          sleep,
+          onRetry: (info) => options.onRetry?.({ model: request.model, ...info }),
+        },
+      );
+      return { ...value, attempts };
+    },
+  };
+}

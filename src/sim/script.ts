@@ -1,0 +1,305 @@
+// What the simulated model "says": deterministic answers derived from the request, so that end-to-end runs are
+// reproducible and tests can steer scores and failures through text directives in the skill or case content.
+
+import { createHash } from "node:crypto";
+
+export const SIM_FAULTS = [
+  "429",
+  "429-spend-cap",
+  "529",
+  "500",
+  "refusal",
+  "max-tokens",
+  "invalid-json",
+  "out-of-range",
+  "400",
+] as const;
+export type SimFault = (typeof SIM_FAULTS)[number];
+
+export const REQUEST_KINDS = ["generate", "judge"] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** Faults that only make sense for a structured (judge) answer. */
+export const STRUCTURED_ONLY_FAULTS: readonly SimFault[] = ["invalid-json", "out-of-range"];
+
+export function sha256(...parts: string[]): Buffer {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\u0000");
+  return hash.digest();
+}
+
+/** A number in [0, 1) drawn from the hash of the parts. */
+export function unitOf(...parts: string[]): number {
+  return sha256(...parts).readUIntBE(0, 6) / 2 ** 48;
+}
+
+export function shortId(...parts: string[]): string {
+  return sha256(...parts).toString("hex").slice(0, 24);
+}
+
+/**
+ * Ids of models that use the newer tokenizer and reject sampling parameters and `thinking: enabled`:
+ * Opus 4.7 and later, and every family at major version 5 or later.
+ */
+export function isNewGenerationModel(model: string): boolean {
+  const match = /^claude-(opus|sonnet|haiku|fable|mythos)-(\d{1,2})(?:-(\d{1,2}))?(?:-|$)/.exec(model);
+  if (!match) return /^claude-mythos/.test(model);
+  const family = match[1];
+  const major = Number(match[2]);
+  const minor = match[3] === undefined ? 0 : Number(match[3]);
+  if (major >= 5) return true;
+  return family === "opus" && major === 4 && minor >= 7;
+}
+
+/** ceil(chars / 4), and 30% more for the newer tokenizer. */
+export function estimateTokens(chars: number, newTokenizer: boolean): number {
+  return Math.ceil((chars * (newTokenizer ? 1.3 : 1)) / 4);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Directives
+
+export interface FaultDirective {
+  fault: SimFault;
+  model: string | null;
+  kind: RequestKind | null;
+}
+
+export interface Directives {
+  /** `sim:quality=NN` (last one wins). */
+  quality: number | null;
+  /** `sim:quality@<model>=NN`, keyed by model id. */
+  qualityByModel: Map<string, number>;
+  /** `sim:output-quality=NN`: echoed by generated answers, so it wins in the judge's request. */
+  outputQuality: number | null;
+  faults: FaultDirective[];
+}
+
+const QUALITY_RE = /sim:quality(?:@([\w.-]+?))?=(\d{1,3})\b/g;
+const OUTPUT_QUALITY_RE = /sim:output-quality=(\d{1,3})\b/g;
+const FAULT_RE = /sim:fault(?:@([\w.-]+?))?(?::(generate|judge))?=([\w-]+)/g;
+
+function clampScore(value: number): number {
+  return Math.min(100, Math.max(0, Math.round(value)));
+}
+
+/**
+ * Directives recognised anywhere in the request text:
+ * `sim:quality=NN`, `sim:quality@<model>=NN`, `sim:output-quality=NN`,
+ * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`.
+ */
+export function parseDirectives(text: string): Directives {
+  const directives: Directives = { quality: null, qualityByModel: new Map(), outputQuality: null, faults: [] };
+  for (const match of text.matchAll(QUALITY_RE)) {
+    const value = clampScore(Number(match[2]));
+    if (match[1] === undefined) directives.quality = value;
+    else directives.qualityByModel.set(match[1], value);
+  }
+  for (const match of text.matchAll(OUTPUT_QUALITY_RE)) directives.outputQuality = clampScore(Number(match[1]));
+  for (const match of text.matchAll(FAULT_RE)) {
+    const fault = match[3];
+    if (!(SIM_FAULTS as readonly string[]).includes(fault ?? "")) continue;
+    directives.faults.push({
+      fault: fault as SimFault,
+      model: match[1] ?? null,
+      kind: match[2] === "generate" || match[2] === "judge" ? match[2] : null,
+    });
+  }
+  return directives;
+}
+
+/** The quality a generated answer should carry into its judgement, or null when no directive applies. */
+export function qualityForGeneration(directives: Directives, model: string): number | null {
+  return directives.qualityByModel.get(model) ?? directives.outputQuality ?? directives.quality;
+}
+
+/** The centre of a judgement's scores: directives first, else a hash-derived value in 60-90. */
+export function scoreCenter(directives: Directives, judgeModel: string, key: string): number {
+  const directed = directives.outputQuality ?? directives.qualityByModel.get(judgeModel) ?? directives.quality;
+  if (directed !== null) return directed;
+  return 60 + Math.floor(unitOf("center", key) * 31);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Free-text answers
+
+const OPENERS = [
+  "Here is a focused answer.",
+  "Short version first.",
+  "Working through the request step by step.",
+  "A direct response follows.",
+];
+
+const STOP_WORDS = new Set(
+  "about above after again also because been before being below between both could does doing down during each from further have having here into just more most once only other over please same should some such than that their them then there these they this those through very were what when where which while will with would your".split(" "),
+);
+
+/** Words worth quoting back: no directives, markup, or anything that names the model. */
+function quotableWords(text: string, hidden: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const words: string[] = [];
+  for (const raw of text.split(/\s+/)) {
+    if (/[:=<>{}[\]\\/@]/.test(raw)) continue;
+    const word = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+    if (word.length < 4 || word.length > 20 || !/^[\p{L}\p{N}'-]+$/u.test(word)) continue;
+    const lower = word.toLowerCase();
+    if (hidden.some((h) => h && (lower.includes(h) || h.includes(lower)))) continue;
+    if (seen.has(lower) || STOP_WORDS.has(lower)) continue;
+    seen.add(lower);
+    words.push(word);
+  }
+  return words;
+}
+
+function pick<T>(list: readonly T[], ...parts: string[]): T {
+  const item = list[Math.floor(unitOf(...parts) * list.length)];
+  if (item === undefined) throw new Error("pick() needs a non-empty list");
+  return item;
+}
+
+/**
+ * A short plausible answer that quotes words of the input. `hidden` lists lower-case strings the answer must not
+ * contain (the model id and its family name), so outputs stay blind for the judge.
+ */
+export function freeTextAnswer(input: { key: string; user: string; system: string; hidden: readonly string[] }): string {
+  let words = quotableWords(input.user, input.hidden);
+  if (words.length < 3) words = words.concat(quotableWords(input.system, input.hidden));
+  const chosen: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    chosen.push(words.length > 0 ? pick(words, "word", String(i), input.key) : "the request");
+  }
+  const [a, b, c, d, e] = chosen;
+  const sentences = [
+    pick(OPENERS, "opener", input.key),
+    `It addresses ${a}, ${b} and ${c} directly.`,
+    pick(
+      [
+        `The main point is that ${d} shapes the outcome, so ${e} comes next.`,
+        `In short, ${d} matters most and ${e} follows from it.`,
+        `Keep ${d} in view; ${e} is the detail to check.`,
+      ],
+      "closing",
+      input.key,
+    ),
+  ];
+  const text = sentences.join(" ");
+  return text.length > 380 ? `${text.slice(0, 377)}...` : text;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Structured answers: walk the request's own schema
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export interface StructuredContext {
+  key: string;
+  center: number;
+  /** The request carries an `<expected_answer>` or `<reference_answer>` block: verdicts get a value, not null. */
+  hasExpected: boolean;
+  /** "out-of-range": numeric fields alternate 150 and -5. */
+  outOfRange: boolean;
+  /** Words of the input, for note-like strings. */
+  words: readonly string[];
+}
+
+const NOTE_NAME = /note|reason|rational|explan|justif|evidence|summary|comment|feedback|critique|analysis/i;
+
+export function structuredAnswer(schema: unknown, context: StructuredContext): JsonValue {
+  const root = isRecord(schema) ? schema : {};
+  let numericCount = 0;
+
+  const resolve = (node: Record<string, unknown>): Record<string, unknown> => {
+    const ref = node["$ref"];
+    if (typeof ref !== "string" || !ref.startsWith("#/")) return node;
+    let target: unknown = root;
+    for (const part of ref.slice(2).split("/")) {
+      target = isRecord(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    }
+    return isRecord(target) ? target : {};
+  };
+
+  const numberFor = (path: string): number => {
+    if (context.outOfRange) return numericCount++ % 2 === 0 ? 150 : -5;
+    const jitter = Math.round(unitOf("jitter", path, context.key) * 12) - 6;
+    return clampScore(context.center + jitter);
+  };
+
+  const stringFor = (name: string, path: string): string => {
+    if (NOTE_NAME.test(name)) {
+      const w = context.words.length > 0 ? pick(context.words, "note", path, context.key) : "the request";
+      return `Simulated assessment: the answer handles ${w} with quality near ${clampScore(context.center)} out of 100.`;
+    }
+    return `${name || "value"}-${shortId(path, context.key).slice(0, 8)}`;
+  };
+
+  // Verdict-like enums ("yes" / "no" / "no_reference") follow the score centre and the reference marker.
+  const enumValue = (values: unknown[], path: string): JsonValue => {
+    const find = (re: RegExp) => values.find((v) => typeof v === "string" && re.test(v));
+    const positive = find(/^(yes|true|match(es|ed)?|pass(ed)?|correct)$/i);
+    const negative = find(/^(no|false|mismatch|fail(ed)?|incorrect)$/i);
+    const notApplicable = find(/no.?ref|n\/a|not.?applicable|none|unknown/i);
+    if (!context.hasExpected && notApplicable !== undefined) return notApplicable as JsonValue;
+    if (positive !== undefined && negative !== undefined) return (context.center >= 60 ? positive : negative) as JsonValue;
+    const nonNull = values.filter((v) => v !== null);
+    return pick(nonNull.length > 0 ? nonNull : values, "enum", path, context.key) as JsonValue;
+  };
+
+  const walk = (rawNode: unknown, name: string, path: string, depth: number): JsonValue => {
+    if (depth > 32 || !isRecord(rawNode)) return null;
+    const node = resolve(rawNode);
+    if ("const" in node) return (node["const"] ?? null) as JsonValue;
+    const enumValues = node["enum"];
+    if (Array.isArray(enumValues) && enumValues.length > 0) return enumValue(enumValues, path);
+    const alternatives = node["anyOf"] ?? node["oneOf"];
+    if (Array.isArray(alternatives) && alternatives.length > 0) {
+      const allowsNull = alternatives.some((alt) => isRecord(alt) && resolve(alt)["type"] === "null");
+      const concrete = alternatives.filter((alt) => !(isRecord(alt) && resolve(alt)["type"] === "null"));
+      if (concrete.length === 0) return null;
+      const first = concrete[0];
+      const firstType = isRecord(first) ? resolve(first)["type"] : undefined;
+      if (allowsNull && firstType === "boolean" && !context.hasExpected) return null;
+      return walk(first, name, path, depth + 1);
+    }
+    const rawType = node["type"];
+    const types = Array.isArray(rawType) ? rawType.filter((t): t is string => typeof t === "string") : [];
+    if (typeof rawType === "string") types.push(rawType);
+    const allowsNull = types.includes("null");
+    const type = types.find((t) => t !== "null") ?? (isRecord(node["properties"]) ? "object" : allowsNull ? "null" : "string");
+    switch (type) {
+      case "object": {
+        const out: { [key: string]: JsonValue } = {};
+        const properties = isRecord(node["properties"]) ? node["properties"] : {};
+        for (const [prop, sub] of Object.entries(properties)) out[prop] = walk(sub, prop, `${path}.${prop}`, depth + 1);
+        return out;
+      }
+      case "array": {
+        const minItems = typeof node["minItems"] === "number" ? node["minItems"] : 0;
+        const count = Math.max(minItems, 1 + Math.floor(unitOf("items", path, context.key) * 2));
+        const items: JsonValue[] = [];
+        for (let i = 0; i < count; i++) items.push(walk(node["items"], name, `${path}[${i}]`, depth + 1));
+        return items;
+      }
+      case "integer":
+        return numberFor(path);
+      case "number":
+        return numberFor(path);
+      case "boolean":
+        if (allowsNull && !context.hasExpected) return null;
+        return context.center >= 60;
+      case "null":
+        return null;
+      default:
+        return stringFor(name, path);
+    }
+  };
+
+  return walk(root, "", "$", 0);
+}
+
+export function wordsOf(text: string, hidden: readonly string[]): string[] {
+  return quotableWords(text, hidden);
+}
