@@ -1,0 +1,54 @@
+// The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
+import { JUDGE_SYSTEM_PROMPT } from "./judge.js";
+import { costOf, priceFor } from "./pricing.js";
+import type { PlanItem } from "./run.js";
+import type { Config } from "./types.js";
+
+export interface CostEstimate {
+  pairs: number;
+  /** One generation and one judgement per pair. */
+  calls: number;
+  /** Null when some model has no price (see unpricedModels); the priced part is in pricedUsd. */
+  usd: number | null;
+  pricedUsd: number;
+  unpricedModels: string[];
+}
+
+// Rough characters per token for English prose; answers assumed ~400 tokens unless an expected answer says otherwise.
+const CHARS_PER_TOKEN = 4;
+const DEFAULT_ANSWER_TOKENS = 400;
+const JUDGE_ANSWER_TOKENS = 350;
+
+const tokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
+const usage = (input: number, output: number) => ({
+  inputTokens: input,
+  outputTokens: output,
+  cacheCreationInputTokens: 0,
+  cacheReadInputTokens: 0,
+});
+
+export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
+  const unpriced = new Set<string>();
+  let priced = 0;
+  const judgePrice = priceFor(config.judge.model, config.pricing);
+  for (const item of plan) {
+    const answer = Math.min(
+      config.maxTokens,
+      item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : tokens(item.testCase.expected),
+    );
+    const prompt = tokens(item.skill.instructions) + tokens(item.testCase.input);
+    const price = priceFor(item.model, config.pricing);
+    if (price) priced += costOf(usage(prompt, answer), price);
+    else unpriced.add(item.model);
+    const judgeInput = tokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + tokens(item.testCase.expected ?? "");
+    if (judgePrice) priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
+    else unpriced.add(config.judge.model);
+  }
+  return {
+    pairs: plan.length,
+    calls: plan.length * 2,
+    usd: unpriced.size === 0 ? priced : null,
+    pricedUsd: priced,
+    unpricedModels: [...unpriced].sort(),
+  };
+}

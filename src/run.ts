@@ -1,0 +1,213 @@
+// The scheduler: every (skill, case, model) pair is generated, then judged as soon as its output exists. Every
+// model call of the run, generations and judgements alike, goes through one Limiter. Failures stay with their pair.
+import { ModelCallError, messageOf } from "./errors.js";
+import { contentHash } from "./hash.js";
+import { judgeOutput, type JudgeSettings } from "./judge.js";
+import { Limiter } from "./limiter.js";
+import { costOf, priceFor } from "./pricing.js";
+import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill, Usage } from "./types.js";
+
+export interface PlanItem {
+  skill: Skill;
+  benchmark: Benchmark;
+  testCase: BenchmarkCase;
+  model: string;
+  /** Content key: skill text, case, model and judge settings. */
+  key: string;
+}
+
+export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
+  return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
+}
+
+export function modelsFor(benchmark: Benchmark, config: Config): string[] {
+  return benchmark.models ?? config.models;
+}
+
+/** Every pair to run, in a stable order: benchmark, case, model. */
+export function planRun(benchmarks: Benchmark[], skills: Map<string, Skill>, config: Config, judgeKey: string): PlanItem[] {
+  const items: PlanItem[] = [];
+  for (const benchmark of benchmarks) {
+    const skill = skills.get(benchmark.skillPath);
+    if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} of ${benchmark.path} was not loaded`);
+    for (const testCase of benchmark.cases) {
+      for (const model of modelsFor(benchmark, config)) {
+        items.push({ skill, benchmark, testCase, model, key: resultKey(skill.hash, testCase.hash, model, judgeKey) });
+      }
+    }
+  }
+  return items;
+}
+
+export interface Progress {
+  total: number;
+  done: number;
+  errors: number;
+  unjudged: number;
+  costUsd: number;
+  inFlight: number;
+}
+
+export interface RunOptions {
+  client: ModelClient;
+  config: Config;
+  judge: JudgeSettings;
+  onProgress?: (progress: Progress) => void;
+  onResult?: (result: CaseResult, item: PlanItem) => void;
+}
+
+export interface RunOutcome {
+  /** In plan order, one per item. */
+  results: CaseResult[];
+  /** The most model calls that were in flight at once. */
+  maxInFlight: number;
+  calls: number;
+}
+
+/** Smallest prompt prefix each model caches; shorter prefixes are silently not cached. */
+function minCacheableTokens(model: string): number {
+  if (/^claude-(opus-5|fable-5)/.test(model)) return 512;
+  if (/^claude-opus-4-7/.test(model)) return 2048;
+  if (/^claude-(opus-4-5|opus-4-6|haiku-4-5)/.test(model)) return 4096;
+  return 1024;
+}
+
+const approxTokens = (text: string) => Math.ceil(text.length / 4);
+
+export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
+  const { client, config, judge } = options;
+  const limiter = new Limiter(config.concurrency);
+  const progress: Progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
+  let calls = 0;
+  const counted = async <T>(task: () => Promise<T>): Promise<T> => {
+    calls += 1;
+    progress.inFlight = limiter.inFlight;
+    return task();
+  };
+
+  // A cache entry exists only once the first response for its prefix has started: the first pair of each
+  // (skill, model) prefix goes alone, the rest of that prefix wait for it, so they read the cache instead of
+  // each writing it. Only for prefixes long enough to be cached at all.
+  const warming = new Map<string, Promise<void>>();
+
+  const runOne = async (item: PlanItem): Promise<CaseResult> => {
+    const cacheable = approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+    const prefix = `${item.skill.hash}\u0000${item.model}`;
+    let releaseWarm: (() => void) | null = null;
+    if (cacheable) {
+      const first = warming.get(prefix);
+      if (first) await first;
+      else warming.set(prefix, new Promise<void>((resolve) => (releaseWarm = resolve)));
+    }
+
+    const result = emptyResult(item);
+    const price = priceFor(item.model, config.pricing);
+    let output: string | null = null;
+    try {
+      const call = await limiter.run(() =>
+        counted(() =>
+          client.call({
+            model: item.model,
+            system: item.skill.instructions,
+            user: item.testCase.input,
+            maxTokens: config.maxTokens,
+            ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
+            cacheSystem: cacheable,
+          }),
+        ),
+      );
+      output = call.text;
+      result.output = call.text;
+      result.stopReason = call.stopReason;
+      result.latencyMs = Math.round(call.latencyMs);
+      result.usage = call.usage;
+      result.costUsd = price ? costOf(call.usage, price) : null;
+    } catch (error) {
+      result.error = generationError(error);
+      if (error instanceof ModelCallError) {
+        result.output = error.partialText || null;
+        result.usage = error.usage;
+        result.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+        result.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
+      }
+    } finally {
+      (releaseWarm as (() => void) | null)?.();
+    }
+
+    if (output !== null) {
+      const outcome = await limiter.run(
+        () => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output as string }, judge)),
+        "high",
+      );
+      if (outcome.call) {
+        result.judgeUsage = outcome.call.usage;
+        const judgePrice = priceFor(judge.model, config.pricing);
+        result.judgeCostUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
+      }
+      if (outcome.judgement) {
+        Object.assign(result, outcome.judgement.scores);
+        result.matchesExpected = outcome.judgement.matchesExpected;
+        result.judgeNotes = outcome.judgement.notes;
+        result.judged = true;
+      } else {
+        result.judgeError = outcome.error;
+      }
+    }
+    return result;
+  };
+
+  const results = await Promise.all(
+    items.map(async (item) => {
+      let result: CaseResult;
+      try {
+        result = await runOne(item);
+      } catch (error) {
+        // Nothing above should throw; if it does, the pair still ends with a recorded error.
+        result = { ...emptyResult(item), error: `internal error: ${messageOf(error)}` };
+      }
+      progress.done += 1;
+      if (result.error) progress.errors += 1;
+      else if (!result.judged) progress.unjudged += 1;
+      progress.costUsd += (result.costUsd ?? 0) + (result.judgeCostUsd ?? 0);
+      progress.inFlight = limiter.inFlight;
+      options.onResult?.(result, item);
+      options.onProgress?.({ ...progress });
+      return result;
+    }),
+  );
+  return { results, maxInFlight: limiter.maxInFlight, calls };
+}
+
+function generationError(error: unknown): string {
+  if (error instanceof ModelCallError) {
+    const retried = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
+    return `${error.kind}: ${error.message}${retried}`;
+  }
+  return messageOf(error);
+}
+
+function emptyResult(item: PlanItem): CaseResult {
+  return {
+    caseId: item.testCase.id,
+    caseHash: item.testCase.hash,
+    model: item.model,
+    key: item.key,
+    output: null,
+    quality: null,
+    faithfulness: null,
+    relevancy: null,
+    precision: null,
+    recall: null,
+    matchesExpected: null,
+    judgeNotes: null,
+    error: null,
+    judgeError: null,
+    judged: false,
+    costUsd: null,
+    judgeCostUsd: null,
+    latencyMs: null,
+    usage: null as Usage | null,
+    judgeUsage: null,
+    stopReason: null,
+  };
+}
