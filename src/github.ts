@@ -1,0 +1,218 @@
+// The one GitHub REST client: changed files of a pull request and the sticky report comment. Pagination
+// everywhere (long PRs have hundreds of comments), GitHub Enterprise Server through the base URL.
+
+import { getOctokit } from "@actions/github";
+import { messageOf } from "./errors.js";
+
+/** Known API errors, by name. */
+export const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422 } as const;
+
+/** GitHub refuses issue and PR comment bodies longer than this with a 422. */
+const COMMENT_BODY_LIMIT = 65_536;
+/** pulls.listFiles stops at 3,000 files however it is paginated. */
+const LIST_FILES_CAP = 3000;
+/** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
+const ACTIONS_BOT_LOGIN = "github-actions[bot]";
+
+export interface PullRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+export interface StickyComment {
+  url: string;
+  id: number;
+  created: boolean;
+}
+
+export interface GitHubClientOptions {
+  /** REST API root; default GITHUB_API_URL, else https://api.github.com. */
+  baseUrl?: string;
+  log?: (message: string) => void;
+}
+
+/** A failed API call, named after what we were doing; `status` is the HTTP status (0 when there was no response). */
+export class GitHubRequestError extends Error {
+  readonly status: number;
+  constructor(message: string, status: number, options: { cause: unknown }) {
+    super(message, options);
+    this.name = "GitHubRequestError";
+    this.status = status;
+  }
+}
+
+function statusOf(error: unknown): number | null {
+  if (typeof error === "object" && error !== null && "status" in error) {
+    const status = (error as { status: unknown }).status;
+    if (typeof status === "number") return status;
+  }
+  return null;
+}
+
+/**
+ * True for a 403 that means "this token may not do that" (a read-only GITHUB_TOKEN on a fork PR answers
+ * "Resource not accessible by integration"), false for other errors, including 403s that are rate limits.
+ */
+export function isForbidden(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    if (statusOf(e) === GITHUB_ERRORS.forbidden) return !/rate limit/i.test(messageOf(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return false;
+}
+
+/** The comment author we look for: the token's own user, or (when GET /user is refused) any bot. */
+type Identity = { kind: "user"; login: string } | { kind: "bot" };
+
+interface CommentLike {
+  id: number;
+  body?: string | null | undefined;
+  created_at: string;
+  html_url: string;
+  user: { login: string; type?: string | undefined } | null;
+}
+
+function where(pr: PullRef): string {
+  return `${pr.owner}/${pr.repo}#${pr.number}`;
+}
+
+export class GitHubClient {
+  private readonly octokit: ReturnType<typeof getOctokit>;
+  private readonly log: (message: string) => void;
+  private identity: Promise<Identity> | null = null;
+
+  constructor(token: string, options: GitHubClientOptions = {}) {
+    if (token.trim() === "") throw new Error("A GitHub token is required (input github-token).");
+    const baseUrl = (options.baseUrl ?? process.env.GITHUB_API_URL ?? "").trim().replace(/\/+$/, "");
+    this.octokit = getOctokit(token, baseUrl ? { baseUrl } : {});
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Every path the pull request touches, including the old path of renamed files; in API order, no duplicates. */
+  async listChangedFiles(pr: PullRef): Promise<string[]> {
+    const files = await this.call(`list the files of ${where(pr)}`, () =>
+      this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+        owner: pr.owner,
+        repo: pr.repo,
+        pull_number: pr.number,
+        per_page: 100,
+      }),
+    );
+    if (files.length >= LIST_FILES_CAP) {
+      this.log(`${where(pr)} lists ${files.length} files, GitHub's maximum: later files are missing; consider skills: all.`);
+    }
+    const paths = new Set<string>();
+    for (const file of files) {
+      paths.add(file.filename);
+      if (file.previous_filename) paths.add(file.previous_filename);
+    }
+    return [...paths];
+  }
+
+  /**
+   * Updates the newest comment that contains `marker` and was written by this token's user, or creates one.
+   * Authorship: GET /user names the user for personal and OAuth tokens. A GitHub App installation token (the
+   * default GITHUB_TOKEN included) gets 403 there; then we take comments by github-actions[bot], else by any
+   * user of type Bot, and if updating such a comment is refused (another app's comment) we create our own.
+   */
+  async upsertStickyComment(pr: PullRef, body: string, marker: string): Promise<StickyComment> {
+    if (marker.trim() === "" || !body.includes(marker)) {
+      throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
+    }
+    if (body.length > COMMENT_BODY_LIMIT) {
+      throw new Error(
+        `The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`,
+      );
+    }
+    const identity = await this.whoAmI();
+    const comments = await this.call(`list the comments of ${where(pr)}`, () =>
+      this.octokit.paginate(this.octokit.rest.issues.listComments, {
+        owner: pr.owner,
+        repo: pr.repo,
+        issue_number: pr.number,
+        per_page: 100,
+      }),
+    );
+    const existing = pickSticky(comments, marker, identity);
+    if (existing) {
+      try {
+        const { data } = await this.octokit.rest.issues.updateComment({
+          owner: pr.owner,
+          repo: pr.repo,
+          comment_id: existing.id,
+          body,
+        });
+        this.log(`Updated comment ${data.id} on ${where(pr)}.`);
+        return { url: data.html_url, id: data.id, created: false };
+      } catch (error) {
+        // A bot comment picked without knowing our own login may belong to another app: post our own instead.
+        if (!(identity.kind === "bot" && isForbidden(error))) {
+          throw this.wrap(`update comment ${existing.id} on ${where(pr)}`, error);
+        }
+        this.log(`Comment ${existing.id} on ${where(pr)} is not ours to edit; creating a new one.`);
+      }
+    }
+    const { data } = await this.call(`create a comment on ${where(pr)}`, () =>
+      this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }),
+    );
+    this.log(`Created comment ${data.id} on ${where(pr)}.`);
+    return { url: data.html_url, id: data.id, created: true };
+  }
+
+  private whoAmI(): Promise<Identity> {
+    this.identity ??= this.octokit.rest.users.getAuthenticated().then(
+      ({ data }): Identity => ({ kind: "user", login: data.login }),
+      (error: unknown): Identity => {
+        if (isForbidden(error)) return { kind: "bot" };
+        this.identity = null;
+        throw this.wrap("identify the token's user (GET /user)", error);
+      },
+    );
+    return this.identity;
+  }
+
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw this.wrap(what, error);
+    }
+  }
+
+  private wrap(what: string, error: unknown): GitHubRequestError {
+    const status = statusOf(error) ?? 0;
+    const hint =
+      status === GITHUB_ERRORS.forbidden
+        ? " (the token lacks permission: on pull requests from forks the GITHUB_TOKEN is read-only; otherwise grant pull-requests: write)"
+        : status === 401
+          ? " (the token is invalid or expired)"
+          : "";
+    return new GitHubRequestError(`Could not ${what}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}${hint}`, status, {
+      cause: error,
+    });
+  }
+}
+
+/** The newest comment that carries the marker and was written by `identity`. */
+function pickSticky(comments: CommentLike[], marker: string, identity: Identity): CommentLike | null {
+  const marked = comments.filter((c) => (c.body ?? "").includes(marker));
+  let candidates: CommentLike[];
+  if (identity.kind === "user") {
+    candidates = marked.filter((c) => c.user?.login === identity.login);
+  } else {
+    const actionsBot = marked.filter((c) => c.user?.login === ACTIONS_BOT_LOGIN);
+    candidates = actionsBot.length > 0 ? actionsBot : marked.filter((c) => c.user?.type === "Bot");
+  }
+  let newest: CommentLike | null = null;
+  for (const c of candidates) {
+    if (
+      newest === null ||
+      Date.parse(c.created_at) > Date.parse(newest.created_at) ||
+      (c.created_at === newest.created_at && c.id > newest.id)
+    ) {
+      newest = c;
+    }
+  }
+  return newest;
+}

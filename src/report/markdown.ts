@@ -1,0 +1,605 @@
+// The markdown views of a Report: the sticky PR comment, the job summary and the CLI's --markdown file.
+// The Report is already compared with the baseline; this module only presents it, within a character budget.
+
+import { markdownTable } from "markdown-table";
+import { messageOf } from "../errors.js";
+import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillReport } from "../types.js";
+import { trendChart } from "./chart.js";
+import {
+  NOT_AVAILABLE,
+  escapeHtml,
+  escapeInline,
+  formatInterval,
+  formatMs,
+  formatMsDelta,
+  formatPercent,
+  formatPoints,
+  formatScore,
+  formatUsd,
+  markdownUrl,
+  plural,
+  shortSha,
+  truncate,
+} from "./format.js";
+
+export const COMMENT_MARKER = "<!-- skillbench:report -->";
+/** GitHub rejects longer issue and PR comment bodies with a 422. */
+export const COMMENT_LIMIT = 65_536;
+/** GitHub allows 1 MiB per step summary; stay a little below it. */
+export const SUMMARY_LIMIT = 1_000_000;
+
+export interface RenderContext {
+  /** Link to the workflow run. */
+  runUrl?: string | null;
+  /** Baseline history, oldest first (for the trend chart). */
+  history?: HistoryPoint[];
+  /** Default "quickchart". */
+  chart?: ChartKind;
+  /** Default https://quickchart.io. */
+  quickchartUrl?: string;
+  /** Default COMMENT_LIMIT for comments, SUMMARY_LIMIT for summaries, unlimited for the markdown file. */
+  maxChars?: number;
+  /** Show model outputs in the per-case details; default true only in the markdown file (they are long). */
+  outputs?: boolean;
+  /** Where the full JSON report was written, named when the body had to be shortened. */
+  reportPath?: string | null;
+}
+
+/** Judge notes and outputs are cut to this many characters in the first shortening step. */
+const SHORT_NOTE_CHARS = 200;
+const SHORT_OUTPUT_CHARS = 300;
+/** Error messages can embed whole API responses; a table cell only needs the gist. */
+const ERROR_CELL_CHARS = 240;
+const LIST_PREVIEW = 5;
+
+// ---------------------------------------------------------------------------------------------------------
+// Verdict
+
+function distinctModels(report: Report): string[] {
+  return [...new Set(report.skills.flatMap((s) => s.models.map((m) => m.model)))];
+}
+
+/** One line of plain text (no markdown), also used in logs and the failed check's message. */
+export function verdictLine(report: Report): string {
+  const skills = report.skills.length;
+  if (skills === 0) {
+    return report.mode === "pr"
+      ? "⏭️ Nothing to benchmark: no skill changed"
+      : "⏭️ Nothing to benchmark: no benchmarked skill found";
+  }
+  const models = distinctModels(report).length;
+  const regressed = report.skills.filter((s) => s.regressed).length;
+  const head = report.regressed
+    ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
+    : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+  const t = report.totals;
+  const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
+  return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cells
+
+type Mark = "🔻" | "🔺" | "";
+
+/** 🔻 = worse beyond the threshold, 🔺 = better beyond it. For cost, `higherIsBetter` is false. */
+function markOf(delta: number, threshold: number, higherIsBetter: boolean): Mark {
+  const change = higherIsBetter ? delta : -delta;
+  if (change < -threshold) return "🔻";
+  if (change > threshold) return "🔺";
+  return "";
+}
+
+function withMark(text: string, mark: Mark): string {
+  return mark ? `${text} ${mark}` : text;
+}
+
+function scoreCell(summary: ModelSummary, metric: "quality" | "faithfulness" | "relevancy" | "precision" | "recall", threshold: number): string {
+  const value = summary[metric];
+  if (value === null) return NOT_AVAILABLE;
+  const text = formatScore(value);
+  if (summary.baseline === null) return `${text} (new)`;
+  const delta = summary.delta?.[metric] ?? null;
+  if (delta === null) return text;
+  let cell = `${text} (${withMark(formatPoints(delta), markOf(delta, threshold, true))})`;
+  if (metric === "quality" && summary.qualityInterval) cell += ` ${formatInterval(summary.qualityInterval)}`;
+  return cell;
+}
+
+function costCell(summary: ModelSummary, thresholdPct: number): string {
+  if (summary.costUsd === null) return NOT_AVAILABLE;
+  const text = formatUsd(summary.costUsd);
+  if (summary.baseline === null) return `${text} (new)`;
+  const pct = summary.delta?.costPct ?? null;
+  if (pct === null) return text;
+  return `${text} (${withMark(formatPercent(pct), markOf(pct, thresholdPct, false))})`;
+}
+
+function latencyCell(summary: ModelSummary): string {
+  if (summary.latencyMsP50 === null) return NOT_AVAILABLE;
+  const delta = summary.delta?.latencyMs ?? null;
+  const text = formatMs(summary.latencyMsP50);
+  return delta === null ? text : `${text} (${formatMsDelta(delta)})`;
+}
+
+function modelCell(summary: ModelSummary): string {
+  return `${escapeInline(summary.model)}${summary.regressed ? " ❌" : ""}${summary.stale ? " ⏳" : ""}`;
+}
+
+function table(rows: string[][], align: string[]): string {
+  return markdownTable(rows, { align, alignDelimiters: false });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-skill sections
+
+function skillIcon(skill: SkillReport): string {
+  if (skill.regressed) return "❌";
+  if (skill.baselineError !== null) return "⚠️";
+  return "✅";
+}
+
+function idList(ids: string[]): string {
+  const shown = ids.slice(0, LIST_PREVIEW).map(escapeInline).join(", ");
+  return ids.length > LIST_PREVIEW ? `${shown} and ${ids.length - LIST_PREVIEW} more` : shown;
+}
+
+function firstMessage(results: CaseResult[], model: string, pick: (r: CaseResult) => string | null): string | null {
+  for (const r of results) {
+    if (r.model !== model) continue;
+    const message = pick(r);
+    if (message) return message;
+  }
+  return null;
+}
+
+function skillNotes(skill: SkillReport): string[] {
+  const notes: string[] = [];
+  for (const m of skill.models) {
+    if (m.regressions.length > 0) notes.push(`❌ **${escapeInline(m.model)}**: ${m.regressions.map(escapeInline).join("; ")}`);
+  }
+  if (skill.baselineError !== null) {
+    notes.push(`⚠️ The baseline could not be read, so nothing was compared: ${escapeInline(truncate(skill.baselineError, ERROR_CELL_CHARS))}`);
+  }
+  const stale = skill.models.filter((m) => m.stale);
+  if (stale.length > 0) {
+    const when = stale.map((m) => m.baselineRecordedAt).filter((t): t is string => t !== null).sort()[0];
+    notes.push(
+      `⏳ Stale baseline for ${stale.map((m) => escapeInline(m.model)).join(", ")}` +
+        `${when ? ` (recorded ${escapeInline(when.slice(0, 10))})` : ""}: older than the stale-after-days setting; ` +
+        "a scheduled baseline run refreshes it.",
+    );
+  }
+  for (const m of skill.models) {
+    if (m.unjudged > 0) {
+      const why = firstMessage(skill.results, m.model, (r) => (r.output !== null && !r.judged ? r.judgeError : null));
+      notes.push(
+        `⚖️ **${escapeInline(m.model)}**: ${m.unjudged} of ${m.cases} outputs unjudged (the judge failed; left out of the means)` +
+          (why ? `: ${escapeInline(truncate(why, ERROR_CELL_CHARS))}` : ""),
+      );
+    }
+  }
+  for (const m of skill.models) {
+    if (m.errors > 0) {
+      const first = firstMessage(skill.results, m.model, (r) => r.error);
+      notes.push(
+        `⚠️ **${escapeInline(m.model)}**: ${m.errors} of ${m.cases} cases failed` +
+          (first ? `; first error: ${escapeInline(truncate(first, ERROR_CELL_CHARS))}` : ""),
+      );
+    }
+  }
+  const { added, changed, removed } = skill.cases;
+  const changes = [
+    added.length > 0 ? `${added.length} added (${idList(added)})` : null,
+    changed.length > 0 ? `${changed.length} changed (${idList(changed)})` : null,
+    removed.length > 0 ? `${removed.length} removed (${idList(removed)})` : null,
+  ].filter((c): c is string => c !== null);
+  if (changes.length > 0) notes.push(`Cases since the baseline: ${changes.join(", ")}`);
+  return notes;
+}
+
+function skillHeading(skill: SkillReport): string {
+  return `#### ${skillIcon(skill)} ${escapeInline(skill.name)} · ${escapeInline(skill.skill)}`;
+}
+
+function skillTable(skill: SkillReport, report: Report): string {
+  const th = report.thresholds;
+  const rows = [
+    ["Model", "Quality", "Faithfulness", "Relevancy", "Precision", "Recall", "Cost/case", "p50 latency"],
+    ...skill.models.map((m) => [
+      modelCell(m),
+      scoreCell(m, "quality", th.quality),
+      scoreCell(m, "faithfulness", th.dimension),
+      scoreCell(m, "relevancy", th.dimension),
+      scoreCell(m, "precision", th.dimension),
+      scoreCell(m, "recall", th.dimension),
+      costCell(m, th.cost),
+      latencyCell(m),
+    ]),
+  ];
+  const parts = [skillHeading(skill)];
+  parts.push(skill.models.length > 0 ? table(rows, ["l", "r", "r", "r", "r", "r", "r", "r"]) : "_No model ran for this skill._");
+  const { quality, cheapest, qualityPerDollar } = skill.best;
+  if (quality !== null || cheapest !== null || qualityPerDollar !== null) {
+    const name = (m: string | null): string => (m === null ? NOT_AVAILABLE : `**${escapeInline(m)}**`);
+    parts.push(`Best quality: ${name(quality)} · cheapest: ${name(cheapest)} · best quality per dollar: ${name(qualityPerDollar)}`);
+  }
+  const notes = skillNotes(skill);
+  if (notes.length > 0) parts.push(notes.map((n) => `- ${n}`).join("\n"));
+  return parts.join("\n\n");
+}
+
+/** The one-line form a skill's table collapses to when the body is over budget. */
+function skillLine(skill: SkillReport): string {
+  const head = `- ${skillIcon(skill)} **${escapeInline(skill.name)}** · ${escapeInline(skill.skill)}`;
+  const reasons = skill.models.filter((m) => m.regressions.length > 0);
+  if (reasons.length > 0) {
+    return `${head}: ${reasons.map((m) => `${escapeInline(m.model)}: ${m.regressions.map(escapeInline).join("; ")}`).join(" · ")}`;
+  }
+  const best = skill.models.find((m) => m.model === skill.best.quality);
+  const bestText = best
+    ? `best ${escapeInline(best.model)} ${formatScore(best.quality)}` +
+      (best.delta?.quality != null ? ` (${formatPoints(best.delta.quality)})` : "")
+    : "no judged result";
+  const errors = skill.models.reduce((n, m) => n + m.errors, 0);
+  return `${head}: ${bestText}, ${plural(skill.models.length, "model")}, ${plural(errors, "error")}`;
+}
+
+function matchCell(value: boolean | null): string {
+  if (value === null) return "–";
+  return value ? "✅" : "❌";
+}
+
+function problemOf(r: CaseResult): string {
+  if (r.error !== null) return r.error;
+  if (r.output !== null && !r.judged) return `unjudged: ${r.judgeError ?? "the judge gave no scores"}`;
+  return "";
+}
+
+/** The collapsed per-case block. `short` applies the first shortening step (notes and outputs cut). */
+function skillDetails(skill: SkillReport, options: { short: boolean; outputs: boolean }): string | null {
+  if (skill.results.length === 0) return null;
+  const cell = (v: number | null): string => formatScore(v);
+  const rows = [
+    ["Case", "Model", "Quality", "Faithfulness", "Relevancy", "Precision", "Recall", "Matches expected", "Cost", "Latency", "Error"],
+    ...skill.results.map((r) => [
+      escapeInline(r.caseId),
+      escapeInline(r.model),
+      cell(r.quality),
+      cell(r.faithfulness),
+      cell(r.relevancy),
+      cell(r.precision),
+      cell(r.recall),
+      matchCell(r.matchesExpected),
+      formatUsd(r.costUsd),
+      formatMs(r.latencyMs),
+      escapeInline(truncate(problemOf(r), ERROR_CELL_CHARS)),
+    ]),
+  ];
+  const parts = [
+    `<details>\n<summary>Per-case results: ${escapeInline(skill.name)} (${plural(skill.results.length, "result")})</summary>`,
+    table(rows, ["l", "l", "r", "r", "r", "r", "r", "c", "r", "r", "l"]),
+  ];
+  const noted = skill.results.filter((r) => r.judgeNotes !== null && r.judgeNotes.trim() !== "");
+  if (noted.length > 0) {
+    const lines = noted.map((r) => {
+      const notes = options.short ? truncate(r.judgeNotes ?? "", SHORT_NOTE_CHARS) : (r.judgeNotes ?? "");
+      return `- **${escapeInline(r.caseId)}** · ${escapeInline(r.model)}: ${escapeInline(notes)}`;
+    });
+    parts.push(`Judge notes:\n\n${lines.join("\n")}`);
+  }
+  if (options.outputs) {
+    const withOutput = skill.results.filter((r) => r.output !== null);
+    if (withOutput.length > 0) {
+      const blocks = withOutput.map((r) => {
+        const output = options.short ? truncate(r.output ?? "", SHORT_OUTPUT_CHARS) : (r.output ?? "");
+        // <pre> is an HTML block that ends only at </pre>: blank lines and markdown in the output stay literal.
+        return `**${escapeInline(r.caseId)}** · ${escapeInline(r.model)}\n<pre>${escapeHtml(output)}</pre>`;
+      });
+      parts.push(`Outputs:\n\n${blocks.join("\n\n")}`);
+    }
+  }
+  parts.push("</details>");
+  return parts.join("\n\n");
+}
+
+function hasLongText(skill: SkillReport, outputs: boolean): boolean {
+  return skill.results.some(
+    (r) => (r.judgeNotes?.length ?? 0) > SHORT_NOTE_CHARS || (outputs && (r.output?.length ?? 0) > SHORT_OUTPUT_CHARS),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Head, chart and footer
+
+function contextLine(report: Report): string {
+  const th = report.thresholds;
+  const base = report.baseline;
+  let compared: string;
+  if (base === null) compared = "No baseline was compared";
+  else if (!base.found) compared = `No baseline yet on branch ${escapeInline(base.branch)}: every result is new`;
+  else compared = `Compared with the baseline on ${escapeInline(base.branch)}${base.commit ? ` @ ${escapeInline(shortSha(base.commit) ?? "")}` : ""}`;
+  return (
+    `${compared} · judge ${escapeInline(report.judgeModel)} · regression when quality drops more than ${th.quality} points, ` +
+    `a dimension more than ${th.dimension} points or cost per case rises more than ${th.cost}% (gate: ${report.gate})`
+  );
+}
+
+const LEGEND =
+  "Cells: value (change vs the baseline). 🔻 worse and 🔺 better beyond the threshold (for cost a rise is worse); " +
+  "[low, high] is the 95% interval of the quality change; ⏳ stale baseline.";
+
+function skippedLine(report: Report): string | null {
+  if (report.skipped.length === 0) return null;
+  const byReason = new Map<string, string[]>();
+  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.skill]);
+  const groups = [...byReason].map(([reason, skills]) => `${skills.length} ${escapeInline(reason)} (${idList(skills)})`);
+  return `Not benchmarked: ${groups.join("; ")}`;
+}
+
+function warningLines(report: Report): string | null {
+  if (report.warnings.length === 0) return null;
+  const shown = report.warnings.slice(0, 10).map((w) => `- ⚠️ ${escapeInline(truncate(w, 500))}`);
+  if (report.warnings.length > 10) shown.push(`- …and ${report.warnings.length - 10} more warnings (see the JSON report)`);
+  return shown.join("\n");
+}
+
+function chartSection(report: Report, context: RenderContext): string | null {
+  const kind = context.chart ?? "quickchart";
+  if (kind === "none" || report.skills.length === 0) return null;
+  let chart: string | null;
+  try {
+    chart = trendChart(context.history ?? [], report, {
+      kind,
+      ...(context.quickchartUrl !== undefined ? { quickchartUrl: context.quickchartUrl } : {}),
+    });
+  } catch (error) {
+    return `#### Quality trend\n\n_Trend chart unavailable: ${escapeInline(messageOf(error))}_`;
+  }
+  if (chart === null) {
+    return "#### Quality trend\n\n_No trend yet: the chart appears once the baseline branch has history for these skills and models._";
+  }
+  return `#### Quality trend\n\n${chart}`;
+}
+
+function footer(report: Report, context: RenderContext): string {
+  const parts: string[] = [];
+  if (context.runUrl) parts.push(`[Workflow run](${markdownUrl(context.runUrl)})`);
+  parts.push(`generated ${escapeInline(report.generatedAt)}`);
+  if (report.commit) parts.push(`commit ${escapeInline(shortSha(report.commit) ?? "")}`);
+  parts.push(`${escapeInline(report.tool.name)} ${escapeInline(report.tool.version)}`);
+  return `<sub>${parts.join(" · ")}</sub>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Budget
+
+interface Target {
+  marker: boolean;
+  maxChars: number;
+  /** Names the limit in the shortening note. */
+  limitName: string;
+  outputs: boolean;
+}
+
+interface SkillParts {
+  regressed: boolean;
+  table: string;
+  line: string;
+  details: string | null;
+  detailsShort: string | null;
+}
+
+/** What was left out, in the order the steps apply. */
+interface Cuts {
+  notesTruncated: boolean;
+  droppedDetails: Set<number>;
+  chartDropped: boolean;
+  /** Skills (by display index) whose table became one line. */
+  collapsed: Set<number>;
+  /** Collapsed lines of skills without regression, counted from the end, that are not shown at all. */
+  hiddenLines: number;
+}
+
+const SEPARATOR = "\n\n";
+
+class Body {
+  private readonly skills: SkillParts[];
+  private readonly headTop: string;
+  private readonly headRest: string[];
+  private readonly chart: string | null;
+  private readonly foot: string;
+
+  constructor(
+    report: Report,
+    private readonly context: RenderContext,
+    private readonly target: Target,
+  ) {
+    // Regressed skills first: they are what the reader needs, and the last to be shortened.
+    const ordered = [...report.skills.filter((s) => s.regressed), ...report.skills.filter((s) => !s.regressed)];
+    this.skills = ordered.map((skill) => ({
+      regressed: skill.regressed,
+      table: skillTable(skill, report),
+      line: skillLine(skill),
+      details: skillDetails(skill, { short: false, outputs: target.outputs }),
+      detailsShort: hasLongText(skill, target.outputs) ? skillDetails(skill, { short: true, outputs: target.outputs }) : null,
+    }));
+    this.headTop = `${target.marker ? `${COMMENT_MARKER}\n` : ""}### ${verdictLine(report)}`;
+    this.headRest = [
+      report.skills.length > 0 ? `${contextLine(report)}\n\n${LEGEND}` : null,
+      skippedLine(report),
+      warningLines(report),
+    ].filter((p): p is string => p !== null);
+    this.chart = chartSection(report, context);
+    this.foot = footer(report, context);
+  }
+
+  get skillCount(): number {
+    return this.skills.length;
+  }
+
+  canTruncateNotes(): boolean {
+    return this.skills.some((s) => s.detailsShort !== null);
+  }
+
+  skill(index: number): SkillParts {
+    const parts = this.skills[index];
+    if (!parts) throw new Error(`internal: no skill at index ${index}`);
+    return parts;
+  }
+
+  private details(index: number, cuts: Cuts): string | null {
+    if (cuts.droppedDetails.has(index)) return null;
+    const parts = this.skill(index);
+    return cuts.notesTruncated && parts.detailsShort !== null ? parts.detailsShort : parts.details;
+  }
+
+  detailsLength(index: number, cuts: Cuts): number {
+    return this.details(index, cuts)?.length ?? 0;
+  }
+
+  private note(cuts: Cuts): string | null {
+    const said: string[] = [];
+    // Cut notes are only worth mentioning while some per-case block still shows them.
+    const detailsLeft = [...Array(this.skillCount).keys()].some((i) => this.details(i, cuts) !== null);
+    if (cuts.notesTruncated && detailsLeft) said.push(`judge notes${this.target.outputs ? " and outputs" : ""} cut to ${SHORT_NOTE_CHARS} characters`);
+    if (cuts.droppedDetails.size > 0) {
+      said.push(`per-case results left out for ${cuts.droppedDetails.size} of ${plural(this.skillCount, "skill")}`);
+    }
+    if (cuts.chartDropped) said.push("the trend chart left out");
+    if (cuts.collapsed.size > 0) said.push(`${plural(cuts.collapsed.size, "skill")} shown as one line instead of a table`);
+    if (cuts.hiddenLines > 0) said.push(`${plural(cuts.hiddenLines, "skill")} without regression not listed`);
+    if (said.length === 0) return null;
+    const where = [
+      this.context.reportPath ? `The JSON report (${escapeInline(this.context.reportPath)})` : "The JSON report",
+      this.context.runUrl ? "the workflow run" : null,
+    ].filter((w): w is string => w !== null);
+    return (
+      `> ✂️ Shortened to fit the ${this.target.limitName} limit of ${this.target.maxChars.toLocaleString("en-US")} characters: ` +
+      `${said.join("; ")}. ${where.join(" and ")} ${where.length > 1 ? "have" : "has"} everything.`
+    );
+  }
+
+  /** The body as blocks joined by SEPARATOR; collapsed skills are one list block. */
+  blocks(cuts: Cuts): string[] {
+    const blocks = [this.headTop];
+    const note = this.note(cuts);
+    if (note !== null) blocks.push(note);
+    blocks.push(...this.headRest);
+    const lines: string[] = [];
+    let hiddenLeft = cuts.hiddenLines;
+    for (let i = this.skills.length - 1; i >= 0; i -= 1) {
+      if (!cuts.collapsed.has(i)) continue;
+      const parts = this.skill(i);
+      if (!parts.regressed && hiddenLeft > 0) {
+        hiddenLeft -= 1;
+        continue;
+      }
+      lines.unshift(parts.line);
+    }
+    for (let i = 0; i < this.skills.length; i += 1) {
+      if (!cuts.collapsed.has(i)) blocks.push(this.skill(i).table);
+    }
+    if (lines.length > 0 || cuts.hiddenLines > 0) {
+      const more = cuts.hiddenLines > 0 ? `\n- …and ${plural(cuts.hiddenLines, "more skill")} without regression` : "";
+      blocks.push(`#### ${cuts.collapsed.size === this.skills.length ? "Skills" : "Other skills"}\n\n${lines.join("\n")}${more}`);
+    }
+    for (let i = 0; i < this.skills.length; i += 1) {
+      const details = this.details(i, cuts);
+      if (details !== null) blocks.push(details);
+    }
+    if (this.chart !== null && !cuts.chartDropped) blocks.push(this.chart);
+    blocks.push(this.foot);
+    return blocks;
+  }
+
+  length(cuts: Cuts): number {
+    const blocks = this.blocks(cuts);
+    return blocks.reduce((n, b) => n + b.length, 0) + SEPARATOR.length * (blocks.length - 1);
+  }
+
+  hasChart(): boolean {
+    return this.chart !== null;
+  }
+}
+
+/** Shortens in the documented order until the body fits; the verdict always stays. */
+function fit(body: Body, maxChars: number): Cuts {
+  const cuts: Cuts = { notesTruncated: false, droppedDetails: new Set(), chartDropped: false, collapsed: new Set(), hiddenLines: 0 };
+  const fits = (): boolean => body.length(cuts) <= maxChars;
+  if (fits()) return cuts;
+
+  if (body.canTruncateNotes()) {
+    cuts.notesTruncated = true;
+    if (fits()) return cuts;
+  }
+
+  const bySize = [...Array(body.skillCount).keys()]
+    .filter((i) => body.detailsLength(i, cuts) > 0)
+    .sort((a, b) => body.detailsLength(b, cuts) - body.detailsLength(a, cuts));
+  for (const index of bySize) {
+    cuts.droppedDetails.add(index);
+    if (fits()) return cuts;
+  }
+
+  if (body.hasChart()) {
+    cuts.chartDropped = true;
+    if (fits()) return cuts;
+  }
+
+  // Tables of skills without regression collapse from the bottom up, then (only if needed) regressed ones.
+  for (const regressed of [false, true]) {
+    for (let i = body.skillCount - 1; i >= 0; i -= 1) {
+      if (body.skill(i).regressed !== regressed) continue;
+      cuts.collapsed.add(i);
+      if (fits()) return cuts;
+    }
+  }
+
+  const unregressed = [...Array(body.skillCount).keys()].filter((i) => !body.skill(i).regressed).length;
+  while (cuts.hiddenLines < unregressed) {
+    cuts.hiddenLines += 1;
+    if (fits()) return cuts;
+  }
+  return cuts;
+}
+
+function render(report: Report, context: RenderContext, target: Target): string {
+  const body = new Body(report, context, target);
+  const cuts = fit(body, target.maxChars);
+  const text = body.blocks(cuts).join(SEPARATOR);
+  if (text.length <= target.maxChars) return text;
+  // Only reachable with thousands of regressed skills or a tiny budget: cut the tail, keep the verdict on top.
+  const suffix = "\n\n✂️ …cut here to fit the character limit; the JSON report has everything.";
+  return truncate(text, Math.max(0, target.maxChars - suffix.length)) + suffix;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Entry points
+
+/** The sticky PR comment: starts with COMMENT_MARKER and stays within maxChars (default 65,536). */
+export function renderComment(report: Report, context: RenderContext = {}): string {
+  return render(report, context, {
+    marker: true,
+    maxChars: context.maxChars ?? COMMENT_LIMIT,
+    limitName: "PR comment",
+    outputs: context.outputs ?? false,
+  });
+}
+
+/** The job summary: the comment's content with the summary's larger budget. */
+export function renderSummary(report: Report, context: RenderContext = {}): string {
+  return render(report, context, {
+    marker: false,
+    maxChars: context.maxChars ?? SUMMARY_LIMIT,
+    limitName: "job summary",
+    outputs: context.outputs ?? false,
+  });
+}
+
+/** The CLI's --markdown file: everything, including model outputs, unless maxChars is given. */
+export function renderMarkdownReport(report: Report, context: RenderContext = {}): string {
+  const maxChars = context.maxChars ?? Number.POSITIVE_INFINITY;
+  const text = render(report, context, { marker: false, maxChars, limitName: "markdown report", outputs: context.outputs ?? true });
+  return text.length < maxChars ? `${text}\n` : text;
+}
