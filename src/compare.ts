@@ -20,6 +20,7 @@ import {
   type Thresholds,
 } from "./types.js";
 import { bootstrapInterval, mean, percentile } from "./stats.js";
+import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 
 export interface CompareOptions {
   /** Judge key of the current run; baseline entries judged under another key are not compared. */
@@ -109,17 +110,9 @@ function uncompared(summary: ModelSummary): ModelSummary {
   };
 }
 
-/** "−7.5", "+40", "5": one decimal at most, a real minus sign, an explicit plus when asked. */
-function formatNumber(value: number, signed: boolean): string {
-  const rounded = Math.round(value * 10) / 10;
-  const text = Math.abs(rounded).toFixed(1).replace(/\.0$/, "");
-  if (rounded < 0) return `\u2212${text}`;
-  return signed && rounded > 0 ? `+${text}` : text;
-}
-
-function formatInterval(interval: Interval): string {
-  const level = formatNumber(interval.level * 100, false);
-  return `${level}% CI [${formatNumber(interval.low, false)}, ${formatNumber(interval.high, false)}]`;
+/** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
+function intervalText(interval: Interval): string {
+  return `${Math.round(interval.level * 100)}% CI ${formatInterval(interval)}`;
 }
 
 interface MetricComparison {
@@ -158,8 +151,8 @@ function dropReason(name: string, comparison: MetricComparison, threshold: numbe
   if (delta === null || !(delta < -threshold - EPSILON)) return null;
   const testable = gate === "significant" && comparison.pairs >= MIN_PAIRS_FOR_SIGNIFICANCE && interval !== null;
   if (testable && !(interval.high < 0)) return null;
-  const detail = interval === null ? "" : `; ${formatInterval(interval)}`;
-  return `${name} ${formatNumber(delta, true)} points (threshold ${formatNumber(threshold, false)}${detail})`;
+  const detail = interval === null ? "" : `; ${intervalText(interval)}`;
+  return `${name} ${formatPoints(delta)} points (threshold ${threshold}${detail})`;
 }
 
 function compareModel(
@@ -230,7 +223,7 @@ function compareModel(
   }
   // Cost is measured, not judged: no judge noise to test against, so the threshold alone decides.
   if (costPct !== null && costPct > thresholds.cost + EPSILON) {
-    reasons.push(`cost ${formatNumber(costPct, true)}% (threshold ${formatNumber(thresholds.cost, false)}%)`);
+    reasons.push(`cost ${formatPercent(costPct)} (threshold ${thresholds.cost}%)`);
   }
 
   // A stale baseline is still compared and may still gate: it is the best reference there is, and refusing to

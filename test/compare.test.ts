@@ -270,10 +270,10 @@ describe("regression rules", () => {
     reason?: RegExp;
   }[] = [
     { name: "quality drop of exactly the threshold", now: 75, before: { quality: 80, faithfulness: 75, relevancy: 75, precision: 75, recall: 75 }, regressed: false },
-    { name: "quality drop beyond the threshold", now: 74, before: { quality: 80, faithfulness: 74, relevancy: 74, precision: 74, recall: 74 }, regressed: true, reason: /^quality \u22126 points \(threshold 5; 95% CI \[\u22126, \u22126\]\)$/ },
+    { name: "quality drop beyond the threshold", now: 74, before: { quality: 80, faithfulness: 74, relevancy: 74, precision: 74, recall: 74 }, regressed: true, reason: /^quality \u22126\.0 points \(threshold 5; 95% CI \[\u22126\.0, \u22126\.0\]\)$/ },
     { name: "quality gain", now: 90, before: 60, regressed: false },
     { name: "dimension drop within its threshold", now: { recall: 61 }, before: { recall: 70 }, regressed: false },
-    { name: "dimension drop beyond its threshold", now: { recall: 59 }, before: { recall: 70 }, regressed: true, reason: /^recall \u221211 points \(threshold 10;/ },
+    { name: "dimension drop beyond its threshold", now: { recall: 59 }, before: { recall: 70 }, regressed: true, reason: /^recall \u221211\.0 points \(threshold 10;/ },
     { name: "cost rise beyond the threshold", now: 70, before: 70, costNow: 0.013, regressed: true, reason: /^cost \+30% \(threshold 25%\)$/ },
     { name: "cost rise within the threshold", now: 70, before: 70, costNow: 0.012, regressed: false },
     { name: "cost fall", now: 70, before: 70, costNow: 0.001, regressed: false },
@@ -338,7 +338,7 @@ describe("regression rules", () => {
     expect(model.qualityInterval?.low).toBeLessThan(0);
     expect(model.qualityInterval?.high).toBeGreaterThan(0);
     expect(model.regressed).toBe(true);
-    expect(model.regressions[0]).toMatch(/^quality \u221210 points/);
+    expect(model.regressions[0]).toMatch(/^quality \u221210\.0 points/);
   });
 
   it("significant gate applies to dimensions too", () => {

@@ -1,0 +1,56 @@
+// The CLI's closing summary: plain text for a terminal or a CI log, one block per skill.
+import { markdownTable } from "markdown-table";
+import type { ModelSummary, Report } from "../types.js";
+import { formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
+
+function withDelta(value: number | null, delta: number | null | undefined): string {
+  if (value === null) return formatScore(value);
+  return delta === null || delta === undefined ? formatScore(value) : `${formatScore(value)} (${formatPoints(delta)})`;
+}
+
+function row(m: ModelSummary): string[] {
+  return [
+    m.model + (m.regressed ? " REGRESSED" : ""),
+    withDelta(m.quality, m.delta?.quality),
+    withDelta(m.faithfulness, m.delta?.faithfulness),
+    withDelta(m.relevancy, m.delta?.relevancy),
+    withDelta(m.precision, m.delta?.precision),
+    withDelta(m.recall, m.delta?.recall),
+    formatUsd(m.costUsd) + (m.delta?.costPct != null ? ` (${formatPercent(m.delta.costPct)})` : ""),
+    formatMs(m.latencyMsP50),
+    `${m.errors}/${m.unjudged}`,
+  ];
+}
+
+export function renderTerminalSummary(report: Report): string {
+  const lines: string[] = [];
+  const t = report.totals;
+  if (report.skills.length === 0) {
+    lines.push("Nothing to benchmark: no skill was selected.");
+    for (const s of report.skipped) lines.push(`  skipped ${s.skill}: ${s.reason}`);
+    return `${lines.join("\n")}\n`;
+  }
+  for (const skill of report.skills) {
+    lines.push("", `${skill.regressed ? "REGRESSED " : ""}${skill.name} (${skill.skill}, ${skill.results.length / Math.max(skill.models.length, 1)} cases)`);
+    lines.push(
+      markdownTable([
+        ["model", "quality", "faithful", "relevant", "precise", "recall", "cost/case", "p50", "err/unjudged"],
+        ...skill.models.map(row),
+      ]),
+    );
+    if (skill.best.quality) {
+      lines.push(`best: ${skill.best.quality}; cheapest: ${skill.best.cheapest ?? "n/a"}; best quality per dollar: ${skill.best.qualityPerDollar ?? "n/a"}`);
+    }
+    for (const m of skill.models) for (const reason of m.regressions) lines.push(`  ${m.model}: ${reason}`);
+    if (skill.baselineError) lines.push(`  baseline unreadable: ${skill.baselineError}`);
+  }
+  lines.push(
+    "",
+    `${report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
+      `${t.errors} error(s), ${t.unjudged} unjudged; cost ${formatUsd(t.costUsd)} ` +
+      `(candidates ${formatUsd(t.candidateCostUsd)}, judge ${formatUsd(t.judgeCostUsd)})` +
+      (t.unpricedModels.length ? `; no price for ${t.unpricedModels.join(", ")}` : "") +
+      `; ${(t.durationMs / 1000).toFixed(1)} s`,
+  );
+  return `${lines.join("\n")}\n`;
+}
