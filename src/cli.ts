@@ -1,0 +1,247 @@
+// The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
+// `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createModelClient } from "./anthropic.js";
+import { GitBaselineStore } from "./baseline/store.js";
+import type { Overrides } from "./config.js";
+import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
+import { EXIT, InputError, formatIssue, messageOf } from "./errors.js";
+import { Git } from "./git.js";
+import { MissingApiKeyError, runPipeline, type Logger } from "./pipeline.js";
+import { renderMarkdownReport } from "./report/markdown.js";
+import { formatUsd } from "./report/format.js";
+import { renderTerminalSummary } from "./report/terminal.js";
+import { progressPrinter } from "./progress.js";
+import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
+import { VERSION } from "./version.js";
+
+export interface CliIo {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** True when stderr is a terminal: progress redraws one line instead of printing milestones. */
+  isTTY?: boolean;
+}
+
+const USAGE = `skillbench ${VERSION}: benchmark LLM skills across Claude models with a blinded judge.
+
+Usage:
+  skillbench run [options]       benchmark the repository in the current directory
+  skillbench validate [options]  check skillbench.yml, benchmark files and skills; call nothing
+  skillbench --help | --version
+
+Options for run:
+  --config PATH              config file (default ${DEFAULT_CONFIG_PATH}; optional)
+  --mode pr|baseline         pr: compare with the baseline, never write it (default)
+                             baseline: benchmark everything and record the baseline on its branch
+  --skills all|changed       default: changed when --base is given in pr mode, else all
+  --base REF                 git ref to find changed skills against (merge base with HEAD)
+  --models LIST              candidate models, comma-separated (overrides the config)
+  --judge-model MODEL        the judge (overrides the config)
+  --concurrency N            model calls in flight across the whole run
+  --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
+  --no-baseline              do not read or write the baseline branch
+  --report PATH              JSON report (default skillbench-report.json)
+  --markdown PATH            also write the markdown report
+  --no-fail-on-regression    exit 0 even when quality regressed
+  --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
+
+Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
+Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API).`;
+
+const OPTIONS = {
+  config: { type: "string" },
+  mode: { type: "string" },
+  skills: { type: "string" },
+  base: { type: "string" },
+  models: { type: "string" },
+  "judge-model": { type: "string" },
+  concurrency: { type: "string" },
+  "baseline-branch": { type: "string" },
+  "no-baseline": { type: "boolean" },
+  report: { type: "string" },
+  markdown: { type: "string" },
+  "fail-on-regression": { type: "boolean" },
+  "no-fail-on-regression": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr(`skillbench: ${messageOf(error)}\nRun "skillbench --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = positionals[0];
+  if (values.help || command === undefined || command === "help") {
+    io.stdout(`${USAGE}\n`);
+    return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+  }
+  try {
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    if (command === "validate") return await validate(values.config, io);
+    if (command === "run") return await run(values, io);
+    throw new UsageError(`unknown command "${command}" (expected run or validate)`);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof InputError) {
+    io.stderr(`skillbench: ${error.issues.length} problem(s) in the input:\n`);
+    for (const issue of error.issues) io.stderr(`  ${formatIssue(issue)}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.stderr(`skillbench: ${error.message}\nRun "skillbench --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof MissingApiKeyError) {
+    io.stderr(`skillbench: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  io.stderr(`skillbench: ${messageOf(error)}\n`);
+  return EXIT.failure;
+}
+
+async function validate(configPath: string | undefined, io: CliIo): Promise<number> {
+  const project = await loadProject(io.cwd, configPath === undefined ? {} : { configPath });
+  const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+  io.stdout(
+    `OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
+      `${project.skills.size} skill(s), ${cases} case(s)\n`,
+  );
+  return EXIT.ok;
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>["values"];
+
+async function run(values: Values, io: CliIo): Promise<number> {
+  const modeValue = values.mode ?? "pr";
+  if (!isOneOf(MODES, modeValue)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got "${modeValue}"`);
+  const mode: Mode = modeValue;
+  const defaultSkills: SkillSelection = mode === "pr" && values.base !== undefined ? "changed" : "all";
+  const skills = values.skills ?? defaultSkills;
+  if (!isOneOf(SKILL_SELECTIONS, skills)) {
+    throw new UsageError(`--skills must be one of ${SKILL_SELECTIONS.join(", ")}, got "${values.skills}"`);
+  }
+  if (skills === "changed" && values.base === undefined) throw new UsageError("--skills changed needs --base REF");
+  if (mode === "baseline" && values["no-baseline"]) throw new UsageError("--mode baseline records the baseline: it cannot go with --no-baseline");
+  if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
+    throw new UsageError("--fail-on-regression and --no-fail-on-regression contradict each other");
+  }
+
+  const overrides: Overrides = {};
+  if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
+  if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
+  if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+  if (values["baseline-branch"] !== undefined) {
+    overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
+  }
+
+  const log = terminalLogger(io);
+  const needsGit = !values["no-baseline"] || skills === "changed";
+  // Git also gives the commit SHA for the report, so it is opened whenever the directory is a repository.
+  const git = await Git.create(io.cwd).catch(() => null);
+  if (needsGit && !git) {
+    throw new UsageError(`${io.cwd} is not inside a git repository (needed for the baseline and --base); use --no-baseline --skills all`);
+  }
+  const commit = git ? (await git.exec(["rev-parse", "HEAD"], { allowFailure: true })).stdout.trim() || null : null;
+  const apiKey = io.env.ANTHROPIC_API_KEY?.trim() || null;
+
+  const result = await runPipeline({
+    root: io.cwd,
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    overrides,
+    mode,
+    skills,
+    baseRef: values.base ?? null,
+    commit,
+    client: apiKey
+      ? (config) =>
+          createModelClient({
+            apiKey,
+            baseUrl: config.api.baseUrl ?? (io.env.ANTHROPIC_BASE_URL?.trim() || null),
+            maxRetries: config.api.maxRetries,
+            timeoutMs: config.api.timeoutMs,
+            onRetry: (info) => log.debug(`retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt}): ${info.reason}`),
+          })
+      : null,
+    apiKeyHint: "the ANTHROPIC_API_KEY environment variable",
+    store:
+      values["no-baseline"] || !git
+        ? null
+        : (config) =>
+            new GitBaselineStore(git, {
+              branch: config.baseline.branch,
+              historyLimit: config.baseline.historyLimit,
+              staleAfterDays: config.baseline.staleAfterDays,
+              log: (message) => log.info(message),
+            }),
+    git,
+    dryRun: values["dry-run"] ?? false,
+    log,
+    onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
+  });
+
+  if (values["dry-run"]) {
+    const { estimate, plan } = result;
+    io.stdout(`Dry run: ${result.selected.length} skill(s), ${estimate.pairs} case x model pair(s), ${estimate.calls} model calls.\n`);
+    for (const benchmark of result.selected) {
+      const items = plan.filter((item) => item.benchmark === benchmark);
+      const models = [...new Set(items.map((item) => item.model))];
+      io.stdout(`  ${benchmark.skillPath}: ${benchmark.cases.length} case(s) x ${models.join(", ")}\n`);
+    }
+    const cost =
+      estimate.usd === null
+        ? `at least ${formatUsd(estimate.pricedUsd)} (no price for ${estimate.unpricedModels.join(", ")})`
+        : formatUsd(estimate.usd);
+    io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens).\n`);
+    return EXIT.ok;
+  }
+
+  const report = result.report;
+  if (!report) throw new Error("internal: the pipeline returned no report");
+  const reportPath = resolve(io.cwd, values.report ?? "skillbench-report.json");
+  await writeText(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.markdown !== undefined) {
+    await writeText(resolve(io.cwd, values.markdown), renderMarkdownReport(report, { history: result.snapshot?.history ?? [] }));
+  }
+  io.stdout(renderTerminalSummary(report));
+  io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
+  const failOnRegression = !values["no-fail-on-regression"];
+  if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
+  return EXIT.ok;
+}
+
+async function writeText(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text, "utf8");
+}
+
+function terminalLogger(io: CliIo): Logger {
+  const verbose = Boolean(io.env.SKILLBENCH_DEBUG);
+  return {
+    info: (m) => io.stderr(`${m}\n`),
+    warning: (m) => io.stderr(`warning: ${m}\n`),
+    error: (m) => io.stderr(`error: ${m}\n`),
+    debug: (m) => {
+      if (verbose) io.stderr(`debug: ${m}\n`);
+    },
+  };
+}
