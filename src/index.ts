@@ -1,0 +1,4 @@
+// The action's entry (bundled to dist/index.js): run() owns every error and sets the step's outcome.
+import { run } from "./main.js";
+
+await run();

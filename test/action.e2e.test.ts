@@ -1,0 +1,294 @@
+// The bundled action (dist/index.js) run as the runner runs it: INPUT_* env, GITHUB_EVENT_PATH, GITHUB_OUTPUT,
+// GITHUB_STEP_SUMMARY, GITHUB_API_URL; against the simulated Anthropic API, a local server speaking the GitHub
+// REST endpoints used, and a real bare git origin. The scenarios run in order and share the repository.
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMENT_MARKER } from "../src/report/markdown.js";
+import { startSimServer, type SimServer } from "../src/sim/server.js";
+import type { Report } from "../src/types.js";
+import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
+import { startGitHubServer, type GitHubServer } from "./support/github-server.js";
+
+const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const API_KEY = "sk-ant-e2e-secret-0123456789";
+const TOKEN = "ghs_e2eTokenSecret987";
+const OWNER = "acme";
+const NAME = "skills";
+const PR = 7;
+
+interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+let sim: SimServer;
+let gh: GitHubServer;
+let repo: RepoWithOrigin;
+let scratch: string;
+let runCount = 0;
+
+/** Parses the GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER`. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i += 1) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? "");
+    if (!match?.[1] || !match[2]) continue;
+    const end = lines.indexOf(match[2], i + 1);
+    outputs[match[1]] = lines.slice(i + 1, end).join("\n");
+    i = end;
+  }
+  return outputs;
+}
+
+async function runAction(options: {
+  event: string;
+  payload: Record<string, unknown>;
+  inputs: Record<string, string>;
+  env?: Record<string, string>;
+}): Promise<ActionRun> {
+  runCount += 1;
+  const eventPath = join(scratch, `event-${runCount}.json`);
+  const outputPath = join(scratch, `output-${runCount}.txt`);
+  const summaryPath = join(scratch, `summary-${runCount}.md`);
+  await writeFile(eventPath, JSON.stringify(options.payload));
+  await writeFile(outputPath, "");
+  await writeFile(summaryPath, "");
+  const inputs = Object.fromEntries(Object.entries(options.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: scratch,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    GITHUB_EVENT_NAME: options.event,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_API_URL: gh.url,
+    GITHUB_SERVER_URL: "https://github.example",
+    GITHUB_REPOSITORY: `${OWNER}/${NAME}`,
+    GITHUB_SHA: await repo.head(),
+    GITHUB_RUN_ID: "4242",
+    GITHUB_WORKSPACE: repo.dir,
+    RUNNER_TEMP: scratch,
+    ...inputs,
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [DIST], { cwd: repo.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`dist/index.js did not finish in 90 s\n${stdout}\n${stderr}`));
+    }, 90_000);
+    child.on("close", (exit) => {
+      clearTimeout(timer);
+      resolve(exit ?? -1);
+    });
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputs(await readFile(outputPath, "utf8")),
+    summary: await readFile(summaryPath, "utf8"),
+  };
+}
+
+const baseInputs = (): Record<string, string> => ({
+  "anthropic-api-key": API_KEY,
+  "anthropic-base-url": sim.url,
+  "github-token": TOKEN,
+  "fail-on-regression": "true",
+  comment: "true",
+  "report-path": "out/skillbench-report.json",
+  chart: "quickchart",
+});
+
+async function prPayload(fork = false): Promise<Record<string, unknown>> {
+  const base = await repo.git(["rev-parse", "main"]);
+  return {
+    number: PR,
+    pull_request: {
+      number: PR,
+      base: { sha: base, ref: "main", repo: { full_name: `${OWNER}/${NAME}` } },
+      head: { sha: await repo.head(), ref: "worse-summaries", repo: { full_name: fork ? "fork/skills" : `${OWNER}/${NAME}`, fork } },
+    },
+  };
+}
+
+function ourComments() {
+  return gh.state.comments.filter((c) => c.body.includes(COMMENT_MARKER));
+}
+
+/** `::add-mask::` lines are the masking command itself: the runner consumes them and never shows them. */
+function expectNoSecrets(...texts: string[]) {
+  for (const text of texts.map((t) => t.replace(/^::add-mask::.*$/gm, ""))) {
+    expect(text).not.toContain(API_KEY);
+    expect(text).not.toContain(TOKEN);
+  }
+}
+
+beforeAll(async () => {
+  await readFile(DIST).catch(() => {
+    throw new Error("dist/index.js is missing: run `npm run bundle`");
+  });
+  scratch = await mkdtemp(join(tmpdir(), "skillbench-e2e-"));
+  sim = await startSimServer({ latencyMs: [5, 20] });
+  const files: Record<string, string> = {
+    "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5]\njudge: { model: claude-opus-4-8 }\nconcurrency: 4\n",
+  };
+  for (const path of [
+    "skills/summarize-thread/SKILL.md",
+    "benchmarks/summarize-thread.yml",
+    "skills/explain-sql.md",
+    "benchmarks/explain-sql.yml",
+  ]) {
+    files[path] = await readFile(join(REPO_ROOT, path), "utf8");
+  }
+  repo = await makeRepoWithOrigin(files);
+  gh = await startGitHubServer({
+    token: TOKEN,
+    owner: OWNER,
+    repo: NAME,
+    issue: PR,
+    user: { login: "skillbench-bot", id: 99, type: "Bot" },
+    files: { [`${OWNER}/${NAME}#${PR}`]: [{ filename: "skills/summarize-thread/SKILL.md", status: "modified" }] },
+  });
+  // 125 comments by other people before ours: pagination matters (100 per page).
+  for (let i = 0; i < 125; i += 1) {
+    gh.state.addComment({ body: `review comment ${i}`, user: { login: `reviewer${i % 7}`, id: 1000 + i, type: "User" } });
+  }
+  // One by someone else that even carries our marker: it must never be edited.
+  gh.state.addComment({ body: `${COMMENT_MARKER}\nquoted by a human`, user: { login: "someone", id: 5, type: "User" } });
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.close();
+  await gh?.close();
+  await repo?.cleanup();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe("the bundled action, end to end", () => {
+  it("a nightly run records the baseline on the branch and writes outputs and summary", async () => {
+    const run = await runAction({ event: "schedule", payload: { schedule: "17 3 * * *" }, inputs: baseInputs() });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs).toMatchObject({ regressed: "false", "skills-benchmarked": "2", "report-path": "out/skillbench-report.json" });
+    expect(Number(run.outputs["total-cost-usd"])).toBeGreaterThan(0);
+    expect(run.outputs["comment-url"]).toBe("");
+    const branch = await runGit(repo.originDir, ["ls-tree", "-r", "--name-only", "skillbench-baseline"]);
+    expect(branch).toMatch(/^skills\/.+\.json$/m);
+    expect(branch).toMatch(/^history\//m);
+    // The working tree stayed on main, and nothing was committed there.
+    expect(await repo.git(["rev-parse", "--abbrev-ref", "HEAD"])).toBe("main");
+    const report = JSON.parse(await readFile(join(repo.dir, "out/skillbench-report.json"), "utf8")) as Report;
+    expect(report).toMatchObject({ schemaVersion: 1, mode: "baseline", regressed: false, judgeModel: "claude-opus-4-8" });
+    expect(report.skills.map((s) => s.skill).sort()).toEqual(["skills/explain-sql.md", "skills/summarize-thread/SKILL.md"]);
+    expect(run.summary).toContain("summarize-thread");
+    expect(gh.requests.filter((r) => r.method !== "GET")).toHaveLength(0);
+    const branchText = await runGit(repo.originDir, ["grep", "-I", "-c", "-e", API_KEY, "-e", TOKEN, "skillbench-baseline"]).catch(() => "");
+    expect(branchText).toBe("");
+    expectNoSecrets(run.stdout, run.stderr, run.summary, JSON.stringify(report));
+  });
+
+  let commentId = 0;
+
+  it("a regressing pull request fails the check, with the sticky comment and outputs", async () => {
+    await repo.branch("worse-summaries");
+    const skillPath = "skills/summarize-thread/SKILL.md";
+    const skill = await readFile(join(repo.dir, skillPath), "utf8");
+    await repo.commit("summaries: loosen the rules", { [skillPath]: `${skill}\n<!-- sim:quality=30 -->\n` });
+    const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/::error::.*[Rr]egression/);
+    expect(run.outputs.regressed).toBe("true");
+    expect(run.outputs["skills-benchmarked"]).toBe("1");
+    const mine = ourComments().filter((c) => c.user.login === "skillbench-bot");
+    expect(mine).toHaveLength(1);
+    commentId = mine[0]?.id ?? 0;
+    expect(run.outputs["comment-url"]).toContain(String(commentId));
+    const body = mine[0]?.body ?? "";
+    expect(body.startsWith(COMMENT_MARKER)).toBe(true);
+    expect(body).toMatch(/regression/i);
+    expect(body).toContain("summarize-thread");
+    expect(body).toContain("🔻");
+    expect(body).toContain("https://github.example/acme/skills/actions/runs/4242");
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    // The human's marked comment is untouched; the listing went past page 1.
+    expect(gh.state.comments.find((c) => c.user.login === "someone")?.body).toBe(`${COMMENT_MARKER}\nquoted by a human`);
+    expect(gh.requests.some((r) => r.method === "GET" && /comments\?.*page=2/.test(r.url))).toBe(true);
+    expect(run.summary).toMatch(/regression/i);
+    expectNoSecrets(run.stdout, run.stderr, run.summary, body);
+  });
+
+  it("a rerun updates the same comment instead of adding one", async () => {
+    const before = gh.state.comments.length;
+    const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+    expect(run.code).toBe(1);
+    expect(gh.state.comments).toHaveLength(before);
+    const mine = ourComments().filter((c) => c.user.login === "skillbench-bot");
+    expect(mine.map((c) => c.id)).toEqual([commentId]);
+    expect(gh.requests.some((r) => r.method === "PATCH" && r.url.endsWith(`/issues/comments/${commentId}`))).toBe(true);
+    expect(run.outputs["comment-url"]).toContain(String(commentId));
+  });
+
+  it("a fork pull request without an API key ends neutral with a notice", async () => {
+    const before = gh.state.comments.length;
+    const requestsBefore = sim.requests.length;
+    const { "anthropic-api-key": _key, ...inputs } = baseInputs();
+    const run = await runAction({ event: "pull_request", payload: await prPayload(true), inputs });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/::notice title=skillbench%3A no API key::.*forks get no repository secrets/);
+    expect(run.stdout).toMatch(/^::add-mask::ghs_/m);
+    expect(run.outputs).toMatchObject({ regressed: "false", "skills-benchmarked": "0" });
+    expect(gh.state.comments).toHaveLength(before);
+    expect(sim.requests.length).toBe(requestsBefore);
+  });
+
+  it("a 403 on commenting is a warning; the summary is still written", async () => {
+    gh.state.forbidWrites = true;
+    try {
+      const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+      expect(run.stdout).toMatch(/::warning::Could not comment on the pull request \(403/);
+      expect(run.summary).toContain("summarize-thread");
+      expect(run.outputs["comment-url"]).toBe("");
+      expect(run.outputs.regressed).toBe("true");
+      expect(run.code).toBe(1);
+    } finally {
+      gh.state.forbidWrites = false;
+    }
+  });
+
+  it("a config error becomes an annotation on the file and line", async () => {
+    const configPath = join(repo.dir, "skillbench.yml");
+    const original = await readFile(configPath, "utf8");
+    await writeFile(configPath, `${original}thresholds:\n  quality: -3\ncasez: 1\n`);
+    try {
+      const requestsBefore = sim.requests.length;
+      const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+      expect(run.code).toBe(1);
+      // The two added keys sit on the lines after the original file's last line.
+      const lines = original.trimEnd().split("\n").length + 2;
+      expect(run.stdout).toContain(`::error title=skillbench%3A invalid input,file=skillbench.yml,line=${lines},col=12::thresholds.quality`);
+      expect(run.stdout).toMatch(new RegExp(`::error title=skillbench%3A invalid input,file=skillbench.yml,line=${lines + 1},col=1::casez`));
+      expect(sim.requests.length).toBe(requestsBefore);
+    } finally {
+      await writeFile(configPath, original);
+    }
+  });
+});
