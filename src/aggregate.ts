@@ -8,6 +8,18 @@ function meanScore(judged: readonly CaseResult[], metric: Metric): number | null
   return mean(judged.map((result) => result[metric]));
 }
 
+/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
+export const NOT_COMPARED = {
+  baseline: null,
+  delta: null,
+  qualityInterval: null,
+  pairedCases: 0,
+  stale: false,
+  baselineRecordedAt: null,
+  regressed: false,
+  regressions: [],
+} as const satisfies Partial<ModelSummary>;
+
 /**
  * Summary of one model's results (results of other models in `results` are ignored).
  *
@@ -57,13 +69,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
         : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
     totalCostUsd: sum(costs),
     judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
-    baseline: null,
-    delta: null,
-    qualityInterval: null,
-    pairedCases: 0,
-    stale: false,
-    baselineRecordedAt: null,
-    regressed: false,
+    ...NOT_COMPARED,
     regressions: [],
   };
 }

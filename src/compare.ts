@@ -21,6 +21,7 @@ import {
 } from "./types.js";
 import { bootstrapInterval, mean, percentile } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
+import { NOT_COMPARED } from "./aggregate.js";
 
 export interface CompareOptions {
   /** Judge key of the current run; baseline entries judged under another key are not compared. */
@@ -97,17 +98,7 @@ function caseChanges(results: readonly CaseResult[], entries: readonly BaselineE
 
 /** The summary with every comparison field back to "nothing compared". */
 function uncompared(summary: ModelSummary): ModelSummary {
-  return {
-    ...summary,
-    baseline: null,
-    delta: null,
-    qualityInterval: null,
-    pairedCases: 0,
-    stale: false,
-    baselineRecordedAt: null,
-    regressed: false,
-    regressions: [],
-  };
+  return { ...summary, ...NOT_COMPARED, regressions: [] };
 }
 
 /** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
