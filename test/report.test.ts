@@ -105,6 +105,14 @@ describe("verdictLine", () => {
     expect(verdictLine(report({ skills: [], mode: "baseline" }))).toMatch(/^⏭️ Nothing to benchmark/);
   });
 
+  it("calls a baseline run's drop drift, and says the baseline was recorded", () => {
+    expect(verdictLine({ ...smallReport(), mode: "baseline" })).toMatch(
+      /^📉 Drift since the previous baseline in 1 of 2 skills \(3 models\); new baseline recorded · 1 error/,
+    );
+    const ok = report({ mode: "baseline", skills: [skillReport({ models: [modelSummary({ model: SONNET })] })] });
+    expect(verdictLine(ok)).toMatch(/^✅ Baseline recorded: 1 skill, 1 model benchmarked, no drift beyond the thresholds · /);
+  });
+
   it("names models without a price", () => {
     const r = report({ totals: totals({ unpricedModels: ["my-model"] }) });
     expect(verdictLine(r)).toContain("no price for my-model");

@@ -69,9 +69,15 @@ export function verdictLine(report: Report): string {
   }
   const models = distinctModels(report).length;
   const regressed = report.skills.filter((s) => s.regressed).length;
-  const head = report.regressed
-    ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
-    : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+  // A baseline (nightly) run records what it measured; a drop against the previous baseline is drift, not a gate.
+  const head =
+    report.mode === "baseline"
+      ? report.regressed
+        ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
+        : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, no drift beyond the thresholds`
+      : report.regressed
+        ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
+        : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
   const t = report.totals;
   const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
   return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
