@@ -116,7 +116,18 @@ export class GitHubClient {
    * default GITHUB_TOKEN included) gets 403 there; then we take comments by github-actions[bot], else by any
    * user of type Bot, and if updating such a comment is refused (another app's comment) we create our own.
    */
-  async upsertStickyComment(pr: PullRef, body: string, marker: string): Promise<StickyComment> {
+  /**
+   * Updates our marked comment in place, else creates one. With `create: false` an absent comment stays absent
+   * (null): a run with nothing to report refreshes an earlier comment but does not start a new one.
+   */
+  async upsertStickyComment(pr: PullRef, body: string, marker: string): Promise<StickyComment>;
+  async upsertStickyComment(pr: PullRef, body: string, marker: string, options: { create: boolean }): Promise<StickyComment | null>;
+  async upsertStickyComment(
+    pr: PullRef,
+    body: string,
+    marker: string,
+    options: { create?: boolean } = {},
+  ): Promise<StickyComment | null> {
     if (marker.trim() === "" || !body.includes(marker)) {
       throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
     }
@@ -152,6 +163,10 @@ export class GitHubClient {
         }
         this.log(`Comment ${existing.id} on ${where(pr)} is not ours to edit; creating a new one.`);
       }
+    }
+    if (options.create === false) {
+      this.log(`No earlier report comment on ${where(pr)}; not creating one.`);
+      return null;
     }
     const { data } = await this.call(`create a comment on ${where(pr)}`, () =>
       this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }),

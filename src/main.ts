@@ -188,7 +188,8 @@ async function runAction(): Promise<void> {
 
   let commentUrl = "";
   if (inputs.mode === "pr" && inputs.comment && pr) {
-    commentUrl = await postComment(gh, pr, renderComment(report, renderContext));
+    // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
+    commentUrl = await postComment(gh, pr, renderComment(report, renderContext), report.skills.length > 0);
   }
 
   core.setOutput("regressed", String(report.regressed));
@@ -200,7 +201,7 @@ async function runAction(): Promise<void> {
   core.info(verdictLine(report));
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
-    else if (inputs.mode === "baseline") core.warning(`Drift against the previous baseline: ${verdictLine(report)}`);
+    else if (inputs.mode === "baseline") core.warning(verdictLine(report));
   }
 }
 
@@ -228,13 +229,14 @@ function endWithoutKey(pr: PullRef | null): void {
   core.setOutput("total-cost-usd", "0");
 }
 
-async function postComment(gh: GitHubClient | null, pr: PullRef, body: string): Promise<string> {
+async function postComment(gh: GitHubClient | null, pr: PullRef, body: string, create: boolean): Promise<string> {
   if (!gh) {
     core.warning("No github-token: the pull request comment was not posted (the job summary has the report).");
     return "";
   }
   try {
-    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER);
+    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create });
+    if (!comment) return "";
     core.info(`${comment.created ? "Posted" : "Updated"} the report comment: ${comment.url}`);
     return comment.url;
   } catch (error) {

@@ -274,6 +274,24 @@ describe("the bundled action, end to end", () => {
     }
   });
 
+  it("a pull request that no longer touches a skill refreshes the comment and calls no model", async () => {
+    const key = `${OWNER}/${NAME}#${PR}`;
+    const files = gh.state.files.get(key);
+    gh.state.files.set(key, [{ filename: "README.md", status: "modified" }]);
+    try {
+      const before = gh.state.comments.length;
+      const requestsBefore = sim.requests.length;
+      const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.outputs).toMatchObject({ regressed: "false", "skills-benchmarked": "0" });
+      expect(sim.requests.length).toBe(requestsBefore);
+      expect(gh.state.comments).toHaveLength(before);
+      expect(gh.state.comments.find((c) => c.id === commentId)?.body).toMatch(/Nothing to benchmark/);
+    } finally {
+      if (files) gh.state.files.set(key, files);
+    }
+  });
+
   it("a config error becomes an annotation on the file and line", async () => {
     const configPath = join(repo.dir, "skillbench.yml");
     const original = await readFile(configPath, "utf8");

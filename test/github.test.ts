@@ -31,6 +31,17 @@ function commentsOn(server: GitHubServer, pr: PullRef = PR) {
 }
 
 describe("GitHubClient.upsertStickyComment", () => {
+  it("with create: false refreshes an existing comment but never starts one", async () => {
+    const server = await start({ user: ME });
+    const gh = client(server);
+    expect(await gh.upsertStickyComment(PR, `${MARKER}\nnothing to do`, MARKER, { create: false })).toBeNull();
+    expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    const created = await gh.upsertStickyComment(PR, `${MARKER}\nreport`, MARKER);
+    const refreshed = await gh.upsertStickyComment(PR, `${MARKER}\nnothing to do`, MARKER, { create: false });
+    expect(refreshed).toMatchObject({ id: created.id, created: false });
+    expect(server.state.comments.find((c) => c.id === created.id)?.body).toBe(`${MARKER}\nnothing to do`);
+  });
+
   it("finds our comment on page 2 among 120+ others and updates it in place, without duplicating", async () => {
     const server = await start({ user: ME });
     for (let i = 0; i < 110; i += 1) server.state.addComment({ body: `review comment ${i}`, user: SOMEONE });
