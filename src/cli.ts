@@ -93,7 +93,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-    if (command === "validate") return await validate(values.config, io);
+    if (command === "validate") return await validate(values, io);
     if (command === "run") return await run(values, io);
     throw new UsageError(`unknown command "${command}" (expected run or validate)`);
   } catch (error) {
@@ -119,8 +119,11 @@ function reportError(error: unknown, io: CliIo): number {
   return EXIT.failure;
 }
 
-async function validate(configPath: string | undefined, io: CliIo): Promise<number> {
-  const project = await loadProject(io.cwd, configPath === undefined ? {} : { configPath });
+async function validate(values: Values, io: CliIo): Promise<number> {
+  const project = await loadProject(io.cwd, {
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    overrides: overridesFrom(values, io.env),
+  });
   const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
   io.stdout(
     `OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
@@ -146,13 +149,7 @@ async function run(values: Values, io: CliIo): Promise<number> {
     throw new UsageError("--fail-on-regression and --no-fail-on-regression contradict each other");
   }
 
-  const overrides: Overrides = {};
-  if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
-  if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
-  if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
-  if (values["baseline-branch"] !== undefined) {
-    overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
-  }
+  const overrides = overridesFrom(values, io.env);
 
   const log = terminalLogger(io);
   const needsGit = !values["no-baseline"] || skills === "changed";
@@ -176,7 +173,7 @@ async function run(values: Values, io: CliIo): Promise<number> {
       ? (config) =>
           createModelClient({
             apiKey,
-            baseUrl: config.api.baseUrl ?? (io.env.ANTHROPIC_BASE_URL?.trim() || null),
+            baseUrl: config.api.baseUrl,
             maxRetries: config.api.maxRetries,
             timeoutMs: config.api.timeoutMs,
             onRetry: (info) => log.debug(`retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt}): ${info.reason}`),
@@ -227,6 +224,21 @@ async function run(values: Values, io: CliIo): Promise<number> {
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
   return EXIT.ok;
+}
+
+/** Flags and environment that override skillbench.yml, named so that a bad value's message says where it came from. */
+function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
+  const overrides: Overrides = {};
+  if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
+  if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
+  if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+  if (values["baseline-branch"] !== undefined) {
+    overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
+  }
+  // The environment overrides the config file, as in the action (validated like any other override).
+  const envBaseUrl = env.ANTHROPIC_BASE_URL?.trim();
+  if (envBaseUrl) overrides.apiBaseUrl = { value: envBaseUrl, source: "env ANTHROPIC_BASE_URL" };
+  return overrides;
 }
 
 async function writeText(path: string, text: string): Promise<void> {

@@ -170,4 +170,13 @@ describe("skillbench validate", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("2 benchmark(s), 2 skill(s), 7 case(s)");
   });
+
+  it("checks the same flags and environment as run, naming where a bad value came from", async () => {
+    const flag = await cli(["validate", "--concurrency", "0"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--concurrency/);
+    const env = await cli(["validate"], { ANTHROPIC_BASE_URL: "ftp://proxy.invalid" });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/env ANTHROPIC_BASE_URL/);
+  });
 });
