@@ -80664,13 +80664,7 @@ class GitHubClient {
         }
         return [...paths];
     }
-    /**
-     * Updates the newest comment that contains `marker` and was written by this token's user, or creates one.
-     * Authorship: GET /user names the user for personal and OAuth tokens. A GitHub App installation token (the
-     * default GITHUB_TOKEN included) gets 403 there; then we take comments by github-actions[bot], else by any
-     * user of type Bot, and if updating such a comment is refused (another app's comment) we create our own.
-     */
-    async upsertStickyComment(pr, body, marker) {
+    async upsertStickyComment(pr, body, marker, options = {}) {
         if (marker.trim() === "" || !body.includes(marker)) {
             throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
         }
@@ -80703,6 +80697,10 @@ class GitHubClient {
                 }
                 this.log(`Comment ${existing.id} on ${where(pr)} is not ours to edit; creating a new one.`);
             }
+        }
+        if (options.create === false) {
+            this.log(`No earlier report comment on ${where(pr)}; not creating one.`);
+            return null;
         }
         const { data } = await this.call(`create a comment on ${where(pr)}`, () => this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }));
         this.log(`Created comment ${data.id} on ${where(pr)}.`);
@@ -80875,6 +80873,17 @@ function bootstrapInterval(values, options) {
 function meanScore(judged, metric) {
     return mean(judged.map((result) => result[metric]));
 }
+/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
+const NOT_COMPARED = {
+    baseline: null,
+    delta: null,
+    qualityInterval: null,
+    pairedCases: 0,
+    stale: false,
+    baselineRecordedAt: null,
+    regressed: false,
+    regressions: [],
+};
 /**
  * Summary of one model's results (results of other models in `results` are ignored).
  *
@@ -80922,13 +80931,7 @@ function summarizeModel(model, results) {
             : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
         totalCostUsd: sum(costs),
         judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
-        baseline: null,
-        delta: null,
-        qualityInterval: null,
-        pairedCases: 0,
-        stale: false,
-        baselineRecordedAt: null,
-        regressed: false,
+        ...NOT_COMPARED,
         regressions: [],
     };
 }
@@ -81160,6 +81163,7 @@ function markdownUrl(url) {
 
 
 
+
 /** With at least this many judged pairs, the "significant" gate also asks the interval to lie below 0. */
 const MIN_PAIRS_FOR_SIGNIFICANCE = 5;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -81208,17 +81212,7 @@ function caseChanges(results, entries) {
 }
 /** The summary with every comparison field back to "nothing compared". */
 function uncompared(summary) {
-    return {
-        ...summary,
-        baseline: null,
-        delta: null,
-        qualityInterval: null,
-        pairedCases: 0,
-        stale: false,
-        baselineRecordedAt: null,
-        regressed: false,
-        regressions: [],
-    };
+    return { ...summary, ...NOT_COMPARED, regressions: [] };
 }
 /** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
 function intervalText(interval) {
@@ -84423,9 +84417,14 @@ function verdictLine(report) {
     }
     const models = distinctModels(report).length;
     const regressed = report.skills.filter((s) => s.regressed).length;
-    const head = report.regressed
-        ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
-        : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+    // A baseline (nightly) run records what it measured; a drop against the previous baseline is drift, not a gate.
+    const head = report.mode === "baseline"
+        ? report.regressed
+            ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
+            : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, no drift beyond the thresholds`
+        : report.regressed
+            ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
+            : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
     const t = report.totals;
     const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
     return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
@@ -85107,7 +85106,8 @@ async function runAction() {
     await writeSummary(renderSummary(report, renderContext));
     let commentUrl = "";
     if (inputs.mode === "pr" && inputs.comment && pr) {
-        commentUrl = await postComment(gh, pr, renderComment(report, renderContext));
+        // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
+        commentUrl = await postComment(gh, pr, renderComment(report, renderContext), report.skills.length > 0);
     }
     setOutput("regressed", String(report.regressed));
     setOutput("report-path", (0,external_node_path_.relative)(workspace, reportPath) || reportPath);
@@ -85119,7 +85119,7 @@ async function runAction() {
         if (inputs.mode === "pr" && inputs.failOnRegression)
             setFailed(`${verdictLine(report)} (see the job summary)`);
         else if (inputs.mode === "baseline")
-            warning(`Drift against the previous baseline: ${verdictLine(report)}`);
+            warning(verdictLine(report));
     }
 }
 function pullRequestOf(context) {
@@ -85142,13 +85142,15 @@ function endWithoutKey(pr) {
     setOutput("skills-benchmarked", "0");
     setOutput("total-cost-usd", "0");
 }
-async function postComment(gh, pr, body) {
+async function postComment(gh, pr, body, create) {
     if (!gh) {
         warning("No github-token: the pull request comment was not posted (the job summary has the report).");
         return "";
     }
     try {
-        const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER);
+        const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create });
+        if (!comment)
+            return "";
         info(`${comment.created ? "Posted" : "Updated"} the report comment: ${comment.url}`);
         return comment.url;
     }

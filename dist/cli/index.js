@@ -44958,6 +44958,17 @@ function bootstrapInterval(values, options) {
 function meanScore(judged, metric) {
     return mean(judged.map((result) => result[metric]));
 }
+/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
+const NOT_COMPARED = {
+    baseline: null,
+    delta: null,
+    qualityInterval: null,
+    pairedCases: 0,
+    stale: false,
+    baselineRecordedAt: null,
+    regressed: false,
+    regressions: [],
+};
 /**
  * Summary of one model's results (results of other models in `results` are ignored).
  *
@@ -45005,13 +45016,7 @@ function summarizeModel(model, results) {
             : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
         totalCostUsd: sum(costs),
         judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
-        baseline: null,
-        delta: null,
-        qualityInterval: null,
-        pairedCases: 0,
-        stale: false,
-        baselineRecordedAt: null,
-        regressed: false,
+        ...NOT_COMPARED,
         regressions: [],
     };
 }
@@ -45243,6 +45248,7 @@ function markdownUrl(url) {
 
 
 
+
 /** With at least this many judged pairs, the "significant" gate also asks the interval to lie below 0. */
 const MIN_PAIRS_FOR_SIGNIFICANCE = 5;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -45291,17 +45297,7 @@ function caseChanges(results, entries) {
 }
 /** The summary with every comparison field back to "nothing compared". */
 function uncompared(summary) {
-    return {
-        ...summary,
-        baseline: null,
-        delta: null,
-        qualityInterval: null,
-        pairedCases: 0,
-        stale: false,
-        baselineRecordedAt: null,
-        regressed: false,
-        regressions: [],
-    };
+    return { ...summary, ...NOT_COMPARED, regressions: [] };
 }
 /** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
 function intervalText(interval) {
@@ -47108,9 +47104,14 @@ function verdictLine(report) {
     }
     const models = distinctModels(report).length;
     const regressed = report.skills.filter((s) => s.regressed).length;
-    const head = report.regressed
-        ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
-        : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+    // A baseline (nightly) run records what it measured; a drop against the previous baseline is drift, not a gate.
+    const head = report.mode === "baseline"
+        ? report.regressed
+            ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
+            : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, no drift beyond the thresholds`
+        : report.regressed
+            ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
+            : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
     const t = report.totals;
     const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
     return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
@@ -47757,7 +47758,7 @@ async function main(argv, io) {
         if (positionals.length > 1)
             throw new UsageError(`unexpected argument "${positionals[1]}"`);
         if (command === "validate")
-            return await validate(values.config, io);
+            return await validate(values, io);
         if (command === "run")
             return await run(values, io);
         throw new UsageError(`unknown command "${command}" (expected run or validate)`);
@@ -47784,8 +47785,11 @@ function reportError(error, io) {
     io.stderr(`skillbench: ${messageOf(error)}\n`);
     return EXIT.failure;
 }
-async function validate(configPath, io) {
-    const project = await loadProject(io.cwd, configPath === undefined ? {} : { configPath });
+async function validate(values, io) {
+    const project = await loadProject(io.cwd, {
+        ...(values.config !== undefined ? { configPath: values.config } : {}),
+        overrides: overridesFrom(values, io.env),
+    });
     const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
     io.stdout(`OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
         `${project.skills.size} skill(s), ${cases} case(s)\n`);
@@ -47808,16 +47812,7 @@ async function run(values, io) {
     if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
         throw new UsageError("--fail-on-regression and --no-fail-on-regression contradict each other");
     }
-    const overrides = {};
-    if (values.models !== undefined)
-        overrides.models = { value: values.models, source: "--models" };
-    if (values["judge-model"] !== undefined)
-        overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
-    if (values.concurrency !== undefined)
-        overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
-    if (values["baseline-branch"] !== undefined) {
-        overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
-    }
+    const overrides = overridesFrom(values, io.env);
     const log = terminalLogger(io);
     const needsGit = !values["no-baseline"] || skills === "changed";
     // Git also gives the commit SHA for the report, so it is opened whenever the directory is a repository.
@@ -47838,7 +47833,7 @@ async function run(values, io) {
         client: apiKey
             ? (config) => createModelClient({
                 apiKey,
-                baseUrl: config.api.baseUrl ?? (io.env.ANTHROPIC_BASE_URL?.trim() || null),
+                baseUrl: config.api.baseUrl,
                 maxRetries: config.api.maxRetries,
                 timeoutMs: config.api.timeoutMs,
                 onRetry: (info) => log.debug(`retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt}): ${info.reason}`),
@@ -47886,6 +47881,24 @@ async function run(values, io) {
     if (report.regressed && mode === "pr" && failOnRegression)
         return EXIT.regression;
     return EXIT.ok;
+}
+/** Flags and environment that override skillbench.yml, named so that a bad value's message says where it came from. */
+function overridesFrom(values, env) {
+    const overrides = {};
+    if (values.models !== undefined)
+        overrides.models = { value: values.models, source: "--models" };
+    if (values["judge-model"] !== undefined)
+        overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
+    if (values.concurrency !== undefined)
+        overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+    if (values["baseline-branch"] !== undefined) {
+        overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
+    }
+    // The environment overrides the config file, as in the action (validated like any other override).
+    const envBaseUrl = env.ANTHROPIC_BASE_URL?.trim();
+    if (envBaseUrl)
+        overrides.apiBaseUrl = { value: envBaseUrl, source: "env ANTHROPIC_BASE_URL" };
+    return overrides;
 }
 async function writeText(path, text) {
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
