@@ -228,6 +228,9 @@ describe("the bundled action, end to end", () => {
     expect(body).toContain("summarize-thread");
     expect(body).toContain("🔻");
     expect(body).toContain("https://github.example/acme/skills/actions/runs/4242");
+    // The trend: the nightly point plus this PR, as a QuickChart image URL short enough for camo.
+    const chart = /!\[[^\]]*\]\((https:\/\/quickchart\.io\/chart\?[^)\s]+)\)/.exec(body);
+    expect(chart?.[1]?.length).toBeLessThan(4000);
     expect(body.length).toBeLessThanOrEqual(65_536);
     // The human's marked comment is untouched; the listing went past page 1.
     expect(gh.state.comments.find((c) => c.user.login === "someone")?.body).toBe(`${COMMENT_MARKER}\nquoted by a human`);
@@ -238,9 +241,12 @@ describe("the bundled action, end to end", () => {
 
   it("a rerun updates the same comment instead of adding one", async () => {
     const before = gh.state.comments.length;
-    const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: baseInputs() });
+    const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: { ...baseInputs(), chart: "mermaid" } });
     expect(run.code).toBe(1);
     expect(gh.state.comments).toHaveLength(before);
+    const body = gh.state.comments.find((c) => c.id === commentId)?.body ?? "";
+    expect(body).toMatch(/```mermaid\n[\s\S]*xychart-beta/);
+    expect(body).not.toContain("quickchart.io");
     const mine = ourComments().filter((c) => c.user.login === "skillbench-bot");
     expect(mine.map((c) => c.id)).toEqual([commentId]);
     expect(gh.requests.some((r) => r.method === "PATCH" && r.url.endsWith(`/issues/comments/${commentId}`))).toBe(true);
