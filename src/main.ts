@@ -131,6 +131,8 @@ async function runAction(): Promise<void> {
   const git = await Git.create(workspace, {
     ...(inputs.token ? { token: inputs.token } : {}),
     serverUrl: context.serverUrl,
+  }).catch((error: unknown) => {
+    throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
   });
   const log = actionsLogger;
   let result: PipelineResult;
