@@ -1,4 +1,5 @@
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
+import "./node-warnings.js";
 import { main } from "./cli.js";
 
 process.exitCode = await main(process.argv.slice(2), {
