@@ -125,6 +125,13 @@ async function validate(values: Values, io: CliIo): Promise<number> {
     overrides: overridesFrom(values, io.env),
   });
   const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+  if (project.benchmarks.length === 0) {
+    io.stderr(
+      `warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +
+        `(set benchmarks: in ${project.config.configPath ?? DEFAULT_CONFIG_PATH})
+`,
+    );
+  }
   io.stdout(
     `OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
       `${project.skills.size} skill(s), ${cases} case(s)\n`,
