@@ -40379,10 +40379,12 @@ module.exports.implForWrapper = function (wrapper) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1005);
+/* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1005);
 // The action's entry (bundled to dist/index.js): run() owns every error and sets the step's outcome.
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -85051,6 +85053,8 @@ async function runAction() {
     const git = await Git.create(workspace, {
         ...(inputs.token ? { token: inputs.token } : {}),
         serverUrl: context.serverUrl,
+    }).catch((error) => {
+        throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
     });
     const log = actionsLogger;
     let result;
@@ -85188,6 +85192,31 @@ function annotate(error) {
     if (rest.length > 0)
         core_error(`${rest.length} more problem(s):\n${rest.map(formatIssue).join("\n")}`);
 }
+
+
+/***/ }),
+
+/***/ 7529:
+/***/ (() => {
+
+// Imported first by both entry points. quickchart-js pulls in a fetch polyfill whose URL code requires Node's
+// deprecated `punycode` module, so Node 22+ prints DEP0040 on every run although skillbench never uses that code
+// (it only builds chart URLs, with no network call). Users cannot act on the warning, so exactly that one code
+// is dropped; every other warning still prints.
+const SILENCED = new Set(["DEP0040"]);
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning, ...rest) => {
+    const [typeOrOptions, code] = rest;
+    const warningCode = typeof typeOrOptions === "object" && typeOrOptions !== null
+        ? typeOrOptions.code
+        : typeof code === "string"
+            ? code
+            : undefined;
+    if (warningCode && SILENCED.has(warningCode))
+        return;
+    emitWarning(warning, ...rest);
+});
+
 
 
 /***/ }),

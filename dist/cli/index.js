@@ -11169,10 +11169,12 @@ module.exports.implForWrapper = function (wrapper) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8015);
+/* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8015);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 
-process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
+
+process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), {
     cwd: process.cwd(),
     env: process.env,
     stdout: (text) => process.stdout.write(text),
@@ -47791,6 +47793,11 @@ async function validate(values, io) {
         overrides: overridesFrom(values, io.env),
     });
     const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+    if (project.benchmarks.length === 0) {
+        io.stderr(`warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +
+            `(set benchmarks: in ${project.config.configPath ?? DEFAULT_CONFIG_PATH})
+`);
+    }
     io.stdout(`OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
         `${project.skills.size} skill(s), ${cases} case(s)\n`);
     return EXIT.ok;
@@ -47916,6 +47923,31 @@ function terminalLogger(io) {
         },
     };
 }
+
+
+/***/ }),
+
+/***/ 7529:
+/***/ (() => {
+
+// Imported first by both entry points. quickchart-js pulls in a fetch polyfill whose URL code requires Node's
+// deprecated `punycode` module, so Node 22+ prints DEP0040 on every run although skillbench never uses that code
+// (it only builds chart URLs, with no network call). Users cannot act on the warning, so exactly that one code
+// is dropped; every other warning still prints.
+const SILENCED = new Set(["DEP0040"]);
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning, ...rest) => {
+    const [typeOrOptions, code] = rest;
+    const warningCode = typeof typeOrOptions === "object" && typeOrOptions !== null
+        ? typeOrOptions.code
+        : typeof code === "string"
+            ? code
+            : undefined;
+    if (warningCode && SILENCED.has(warningCode))
+        return;
+    emitWarning(warning, ...rest);
+});
+
 
 
 /***/ }),
