@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   COMMENT_LIMIT,
   COMMENT_MARKER,
+  SUMMARY_BYTE_LIMIT,
+  SUMMARY_LIMIT,
   renderComment,
   renderMarkdownReport,
   renderSummary,
@@ -302,6 +304,23 @@ function bigSkill(index: number, regressed: boolean): SkillReport {
 function bigReport(skills: number, regressedEvery: number): Report {
   return report({ skills: Array.from({ length: skills }, (_, i) => bigSkill(i, (i + 1) % regressedEvery === 0)) });
 }
+
+describe("renderSummary: GitHub counts bytes", () => {
+  it("keeps a summary of non-ASCII notes under 1 MiB of UTF-8, verdict first", () => {
+    const cjk = "判断が正しくない。".repeat(40);
+    const skills = Array.from({ length: 200 }, (_, i) => {
+      const skill = bigSkill(i, i % 20 === 19);
+      return { ...skill, results: skill.results.map((r) => ({ ...r, judgeNotes: `${i}: ${cjk}` })) };
+    });
+    const big = report({ skills });
+    const summary = renderSummary(big);
+    expect(summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    expect(Buffer.byteLength(summary, "utf8")).toBeLessThanOrEqual(SUMMARY_BYTE_LIMIT);
+    expect(summary.startsWith(`### ${verdictLine(big)}`)).toBe(true);
+    // Not over-shortened: the same report in ASCII would fit far more characters than this uses bytes.
+    expect(Buffer.byteLength(summary, "utf8")).toBeGreaterThan(SUMMARY_BYTE_LIMIT / 2);
+  });
+});
 
 describe("renderComment: budget", () => {
   it("fits 200 skills x 4 models with long notes in 65,536 characters, keeping the verdict and every regressed skill", () => {
