@@ -84898,14 +84898,24 @@ function renderComment(report, context = {}) {
         outputs: context.outputs ?? false,
     });
 }
-/** The job summary: the comment's content with the summary's larger budget. */
+/** GitHub's job summary limit is 1 MiB of UTF-8 (an overflow loses the summary); a little is kept in reserve. */
+const SUMMARY_BYTE_LIMIT = 1_048_576 - 8_192;
+/**
+ * The job summary: the comment's content with the summary's larger budget. The budget is in characters but
+ * GitHub counts bytes, so a summary full of non-ASCII text is rendered again with a proportionally smaller
+ * character budget (bounded: a few tries, then a budget that fits even at 3 bytes per character).
+ */
 function renderSummary(report, context = {}) {
-    return render(report, context, {
-        marker: false,
-        maxChars: context.maxChars ?? SUMMARY_LIMIT,
-        limitName: "job summary",
-        outputs: context.outputs ?? false,
-    });
+    const summary = (maxChars) => render(report, context, { marker: false, maxChars, limitName: "job summary", outputs: context.outputs ?? false });
+    let maxChars = context.maxChars ?? SUMMARY_LIMIT;
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+        const text = summary(maxChars);
+        const bytes = Buffer.byteLength(text, "utf8");
+        if (bytes <= SUMMARY_BYTE_LIMIT)
+            return text;
+        maxChars = Math.floor((maxChars * SUMMARY_BYTE_LIMIT * 0.97) / bytes);
+    }
+    return summary(Math.floor(SUMMARY_BYTE_LIMIT / 3));
 }
 /** The CLI's --markdown file: everything, including model outputs, unless maxChars is given. */
 function renderMarkdownReport(report, context = {}) {
