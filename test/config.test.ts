@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG_PATH, deriveCaseId, loadConfig, loadProject, type LoadOptions, type Overrides } from "../src/config.js";
-import { InputError, type InputIssue } from "../src/errors.js";
+import type { InputIssue } from "../src/errors.js";
 import { findFiles, matchGlob } from "../src/glob.js";
 import { BUILTIN_PRICING } from "../src/pricing.js";
 import { CONFIG_DEFAULTS, editDistance, schemaFiles } from "../src/schemas.js";
+import { issuesOf, tempTree } from "./support/files.js";
 import type { Price } from "../src/types.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,26 +28,7 @@ afterEach(async () => {
 
 /** A temporary repository holding the base files, with `files` written over them (null deletes a base file). */
 async function makeRepo(files: Record<string, string | null>, base: Record<string, string> = BASE_FILES): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "skillbench-config-"));
-  temps.push(root);
-  const merged: Record<string, string | null> = { ...base, ...files };
-  for (const [relative, content] of Object.entries(merged)) {
-    if (content === null) continue;
-    const absolute = path.join(root, relative);
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, content);
-  }
-  return root;
-}
-
-async function issuesOf(promise: Promise<unknown>): Promise<InputIssue[]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof InputError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected an InputError, but loading succeeded");
+  return tempTree("skillbench-config-", { ...base, ...files }, temps);
 }
 
 interface Expected {

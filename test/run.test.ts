@@ -1,7 +1,7 @@
 // The scheduler end to end: real SDK -> simulated Messages API over 127.0.0.1.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
@@ -9,15 +9,13 @@ import { blindingTerms, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan, type Progress } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Project } from "../src/types.js";
+import { writeTree } from "./support/files.js";
 
 let sim: SimServer;
 let dir: string;
 
 async function project(files: Record<string, string>): Promise<Project> {
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  await writeTree(dir, files);
   return loadProject(dir);
 }
 

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { InputError, type InputIssue } from "../src/errors.js";
 import { loadSkill, parseSkill, repoRelativePath } from "../src/skills.js";
+import { issuesOf, tempTree } from "./support/files.js";
 
 const temps: string[] = [];
 afterEach(async () => {
@@ -12,24 +11,7 @@ afterEach(async () => {
 });
 
 async function makeRepo(files: Record<string, string | Uint8Array>): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "skillbench-skills-"));
-  temps.push(root);
-  for (const [relative, content] of Object.entries(files)) {
-    const absolute = path.join(root, relative);
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, content);
-  }
-  return root;
-}
-
-async function issuesOf(promise: Promise<unknown>): Promise<InputIssue[]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof InputError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected an InputError, but the skill loaded");
+  return tempTree("skillbench-skills-", files, temps);
 }
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { writeTree } from "./files.js";
 
 /** Environment for every git command in tests: no user or system config, no prompts, English messages. */
 export const GIT_TEST_ENV: Record<string, string> = {
@@ -43,11 +44,7 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
 
 /** Writes files (repository-relative POSIX paths) under `dir`, creating folders. */
 export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(dir, ...path.split("/"));
-    await mkdir(dirname(full), { recursive: true });
-    await writeFile(full, content, "utf8");
-  }
+  await writeTree(dir, files);
 }
 
 export interface WorkRepo {
