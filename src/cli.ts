@@ -3,13 +3,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createModelClient } from "./anthropic.js";
-import { GitBaselineStore } from "./baseline/store.js";
 import type { Overrides } from "./config.js";
 import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
 import { EXIT, InputError, formatIssue, messageOf } from "./errors.js";
 import { Git } from "./git.js";
-import { MissingApiKeyError, runPipeline, type Logger } from "./pipeline.js";
+import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger } from "./pipeline.js";
 import { renderMarkdownReport } from "./report/markdown.js";
 import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
@@ -176,27 +174,9 @@ async function run(values: Values, io: CliIo): Promise<number> {
     skills,
     baseRef: values.base ?? null,
     commit,
-    client: apiKey
-      ? (config) =>
-          createModelClient({
-            apiKey,
-            baseUrl: config.api.baseUrl,
-            maxRetries: config.api.maxRetries,
-            timeoutMs: config.api.timeoutMs,
-            onRetry: (info) => log.debug(`retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt}): ${info.reason}`),
-          })
-      : null,
+    client: apiKey ? modelClientFactory(apiKey, log) : null,
     apiKeyHint: "the ANTHROPIC_API_KEY environment variable",
-    store:
-      values["no-baseline"] || !git
-        ? null
-        : (config) =>
-            new GitBaselineStore(git, {
-              branch: config.baseline.branch,
-              historyLimit: config.baseline.historyLimit,
-              staleAfterDays: config.baseline.staleAfterDays,
-              log: (message) => log.info(message),
-            }),
+    store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log),
     git,
     dryRun: values["dry-run"] ?? false,
     log,

@@ -3,13 +3,18 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import { createModelClient } from "./anthropic.js";
-import { GitBaselineStore } from "./baseline/store.js";
 import type { Overrides } from "./config.js";
 import { InputError, formatIssue, messageOf } from "./errors.js";
 import { Git } from "./git.js";
 import { GitHubClient, isForbidden, type PullRef } from "./github.js";
-import { MissingApiKeyError, runPipeline, type Logger, type PipelineResult } from "./pipeline.js";
+import {
+  MissingApiKeyError,
+  baselineStoreFactory,
+  modelClientFactory,
+  runPipeline,
+  type Logger,
+  type PipelineResult,
+} from "./pipeline.js";
 import { COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
@@ -134,7 +139,6 @@ async function runAction(): Promise<void> {
   }).catch((error: unknown) => {
     throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
   });
-  const log = actionsLogger;
   let result: PipelineResult;
   try {
     result = await runPipeline({
@@ -146,26 +150,11 @@ async function runAction(): Promise<void> {
       baseRef,
       changedFiles,
       commit: process.env.GITHUB_SHA || context.sha || null,
-      client: inputs.apiKey
-        ? (config) =>
-            createModelClient({
-              apiKey: inputs.apiKey as string,
-              baseUrl: config.api.baseUrl,
-              maxRetries: config.api.maxRetries,
-              timeoutMs: config.api.timeoutMs,
-              onRetry: (i) => core.info(`Retrying ${i.model} in ${Math.round(i.delayMs)} ms (attempt ${i.attempt}): ${i.reason}`),
-            })
-        : null,
+      client: inputs.apiKey ? modelClientFactory(inputs.apiKey, actionsLogger) : null,
       apiKeyHint: "the anthropic-api-key input (e.g. `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`)",
-      store: (config) =>
-        new GitBaselineStore(git, {
-          branch: config.baseline.branch,
-          historyLimit: config.baseline.historyLimit,
-          staleAfterDays: config.baseline.staleAfterDays,
-          log: (m) => core.info(m),
-        }),
+      store: baselineStoreFactory(git, actionsLogger),
       git,
-      log,
+      log: actionsLogger,
       onProgress: progressPrinter((line) => core.info(line.trimEnd())),
     });
   } catch (error) {

@@ -1,6 +1,8 @@
 // The engine, as one pipeline: load and validate -> select skills -> read the baseline -> run (generate, judge)
 // -> aggregate -> compare -> record the baseline (baseline mode). The CLI and the action are thin front ends on it.
 import { summarizeSkill, totalsOf } from "./aggregate.js";
+import { createModelClient } from "./anthropic.js";
+import { GitBaselineStore } from "./baseline/store.js";
 import { applyComparison } from "./compare.js";
 import { loadProject, type Overrides } from "./config.js";
 import { messageOf } from "./errors.js";
@@ -37,6 +39,30 @@ export class MissingApiKeyError extends Error {
     super(`No Anthropic API key: set ${where}. Nothing was benchmarked.`);
     this.name = "MissingApiKeyError";
   }
+}
+
+/** The model client for a run, built once the config (base URL, retries, timeout) is known. */
+export function modelClientFactory(apiKey: string, log: Logger): (config: Config) => ModelClient {
+  return (config) =>
+    createModelClient({
+      apiKey,
+      baseUrl: config.api.baseUrl,
+      maxRetries: config.api.maxRetries,
+      timeoutMs: config.api.timeoutMs,
+      onRetry: (info) =>
+        log.info(`Retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt} failed: ${info.reason})`),
+    });
+}
+
+/** The baseline store on the config's branch, in the repository `git` works in. */
+export function baselineStoreFactory(git: GitRunner, log: Logger): (config: Config) => BaselineStore {
+  return (config) =>
+    new GitBaselineStore(git, {
+      branch: config.baseline.branch,
+      historyLimit: config.baseline.historyLimit,
+      staleAfterDays: config.baseline.staleAfterDays,
+      log: (message) => log.info(message),
+    });
 }
 
 export interface PipelineOptions {
