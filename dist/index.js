@@ -48348,8 +48348,686 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/errors.ts
+/** Exit codes shared by the CLI and the action's logs. */
+const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
+function formatIssue(issue) {
+    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+    const field = issue.field ? ` ${issue.field}:` : "";
+    return `${where}:${field} ${issue.message}`;
+}
+/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
+class errors_InputError extends Error {
+    issues;
+    constructor(issues) {
+        const lines = issues.map(formatIssue);
+        super(issues.length === 1
+            ? lines[0]
+            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+        this.name = "InputError";
+        this.issues = issues;
+    }
+}
+/** A model call that failed for good (after any retries). */
+class ModelCallError extends Error {
+    kind;
+    status;
+    attempts;
+    /** Partial text, e.g. of a truncated or refused answer. */
+    partialText;
+    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
+    usage;
+    latencyMs;
+    constructor(kind, message, options = {}) {
+        super(message);
+        this.name = "ModelCallError";
+        this.kind = kind;
+        this.status = options.status ?? null;
+        this.attempts = options.attempts ?? 1;
+        this.partialText = options.partialText ?? null;
+        this.usage = options.usage ?? null;
+        this.latencyMs = options.latencyMs ?? null;
+    }
+}
+/** The message of anything thrown, Error or not. */
+function messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === "string")
+        return error;
+    try {
+        return JSON.stringify(error) ?? String(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/git.ts
+// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
+// so callers can recognise errors), and with an optional token passed only through environment config.
+
+
+
+/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
+class GitError extends Error {
+    args;
+    code;
+    stderr;
+    attempts;
+    constructor(args, code, stderr, attempts = 1) {
+        const detail = stderr.trim() || "no error output";
+        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
+        this.name = "GitError";
+        this.args = args;
+        this.code = code;
+        this.stderr = stderr;
+        this.attempts = attempts;
+    }
+}
+function formatArgs(args) {
+    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}
+// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
+// rejected pushes are deliberately absent (retrying them cannot help).
+const TRANSIENT_PATTERNS = [
+    /returned error: (5\d\d|429)/i,
+    /HTTP (5\d\d|429)/,
+    /Could not resolve host/i,
+    /Failed to connect/i,
+    /Connection (refused|reset|timed out)/i,
+    /Operation timed out/i,
+    /early EOF/i,
+    /remote end hung up unexpectedly/i,
+    /RPC failed/i,
+    /unexpected disconnect/i,
+    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
+    /Internal Server Error|Service Unavailable|Bad Gateway/i,
+];
+/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
+}
+function isTransientGitFailure(result) {
+    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
+}
+/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
+function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
+    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
+    return Math.round(minMs + random() * (ceiling - minMs));
+}
+/**
+ * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
+ * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
+ */
+async function execWithRetry(runner, args, options) {
+    const attempts = Math.max(1, Math.floor(options.attempts));
+    const isTransient = options.isTransient ?? isTransientGitFailure;
+    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
+    const execOptions = { allowFailure: true };
+    if (options.input !== undefined)
+        execOptions.input = options.input;
+    if (options.env !== undefined)
+        execOptions.env = options.env;
+    for (let attempt = 1;; attempt++) {
+        const result = await runner.exec(args, execOptions);
+        if (result.code === 0)
+            return result;
+        if (attempt >= attempts || !isTransient(result)) {
+            if (options.allowFailure)
+                return result;
+            throw new GitError(args, result.code, result.stderr, attempt);
+        }
+        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
+        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
+        await sleep(delayMs);
+    }
+}
+class Git {
+    root;
+    env;
+    secrets;
+    constructor(root, env, secrets) {
+        this.root = root;
+        this.env = env;
+        this.secrets = secrets;
+    }
+    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
+    static async create(cwd, options = {}) {
+        const { env, secrets } = buildEnv(options);
+        const probe = new Git(cwd, env, secrets);
+        const version = await probe.exec(["--version"], { allowFailure: true });
+        if (version.code !== 0) {
+            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
+        }
+        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
+        if (top.code !== 0 || top.stdout.trim() === "") {
+            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
+        }
+        return new Git(top.stdout.trim(), env, secrets);
+    }
+    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
+    redact(text) {
+        let out = redactUrlCredentials(text);
+        for (const secret of this.secrets)
+            out = out.split(secret).join("***");
+        return out;
+    }
+    exec(args, options = {}) {
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)("git", args, {
+                cwd: this.root,
+                env: { ...this.env, ...options.env },
+                stdio: ["pipe", "pipe", "pipe"],
+                windowsHide: true,
+            });
+            const out = [];
+            const err = [];
+            child.stdout.on("data", (chunk) => out.push(chunk));
+            child.stderr.on("data", (chunk) => err.push(chunk));
+            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
+            child.stdin.on("error", () => undefined);
+            child.on("error", (error) => {
+                const command = formatArgs(args.map((a) => this.redact(a)));
+                const message = `could not run git ${command} in ${this.root}: ${this.redact(messageOf(error))}`;
+                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
+                if (options.allowFailure)
+                    resolve({ stdout: "", stderr: message, code: 127 });
+                else
+                    reject(new Error(message));
+            });
+            child.on("close", (code, signal) => {
+                const result = {
+                    stdout: Buffer.concat(out).toString("utf8"),
+                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
+                    code: code ?? (signal ? 128 : 1),
+                };
+                if (result.code !== 0 && !options.allowFailure) {
+                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            if (options.input !== undefined)
+                child.stdin.end(options.input);
+            else
+                child.stdin.end();
+        });
+    }
+    execWithRetry(args, options) {
+        return execWithRetry(this, args, options);
+    }
+}
+function buildEnv(options) {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined)
+            env[name] = value;
+    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
+    const secrets = [];
+    if (options.token) {
+        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
+        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
+        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
+        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
+        env.GIT_CONFIG_COUNT = String(index + 1);
+        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
+        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
+        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
+    }
+    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
+}
+
+;// CONCATENATED MODULE: ./src/github.ts
+// The one GitHub REST client: changed files of a pull request and the sticky report comment. Pagination
+// everywhere (long PRs have hundreds of comments), GitHub Enterprise Server through the base URL.
+
+
+/** Known API errors, by name. */
+const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422 };
+/** GitHub refuses issue and PR comment bodies longer than this with a 422. */
+const COMMENT_BODY_LIMIT = 65_536;
+/** pulls.listFiles stops at 3,000 files however it is paginated. */
+const LIST_FILES_CAP = 3000;
+/** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
+const ACTIONS_BOT_LOGIN = "github-actions[bot]";
+/** A failed API call, named after what we were doing; `status` is the HTTP status (0 when there was no response). */
+class GitHubRequestError extends Error {
+    status;
+    constructor(message, status, options) {
+        super(message, options);
+        this.name = "GitHubRequestError";
+        this.status = status;
+    }
+}
+function statusOf(error) {
+    if (typeof error === "object" && error !== null && "status" in error) {
+        const status = error.status;
+        if (typeof status === "number")
+            return status;
+    }
+    return null;
+}
+/**
+ * True for a 403 that means "this token may not do that" (a read-only GITHUB_TOKEN on a fork PR answers
+ * "Resource not accessible by integration"), false for other errors, including 403s that are rate limits.
+ */
+function isForbidden(error) {
+    for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+        if (statusOf(e) === GITHUB_ERRORS.forbidden)
+            return !/rate limit/i.test(messageOf(e));
+        e = e instanceof Error ? e.cause : undefined;
+    }
+    return false;
+}
+function where(pr) {
+    return `${pr.owner}/${pr.repo}#${pr.number}`;
+}
+class GitHubClient {
+    octokit;
+    log;
+    identity = null;
+    constructor(token, options = {}) {
+        if (token.trim() === "")
+            throw new Error("A GitHub token is required (input github-token).");
+        const baseUrl = (options.baseUrl ?? process.env.GITHUB_API_URL ?? "").trim().replace(/\/+$/, "");
+        this.octokit = getOctokit(token, baseUrl ? { baseUrl } : {});
+        this.log = options.log ?? (() => undefined);
+    }
+    /** Every path the pull request touches, including the old path of renamed files; in API order, no duplicates. */
+    async listChangedFiles(pr) {
+        const files = await this.call(`list the files of ${where(pr)}`, () => this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+            per_page: 100,
+        }));
+        if (files.length >= LIST_FILES_CAP) {
+            this.log(`${where(pr)} lists ${files.length} files, GitHub's maximum: later files are missing; consider skills: all.`);
+        }
+        const paths = new Set();
+        for (const file of files) {
+            paths.add(file.filename);
+            if (file.previous_filename)
+                paths.add(file.previous_filename);
+        }
+        return [...paths];
+    }
+    async upsertStickyComment(pr, body, marker, options = {}) {
+        if (marker.trim() === "" || !body.includes(marker)) {
+            throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
+        }
+        if (body.length > COMMENT_BODY_LIMIT) {
+            throw new Error(`The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`);
+        }
+        const identity = await this.whoAmI();
+        const comments = await this.call(`list the comments of ${where(pr)}`, () => this.octokit.paginate(this.octokit.rest.issues.listComments, {
+            owner: pr.owner,
+            repo: pr.repo,
+            issue_number: pr.number,
+            per_page: 100,
+        }));
+        const existing = pickSticky(comments, marker, identity);
+        if (existing) {
+            try {
+                const { data } = await this.octokit.rest.issues.updateComment({
+                    owner: pr.owner,
+                    repo: pr.repo,
+                    comment_id: existing.id,
+                    body,
+                });
+                this.log(`Updated comment ${data.id} on ${where(pr)}.`);
+                return { url: data.html_url, id: data.id, created: false };
+            }
+            catch (error) {
+                // A bot comment picked without knowing our own login may belong to another app: post our own instead.
+                if (!(identity.kind === "bot" && isForbidden(error))) {
+                    throw this.wrap(`update comment ${existing.id} on ${where(pr)}`, error);
+                }
+                this.log(`Comment ${existing.id} on ${where(pr)} is not ours to edit; creating a new one.`);
+            }
+        }
+        if (options.create === false) {
+            this.log(`No earlier report comment on ${where(pr)}; not creating one.`);
+            return null;
+        }
+        const { data } = await this.call(`create a comment on ${where(pr)}`, () => this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }));
+        this.log(`Created comment ${data.id} on ${where(pr)}.`);
+        return { url: data.html_url, id: data.id, created: true };
+    }
+    whoAmI() {
+        this.identity ??= this.octokit.rest.users.getAuthenticated().then(({ data }) => ({ kind: "user", login: data.login }), (error) => {
+            if (isForbidden(error))
+                return { kind: "bot" };
+            this.identity = null;
+            throw this.wrap("identify the token's user (GET /user)", error);
+        });
+        return this.identity;
+    }
+    async call(what, request) {
+        try {
+            return await request();
+        }
+        catch (error) {
+            throw this.wrap(what, error);
+        }
+    }
+    wrap(what, error) {
+        const status = statusOf(error) ?? 0;
+        const hint = status === GITHUB_ERRORS.forbidden
+            ? " (the token lacks permission: on pull requests from forks the GITHUB_TOKEN is read-only; otherwise grant pull-requests: write)"
+            : status === 401
+                ? " (the token is invalid or expired)"
+                : "";
+        return new GitHubRequestError(`Could not ${what}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}${hint}`, status, {
+            cause: error,
+        });
+    }
+}
+/** The newest comment that carries the marker and was written by `identity`. */
+function pickSticky(comments, marker, identity) {
+    const marked = comments.filter((c) => (c.body ?? "").includes(marker));
+    let candidates;
+    if (identity.kind === "user") {
+        candidates = marked.filter((c) => c.user?.login === identity.login);
+    }
+    else {
+        const actionsBot = marked.filter((c) => c.user?.login === ACTIONS_BOT_LOGIN);
+        candidates = actionsBot.length > 0 ? actionsBot : marked.filter((c) => c.user?.type === "Bot");
+    }
+    let newest = null;
+    for (const c of candidates) {
+        if (newest === null ||
+            Date.parse(c.created_at) > Date.parse(newest.created_at) ||
+            (c.created_at === newest.created_at && c.id > newest.id)) {
+            newest = c;
+        }
+    }
+    return newest;
+}
+
+;// CONCATENATED MODULE: ./src/stats.ts
+// Small, dependency-free statistics for the report: means and percentiles that skip missing values, and a
+// reproducible bootstrap interval for paired per-case deltas (the noise estimate behind the regression gate).
+/** Sum of the known values; null when there are none (an unknown total is not zero). */
+function sum(values) {
+    let total = 0;
+    let count = 0;
+    for (const value of values) {
+        if (value === null)
+            continue;
+        total += value;
+        count += 1;
+    }
+    return count === 0 ? null : total;
+}
+/** Mean of the known values; null when there are none (missing values are never counted as 0). */
+function mean(values) {
+    const known = values.filter((value) => value !== null);
+    if (known.length === 0)
+        return null;
+    let total = 0;
+    for (const value of known)
+        total += value;
+    return total / known.length;
+}
+/**
+ * The p-th percentile (p from 0 to 100) of the known values, interpolating linearly between the two nearest
+ * ranks (the usual "type 7" definition: p50 of [1, 2, 3, 4] is 2.5). Null when there are no values.
+ */
+function percentile(values, p) {
+    if (!Number.isFinite(p) || p < 0 || p > 100) {
+        throw new RangeError(`percentile: p must be a number from 0 to 100, got ${String(p)}.`);
+    }
+    const known = values.filter((value) => value !== null).sort((a, b) => a - b);
+    if (known.length === 0)
+        return null;
+    return quantileOfSorted(known, p / 100);
+}
+/** q from 0 to 1 over an ascending, non-empty array. */
+function quantileOfSorted(sorted, q) {
+    const rank = q * (sorted.length - 1);
+    const below = Math.floor(rank);
+    const above = Math.min(below + 1, sorted.length - 1);
+    const low = sorted[below];
+    const high = sorted[above];
+    return low + (high - low) * (rank - below);
+}
+/** 32-bit FNV-1a over the UTF-8 bytes, so the same seed string gives the same stream on every platform. */
+function hashSeed(seed) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(seed)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/**
+ * A seeded generator of floats in [0, 1) (mulberry32). Not cryptographic; chosen because it is tiny, fast and
+ * gives the same sequence in every JavaScript engine, which is what makes a rerun reproduce an interval.
+ */
+function seededRandom(seed) {
+    let state = (typeof seed === "string" ? hashSeed(seed) : seed) >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+        mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+        return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/**
+ * Percentile-bootstrap confidence interval for the mean of `values` (paired per-case deltas): resample the
+ * values with replacement, take each resample's mean, and read the interval off the sorted means.
+ *
+ * Why percentile bootstrap: it makes no normality assumption (judge scores are bounded and lumpy) and is easy to
+ * explain in a PR comment. Its known weakness is under-coverage for very small n (with 2-4 pairs the interval is
+ * too narrow, and BCa or a t-interval would be wider); the regression gate therefore only trusts the interval
+ * from 5 pairs up and falls back to the plain threshold below that. Null with fewer than 2 values, where no
+ * spread can be estimated. Deterministic: the resampling stream is seeded from `seed`.
+ */
+function bootstrapInterval(values, options) {
+    const level = options.level ?? 0.95;
+    const resamples = options.resamples ?? 2000;
+    if (!Number.isFinite(level) || level <= 0 || level >= 1) {
+        throw new RangeError(`bootstrapInterval: level must be between 0 and 1 (exclusive), got ${String(level)}.`);
+    }
+    if (!Number.isInteger(resamples) || resamples < 1) {
+        throw new RangeError(`bootstrapInterval: resamples must be a positive integer, got ${String(resamples)}.`);
+    }
+    values.forEach((value, index) => {
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`bootstrapInterval: value ${index} is not a finite number (${String(value)}).`);
+        }
+    });
+    const n = values.length;
+    if (n < 2)
+        return null;
+    const random = seededRandom(options.seed);
+    const means = new Float64Array(resamples);
+    for (let r = 0; r < resamples; r += 1) {
+        let total = 0;
+        for (let i = 0; i < n; i += 1)
+            total += values[Math.floor(random() * n)];
+        means[r] = total / n;
+    }
+    means.sort();
+    const tail = (1 - level) / 2;
+    return { low: quantileOfSorted(means, tail), high: quantileOfSorted(means, 1 - tail), level, n };
+}
+
+;// CONCATENATED MODULE: ./src/aggregate.ts
+// Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
+// the baseline: the comparison fields are left empty for src/compare.ts to fill.
+
+function meanScore(judged, metric) {
+    return mean(judged.map((result) => result[metric]));
+}
+/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
+const NOT_COMPARED = {
+    baseline: null,
+    delta: null,
+    qualityInterval: null,
+    pairedCases: 0,
+    stale: false,
+    baselineRecordedAt: null,
+    regressed: false,
+    regressions: [],
+};
+/**
+ * Summary of one model's results (results of other models in `results` are ignored).
+ *
+ * - Scores are means over judged results only: an errored or unjudged case is counted (`errors`, `unjudged`)
+ *   but never enters a mean as 0. Null when nothing was judged.
+ * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
+ *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
+ * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
+ *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
+ * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
+ */
+function summarizeModel(model, results) {
+    const own = results.filter((result) => result.model === model);
+    const judged = own.filter((result) => result.judged);
+    const generated = own.filter((result) => result.error === null);
+    const latencies = generated.map((result) => result.latencyMs);
+    const withExpectation = judged.filter((result) => result.matchesExpected !== null);
+    const costs = own.map((result) => result.costUsd);
+    let inputTokens = 0;
+    let outputTokens = 0;
+    for (const { usage } of own) {
+        if (usage === null)
+            continue;
+        inputTokens += usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
+        outputTokens += usage.outputTokens;
+    }
+    return {
+        model,
+        quality: meanScore(judged, "quality"),
+        faithfulness: meanScore(judged, "faithfulness"),
+        relevancy: meanScore(judged, "relevancy"),
+        precision: meanScore(judged, "precision"),
+        recall: meanScore(judged, "recall"),
+        costUsd: mean(costs),
+        latencyMsP50: percentile(latencies, 50),
+        latencyMsP95: percentile(latencies, 95),
+        cases: own.length,
+        errors: own.filter((result) => result.error !== null).length,
+        unjudged: generated.filter((result) => !result.judged).length,
+        judged: judged.length,
+        inputTokens,
+        outputTokens,
+        matchesExpectedRate: withExpectation.length === 0
+            ? null
+            : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
+        totalCostUsd: sum(costs),
+        judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
+        ...NOT_COMPARED,
+        regressions: [],
+    };
+}
+/** Index of the best candidate by `better` (a strict "a beats b"); earlier wins ties. Null when none qualify. */
+function pickBest(candidates, better) {
+    let best = null;
+    for (const candidate of candidates) {
+        if (best === null || better(candidate, best))
+            best = candidate;
+    }
+    return best === null ? null : best.model;
+}
+/** Cheaper first; an unknown cost loses to any known one. */
+function cheaper(a, b) {
+    if (a.costUsd === null)
+        return false;
+    return b.costUsd === null || a.costUsd < b.costUsd;
+}
+function higherQuality(a, b) {
+    return (a.quality ?? -Infinity) > (b.quality ?? -Infinity);
+}
+/**
+ * The skill's report before any baseline comparison: one summary per model, in the given order (a model
+ * without results still gets a row, with zero cases), and the "best" picks:
+ * - quality: highest mean quality; ties go to the cheaper model, then to the earlier one in `models`.
+ * - cheapest: lowest mean cost per case among models with a known price and at least one judged result
+ *   (a model that only produced errors is not "cheap"); ties go to the higher quality.
+ * - qualityPerDollar: highest mean quality / mean cost per case among models with both and a cost above 0
+ *   (a zero cost has no meaningful ratio).
+ */
+function summarizeSkill(input) {
+    const { skill, benchmark, results, models } = input;
+    const summaries = models.map((model) => summarizeModel(model, results));
+    const scored = summaries.filter((summary) => summary.quality !== null);
+    const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
+    const valued = scored.filter((summary) => summary.costUsd !== null && summary.costUsd > 0);
+    const ratio = (summary) => summary.quality / summary.costUsd;
+    return {
+        skill: skill.path,
+        benchmark: benchmark.path,
+        name: skill.name,
+        format: skill.format,
+        skillHash: skill.hash,
+        models: summaries,
+        results: [...results],
+        best: {
+            quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
+            cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
+            qualityPerDollar: pickBest(valued, (a, b) => ratio(a) > ratio(b) || (ratio(a) === ratio(b) && higherQuality(a, b))),
+        },
+        cases: { added: [], changed: [], removed: [] },
+        baselineError: null,
+        regressed: false,
+    };
+}
+/**
+ * Run totals over every result of every skill.
+ * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
+ * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
+ *   or with a judge error); retries inside a call are not counted.
+ * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
+ *   their spend is missing from the cost totals. In order of first appearance.
+ */
+function totalsOf(skills, durationMs) {
+    let candidateCostUsd = 0;
+    let judgeCostUsd = 0;
+    let calls = 0;
+    let cases = 0;
+    let errors = 0;
+    let unjudged = 0;
+    const unpriced = new Set();
+    for (const skill of skills) {
+        for (const result of skill.results) {
+            candidateCostUsd += result.costUsd ?? 0;
+            judgeCostUsd += result.judgeCostUsd ?? 0;
+            cases += 1;
+            calls += 1;
+            if (result.judged || result.judgeError !== null)
+                calls += 1;
+            if (result.error !== null)
+                errors += 1;
+            else if (!result.judged)
+                unjudged += 1;
+            if (result.usage !== null && result.costUsd === null)
+                unpriced.add(result.model);
+        }
+    }
+    return {
+        costUsd: candidateCostUsd + judgeCostUsd,
+        candidateCostUsd,
+        judgeCostUsd,
+        unpricedModels: [...unpriced],
+        calls,
+        cases,
+        errors,
+        unjudged,
+        durationMs,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/core/error.mjs
 var sdk_core_error = __nccwpck_require__(5064);
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/internal/tslib.mjs
@@ -79071,61 +79749,6 @@ var Anthropic = /* @__PURE__ */ (() => {
     return Anthropic;
 })();
 //# sourceMappingURL=client.mjs.map
-;// CONCATENATED MODULE: ./src/errors.ts
-/** Exit codes shared by the CLI and the action's logs. */
-const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
-function formatIssue(issue) {
-    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-    const field = issue.field ? ` ${issue.field}:` : "";
-    return `${where}:${field} ${issue.message}`;
-}
-/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
-class errors_InputError extends Error {
-    issues;
-    constructor(issues) {
-        const lines = issues.map(formatIssue);
-        super(issues.length === 1
-            ? lines[0]
-            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
-        this.name = "InputError";
-        this.issues = issues;
-    }
-}
-/** A model call that failed for good (after any retries). */
-class ModelCallError extends Error {
-    kind;
-    status;
-    attempts;
-    /** Partial text, e.g. of a truncated or refused answer. */
-    partialText;
-    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
-    usage;
-    latencyMs;
-    constructor(kind, message, options = {}) {
-        super(message);
-        this.name = "ModelCallError";
-        this.kind = kind;
-        this.status = options.status ?? null;
-        this.attempts = options.attempts ?? 1;
-        this.partialText = options.partialText ?? null;
-        this.usage = options.usage ?? null;
-        this.latencyMs = options.latencyMs ?? null;
-    }
-}
-/** The message of anything thrown, Error or not. */
-function messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === "string")
-        return error;
-    try {
-        return JSON.stringify(error) ?? String(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/retry.ts
 // The retry policy for model calls. The SDK's own retries are off: it would retry a spend-cap 429, which keeps
 // failing until the month resets, and it cannot report attempts or delays to the run's log.
@@ -79390,186 +80013,6 @@ function createModelClient(options) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/git.ts
-// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
-// so callers can recognise errors), and with an optional token passed only through environment config.
-
-
-
-/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
-class GitError extends Error {
-    args;
-    code;
-    stderr;
-    attempts;
-    constructor(args, code, stderr, attempts = 1) {
-        const detail = stderr.trim() || "no error output";
-        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
-        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
-        this.name = "GitError";
-        this.args = args;
-        this.code = code;
-        this.stderr = stderr;
-        this.attempts = attempts;
-    }
-}
-function formatArgs(args) {
-    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
-}
-// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
-// rejected pushes are deliberately absent (retrying them cannot help).
-const TRANSIENT_PATTERNS = [
-    /returned error: (5\d\d|429)/i,
-    /HTTP (5\d\d|429)/,
-    /Could not resolve host/i,
-    /Failed to connect/i,
-    /Connection (refused|reset|timed out)/i,
-    /Operation timed out/i,
-    /early EOF/i,
-    /remote end hung up unexpectedly/i,
-    /RPC failed/i,
-    /unexpected disconnect/i,
-    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
-    /Internal Server Error|Service Unavailable|Bad Gateway/i,
-];
-/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
-function redactUrlCredentials(text) {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
-}
-function isTransientGitFailure(result) {
-    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
-}
-/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
-function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
-    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
-    return Math.round(minMs + random() * (ceiling - minMs));
-}
-/**
- * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
- * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
- */
-async function execWithRetry(runner, args, options) {
-    const attempts = Math.max(1, Math.floor(options.attempts));
-    const isTransient = options.isTransient ?? isTransientGitFailure;
-    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
-    const execOptions = { allowFailure: true };
-    if (options.input !== undefined)
-        execOptions.input = options.input;
-    if (options.env !== undefined)
-        execOptions.env = options.env;
-    for (let attempt = 1;; attempt++) {
-        const result = await runner.exec(args, execOptions);
-        if (result.code === 0)
-            return result;
-        if (attempt >= attempts || !isTransient(result)) {
-            if (options.allowFailure)
-                return result;
-            throw new GitError(args, result.code, result.stderr, attempt);
-        }
-        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
-        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
-        await sleep(delayMs);
-    }
-}
-class Git {
-    root;
-    env;
-    secrets;
-    constructor(root, env, secrets) {
-        this.root = root;
-        this.env = env;
-        this.secrets = secrets;
-    }
-    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
-    static async create(cwd, options = {}) {
-        const { env, secrets } = buildEnv(options);
-        const probe = new Git(cwd, env, secrets);
-        const version = await probe.exec(["--version"], { allowFailure: true });
-        if (version.code !== 0) {
-            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
-        }
-        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
-        if (top.code !== 0 || top.stdout.trim() === "") {
-            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
-        }
-        return new Git(top.stdout.trim(), env, secrets);
-    }
-    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
-    redact(text) {
-        let out = redactUrlCredentials(text);
-        for (const secret of this.secrets)
-            out = out.split(secret).join("***");
-        return out;
-    }
-    exec(args, options = {}) {
-        return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_.spawn)("git", args, {
-                cwd: this.root,
-                env: { ...this.env, ...options.env },
-                stdio: ["pipe", "pipe", "pipe"],
-                windowsHide: true,
-            });
-            const out = [];
-            const err = [];
-            child.stdout.on("data", (chunk) => out.push(chunk));
-            child.stderr.on("data", (chunk) => err.push(chunk));
-            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
-            child.stdin.on("error", () => undefined);
-            child.on("error", (error) => {
-                const command = formatArgs(args.map((a) => this.redact(a)));
-                const message = `could not run git ${command} in ${this.root}: ${this.redact(messageOf(error))}`;
-                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
-                if (options.allowFailure)
-                    resolve({ stdout: "", stderr: message, code: 127 });
-                else
-                    reject(new Error(message));
-            });
-            child.on("close", (code, signal) => {
-                const result = {
-                    stdout: Buffer.concat(out).toString("utf8"),
-                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
-                    code: code ?? (signal ? 128 : 1),
-                };
-                if (result.code !== 0 && !options.allowFailure) {
-                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
-                }
-                else {
-                    resolve(result);
-                }
-            });
-            if (options.input !== undefined)
-                child.stdin.end(options.input);
-            else
-                child.stdin.end();
-        });
-    }
-    execWithRetry(args, options) {
-        return execWithRetry(this, args, options);
-    }
-}
-function buildEnv(options) {
-    const env = {};
-    for (const [name, value] of Object.entries(process.env))
-        if (value !== undefined)
-            env[name] = value;
-    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
-    const secrets = [];
-    if (options.token) {
-        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
-        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
-        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
-        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
-        env.GIT_CONFIG_COUNT = String(index + 1);
-        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
-        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
-        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
-    }
-    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
-}
-
 ;// CONCATENATED MODULE: ./src/types.ts
 // The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
 // contract (../shared/design.md): extend, never rename.
@@ -80589,449 +81032,6 @@ async function forEachLimited(items, limit, task) {
         }
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-;// CONCATENATED MODULE: ./src/github.ts
-// The one GitHub REST client: changed files of a pull request and the sticky report comment. Pagination
-// everywhere (long PRs have hundreds of comments), GitHub Enterprise Server through the base URL.
-
-
-/** Known API errors, by name. */
-const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422 };
-/** GitHub refuses issue and PR comment bodies longer than this with a 422. */
-const COMMENT_BODY_LIMIT = 65_536;
-/** pulls.listFiles stops at 3,000 files however it is paginated. */
-const LIST_FILES_CAP = 3000;
-/** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
-const ACTIONS_BOT_LOGIN = "github-actions[bot]";
-/** A failed API call, named after what we were doing; `status` is the HTTP status (0 when there was no response). */
-class GitHubRequestError extends Error {
-    status;
-    constructor(message, status, options) {
-        super(message, options);
-        this.name = "GitHubRequestError";
-        this.status = status;
-    }
-}
-function statusOf(error) {
-    if (typeof error === "object" && error !== null && "status" in error) {
-        const status = error.status;
-        if (typeof status === "number")
-            return status;
-    }
-    return null;
-}
-/**
- * True for a 403 that means "this token may not do that" (a read-only GITHUB_TOKEN on a fork PR answers
- * "Resource not accessible by integration"), false for other errors, including 403s that are rate limits.
- */
-function isForbidden(error) {
-    for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
-        if (statusOf(e) === GITHUB_ERRORS.forbidden)
-            return !/rate limit/i.test(messageOf(e));
-        e = e instanceof Error ? e.cause : undefined;
-    }
-    return false;
-}
-function where(pr) {
-    return `${pr.owner}/${pr.repo}#${pr.number}`;
-}
-class GitHubClient {
-    octokit;
-    log;
-    identity = null;
-    constructor(token, options = {}) {
-        if (token.trim() === "")
-            throw new Error("A GitHub token is required (input github-token).");
-        const baseUrl = (options.baseUrl ?? process.env.GITHUB_API_URL ?? "").trim().replace(/\/+$/, "");
-        this.octokit = getOctokit(token, baseUrl ? { baseUrl } : {});
-        this.log = options.log ?? (() => undefined);
-    }
-    /** Every path the pull request touches, including the old path of renamed files; in API order, no duplicates. */
-    async listChangedFiles(pr) {
-        const files = await this.call(`list the files of ${where(pr)}`, () => this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
-            owner: pr.owner,
-            repo: pr.repo,
-            pull_number: pr.number,
-            per_page: 100,
-        }));
-        if (files.length >= LIST_FILES_CAP) {
-            this.log(`${where(pr)} lists ${files.length} files, GitHub's maximum: later files are missing; consider skills: all.`);
-        }
-        const paths = new Set();
-        for (const file of files) {
-            paths.add(file.filename);
-            if (file.previous_filename)
-                paths.add(file.previous_filename);
-        }
-        return [...paths];
-    }
-    async upsertStickyComment(pr, body, marker, options = {}) {
-        if (marker.trim() === "" || !body.includes(marker)) {
-            throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
-        }
-        if (body.length > COMMENT_BODY_LIMIT) {
-            throw new Error(`The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`);
-        }
-        const identity = await this.whoAmI();
-        const comments = await this.call(`list the comments of ${where(pr)}`, () => this.octokit.paginate(this.octokit.rest.issues.listComments, {
-            owner: pr.owner,
-            repo: pr.repo,
-            issue_number: pr.number,
-            per_page: 100,
-        }));
-        const existing = pickSticky(comments, marker, identity);
-        if (existing) {
-            try {
-                const { data } = await this.octokit.rest.issues.updateComment({
-                    owner: pr.owner,
-                    repo: pr.repo,
-                    comment_id: existing.id,
-                    body,
-                });
-                this.log(`Updated comment ${data.id} on ${where(pr)}.`);
-                return { url: data.html_url, id: data.id, created: false };
-            }
-            catch (error) {
-                // A bot comment picked without knowing our own login may belong to another app: post our own instead.
-                if (!(identity.kind === "bot" && isForbidden(error))) {
-                    throw this.wrap(`update comment ${existing.id} on ${where(pr)}`, error);
-                }
-                this.log(`Comment ${existing.id} on ${where(pr)} is not ours to edit; creating a new one.`);
-            }
-        }
-        if (options.create === false) {
-            this.log(`No earlier report comment on ${where(pr)}; not creating one.`);
-            return null;
-        }
-        const { data } = await this.call(`create a comment on ${where(pr)}`, () => this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }));
-        this.log(`Created comment ${data.id} on ${where(pr)}.`);
-        return { url: data.html_url, id: data.id, created: true };
-    }
-    whoAmI() {
-        this.identity ??= this.octokit.rest.users.getAuthenticated().then(({ data }) => ({ kind: "user", login: data.login }), (error) => {
-            if (isForbidden(error))
-                return { kind: "bot" };
-            this.identity = null;
-            throw this.wrap("identify the token's user (GET /user)", error);
-        });
-        return this.identity;
-    }
-    async call(what, request) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            throw this.wrap(what, error);
-        }
-    }
-    wrap(what, error) {
-        const status = statusOf(error) ?? 0;
-        const hint = status === GITHUB_ERRORS.forbidden
-            ? " (the token lacks permission: on pull requests from forks the GITHUB_TOKEN is read-only; otherwise grant pull-requests: write)"
-            : status === 401
-                ? " (the token is invalid or expired)"
-                : "";
-        return new GitHubRequestError(`Could not ${what}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}${hint}`, status, {
-            cause: error,
-        });
-    }
-}
-/** The newest comment that carries the marker and was written by `identity`. */
-function pickSticky(comments, marker, identity) {
-    const marked = comments.filter((c) => (c.body ?? "").includes(marker));
-    let candidates;
-    if (identity.kind === "user") {
-        candidates = marked.filter((c) => c.user?.login === identity.login);
-    }
-    else {
-        const actionsBot = marked.filter((c) => c.user?.login === ACTIONS_BOT_LOGIN);
-        candidates = actionsBot.length > 0 ? actionsBot : marked.filter((c) => c.user?.type === "Bot");
-    }
-    let newest = null;
-    for (const c of candidates) {
-        if (newest === null ||
-            Date.parse(c.created_at) > Date.parse(newest.created_at) ||
-            (c.created_at === newest.created_at && c.id > newest.id)) {
-            newest = c;
-        }
-    }
-    return newest;
-}
-
-;// CONCATENATED MODULE: ./src/stats.ts
-// Small, dependency-free statistics for the report: means and percentiles that skip missing values, and a
-// reproducible bootstrap interval for paired per-case deltas (the noise estimate behind the regression gate).
-/** Sum of the known values; null when there are none (an unknown total is not zero). */
-function sum(values) {
-    let total = 0;
-    let count = 0;
-    for (const value of values) {
-        if (value === null)
-            continue;
-        total += value;
-        count += 1;
-    }
-    return count === 0 ? null : total;
-}
-/** Mean of the known values; null when there are none (missing values are never counted as 0). */
-function mean(values) {
-    const known = values.filter((value) => value !== null);
-    if (known.length === 0)
-        return null;
-    let total = 0;
-    for (const value of known)
-        total += value;
-    return total / known.length;
-}
-/**
- * The p-th percentile (p from 0 to 100) of the known values, interpolating linearly between the two nearest
- * ranks (the usual "type 7" definition: p50 of [1, 2, 3, 4] is 2.5). Null when there are no values.
- */
-function percentile(values, p) {
-    if (!Number.isFinite(p) || p < 0 || p > 100) {
-        throw new RangeError(`percentile: p must be a number from 0 to 100, got ${String(p)}.`);
-    }
-    const known = values.filter((value) => value !== null).sort((a, b) => a - b);
-    if (known.length === 0)
-        return null;
-    return quantileOfSorted(known, p / 100);
-}
-/** q from 0 to 1 over an ascending, non-empty array. */
-function quantileOfSorted(sorted, q) {
-    const rank = q * (sorted.length - 1);
-    const below = Math.floor(rank);
-    const above = Math.min(below + 1, sorted.length - 1);
-    const low = sorted[below];
-    const high = sorted[above];
-    return low + (high - low) * (rank - below);
-}
-/** 32-bit FNV-1a over the UTF-8 bytes, so the same seed string gives the same stream on every platform. */
-function hashSeed(seed) {
-    let hash = 0x811c9dc5;
-    for (const byte of new TextEncoder().encode(seed)) {
-        hash ^= byte;
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-}
-/**
- * A seeded generator of floats in [0, 1) (mulberry32). Not cryptographic; chosen because it is tiny, fast and
- * gives the same sequence in every JavaScript engine, which is what makes a rerun reproduce an interval.
- */
-function seededRandom(seed) {
-    let state = (typeof seed === "string" ? hashSeed(seed) : seed) >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-        mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-        return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-    };
-}
-/**
- * Percentile-bootstrap confidence interval for the mean of `values` (paired per-case deltas): resample the
- * values with replacement, take each resample's mean, and read the interval off the sorted means.
- *
- * Why percentile bootstrap: it makes no normality assumption (judge scores are bounded and lumpy) and is easy to
- * explain in a PR comment. Its known weakness is under-coverage for very small n (with 2-4 pairs the interval is
- * too narrow, and BCa or a t-interval would be wider); the regression gate therefore only trusts the interval
- * from 5 pairs up and falls back to the plain threshold below that. Null with fewer than 2 values, where no
- * spread can be estimated. Deterministic: the resampling stream is seeded from `seed`.
- */
-function bootstrapInterval(values, options) {
-    const level = options.level ?? 0.95;
-    const resamples = options.resamples ?? 2000;
-    if (!Number.isFinite(level) || level <= 0 || level >= 1) {
-        throw new RangeError(`bootstrapInterval: level must be between 0 and 1 (exclusive), got ${String(level)}.`);
-    }
-    if (!Number.isInteger(resamples) || resamples < 1) {
-        throw new RangeError(`bootstrapInterval: resamples must be a positive integer, got ${String(resamples)}.`);
-    }
-    values.forEach((value, index) => {
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`bootstrapInterval: value ${index} is not a finite number (${String(value)}).`);
-        }
-    });
-    const n = values.length;
-    if (n < 2)
-        return null;
-    const random = seededRandom(options.seed);
-    const means = new Float64Array(resamples);
-    for (let r = 0; r < resamples; r += 1) {
-        let total = 0;
-        for (let i = 0; i < n; i += 1)
-            total += values[Math.floor(random() * n)];
-        means[r] = total / n;
-    }
-    means.sort();
-    const tail = (1 - level) / 2;
-    return { low: quantileOfSorted(means, tail), high: quantileOfSorted(means, 1 - tail), level, n };
-}
-
-;// CONCATENATED MODULE: ./src/aggregate.ts
-// Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
-// the baseline: the comparison fields are left empty for src/compare.ts to fill.
-
-function meanScore(judged, metric) {
-    return mean(judged.map((result) => result[metric]));
-}
-/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
-const NOT_COMPARED = {
-    baseline: null,
-    delta: null,
-    qualityInterval: null,
-    pairedCases: 0,
-    stale: false,
-    baselineRecordedAt: null,
-    regressed: false,
-    regressions: [],
-};
-/**
- * Summary of one model's results (results of other models in `results` are ignored).
- *
- * - Scores are means over judged results only: an errored or unjudged case is counted (`errors`, `unjudged`)
- *   but never enters a mean as 0. Null when nothing was judged.
- * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
- *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
- * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
- *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
- * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
- */
-function summarizeModel(model, results) {
-    const own = results.filter((result) => result.model === model);
-    const judged = own.filter((result) => result.judged);
-    const generated = own.filter((result) => result.error === null);
-    const latencies = generated.map((result) => result.latencyMs);
-    const withExpectation = judged.filter((result) => result.matchesExpected !== null);
-    const costs = own.map((result) => result.costUsd);
-    let inputTokens = 0;
-    let outputTokens = 0;
-    for (const { usage } of own) {
-        if (usage === null)
-            continue;
-        inputTokens += usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
-        outputTokens += usage.outputTokens;
-    }
-    return {
-        model,
-        quality: meanScore(judged, "quality"),
-        faithfulness: meanScore(judged, "faithfulness"),
-        relevancy: meanScore(judged, "relevancy"),
-        precision: meanScore(judged, "precision"),
-        recall: meanScore(judged, "recall"),
-        costUsd: mean(costs),
-        latencyMsP50: percentile(latencies, 50),
-        latencyMsP95: percentile(latencies, 95),
-        cases: own.length,
-        errors: own.filter((result) => result.error !== null).length,
-        unjudged: generated.filter((result) => !result.judged).length,
-        judged: judged.length,
-        inputTokens,
-        outputTokens,
-        matchesExpectedRate: withExpectation.length === 0
-            ? null
-            : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
-        totalCostUsd: sum(costs),
-        judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
-        ...NOT_COMPARED,
-        regressions: [],
-    };
-}
-/** Index of the best candidate by `better` (a strict "a beats b"); earlier wins ties. Null when none qualify. */
-function pickBest(candidates, better) {
-    let best = null;
-    for (const candidate of candidates) {
-        if (best === null || better(candidate, best))
-            best = candidate;
-    }
-    return best === null ? null : best.model;
-}
-/** Cheaper first; an unknown cost loses to any known one. */
-function cheaper(a, b) {
-    if (a.costUsd === null)
-        return false;
-    return b.costUsd === null || a.costUsd < b.costUsd;
-}
-function higherQuality(a, b) {
-    return (a.quality ?? -Infinity) > (b.quality ?? -Infinity);
-}
-/**
- * The skill's report before any baseline comparison: one summary per model, in the given order (a model
- * without results still gets a row, with zero cases), and the "best" picks:
- * - quality: highest mean quality; ties go to the cheaper model, then to the earlier one in `models`.
- * - cheapest: lowest mean cost per case among models with a known price and at least one judged result
- *   (a model that only produced errors is not "cheap"); ties go to the higher quality.
- * - qualityPerDollar: highest mean quality / mean cost per case among models with both and a cost above 0
- *   (a zero cost has no meaningful ratio).
- */
-function summarizeSkill(input) {
-    const { skill, benchmark, results, models } = input;
-    const summaries = models.map((model) => summarizeModel(model, results));
-    const scored = summaries.filter((summary) => summary.quality !== null);
-    const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
-    const valued = scored.filter((summary) => summary.costUsd !== null && summary.costUsd > 0);
-    const ratio = (summary) => summary.quality / summary.costUsd;
-    return {
-        skill: skill.path,
-        benchmark: benchmark.path,
-        name: skill.name,
-        format: skill.format,
-        skillHash: skill.hash,
-        models: summaries,
-        results: [...results],
-        best: {
-            quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
-            cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
-            qualityPerDollar: pickBest(valued, (a, b) => ratio(a) > ratio(b) || (ratio(a) === ratio(b) && higherQuality(a, b))),
-        },
-        cases: { added: [], changed: [], removed: [] },
-        baselineError: null,
-        regressed: false,
-    };
-}
-/**
- * Run totals over every result of every skill.
- * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
- * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
- *   or with a judge error); retries inside a call are not counted.
- * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
- *   their spend is missing from the cost totals. In order of first appearance.
- */
-function totalsOf(skills, durationMs) {
-    let candidateCostUsd = 0;
-    let judgeCostUsd = 0;
-    let calls = 0;
-    let cases = 0;
-    let errors = 0;
-    let unjudged = 0;
-    const unpriced = new Set();
-    for (const skill of skills) {
-        for (const result of skill.results) {
-            candidateCostUsd += result.costUsd ?? 0;
-            judgeCostUsd += result.judgeCostUsd ?? 0;
-            cases += 1;
-            calls += 1;
-            if (result.judged || result.judgeError !== null)
-                calls += 1;
-            if (result.error !== null)
-                errors += 1;
-            else if (!result.judged)
-                unjudged += 1;
-            if (result.usage !== null && result.costUsd === null)
-                unpriced.add(result.model);
-        }
-    }
-    return {
-        costUsd: candidateCostUsd + judgeCostUsd,
-        candidateCostUsd,
-        judgeCostUsd,
-        unpricedModels: [...unpriced],
-        calls,
-        cases,
-        errors,
-        unjudged,
-        durationMs,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -83340,12 +83340,33 @@ function estimateCost(plan, config) {
 
 
 
+
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
         super(`No Anthropic API key: set ${where}. Nothing was benchmarked.`);
         this.name = "MissingApiKeyError";
     }
+}
+/** The model client for a run, built once the config (base URL, retries, timeout) is known. */
+function modelClientFactory(apiKey, log) {
+    return (config) => createModelClient({
+        apiKey,
+        baseUrl: config.api.baseUrl,
+        maxRetries: config.api.maxRetries,
+        timeoutMs: config.api.timeoutMs,
+        onRetry: (info) => log.info(`Retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt} failed: ${info.reason})`),
+    });
+}
+/** The baseline store on the config's branch, in the repository `git` works in. */
+function baselineStoreFactory(git, log) {
+    return (config) => new GitBaselineStore(git, {
+        branch: config.baseline.branch,
+        historyLimit: config.baseline.historyLimit,
+        staleAfterDays: config.baseline.staleAfterDays,
+        log: (message) => log.info(message),
+    });
 }
 async function runPipeline(options) {
     const { log } = options;
@@ -84956,8 +84977,6 @@ function progressPrinter(write, isTTY = false) {
 
 
 
-
-
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
 const MAX_ERROR_ANNOTATIONS = 9;
 const PR_EVENTS = new Set(["pull_request", "pull_request_target"]);
@@ -85066,7 +85085,6 @@ async function runAction() {
     }).catch((error) => {
         throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
     });
-    const log = actionsLogger;
     let result;
     try {
         result = await runPipeline({
@@ -85078,24 +85096,11 @@ async function runAction() {
             baseRef,
             changedFiles,
             commit: process.env.GITHUB_SHA || context.sha || null,
-            client: inputs.apiKey
-                ? (config) => createModelClient({
-                    apiKey: inputs.apiKey,
-                    baseUrl: config.api.baseUrl,
-                    maxRetries: config.api.maxRetries,
-                    timeoutMs: config.api.timeoutMs,
-                    onRetry: (i) => info(`Retrying ${i.model} in ${Math.round(i.delayMs)} ms (attempt ${i.attempt}): ${i.reason}`),
-                })
-                : null,
+            client: inputs.apiKey ? modelClientFactory(inputs.apiKey, actionsLogger) : null,
             apiKeyHint: "the anthropic-api-key input (e.g. `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`)",
-            store: (config) => new GitBaselineStore(git, {
-                branch: config.baseline.branch,
-                historyLimit: config.baseline.historyLimit,
-                staleAfterDays: config.baseline.staleAfterDays,
-                log: (m) => info(m),
-            }),
+            store: baselineStoreFactory(git, actionsLogger),
             git,
-            log,
+            log: actionsLogger,
             onProgress: progressPrinter((line) => info(line.trimEnd())),
         });
     }

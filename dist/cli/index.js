@@ -11203,8 +11203,1932 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/errors.ts
+/** Exit codes shared by the CLI and the action's logs. */
+const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
+function formatIssue(issue) {
+    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+    const field = issue.field ? ` ${issue.field}:` : "";
+    return `${where}:${field} ${issue.message}`;
+}
+/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
+class errors_InputError extends Error {
+    issues;
+    constructor(issues) {
+        const lines = issues.map(formatIssue);
+        super(issues.length === 1
+            ? lines[0]
+            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+        this.name = "InputError";
+        this.issues = issues;
+    }
+}
+/** A model call that failed for good (after any retries). */
+class ModelCallError extends Error {
+    kind;
+    status;
+    attempts;
+    /** Partial text, e.g. of a truncated or refused answer. */
+    partialText;
+    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
+    usage;
+    latencyMs;
+    constructor(kind, message, options = {}) {
+        super(message);
+        this.name = "ModelCallError";
+        this.kind = kind;
+        this.status = options.status ?? null;
+        this.attempts = options.attempts ?? 1;
+        this.partialText = options.partialText ?? null;
+        this.usage = options.usage ?? null;
+        this.latencyMs = options.latencyMs ?? null;
+    }
+}
+/** The message of anything thrown, Error or not. */
+function messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === "string")
+        return error;
+    try {
+        return JSON.stringify(error) ?? String(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/glob.ts
+// A small glob matcher for benchmark discovery: `*`, `**`, `?` and `{a,b}` over repository-relative POSIX paths.
+// Written here rather than pulled in as a dependency because the action bundle should stay small and these four
+// forms are all that skillbench.yml documents.
+
+
+/** Folders never searched: they are huge and never hold benchmarks. */
+const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+/** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
+const MAX_EXPANSIONS = 256;
+/** Expands `{a,b}` alternatives (nested braces too) into plain patterns. A brace without a comma is literal. */
+function expandBraces(pattern) {
+    const open = findBraceGroup(pattern);
+    if (!open)
+        return [pattern];
+    const { start, end, alternatives } = open;
+    const head = pattern.slice(0, start);
+    const tail = pattern.slice(end + 1);
+    const out = [];
+    for (const alternative of alternatives) {
+        for (const expanded of expandBraces(head + alternative + tail)) {
+            out.push(expanded);
+            if (out.length > MAX_EXPANSIONS) {
+                throw new Error(`the glob "${pattern}" expands into more than ${MAX_EXPANSIONS} alternatives`);
+            }
+        }
+    }
+    return out;
+}
+/** The first `{...}` group that holds a top-level comma, with its alternatives. */
+function findBraceGroup(pattern) {
+    for (let start = pattern.indexOf("{"); start !== -1; start = pattern.indexOf("{", start + 1)) {
+        let depth = 0;
+        let pieceStart = start + 1;
+        const alternatives = [];
+        for (let i = start; i < pattern.length; i++) {
+            const char = pattern[i];
+            if (char === "{")
+                depth++;
+            else if (char === "}") {
+                depth--;
+                if (depth === 0) {
+                    if (alternatives.length === 0)
+                        break; // `{abc}` has no comma: literal braces
+                    alternatives.push(pattern.slice(pieceStart, i));
+                    return { start, end: i, alternatives };
+                }
+            }
+            else if (char === "," && depth === 1) {
+                alternatives.push(pattern.slice(pieceStart, i));
+                pieceStart = i + 1;
+            }
+        }
+    }
+    return null;
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+function segmentSource(segment) {
+    let source = "";
+    for (const char of segment) {
+        if (char === "*")
+            source += "[^/]*";
+        else if (char === "?")
+            source += "[^/]";
+        else
+            source += escapeRegExp(char);
+    }
+    return source;
+}
+/** One brace-free pattern as an anchored regular expression source. */
+function patternSource(pattern) {
+    const segments = pattern.split("/");
+    let source = "";
+    segments.forEach((segment, index) => {
+        const last = index === segments.length - 1;
+        if (segment === "**") {
+            // `a/**/b` also matches `a/b`; a trailing `**` matches everything below.
+            source += last ? ".*" : "(?:[^/]+/)*";
+        }
+        else {
+            source += segmentSource(segment) + (last ? "" : "/");
+        }
+    });
+    return source;
+}
+/** Compiles a glob (braces included) into one anchored RegExp over POSIX paths. */
+function globToRegExp(pattern) {
+    const sources = expandBraces(pattern).map(patternSource);
+    return new RegExp(`^(?:${sources.join("|")})$`);
+}
+/** Whether a repository-relative POSIX path matches the glob. */
+function matchGlob(pattern, filePath) {
+    return globToRegExp(pattern).test(filePath);
+}
+/** The leading folders of a pattern that hold no glob syntax: the walk starts there instead of at the root. */
+function staticBase(pattern) {
+    const segments = pattern.split("/");
+    const base = [];
+    for (const segment of segments.slice(0, -1)) {
+        if (/[*?{}]/.test(segment))
+            break;
+        base.push(segment);
+    }
+    return base.join("/");
+}
+async function walk(root, relDir, out) {
+    let entries;
+    try {
+        entries = await (0,promises_.readdir)(external_node_path_default().join(root, relDir), { withFileTypes: true });
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === "ENOENT" || code === "ENOTDIR")
+            return; // a base folder that does not exist matches nothing
+        throw error;
+    }
+    for (const entry of entries) {
+        const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+        // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless.
+        if (entry.isDirectory()) {
+            if (!SKIPPED_DIRS.has(entry.name))
+                await walk(root, rel, out);
+        }
+        else if (entry.isFile() || entry.isSymbolicLink()) {
+            out.push(rel);
+        }
+    }
+}
+/**
+ * Repository-relative POSIX paths of the files below `root` that match any of the globs, sorted by code unit
+ * order (stable across machines and locales), without duplicates. `.git` and `node_modules` are never searched.
+ */
+async function findFiles(root, patterns) {
+    const expanded = patterns.flatMap(expandBraces);
+    const matcher = new RegExp(`^(?:${expanded.map(patternSource).join("|")})$`);
+    const bases = [...new Set(expanded.map(staticBase))].sort();
+    // A base inside another base would be walked twice; keep the outermost ones.
+    const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
+    const found = new Set();
+    for (const base of outermost) {
+        const files = [];
+        await walk(root, base, files);
+        for (const file of files)
+            if (matcher.test(file))
+                found.add(file);
+    }
+    return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+function isInside(child, parent) {
+    return parent === "" || child.startsWith(`${parent}/`);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/hash.ts
+
+/** sha256 hex of the parts, framed as a JSON array so that ("ab","c") and ("a","bc") differ. */
+function contentHash(...parts) {
+    return (0,external_node_crypto_.createHash)("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+function sha256Hex(data) {
+    return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
+}
+
+;// CONCATENATED MODULE: ./src/pricing.ts
+const PRICES_AS_OF = "2026-11";
+/** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
+function tierFromRates(input, output, cache = {}) {
+    return {
+        input,
+        output,
+        cacheWrite5m: cache.cacheWrite5m ?? round(input * 1.25),
+        cacheWrite1h: cache.cacheWrite1h ?? round(input * 2),
+        cacheRead: cache.cacheRead ?? round(input * 0.1),
+    };
+}
+function round(value) {
+    return Math.round(value * 1e6) / 1e6;
+}
+const fable = tierFromRates(10, 50);
+const opus = tierFromRates(5, 25);
+const sonnet5 = tierFromRates(2, 10);
+const sonnet4 = tierFromRates(3, 15);
+const BUILTIN_PRICING = {
+    "claude-fable-5": fable,
+    "claude-fable-5-1": fable,
+    "claude-fable-5-2": fable,
+    "claude-opus-5": opus,
+    "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
+    "claude-opus-4-8": opus,
+    "claude-opus-4-7": opus,
+    "claude-opus-4-6": opus,
+    "claude-opus-4-5": opus,
+    "claude-sonnet-5-5": sonnet5,
+    "claude-sonnet-5": sonnet5,
+    "claude-sonnet-4-6": sonnet4,
+    "claude-sonnet-4-5": sonnet4,
+    "claude-haiku-5-5": {
+        ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
+        above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
+    },
+    "claude-haiku-4-5": tierFromRates(1, 5),
+};
+const DATED_SUFFIX = /-\d{8}$/;
+/** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
+function priceFor(model, table) {
+    return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
+}
+/** Every input token of a request: the uncached remainder plus cache writes and reads. */
+function totalInputTokens(usage) {
+    return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
+}
+/**
+ * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
+ * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
+ */
+function costOf(usage, price) {
+    const tier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
+    const micro = usage.inputTokens * tier.input +
+        usage.outputTokens * tier.output +
+        usage.cacheCreationInputTokens * tier.cacheWrite5m +
+        usage.cacheReadInputTokens * tier.cacheRead;
+    return micro / 1_000_000;
+}
+/** The sentence a warning uses when a model has no price. */
+function missingPriceHint(model) {
+    return (`No price is known for model "${model}": its cost is reported as unknown. ` +
+        `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`);
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
+var ajv = __nccwpck_require__(2463);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/types.ts
+// The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
+// contract (../shared/design.md): extend, never rename.
+const MODES = ["pr", "baseline"];
+const SKILL_SELECTIONS = ["changed", "all"];
+const CHART_KINDS = (/* unused pure expression or super */ null && (["quickchart", "mermaid", "none"]));
+const GATES = ["significant", "threshold"];
+const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"];
+/** Overall quality plus the four RAGAS dimensions, in report order. */
+const METRICS = ["quality", ...DIMENSIONS];
+function isOneOf(list, value) {
+    return typeof value === "string" && list.includes(value);
+}
+
+;// CONCATENATED MODULE: ./src/schemas.ts
+// JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
+// bundled action needs no file reads. The first two are also published as schema/*.json for editors
+// (regenerate with `npx tsx scripts/write-schemas.ts`). `patternErrorMessage` is the non-standard keyword the
+// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
+// The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
+// located at the YAML node it concerns.
+
+
+
+const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
+const MODEL_ID_MESSAGE = "must be a model id: letters, digits and . _ : @ / -, starting with a letter or digit (e.g. claude-haiku-4-5)";
+/** What git accepts as a branch name, minus the rarely used corners (see `git check-ref-format`). */
+const BRANCH_PATTERN = "^(?!-)(?!/)(?!\\.)(?!.*\\.\\.)(?!.*//)(?!.*/\\.)(?!.*@\\{)(?!.*\\.lock$)(?!.*/$)(?!.*\\.$)(?!@$)[^\\s~^:?*\\[\\\\\\x00-\\x1f\\x7f]+$";
+const BRANCH_MESSAGE = "must be a git branch name: no spaces, no ~ ^ : ? * [ \\, no '..', not starting with '-' or '.' nor ending with '/' or '.lock'";
+/** Repository-relative: no leading slash, no `..` segment (a glob must not reach outside the repository). */
+const GLOB_PATTERN = "^(?!/)(?!(.*/)?\\.\\.(/|$)).+$";
+const GLOB_MESSAGE = "must be a repository-relative glob: no leading '/' and no '..' segment";
+const CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
+const CASE_ID_MESSAGE = "must be a case id: letters, digits and . _ : -, starting with a letter or digit";
+/** Defaults of skillbench.yml. The loader uses these values; the schemas show them to editors. */
+const CONFIG_DEFAULTS = {
+    models: ["claude-sonnet-5", "claude-haiku-4-5"],
+    judgeModel: "claude-opus-4-8",
+    judgeMaxTokens: 2048,
+    benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
+    concurrency: 8,
+    maxTokens: 2048,
+    gate: "significant",
+    thresholds: { quality: 5, dimension: 10, cost: 25 },
+    baselineBranch: "skillbench-baseline",
+    staleAfterDays: 90,
+    historyLimit: 365,
+    apiMaxRetries: 4,
+    apiTimeoutSeconds: 600,
+};
+const LIMITS = {
+    concurrency: { minimum: 1, maximum: 64 },
+    maxTokens: { minimum: 1, maximum: 128_000 },
+    maxRetries: { minimum: 0, maximum: 10 },
+    timeoutSeconds: { maximum: 3600 },
+};
+const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
+const modelList = (description, defaults) => ({
+    description,
+    type: "array",
+    minItems: 1,
+    uniqueItems: true,
+    items: modelId,
+    ...(defaults ? { default: [...defaults] } : {}),
+});
+const maxTokens = (description, defaultValue) => ({
+    description,
+    type: "integer",
+    minimum: LIMITS.maxTokens.minimum,
+    maximum: LIMITS.maxTokens.maximum,
+    default: defaultValue,
+});
+const usdPerMTok = (description) => ({ description, type: "number", minimum: 0 });
+const priceTierProperties = {
+    input: usdPerMTok("USD per million input tokens."),
+    output: usdPerMTok("USD per million output tokens."),
+    "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
+    "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
+    "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
+};
+const price = {
+    type: "object",
+    additionalProperties: false,
+    required: ["input", "output"],
+    properties: {
+        ...priceTierProperties,
+        above: {
+            description: "A higher price tier that applies when a prompt has more than `tokens` input tokens.",
+            type: "object",
+            additionalProperties: false,
+            required: ["tokens", "input", "output"],
+            properties: {
+                tokens: { description: "Prompt size (input tokens) above which this tier applies.", type: "integer", minimum: 1 },
+                ...priceTierProperties,
+            },
+        },
+    },
+};
+const samplingValue = (description) => ({ description, type: "number", minimum: 0, maximum: 1 });
+const SKILLBENCH_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skillbench.yml",
+    description: "Configuration of skillbench. Every key is optional.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        models: modelList("Candidate models every skill is benchmarked on.", CONFIG_DEFAULTS.models),
+        judge: {
+            description: "The one model that scores every output.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
+                "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
+            },
+        },
+        benchmarks: {
+            description: "Globs (repository-relative; *, **, ? and {a,b}) that find benchmark files.",
+            type: "array",
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+            default: [...CONFIG_DEFAULTS.benchmarks],
+        },
+        concurrency: {
+            description: "Model calls in flight across the whole run (generations and judgements together).",
+            type: "integer",
+            ...LIMITS.concurrency,
+            default: CONFIG_DEFAULTS.concurrency,
+        },
+        "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
+        gate: {
+            description: "significant: a drop beyond the threshold fails only when the paired 95% interval excludes zero; " +
+                "threshold: any mean drop beyond the threshold fails.",
+            type: "string",
+            enum: [...GATES],
+            default: CONFIG_DEFAULTS.gate,
+        },
+        thresholds: {
+            description: "How much worse a pull request may be before it counts as a regression.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                quality: {
+                    description: "Points (0-100) a model's mean quality may drop.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.quality,
+                },
+                dimension: {
+                    description: "Points (0-100) any RAGAS dimension may drop.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.dimension,
+                },
+                cost: {
+                    description: "Percent the mean cost per case may rise.",
+                    type: "number",
+                    minimum: 0,
+                    default: CONFIG_DEFAULTS.thresholds.cost,
+                },
+            },
+        },
+        baseline: {
+            description: "Where baselines and trend history are kept.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                branch: {
+                    type: "string",
+                    pattern: BRANCH_PATTERN,
+                    patternErrorMessage: BRANCH_MESSAGE,
+                    default: CONFIG_DEFAULTS.baselineBranch,
+                },
+                "stale-after-days": {
+                    description: "Baseline entries older than this are flagged as stale in the report.",
+                    type: "integer",
+                    minimum: 1,
+                    default: CONFIG_DEFAULTS.staleAfterDays,
+                },
+                "history-limit": {
+                    description: "Trend history points kept per skill (oldest dropped first).",
+                    type: "integer",
+                    minimum: 1,
+                    default: CONFIG_DEFAULTS.historyLimit,
+                },
+            },
+        },
+        sampling: {
+            description: "Sampling parameters per model, sent only for the models listed (newer models reject them).",
+            type: "object",
+            propertyNames: modelId,
+            additionalProperties: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                    temperature: samplingValue("0 to 1."),
+                    top_p: samplingValue("Nucleus sampling, 0 to 1."),
+                    top_k: { description: "Sample only from the top K tokens.", type: "integer", minimum: 1 },
+                },
+            },
+        },
+        api: {
+            description: "Anthropic API connection settings.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                "base-url": {
+                    description: "Base URL of the Messages API (e.g. a proxy).",
+                    type: "string",
+                    pattern: "^https?://\\S+$",
+                    patternErrorMessage: "must be an http:// or https:// URL",
+                },
+                "max-retries": {
+                    description: "Retries of a failed model call (rate limits, overload, server errors).",
+                    type: "integer",
+                    ...LIMITS.maxRetries,
+                    default: CONFIG_DEFAULTS.apiMaxRetries,
+                },
+                "timeout-seconds": {
+                    description: "Timeout of one model call.",
+                    type: "number",
+                    exclusiveMinimum: 0,
+                    maximum: LIMITS.timeoutSeconds.maximum,
+                    default: CONFIG_DEFAULTS.apiTimeoutSeconds,
+                },
+            },
+        },
+        pricing: {
+            description: "USD per million tokens per model id; extends or overrides the built-in price table.",
+            type: "object",
+            propertyNames: modelId,
+            additionalProperties: price,
+        },
+    },
+};
+const BENCHMARK_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skillbench benchmark",
+    description: "The test cases of one skill.",
+    type: "object",
+    additionalProperties: false,
+    required: ["skill", "cases"],
+    properties: {
+        skill: {
+            description: "Path of the skill file (SKILL.md or a .md/.txt prompt) from the repository root.",
+            type: "string",
+            minLength: 1,
+        },
+        models: modelList("Models for this skill; overrides the config's list."),
+        cases: {
+            type: "array",
+            minItems: 1,
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["input"],
+                properties: {
+                    id: {
+                        description: "Stable id; by default derived from the input's first words and its hash.",
+                        type: "string",
+                        maxLength: 100,
+                        pattern: CASE_ID_PATTERN,
+                        patternErrorMessage: CASE_ID_MESSAGE,
+                    },
+                    input: {
+                        description: "The user message the skill is run on.",
+                        type: "string",
+                        pattern: "\\S",
+                        patternErrorMessage: "must not be empty",
+                    },
+                    expected: { description: "Optional reference answer.", type: ["string", "null"] },
+                },
+            },
+        },
+    },
+};
+/** Agent Skills frontmatter. The name rules that need their own sentences are checked in src/skills.ts. */
+const SKILL_FRONTMATTER_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "description"],
+    properties: {
+        name: { type: "string", maxLength: 64 },
+        description: {
+            type: "string",
+            minLength: 1,
+            maxLength: 1024,
+            pattern: "^[^<>]*$",
+            patternErrorMessage: "must not contain < or >",
+        },
+        license: { type: "string" },
+        "allowed-tools": { type: ["string", "array"], items: { type: "string" } },
+        metadata: { type: "object" },
+        compatibility: { type: "string", minLength: 1, maxLength: 500 },
+    },
+};
+/** The published schema files: repository-relative path to exact file content. */
+function schemaFiles() {
+    const render = (schema) => `${JSON.stringify(schema, null, 2)}\n`;
+    return {
+        "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
+        "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+    };
+}
+/** Parses YAML text, reporting syntax errors (and duplicate keys) as issues with their position. */
+function parseYaml(file, text, lineOffset = 0) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+    const source = { file, doc, lineCounter, lineOffset };
+    if (doc.errors.length > 0) {
+        const issues = doc.errors.map((error) => {
+            const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+            // prettyErrors appends " at line L, column C:" and a source excerpt; the issue carries the position itself.
+            const firstLine = error.message.split("\n")[0] ?? error.message;
+            const message = firstLine.replace(/ at line \d+, column \d+:?\s*$/, "");
+            return {
+                file,
+                line: at.line + lineOffset,
+                column: at.col,
+                field: "",
+                message: `YAML syntax error: ${message}`,
+            };
+        });
+        return { source, value: undefined, issues };
+    }
+    return { source, value: doc.toJS({ maxAliasCount: 100 }), issues: [] };
+}
+/** The key and value nodes at a path; missing parts are null. */
+function nodesAt(source, path) {
+    let parent = null;
+    let key = null;
+    let value = source.doc.contents;
+    for (const step of path) {
+        if ((0,dist/* isAlias */.Vj)(value))
+            value = value.resolve(source.doc);
+        parent = value;
+        if ((0,dist/* isMap */.jh)(value)) {
+            const pair = value.items.find((item) => keyText(item.key) === String(step));
+            if (!pair)
+                return { key: null, value: null, parent };
+            key = pair.key;
+            value = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(value) && typeof step === "number") {
+            key = null;
+            value = value.items[step] ?? null;
+            if (value === null)
+                return { key: null, value: null, parent };
+        }
+        else {
+            return { key: null, value: null, parent };
+        }
+    }
+    return { key, value, parent };
+}
+function keyText(key) {
+    if ((0,dist/* isScalar */.jn)(key))
+        return String(key.value);
+    return String(key);
+}
+function offsetOf(node) {
+    const range = node?.range;
+    return range ? range[0] : null;
+}
+/**
+ * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
+ * value is empty, then to the nearest enclosing node that exists).
+ */
+function positionOf(source, path, at = "value") {
+    for (let length = path.length; length >= 0; length--) {
+        const nodes = nodesAt(source, path.slice(0, length));
+        const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
+        for (const node of candidates) {
+            const offset = offsetOf(node);
+            if (offset !== null) {
+                const { line, col } = source.lineCounter.linePos(offset);
+                return { line: line + source.lineOffset, column: col };
+            }
+        }
+    }
+    return { line: 1 + source.lineOffset, column: 1 };
+}
+/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
+function fieldOf(path) {
+    let out = "";
+    for (const step of path) {
+        if (typeof step === "number")
+            out += `[${step}]`;
+        else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step))
+            out += out ? `.${step}` : step;
+        else
+            out += `[${JSON.stringify(step)}]`;
+    }
+    return out;
+}
+/** An issue located at a path of the YAML source. */
+function issueAt(source, path, message, at = "value") {
+    const { line, column } = positionOf(source, path, at);
+    return { file: source.file, line, column, field: fieldOf(path), message };
+}
+let schemas_ajv = null;
+const validators = new Map();
+function validatorFor(schema) {
+    let validate = validators.get(schema);
+    if (!validate) {
+        if (!schemas_ajv) {
+            schemas_ajv = new ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+            schemas_ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+        }
+        validate = schemas_ajv.compile(schema);
+        validators.set(schema, validate);
+    }
+    return validate;
+}
+/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
+function validateYaml(source, schema, value) {
+    const validate = validatorFor(schema);
+    if (validate(value))
+        return [];
+    const issues = [];
+    for (const error of validate.errors ?? []) {
+        const issue = issueFromAjv(source, error, value);
+        if (issue)
+            issues.push(issue);
+    }
+    return sortIssues(issues);
+}
+function pathOf(instancePath, value) {
+    if (!instancePath)
+        return [];
+    const steps = [];
+    let node = value;
+    for (const raw of instancePath.split("/").slice(1)) {
+        const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+        if (Array.isArray(node)) {
+            const index = Number(step);
+            steps.push(index);
+            node = node[index];
+        }
+        else {
+            steps.push(step);
+            node = node && typeof node === "object" ? node[step] : undefined;
+        }
+    }
+    return steps;
+}
+function issueFromAjv(source, error, value) {
+    const path = pathOf(error.instancePath, value);
+    const parentSchema = (error.parentSchema ?? {});
+    const params = error.params;
+    const data = error.data;
+    switch (error.keyword) {
+        case "additionalProperties": {
+            const key = String(params["additionalProperty"]);
+            const allowed = Object.keys(parentSchema.properties ?? {});
+            return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
+        }
+        case "required": {
+            const key = String(params["missingProperty"]);
+            const issue = issueAt(source, path, `missing required key "${key}"`);
+            return { ...issue, field: fieldOf([...path, key]) };
+        }
+        case "propertyNames":
+            return null; // the failing keyword inside propertyNames is reported with the key's position
+        case "type":
+            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${describeValue(data)}`);
+        case "enum": {
+            const allowed = (parentSchema.enum ?? []).map(String);
+            const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
+            return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
+        }
+        case "minimum":
+        case "maximum":
+        case "exclusiveMinimum":
+        case "exclusiveMaximum":
+            return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
+        case "minLength":
+            return issueAt(source, path, error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`);
+        case "maxLength":
+            return issueAt(source, path, `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`);
+        case "minItems":
+            return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
+        case "uniqueItems": {
+            const later = Math.max(Number(params["i"]), Number(params["j"]));
+            const item = Array.isArray(data) ? data[later] : undefined;
+            return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
+        }
+        case "pattern": {
+            const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
+            if (error.propertyName !== undefined) {
+                return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
+            }
+            return issueAt(source, path, message);
+        }
+        default:
+            return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
+    }
+}
+function rangeMessage(schema) {
+    const low = schema.minimum !== undefined
+        ? { value: schema.minimum, strict: false }
+        : schema.exclusiveMinimum !== undefined
+            ? { value: schema.exclusiveMinimum, strict: true }
+            : null;
+    const high = schema.maximum !== undefined
+        ? { value: schema.maximum, strict: false }
+        : schema.exclusiveMaximum !== undefined
+            ? { value: schema.exclusiveMaximum, strict: true }
+            : null;
+    if (low && high && !low.strict && !high.strict)
+        return `must be from ${low.value} to ${high.value}`;
+    const parts = [];
+    if (low)
+        parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
+    if (high)
+        parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
+    return `must be ${parts.join(" and ")}`;
+}
+const TYPE_NAMES = {
+    string: "a string",
+    number: "a number",
+    integer: "a whole number",
+    boolean: "true or false",
+    object: "a mapping (key: value)",
+    array: "a list",
+    null: "empty",
+};
+function describeTypes(types) {
+    const list = Array.isArray(types) ? types.map(String) : [String(types)];
+    return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
+}
+/** A short description of a YAML value for messages; long strings are cut. */
+function describeValue(value) {
+    if (value === null || value === undefined)
+        return "empty";
+    if (Array.isArray(value))
+        return "a list";
+    if (typeof value === "object")
+        return "a mapping";
+    if (typeof value === "string") {
+        const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+        return `the string ${JSON.stringify(shown)}`;
+    }
+    return String(value);
+}
+/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
+function sortIssues(issues) {
+    return issues
+        .map((issue, index) => ({ issue, index }))
+        .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index)
+        .map(({ issue }) => issue);
+}
+// ---------------------------------------------------------------------------------------------------------
+// "Did you mean" hints
+/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
+function hintFor(word, allowed, listAllowed = true) {
+    const close = closest(word, allowed);
+    if (close)
+        return `; did you mean "${close}"?`;
+    return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
+}
+function closest(word, allowed) {
+    const kebab = word
+        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+        .replace(/_/g, "-")
+        .toLowerCase();
+    let best = null;
+    for (const candidate of allowed) {
+        const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
+        if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
+            best = { word: candidate, distance };
+        }
+    }
+    return best?.word ?? null;
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    // One flat row-major table keeps the indexing free of undefined checks.
+    const d = new Array(rows * cols).fill(0);
+    const at = (i, j) => d[i * cols + j] ?? 0;
+    for (let i = 0; i < rows; i++)
+        d[i * cols] = i;
+    for (let j = 0; j < cols; j++)
+        d[j] = j;
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                value = Math.min(value, at(i - 2, j - 2) + 1);
+            d[i * cols + j] = value;
+        }
+    }
+    return at(a.length, b.length);
+}
+
+;// CONCATENATED MODULE: ./src/skills.ts
+// Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
+// plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
+
+
+
+
+
+const AGENT_SKILL_FILE = "SKILL.md";
+const PROMPT_EXTENSIONS = [".md", ".txt"];
+const RESERVED_NAME_WORDS = ["anthropic", "claude"];
+/**
+ * A repository-relative POSIX path from user input, or the reason it cannot be one. `./a/../b` becomes `b`;
+ * absolute paths and paths that climb out of the repository are refused.
+ */
+function repoRelativePath(input) {
+    if (input.trim() === "")
+        return { problem: "the path is empty" };
+    if (input.includes("\\"))
+        return { problem: `"${input}" must use / between folders, not \\` };
+    if (input.startsWith("/") || /^[A-Za-z]:/.test(input)) {
+        return { problem: `"${input}" must be a path from the repository root, not an absolute path` };
+    }
+    const normalized = external_node_path_default().posix.normalize(input);
+    if (normalized === ".." || normalized.startsWith("../")) {
+        return { problem: `"${input}" points outside the repository` };
+    }
+    if (normalized === "." || normalized.endsWith("/"))
+        return { problem: `"${input}" is a folder, not a file` };
+    return { path: normalized };
+}
+/** Splits `---\nyaml\n---\nbody`; null when the text does not open with `---`, "unclosed" when it never closes. */
+function splitFrontmatter(text) {
+    const lines = text.split(/\r?\n/);
+    if (lines[0]?.trimEnd() !== "---")
+        return null;
+    const close = lines.findIndex((line, index) => index > 0 && line.trimEnd() === "---");
+    if (close === -1)
+        return "unclosed";
+    return {
+        yaml: lines.slice(1, close).join("\n"),
+        body: lines.slice(close + 1).join("\n"),
+        bodyLine: close + 2,
+    };
+}
+/** Parses a skill file's text. `skillPath` is repository-relative; it decides the format and is used in issues. */
+function parseSkill(skillPath, rawText) {
+    const text = rawText.startsWith("\uFEFF") ? rawText.slice(1) : rawText;
+    const base = external_node_path_default().posix.basename(skillPath);
+    if (base === AGENT_SKILL_FILE)
+        return parseAgentSkill(skillPath, text);
+    const extension = external_node_path_default().posix.extname(base).toLowerCase();
+    if (!PROMPT_EXTENSIONS.includes(extension)) {
+        return {
+            skill: null,
+            issues: [
+                {
+                    file: skillPath,
+                    line: null,
+                    column: null,
+                    field: "",
+                    message: `is not a skill file: use an Agent Skill (${AGENT_SKILL_FILE}) or a .md/.txt prompt`,
+                },
+            ],
+        };
+    }
+    const frontmatter = splitFrontmatter(text);
+    // A prompt may carry frontmatter from some other tool: it is not ours to check, only to keep out of the prompt.
+    const instructions = (frontmatter && frontmatter !== "unclosed" ? frontmatter.body : text).trim();
+    if (instructions === "") {
+        return {
+            skill: null,
+            issues: [{ file: skillPath, line: 1, column: 1, field: "", message: "is empty: a prompt file needs instructions" }],
+        };
+    }
+    return {
+        skill: {
+            path: skillPath,
+            dir: null,
+            name: external_node_path_default().posix.basename(base, external_node_path_default().posix.extname(base)),
+            description: null,
+            format: "prompt",
+            instructions,
+        },
+        issues: [],
+    };
+}
+function parseAgentSkill(skillPath, text) {
+    const at = (line, message, field = "") => ({
+        file: skillPath,
+        line,
+        column: 1,
+        field,
+        message,
+    });
+    const frontmatter = splitFrontmatter(text);
+    if (frontmatter === null) {
+        return {
+            skill: null,
+            issues: [at(1, "an Agent Skill must open with YAML frontmatter between --- lines, with name and description")],
+        };
+    }
+    if (frontmatter === "unclosed") {
+        return { skill: null, issues: [at(1, "the frontmatter opened on line 1 is never closed by a --- line")] };
+    }
+    const dir = external_node_path_default().posix.dirname(skillPath);
+    const issues = [];
+    const parsed = parseYaml(skillPath, frontmatter.yaml, 1);
+    issues.push(...parsed.issues);
+    let name = null;
+    let description = null;
+    if (parsed.value === null) {
+        issues.push(at(1, "the frontmatter is empty: it needs name and description"));
+    }
+    else if (parsed.value !== undefined) {
+        issues.push(...validateYaml(parsed.source, SKILL_FRONTMATTER_SCHEMA, parsed.value));
+        const fields = parsed.value;
+        if (typeof fields["name"] === "string") {
+            name = fields["name"];
+            const problem = nameProblem(name, dir === "." ? null : external_node_path_default().posix.basename(dir));
+            if (problem)
+                issues.push(issueAt(parsed.source, ["name"], problem));
+        }
+        if (typeof fields["description"] === "string")
+            description = fields["description"];
+    }
+    const instructions = frontmatter.body.trim();
+    if (instructions === "") {
+        issues.push(at(frontmatter.bodyLine - 1, "has no instructions: the markdown after the frontmatter is empty"));
+    }
+    if (issues.length > 0 || name === null)
+        return { skill: null, issues: sortIssues(issues) };
+    return {
+        skill: { path: skillPath, dir, name, description, format: "agent-skill", instructions },
+        issues: [],
+    };
+}
+/** The Agent Skills naming rules beyond the length limit (which the schema checks). */
+function nameProblem(name, folder) {
+    if (name === "")
+        return "must not be empty";
+    if (!/^[a-z0-9-]+$/.test(name))
+        return `"${name}" may use only lowercase letters, digits and hyphens`;
+    if (name.startsWith("-") || name.endsWith("-"))
+        return `"${name}" must not start or end with a hyphen`;
+    if (name.includes("--"))
+        return `"${name}" must not contain two hyphens in a row`;
+    const reserved = RESERVED_NAME_WORDS.find((word) => name.includes(word));
+    if (reserved)
+        return `"${name}" must not contain the reserved word "${reserved}"`;
+    if (folder !== null && folder !== name)
+        return `"${name}" must match the skill's folder name "${folder}"`;
+    return null;
+}
+/** Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. */
+async function readSkill(root, skillPath) {
+    const relative = repoRelativePath(skillPath);
+    if ("problem" in relative)
+        return { skill: null, pathProblem: relative.problem, issues: [] };
+    const absolute = external_node_path_default().join(root, ...relative.path.split("/"));
+    let bytes;
+    try {
+        bytes = await (0,promises_.readFile)(absolute);
+    }
+    catch (error) {
+        return { skill: null, pathProblem: await readProblem(relative.path, absolute, error), issues: [] };
+    }
+    const parsed = parseSkill(relative.path, bytes.toString("utf8"));
+    if (!parsed.skill)
+        return { skill: null, pathProblem: null, issues: parsed.issues };
+    return { skill: { ...parsed.skill, hash: sha256Hex(bytes) }, pathProblem: null, issues: [] };
+}
+async function readProblem(relative, absolute, error) {
+    const code = error.code;
+    if (code === "EISDIR") {
+        const inside = `${relative}/${AGENT_SKILL_FILE}`;
+        const hasSkill = await (0,promises_.stat)(external_node_path_default().join(absolute, AGENT_SKILL_FILE)).then((info) => info.isFile(), () => false);
+        return hasSkill ? `"${relative}" is a folder; point at "${inside}"` : `"${relative}" is a folder, not a skill file`;
+    }
+    if (code === "ENOENT" || code === "ENOTDIR")
+        return `skill file "${relative}" does not exist`;
+    return `skill file "${relative}" could not be read: ${messageOf(error)}`;
+}
+/** Loads one skill, throwing an InputError that lists every problem with it. */
+async function loadSkill(root, skillPath) {
+    const read = await readSkill(root, skillPath);
+    if (read.skill)
+        return read.skill;
+    if (read.pathProblem !== null) {
+        throw new InputError([{ file: skillPath, line: null, column: null, field: "", message: read.pathProblem }]);
+    }
+    throw new InputError(read.issues);
+}
+
+;// CONCATENATED MODULE: ./src/config.ts
+// Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
+// name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
+
+
+
+
+
+
+
+
+
+const DEFAULT_CONFIG_PATH = "skillbench.yml";
+const MODEL_ID = new RegExp(MODEL_ID_PATTERN, "u");
+const BRANCH = new RegExp(BRANCH_PATTERN, "u");
+const GLOB = new RegExp(GLOB_PATTERN, "u");
+/** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
+async function loadConfig(root, options = {}) {
+    const read = await readConfig(root, options);
+    if (!read.config)
+        throw new InputError(read.issues);
+    return read.config;
+}
+async function readConfig(root, options) {
+    const issues = [];
+    const given = options.configPath ?? DEFAULT_CONFIG_PATH;
+    const relative = repoRelativePath(external_node_path_default().isAbsolute(given) ? external_node_path_default().relative(root, given).split((external_node_path_default()).sep).join("/") : given);
+    let configPath = null;
+    let raw = null;
+    if ("problem" in relative) {
+        issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
+    }
+    else {
+        const text = await readText(root, relative.path);
+        if (typeof text === "string") {
+            configPath = relative.path;
+            const parsed = parseYaml(relative.path, text);
+            issues.push(...parsed.issues);
+            if (parsed.value !== undefined && parsed.value !== null) {
+                raw = parsed.value;
+                issues.push(...validateYaml(parsed.source, SKILLBENCH_SCHEMA, raw));
+                issues.push(...urlIssues(parsed.source, raw), ...globIssues(parsed.source, raw));
+            }
+        }
+        else if (text.missing && relative.path === DEFAULT_CONFIG_PATH) {
+            // No skillbench.yml at the default place: every key takes its default.
+        }
+        else {
+            const problem = text.missing ? "does not exist" : `could not be read: ${text.error}`;
+            issues.push({ file: relative.path, line: null, column: null, field: "", message: `the config file ${problem}` });
+        }
+    }
+    const overrides = parseOverrides(options.overrides ?? {});
+    issues.push(...overrides.issues);
+    const benchmarkGlobs = safeGlobs(raw);
+    if (issues.length > 0)
+        return { config: null, benchmarkGlobs, configPath, issues: sortIssues(issues) };
+    const config = buildConfig(root, configPath, (raw ?? {}), overrides.values, options.pricing);
+    return { config, benchmarkGlobs, configPath, issues };
+}
+async function readText(root, relative) {
+    try {
+        return await (0,promises_.readFile)(external_node_path_default().join(root, ...relative.split("/")), "utf8");
+    }
+    catch (error) {
+        const code = error.code;
+        return { missing: code === "ENOENT" || code === "ENOTDIR", error: messageOf(error) };
+    }
+}
+/** The schema only checks that base-url starts with http(s)://; this checks that the rest parses as a URL. */
+function urlIssues(source, raw) {
+    const api = raw.api;
+    const url = api && typeof api === "object" ? api["base-url"] : undefined;
+    if (typeof url !== "string" || !/^https?:\/\/\S+$/.test(url) || isHttpUrl(url))
+        return [];
+    return [issueAt(source, ["api", "base-url"], "is not a valid URL")];
+}
+function isHttpUrl(value) {
+    try {
+        const url = new URL(value);
+        return url.protocol === "http:" || url.protocol === "https:";
+    }
+    catch {
+        return false;
+    }
+}
+/** Globs whose braces expand into too many alternatives (the matcher refuses them). */
+function globIssues(source, raw) {
+    const globs = raw.benchmarks;
+    if (!Array.isArray(globs))
+        return [];
+    const issues = [];
+    globs.forEach((glob, index) => {
+        if (typeof glob !== "string")
+            return;
+        try {
+            expandBraces(glob);
+        }
+        catch (error) {
+            issues.push(issueAt(source, ["benchmarks", index], messageOf(error)));
+        }
+    });
+    return issues;
+}
+/** The config's globs when they are usable (so benchmarks are still checked while the config has issues). */
+function safeGlobs(raw) {
+    const globs = raw && typeof raw === "object" ? raw["benchmarks"] : undefined;
+    const usable = (glob) => {
+        if (typeof glob !== "string" || !GLOB.test(glob))
+            return false;
+        try {
+            expandBraces(glob);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (Array.isArray(globs) && globs.length > 0 && globs.every(usable))
+        return globs;
+    return [...CONFIG_DEFAULTS.benchmarks];
+}
+function parseOverrides(overrides) {
+    const values = {};
+    const issues = [];
+    const problem = (source, message) => issues.push({ file: source, line: null, column: null, field: "", message });
+    for (const [key, entry] of Object.entries(overrides)) {
+        // Action inputs that were not set arrive as "": they mean "use the config".
+        const text = entry.value.trim();
+        if (text === "")
+            continue;
+        switch (key) {
+            case "models": {
+                const models = text.split(/[\s,]+/).filter((model) => model !== "");
+                const bad = models.filter((model) => !MODEL_ID.test(model));
+                const repeated = models.filter((model, index) => models.indexOf(model) !== index);
+                if (bad.length > 0)
+                    problem(entry.source, `${bad.map((m) => `"${m}"`).join(", ")}: ${MODEL_ID_MESSAGE}`);
+                else if (repeated.length > 0)
+                    problem(entry.source, `"${repeated[0]}" is listed more than once`);
+                else
+                    values.models = models;
+                break;
+            }
+            case "judgeModel":
+                if (MODEL_ID.test(text))
+                    values.judgeModel = text;
+                else
+                    problem(entry.source, `"${text}" ${MODEL_ID_MESSAGE}`);
+                break;
+            case "baselineBranch":
+                if (BRANCH.test(text))
+                    values.baselineBranch = text;
+                else
+                    problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
+                break;
+            case "apiBaseUrl":
+                // The value is not echoed: a proxy URL may carry credentials.
+                if (isHttpUrl(text))
+                    values.apiBaseUrl = text;
+                else
+                    problem(entry.source, "must be an http:// or https:// URL");
+                break;
+            case "concurrency":
+            case "maxTokens": {
+                const { minimum, maximum } = LIMITS[key];
+                const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
+                if (Number.isSafeInteger(number) && number >= minimum && number <= maximum)
+                    values[key] = number;
+                else
+                    problem(entry.source, `must be a whole number from ${minimum} to ${maximum}, not "${text}"`);
+                break;
+            }
+        }
+    }
+    return { values, issues };
+}
+/** Rounds away binary noise from derived prices (0.1 x 3 = 0.30000000000000004). */
+function roundPrice(value) {
+    return Math.round(value * 1e9) / 1e9;
+}
+function tierFromRaw(raw) {
+    const tier = tierFromRates(raw.input, raw.output, {
+        ...(raw["cache-write"] !== undefined ? { cacheWrite5m: raw["cache-write"] } : {}),
+        ...(raw["cache-write-1h"] !== undefined ? { cacheWrite1h: raw["cache-write-1h"] } : {}),
+        ...(raw["cache-read"] !== undefined ? { cacheRead: raw["cache-read"] } : {}),
+    });
+    return {
+        input: tier.input,
+        output: tier.output,
+        cacheWrite5m: roundPrice(tier.cacheWrite5m),
+        cacheWrite1h: roundPrice(tier.cacheWrite1h),
+        cacheRead: roundPrice(tier.cacheRead),
+    };
+}
+function buildConfig(root, configPath, raw, overrides, builtInPricing) {
+    const d = CONFIG_DEFAULTS;
+    const pricing = { ...(builtInPricing ?? BUILTIN_PRICING) };
+    for (const [model, price] of Object.entries(raw.pricing ?? {})) {
+        // A configured price replaces the built-in one entirely (including any higher tier): it is the user's truth.
+        const { above } = price;
+        pricing[model] = above ? { ...tierFromRaw(price), above: { tokens: above.tokens, ...tierFromRaw(above) } } : tierFromRaw(price);
+    }
+    const sampling = {};
+    for (const [model, params] of Object.entries(raw.sampling ?? {})) {
+        const chosen = {};
+        if (params.temperature !== undefined)
+            chosen.temperature = params.temperature;
+        if (params.top_p !== undefined)
+            chosen.top_p = params.top_p;
+        if (params.top_k !== undefined)
+            chosen.top_k = params.top_k;
+        if (Object.keys(chosen).length > 0)
+            sampling[model] = chosen;
+    }
+    const gate = raw.gate ?? d.gate;
+    if (!isOneOf(GATES, gate))
+        throw new Error(`Internal error: the schema let through gate "${gate}".`);
+    return {
+        root,
+        configPath,
+        models: [...(overrides.models ?? raw.models ?? d.models)],
+        judge: {
+            model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
+            maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+        },
+        benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
+        concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
+        maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
+        thresholds: {
+            quality: raw.thresholds?.quality ?? d.thresholds.quality,
+            dimension: raw.thresholds?.dimension ?? d.thresholds.dimension,
+            cost: raw.thresholds?.cost ?? d.thresholds.cost,
+        },
+        gate,
+        baseline: {
+            branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
+            staleAfterDays: raw.baseline?.["stale-after-days"] ?? d.staleAfterDays,
+            historyLimit: raw.baseline?.["history-limit"] ?? d.historyLimit,
+        },
+        pricing,
+        sampling,
+        api: {
+            baseUrl: overrides.apiBaseUrl ?? raw.api?.["base-url"] ?? null,
+            maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
+            timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
+        },
+    };
+}
+/** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
+function deriveCaseId(input) {
+    const words = input
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((word) => word !== "")
+        .slice(0, 5);
+    let slug = "";
+    for (const word of words) {
+        const next = slug ? `${slug}-${word}` : word;
+        if (next.length > 40)
+            break;
+        slug = next;
+    }
+    if (!slug)
+        slug = (words[0] ?? "case").slice(0, 40);
+    return `${slug}-${sha256Hex(input).slice(0, 6)}`;
+}
+/** sha256 hex of JSON.stringify([input, expected ?? null]). */
+function caseHash(input, expected) {
+    return contentHash(input, expected);
+}
+async function readBenchmark(root, file) {
+    const none = (issues) => ({ benchmark: null, reference: null, issues });
+    const text = await readText(root, file);
+    if (typeof text !== "string") {
+        return none([{ file, line: null, column: null, field: "", message: `could not be read: ${text.error}` }]);
+    }
+    const parsed = parseYaml(file, text);
+    if (parsed.value === undefined)
+        return none(parsed.issues);
+    if (parsed.value === null) {
+        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: a benchmark needs "skill" and "cases"' }]);
+    }
+    const { source, value } = parsed;
+    const issues = validateYaml(source, BENCHMARK_SCHEMA, value);
+    const raw = (typeof value === "object" && !Array.isArray(value) ? value : {});
+    let reference = null;
+    if (typeof raw["skill"] === "string" && raw["skill"] !== "") {
+        const relative = repoRelativePath(raw["skill"]);
+        if ("problem" in relative)
+            issues.push(issueAt(source, ["skill"], relative.problem));
+        else
+            reference = { skillPath: relative.path, benchmark: file, source };
+    }
+    const cases = [];
+    const seen = new Map();
+    const rawCases = Array.isArray(raw["cases"]) ? raw["cases"] : [];
+    rawCases.forEach((item, index) => {
+        if (!item || typeof item !== "object")
+            return;
+        const { id, input, expected } = item;
+        if (typeof input !== "string")
+            return;
+        const derived = id === undefined;
+        const caseId = typeof id === "string" ? id : deriveCaseId(input);
+        const { line } = positionOf(source, ["cases", index]);
+        const first = seen.get(caseId);
+        if (first) {
+            const message = derived && first.derived
+                ? `repeats the input of the case on line ${first.line} (both get the id "${caseId}"); give one of them an explicit id`
+                : `duplicate case id "${caseId}" (first used on line ${first.line})`;
+            issues.push(issueAt(source, derived ? ["cases", index] : ["cases", index, "id"], message));
+            return;
+        }
+        seen.set(caseId, { line, derived });
+        const expectedText = typeof expected === "string" ? expected : null;
+        cases.push({ id: caseId, input, expected: expectedText, hash: caseHash(input, expectedText), line });
+    });
+    if (issues.length > 0 || !reference)
+        return { benchmark: null, reference, issues: sortIssues(issues) };
+    const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
+    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, issues: [] };
+}
+// ---------------------------------------------------------------------------------------------------------
+// The project
+/** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
+async function loadProject(root, options = {}) {
+    const configRead = await readConfig(root, options);
+    const issues = [...configRead.issues];
+    const files = (await findFiles(root, configRead.benchmarkGlobs)).filter((file) => file !== configRead.configPath);
+    const reads = await Promise.all(files.map((file) => readBenchmark(root, file)));
+    // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
+    const firstBenchmarkOf = new Map();
+    const referencesOf = new Map();
+    const referenceIssues = new Map();
+    for (const read of reads) {
+        const reference = read.reference;
+        if (!reference)
+            continue;
+        const first = firstBenchmarkOf.get(reference.skillPath);
+        if (first) {
+            const issue = issueAt(reference.source, ["skill"], `skill "${reference.skillPath}" is benchmarked by both ${first} and ${reference.benchmark}; keep one benchmark per skill`);
+            referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
+        }
+        else {
+            firstBenchmarkOf.set(reference.skillPath, reference.benchmark);
+        }
+        referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
+    }
+    const skillPaths = [...referencesOf.keys()].sort();
+    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath)));
+    const skills = new Map();
+    const skillIssues = [];
+    skillPaths.forEach((skillPath, index) => {
+        const read = skillReads[index];
+        if (!read)
+            return;
+        if (read.skill)
+            skills.set(skillPath, read.skill);
+        skillIssues.push(...read.issues);
+        if (read.pathProblem !== null) {
+            // A skill that cannot be found is the benchmark's mistake: point at its `skill:` line.
+            for (const reference of referencesOf.get(skillPath) ?? []) {
+                const issue = issueAt(reference.source, ["skill"], read.pathProblem);
+                referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
+            }
+        }
+    });
+    files.forEach((file, index) => {
+        issues.push(...sortIssues([...(reads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
+    });
+    issues.push(...skillIssues);
+    if (issues.length > 0 || !configRead.config)
+        throw new errors_InputError(issues);
+    const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
+    return { config: configRead.config, benchmarks, skills };
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/git.ts
+// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
+// so callers can recognise errors), and with an optional token passed only through environment config.
+
+
+
+/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
+class GitError extends Error {
+    args;
+    code;
+    stderr;
+    attempts;
+    constructor(args, code, stderr, attempts = 1) {
+        const detail = stderr.trim() || "no error output";
+        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
+        this.name = "GitError";
+        this.args = args;
+        this.code = code;
+        this.stderr = stderr;
+        this.attempts = attempts;
+    }
+}
+function formatArgs(args) {
+    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}
+// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
+// rejected pushes are deliberately absent (retrying them cannot help).
+const TRANSIENT_PATTERNS = [
+    /returned error: (5\d\d|429)/i,
+    /HTTP (5\d\d|429)/,
+    /Could not resolve host/i,
+    /Failed to connect/i,
+    /Connection (refused|reset|timed out)/i,
+    /Operation timed out/i,
+    /early EOF/i,
+    /remote end hung up unexpectedly/i,
+    /RPC failed/i,
+    /unexpected disconnect/i,
+    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
+    /Internal Server Error|Service Unavailable|Bad Gateway/i,
+];
+/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
+}
+function isTransientGitFailure(result) {
+    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
+}
+/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
+function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
+    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
+    return Math.round(minMs + random() * (ceiling - minMs));
+}
+/**
+ * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
+ * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
+ */
+async function execWithRetry(runner, args, options) {
+    const attempts = Math.max(1, Math.floor(options.attempts));
+    const isTransient = options.isTransient ?? isTransientGitFailure;
+    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
+    const execOptions = { allowFailure: true };
+    if (options.input !== undefined)
+        execOptions.input = options.input;
+    if (options.env !== undefined)
+        execOptions.env = options.env;
+    for (let attempt = 1;; attempt++) {
+        const result = await runner.exec(args, execOptions);
+        if (result.code === 0)
+            return result;
+        if (attempt >= attempts || !isTransient(result)) {
+            if (options.allowFailure)
+                return result;
+            throw new GitError(args, result.code, result.stderr, attempt);
+        }
+        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
+        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
+        await sleep(delayMs);
+    }
+}
+class Git {
+    root;
+    env;
+    secrets;
+    constructor(root, env, secrets) {
+        this.root = root;
+        this.env = env;
+        this.secrets = secrets;
+    }
+    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
+    static async create(cwd, options = {}) {
+        const { env, secrets } = buildEnv(options);
+        const probe = new Git(cwd, env, secrets);
+        const version = await probe.exec(["--version"], { allowFailure: true });
+        if (version.code !== 0) {
+            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
+        }
+        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
+        if (top.code !== 0 || top.stdout.trim() === "") {
+            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
+        }
+        return new Git(top.stdout.trim(), env, secrets);
+    }
+    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
+    redact(text) {
+        let out = redactUrlCredentials(text);
+        for (const secret of this.secrets)
+            out = out.split(secret).join("***");
+        return out;
+    }
+    exec(args, options = {}) {
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)("git", args, {
+                cwd: this.root,
+                env: { ...this.env, ...options.env },
+                stdio: ["pipe", "pipe", "pipe"],
+                windowsHide: true,
+            });
+            const out = [];
+            const err = [];
+            child.stdout.on("data", (chunk) => out.push(chunk));
+            child.stderr.on("data", (chunk) => err.push(chunk));
+            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
+            child.stdin.on("error", () => undefined);
+            child.on("error", (error) => {
+                const command = formatArgs(args.map((a) => this.redact(a)));
+                const message = `could not run git ${command} in ${this.root}: ${this.redact(messageOf(error))}`;
+                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
+                if (options.allowFailure)
+                    resolve({ stdout: "", stderr: message, code: 127 });
+                else
+                    reject(new Error(message));
+            });
+            child.on("close", (code, signal) => {
+                const result = {
+                    stdout: Buffer.concat(out).toString("utf8"),
+                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
+                    code: code ?? (signal ? 128 : 1),
+                };
+                if (result.code !== 0 && !options.allowFailure) {
+                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            if (options.input !== undefined)
+                child.stdin.end(options.input);
+            else
+                child.stdin.end();
+        });
+    }
+    execWithRetry(args, options) {
+        return execWithRetry(this, args, options);
+    }
+}
+function buildEnv(options) {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined)
+            env[name] = value;
+    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
+    const secrets = [];
+    if (options.token) {
+        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
+        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
+        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
+        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
+        env.GIT_CONFIG_COUNT = String(index + 1);
+        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
+        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
+        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
+    }
+    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
+}
+
+;// CONCATENATED MODULE: ./src/stats.ts
+// Small, dependency-free statistics for the report: means and percentiles that skip missing values, and a
+// reproducible bootstrap interval for paired per-case deltas (the noise estimate behind the regression gate).
+/** Sum of the known values; null when there are none (an unknown total is not zero). */
+function sum(values) {
+    let total = 0;
+    let count = 0;
+    for (const value of values) {
+        if (value === null)
+            continue;
+        total += value;
+        count += 1;
+    }
+    return count === 0 ? null : total;
+}
+/** Mean of the known values; null when there are none (missing values are never counted as 0). */
+function mean(values) {
+    const known = values.filter((value) => value !== null);
+    if (known.length === 0)
+        return null;
+    let total = 0;
+    for (const value of known)
+        total += value;
+    return total / known.length;
+}
+/**
+ * The p-th percentile (p from 0 to 100) of the known values, interpolating linearly between the two nearest
+ * ranks (the usual "type 7" definition: p50 of [1, 2, 3, 4] is 2.5). Null when there are no values.
+ */
+function percentile(values, p) {
+    if (!Number.isFinite(p) || p < 0 || p > 100) {
+        throw new RangeError(`percentile: p must be a number from 0 to 100, got ${String(p)}.`);
+    }
+    const known = values.filter((value) => value !== null).sort((a, b) => a - b);
+    if (known.length === 0)
+        return null;
+    return quantileOfSorted(known, p / 100);
+}
+/** q from 0 to 1 over an ascending, non-empty array. */
+function quantileOfSorted(sorted, q) {
+    const rank = q * (sorted.length - 1);
+    const below = Math.floor(rank);
+    const above = Math.min(below + 1, sorted.length - 1);
+    const low = sorted[below];
+    const high = sorted[above];
+    return low + (high - low) * (rank - below);
+}
+/** 32-bit FNV-1a over the UTF-8 bytes, so the same seed string gives the same stream on every platform. */
+function hashSeed(seed) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(seed)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/**
+ * A seeded generator of floats in [0, 1) (mulberry32). Not cryptographic; chosen because it is tiny, fast and
+ * gives the same sequence in every JavaScript engine, which is what makes a rerun reproduce an interval.
+ */
+function seededRandom(seed) {
+    let state = (typeof seed === "string" ? hashSeed(seed) : seed) >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+        mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+        return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/**
+ * Percentile-bootstrap confidence interval for the mean of `values` (paired per-case deltas): resample the
+ * values with replacement, take each resample's mean, and read the interval off the sorted means.
+ *
+ * Why percentile bootstrap: it makes no normality assumption (judge scores are bounded and lumpy) and is easy to
+ * explain in a PR comment. Its known weakness is under-coverage for very small n (with 2-4 pairs the interval is
+ * too narrow, and BCa or a t-interval would be wider); the regression gate therefore only trusts the interval
+ * from 5 pairs up and falls back to the plain threshold below that. Null with fewer than 2 values, where no
+ * spread can be estimated. Deterministic: the resampling stream is seeded from `seed`.
+ */
+function bootstrapInterval(values, options) {
+    const level = options.level ?? 0.95;
+    const resamples = options.resamples ?? 2000;
+    if (!Number.isFinite(level) || level <= 0 || level >= 1) {
+        throw new RangeError(`bootstrapInterval: level must be between 0 and 1 (exclusive), got ${String(level)}.`);
+    }
+    if (!Number.isInteger(resamples) || resamples < 1) {
+        throw new RangeError(`bootstrapInterval: resamples must be a positive integer, got ${String(resamples)}.`);
+    }
+    values.forEach((value, index) => {
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`bootstrapInterval: value ${index} is not a finite number (${String(value)}).`);
+        }
+    });
+    const n = values.length;
+    if (n < 2)
+        return null;
+    const random = seededRandom(options.seed);
+    const means = new Float64Array(resamples);
+    for (let r = 0; r < resamples; r += 1) {
+        let total = 0;
+        for (let i = 0; i < n; i += 1)
+            total += values[Math.floor(random() * n)];
+        means[r] = total / n;
+    }
+    means.sort();
+    const tail = (1 - level) / 2;
+    return { low: quantileOfSorted(means, tail), high: quantileOfSorted(means, 1 - tail), level, n };
+}
+
+;// CONCATENATED MODULE: ./src/aggregate.ts
+// Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
+// the baseline: the comparison fields are left empty for src/compare.ts to fill.
+
+function meanScore(judged, metric) {
+    return mean(judged.map((result) => result[metric]));
+}
+/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
+const NOT_COMPARED = {
+    baseline: null,
+    delta: null,
+    qualityInterval: null,
+    pairedCases: 0,
+    stale: false,
+    baselineRecordedAt: null,
+    regressed: false,
+    regressions: [],
+};
+/**
+ * Summary of one model's results (results of other models in `results` are ignored).
+ *
+ * - Scores are means over judged results only: an errored or unjudged case is counted (`errors`, `unjudged`)
+ *   but never enters a mean as 0. Null when nothing was judged.
+ * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
+ *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
+ * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
+ *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
+ * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
+ */
+function summarizeModel(model, results) {
+    const own = results.filter((result) => result.model === model);
+    const judged = own.filter((result) => result.judged);
+    const generated = own.filter((result) => result.error === null);
+    const latencies = generated.map((result) => result.latencyMs);
+    const withExpectation = judged.filter((result) => result.matchesExpected !== null);
+    const costs = own.map((result) => result.costUsd);
+    let inputTokens = 0;
+    let outputTokens = 0;
+    for (const { usage } of own) {
+        if (usage === null)
+            continue;
+        inputTokens += usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
+        outputTokens += usage.outputTokens;
+    }
+    return {
+        model,
+        quality: meanScore(judged, "quality"),
+        faithfulness: meanScore(judged, "faithfulness"),
+        relevancy: meanScore(judged, "relevancy"),
+        precision: meanScore(judged, "precision"),
+        recall: meanScore(judged, "recall"),
+        costUsd: mean(costs),
+        latencyMsP50: percentile(latencies, 50),
+        latencyMsP95: percentile(latencies, 95),
+        cases: own.length,
+        errors: own.filter((result) => result.error !== null).length,
+        unjudged: generated.filter((result) => !result.judged).length,
+        judged: judged.length,
+        inputTokens,
+        outputTokens,
+        matchesExpectedRate: withExpectation.length === 0
+            ? null
+            : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
+        totalCostUsd: sum(costs),
+        judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
+        ...NOT_COMPARED,
+        regressions: [],
+    };
+}
+/** Index of the best candidate by `better` (a strict "a beats b"); earlier wins ties. Null when none qualify. */
+function pickBest(candidates, better) {
+    let best = null;
+    for (const candidate of candidates) {
+        if (best === null || better(candidate, best))
+            best = candidate;
+    }
+    return best === null ? null : best.model;
+}
+/** Cheaper first; an unknown cost loses to any known one. */
+function cheaper(a, b) {
+    if (a.costUsd === null)
+        return false;
+    return b.costUsd === null || a.costUsd < b.costUsd;
+}
+function higherQuality(a, b) {
+    return (a.quality ?? -Infinity) > (b.quality ?? -Infinity);
+}
+/**
+ * The skill's report before any baseline comparison: one summary per model, in the given order (a model
+ * without results still gets a row, with zero cases), and the "best" picks:
+ * - quality: highest mean quality; ties go to the cheaper model, then to the earlier one in `models`.
+ * - cheapest: lowest mean cost per case among models with a known price and at least one judged result
+ *   (a model that only produced errors is not "cheap"); ties go to the higher quality.
+ * - qualityPerDollar: highest mean quality / mean cost per case among models with both and a cost above 0
+ *   (a zero cost has no meaningful ratio).
+ */
+function summarizeSkill(input) {
+    const { skill, benchmark, results, models } = input;
+    const summaries = models.map((model) => summarizeModel(model, results));
+    const scored = summaries.filter((summary) => summary.quality !== null);
+    const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
+    const valued = scored.filter((summary) => summary.costUsd !== null && summary.costUsd > 0);
+    const ratio = (summary) => summary.quality / summary.costUsd;
+    return {
+        skill: skill.path,
+        benchmark: benchmark.path,
+        name: skill.name,
+        format: skill.format,
+        skillHash: skill.hash,
+        models: summaries,
+        results: [...results],
+        best: {
+            quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
+            cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
+            qualityPerDollar: pickBest(valued, (a, b) => ratio(a) > ratio(b) || (ratio(a) === ratio(b) && higherQuality(a, b))),
+        },
+        cases: { added: [], changed: [], removed: [] },
+        baselineError: null,
+        regressed: false,
+    };
+}
+/**
+ * Run totals over every result of every skill.
+ * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
+ * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
+ *   or with a judge error); retries inside a call are not counted.
+ * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
+ *   their spend is missing from the cost totals. In order of first appearance.
+ */
+function totalsOf(skills, durationMs) {
+    let candidateCostUsd = 0;
+    let judgeCostUsd = 0;
+    let calls = 0;
+    let cases = 0;
+    let errors = 0;
+    let unjudged = 0;
+    const unpriced = new Set();
+    for (const skill of skills) {
+        for (const result of skill.results) {
+            candidateCostUsd += result.costUsd ?? 0;
+            judgeCostUsd += result.judgeCostUsd ?? 0;
+            cases += 1;
+            calls += 1;
+            if (result.judged || result.judgeError !== null)
+                calls += 1;
+            if (result.error !== null)
+                errors += 1;
+            else if (!result.judged)
+                unjudged += 1;
+            if (result.usage !== null && result.costUsd === null)
+                unpriced.add(result.model);
+        }
+    }
+    return {
+        costUsd: candidateCostUsd + judgeCostUsd,
+        candidateCostUsd,
+        judgeCostUsd,
+        unpricedModels: [...unpriced],
+        calls,
+        cases,
+        errors,
+        unjudged,
+        durationMs,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/core/error.mjs
 var core_error = __nccwpck_require__(5064);
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/internal/tslib.mjs
@@ -17232,7 +19156,7 @@ class Models extends APIResource {
 }
 //# sourceMappingURL=models.mjs.map
 // EXTERNAL MODULE: ./node_modules/standardwebhooks/dist/index.js
-var dist = __nccwpck_require__(5487);
+var standardwebhooks_dist = __nccwpck_require__(5487);
 ;// CONCATENATED MODULE: ./node_modules/@anthropic-ai/sdk/resources/beta/webhooks.mjs
 
 
@@ -17256,7 +19180,7 @@ class Webhooks extends APIResource {
         const keyStr = options.key === undefined ? this._client.webhookKey : options.key;
         if (!keyStr)
             throw new Error('Webhook key must not be null or empty in order to unwrap');
-        const wh = new dist/* Webhook */.KD(keyStr);
+        const wh = new standardwebhooks_dist/* Webhook */.KD(keyStr);
         wh.verify(body, headers);
         return JSON.parse(body);
     }
@@ -39777,7 +41701,7 @@ function validateProfileName(name) {
  *       - `ANTHROPIC_IDENTITY_TOKEN_FILE` → `authentication.identity_token` (oidc_federation)
  *       - `ANTHROPIC_SERVICE_ACCOUNT_ID` → `authentication.service_account_id` (oidc_federation)
  */
-const loadConfig = async (profile) => {
+const credentials_loadConfig = async (profile) => {
     return (await loadConfigWithSource(profile))?.config ?? null;
 };
 /**
@@ -39900,7 +41824,7 @@ const loadConfigWithSource = async (profile) => {
  */
 const loadCredentials = async () => {
     const profile = (await getActiveProfileName()) ?? undefined;
-    const config = await loadConfig(profile);
+    const config = await credentials_loadConfig(profile);
     const credentialsPath = await getCredentialsPath(config, profile);
     if (!credentialsPath) {
         return null;
@@ -41926,61 +43850,6 @@ var Anthropic = /* @__PURE__ */ (() => {
     return Anthropic;
 })();
 //# sourceMappingURL=client.mjs.map
-;// CONCATENATED MODULE: ./src/errors.ts
-/** Exit codes shared by the CLI and the action's logs. */
-const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
-function formatIssue(issue) {
-    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-    const field = issue.field ? ` ${issue.field}:` : "";
-    return `${where}:${field} ${issue.message}`;
-}
-/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
-class errors_InputError extends Error {
-    issues;
-    constructor(issues) {
-        const lines = issues.map(formatIssue);
-        super(issues.length === 1
-            ? lines[0]
-            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
-        this.name = "InputError";
-        this.issues = issues;
-    }
-}
-/** A model call that failed for good (after any retries). */
-class ModelCallError extends Error {
-    kind;
-    status;
-    attempts;
-    /** Partial text, e.g. of a truncated or refused answer. */
-    partialText;
-    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
-    usage;
-    latencyMs;
-    constructor(kind, message, options = {}) {
-        super(message);
-        this.name = "ModelCallError";
-        this.kind = kind;
-        this.status = options.status ?? null;
-        this.attempts = options.attempts ?? 1;
-        this.partialText = options.partialText ?? null;
-        this.usage = options.usage ?? null;
-        this.latencyMs = options.latencyMs ?? null;
-    }
-}
-/** The message of anything thrown, Error or not. */
-function messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === "string")
-        return error;
-    try {
-        return JSON.stringify(error) ?? String(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/retry.ts
 // The retry policy for model calls. The SDK's own retries are off: it would retry a spend-cap 429, which keeps
 // failing until the month resets, and it cannot report attempts or delays to the run's log.
@@ -42241,204 +44110,8 @@ function createModelClient(options) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/git.ts
-// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
-// so callers can recognise errors), and with an optional token passed only through environment config.
-
-
-
-/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
-class GitError extends Error {
-    args;
-    code;
-    stderr;
-    attempts;
-    constructor(args, code, stderr, attempts = 1) {
-        const detail = stderr.trim() || "no error output";
-        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
-        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
-        this.name = "GitError";
-        this.args = args;
-        this.code = code;
-        this.stderr = stderr;
-        this.attempts = attempts;
-    }
-}
-function formatArgs(args) {
-    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
-}
-// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
-// rejected pushes are deliberately absent (retrying them cannot help).
-const TRANSIENT_PATTERNS = [
-    /returned error: (5\d\d|429)/i,
-    /HTTP (5\d\d|429)/,
-    /Could not resolve host/i,
-    /Failed to connect/i,
-    /Connection (refused|reset|timed out)/i,
-    /Operation timed out/i,
-    /early EOF/i,
-    /remote end hung up unexpectedly/i,
-    /RPC failed/i,
-    /unexpected disconnect/i,
-    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
-    /Internal Server Error|Service Unavailable|Bad Gateway/i,
-];
-/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
-function redactUrlCredentials(text) {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
-}
-function isTransientGitFailure(result) {
-    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
-}
-/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
-function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
-    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
-    return Math.round(minMs + random() * (ceiling - minMs));
-}
-/**
- * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
- * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
- */
-async function execWithRetry(runner, args, options) {
-    const attempts = Math.max(1, Math.floor(options.attempts));
-    const isTransient = options.isTransient ?? isTransientGitFailure;
-    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
-    const execOptions = { allowFailure: true };
-    if (options.input !== undefined)
-        execOptions.input = options.input;
-    if (options.env !== undefined)
-        execOptions.env = options.env;
-    for (let attempt = 1;; attempt++) {
-        const result = await runner.exec(args, execOptions);
-        if (result.code === 0)
-            return result;
-        if (attempt >= attempts || !isTransient(result)) {
-            if (options.allowFailure)
-                return result;
-            throw new GitError(args, result.code, result.stderr, attempt);
-        }
-        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
-        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
-        await sleep(delayMs);
-    }
-}
-class Git {
-    root;
-    env;
-    secrets;
-    constructor(root, env, secrets) {
-        this.root = root;
-        this.env = env;
-        this.secrets = secrets;
-    }
-    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
-    static async create(cwd, options = {}) {
-        const { env, secrets } = buildEnv(options);
-        const probe = new Git(cwd, env, secrets);
-        const version = await probe.exec(["--version"], { allowFailure: true });
-        if (version.code !== 0) {
-            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
-        }
-        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
-        if (top.code !== 0 || top.stdout.trim() === "") {
-            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
-        }
-        return new Git(top.stdout.trim(), env, secrets);
-    }
-    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
-    redact(text) {
-        let out = redactUrlCredentials(text);
-        for (const secret of this.secrets)
-            out = out.split(secret).join("***");
-        return out;
-    }
-    exec(args, options = {}) {
-        return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_.spawn)("git", args, {
-                cwd: this.root,
-                env: { ...this.env, ...options.env },
-                stdio: ["pipe", "pipe", "pipe"],
-                windowsHide: true,
-            });
-            const out = [];
-            const err = [];
-            child.stdout.on("data", (chunk) => out.push(chunk));
-            child.stderr.on("data", (chunk) => err.push(chunk));
-            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
-            child.stdin.on("error", () => undefined);
-            child.on("error", (error) => {
-                const command = formatArgs(args.map((a) => this.redact(a)));
-                const message = `could not run git ${command} in ${this.root}: ${this.redact(messageOf(error))}`;
-                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
-                if (options.allowFailure)
-                    resolve({ stdout: "", stderr: message, code: 127 });
-                else
-                    reject(new Error(message));
-            });
-            child.on("close", (code, signal) => {
-                const result = {
-                    stdout: Buffer.concat(out).toString("utf8"),
-                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
-                    code: code ?? (signal ? 128 : 1),
-                };
-                if (result.code !== 0 && !options.allowFailure) {
-                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
-                }
-                else {
-                    resolve(result);
-                }
-            });
-            if (options.input !== undefined)
-                child.stdin.end(options.input);
-            else
-                child.stdin.end();
-        });
-    }
-    execWithRetry(args, options) {
-        return execWithRetry(this, args, options);
-    }
-}
-function buildEnv(options) {
-    const env = {};
-    for (const [name, value] of Object.entries(process.env))
-        if (value !== undefined)
-            env[name] = value;
-    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
-    const secrets = [];
-    if (options.token) {
-        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
-        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
-        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
-        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
-        env.GIT_CONFIG_COUNT = String(index + 1);
-        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
-        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
-        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
-    }
-    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
-}
-
-;// CONCATENATED MODULE: ./src/types.ts
-// The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
-// contract (../shared/design.md): extend, never rename.
-const MODES = ["pr", "baseline"];
-const SKILL_SELECTIONS = ["changed", "all"];
-const CHART_KINDS = (/* unused pure expression or super */ null && (["quickchart", "mermaid", "none"]));
-const GATES = ["significant", "threshold"];
-const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"];
-/** Overall quality plus the four RAGAS dimensions, in report order. */
-const METRICS = ["quality", ...DIMENSIONS];
-function isOneOf(list, value) {
-    return typeof value === "string" && list.includes(value);
-}
-
 ;// CONCATENATED MODULE: ./src/baseline/layout.ts
 // What the baseline branch holds, how its files are written and read back, how a run is merged onto what is
 // already there, and how history is kept bounded. Pure functions: the git side lives in store.ts.
@@ -43446,1679 +45119,6 @@ async function forEachLimited(items, limit, task) {
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-;// CONCATENATED MODULE: ./src/glob.ts
-// A small glob matcher for benchmark discovery: `*`, `**`, `?` and `{a,b}` over repository-relative POSIX paths.
-// Written here rather than pulled in as a dependency because the action bundle should stay small and these four
-// forms are all that skillbench.yml documents.
-
-
-/** Folders never searched: they are huge and never hold benchmarks. */
-const SKIPPED_DIRS = new Set([".git", "node_modules"]);
-/** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
-const MAX_EXPANSIONS = 256;
-/** Expands `{a,b}` alternatives (nested braces too) into plain patterns. A brace without a comma is literal. */
-function expandBraces(pattern) {
-    const open = findBraceGroup(pattern);
-    if (!open)
-        return [pattern];
-    const { start, end, alternatives } = open;
-    const head = pattern.slice(0, start);
-    const tail = pattern.slice(end + 1);
-    const out = [];
-    for (const alternative of alternatives) {
-        for (const expanded of expandBraces(head + alternative + tail)) {
-            out.push(expanded);
-            if (out.length > MAX_EXPANSIONS) {
-                throw new Error(`the glob "${pattern}" expands into more than ${MAX_EXPANSIONS} alternatives`);
-            }
-        }
-    }
-    return out;
-}
-/** The first `{...}` group that holds a top-level comma, with its alternatives. */
-function findBraceGroup(pattern) {
-    for (let start = pattern.indexOf("{"); start !== -1; start = pattern.indexOf("{", start + 1)) {
-        let depth = 0;
-        let pieceStart = start + 1;
-        const alternatives = [];
-        for (let i = start; i < pattern.length; i++) {
-            const char = pattern[i];
-            if (char === "{")
-                depth++;
-            else if (char === "}") {
-                depth--;
-                if (depth === 0) {
-                    if (alternatives.length === 0)
-                        break; // `{abc}` has no comma: literal braces
-                    alternatives.push(pattern.slice(pieceStart, i));
-                    return { start, end: i, alternatives };
-                }
-            }
-            else if (char === "," && depth === 1) {
-                alternatives.push(pattern.slice(pieceStart, i));
-                pieceStart = i + 1;
-            }
-        }
-    }
-    return null;
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-function segmentSource(segment) {
-    let source = "";
-    for (const char of segment) {
-        if (char === "*")
-            source += "[^/]*";
-        else if (char === "?")
-            source += "[^/]";
-        else
-            source += escapeRegExp(char);
-    }
-    return source;
-}
-/** One brace-free pattern as an anchored regular expression source. */
-function patternSource(pattern) {
-    const segments = pattern.split("/");
-    let source = "";
-    segments.forEach((segment, index) => {
-        const last = index === segments.length - 1;
-        if (segment === "**") {
-            // `a/**/b` also matches `a/b`; a trailing `**` matches everything below.
-            source += last ? ".*" : "(?:[^/]+/)*";
-        }
-        else {
-            source += segmentSource(segment) + (last ? "" : "/");
-        }
-    });
-    return source;
-}
-/** Compiles a glob (braces included) into one anchored RegExp over POSIX paths. */
-function globToRegExp(pattern) {
-    const sources = expandBraces(pattern).map(patternSource);
-    return new RegExp(`^(?:${sources.join("|")})$`);
-}
-/** Whether a repository-relative POSIX path matches the glob. */
-function matchGlob(pattern, filePath) {
-    return globToRegExp(pattern).test(filePath);
-}
-/** The leading folders of a pattern that hold no glob syntax: the walk starts there instead of at the root. */
-function staticBase(pattern) {
-    const segments = pattern.split("/");
-    const base = [];
-    for (const segment of segments.slice(0, -1)) {
-        if (/[*?{}]/.test(segment))
-            break;
-        base.push(segment);
-    }
-    return base.join("/");
-}
-async function walk(root, relDir, out) {
-    let entries;
-    try {
-        entries = await (0,promises_.readdir)(external_node_path_default().join(root, relDir), { withFileTypes: true });
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === "ENOENT" || code === "ENOTDIR")
-            return; // a base folder that does not exist matches nothing
-        throw error;
-    }
-    for (const entry of entries) {
-        const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-        // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless.
-        if (entry.isDirectory()) {
-            if (!SKIPPED_DIRS.has(entry.name))
-                await walk(root, rel, out);
-        }
-        else if (entry.isFile() || entry.isSymbolicLink()) {
-            out.push(rel);
-        }
-    }
-}
-/**
- * Repository-relative POSIX paths of the files below `root` that match any of the globs, sorted by code unit
- * order (stable across machines and locales), without duplicates. `.git` and `node_modules` are never searched.
- */
-async function findFiles(root, patterns) {
-    const expanded = patterns.flatMap(expandBraces);
-    const matcher = new RegExp(`^(?:${expanded.map(patternSource).join("|")})$`);
-    const bases = [...new Set(expanded.map(staticBase))].sort();
-    // A base inside another base would be walked twice; keep the outermost ones.
-    const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
-    const found = new Set();
-    for (const base of outermost) {
-        const files = [];
-        await walk(root, base, files);
-        for (const file of files)
-            if (matcher.test(file))
-                found.add(file);
-    }
-    return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-function isInside(child, parent) {
-    return parent === "" || child.startsWith(`${parent}/`);
-}
-
-;// CONCATENATED MODULE: ./src/hash.ts
-
-/** sha256 hex of the parts, framed as a JSON array so that ("ab","c") and ("a","bc") differ. */
-function contentHash(...parts) {
-    return (0,external_node_crypto_.createHash)("sha256").update(JSON.stringify(parts)).digest("hex");
-}
-function sha256Hex(data) {
-    return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
-}
-
-;// CONCATENATED MODULE: ./src/pricing.ts
-const PRICES_AS_OF = "2026-11";
-/** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
-function tierFromRates(input, output, cache = {}) {
-    return {
-        input,
-        output,
-        cacheWrite5m: cache.cacheWrite5m ?? round(input * 1.25),
-        cacheWrite1h: cache.cacheWrite1h ?? round(input * 2),
-        cacheRead: cache.cacheRead ?? round(input * 0.1),
-    };
-}
-function round(value) {
-    return Math.round(value * 1e6) / 1e6;
-}
-const fable = tierFromRates(10, 50);
-const opus = tierFromRates(5, 25);
-const sonnet5 = tierFromRates(2, 10);
-const sonnet4 = tierFromRates(3, 15);
-const BUILTIN_PRICING = {
-    "claude-fable-5": fable,
-    "claude-fable-5-1": fable,
-    "claude-fable-5-2": fable,
-    "claude-opus-5": opus,
-    "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
-    "claude-opus-4-8": opus,
-    "claude-opus-4-7": opus,
-    "claude-opus-4-6": opus,
-    "claude-opus-4-5": opus,
-    "claude-sonnet-5-5": sonnet5,
-    "claude-sonnet-5": sonnet5,
-    "claude-sonnet-4-6": sonnet4,
-    "claude-sonnet-4-5": sonnet4,
-    "claude-haiku-5-5": {
-        ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
-        above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
-    },
-    "claude-haiku-4-5": tierFromRates(1, 5),
-};
-const DATED_SUFFIX = /-\d{8}$/;
-/** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
-function priceFor(model, table) {
-    return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
-}
-/** Every input token of a request: the uncached remainder plus cache writes and reads. */
-function totalInputTokens(usage) {
-    return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
-}
-/**
- * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
- * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
- */
-function costOf(usage, price) {
-    const tier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
-    const micro = usage.inputTokens * tier.input +
-        usage.outputTokens * tier.output +
-        usage.cacheCreationInputTokens * tier.cacheWrite5m +
-        usage.cacheReadInputTokens * tier.cacheRead;
-    return micro / 1_000_000;
-}
-/** The sentence a warning uses when a model has no price. */
-function missingPriceHint(model) {
-    return (`No price is known for model "${model}": its cost is reported as unknown. ` +
-        `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`);
-}
-
-// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
-var ajv = __nccwpck_require__(2463);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var yaml_dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/schemas.ts
-// JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
-// bundled action needs no file reads. The first two are also published as schema/*.json for editors
-// (regenerate with `npx tsx scripts/write-schemas.ts`). `patternErrorMessage` is the non-standard keyword the
-// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
-// The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
-// located at the YAML node it concerns.
-
-
-
-const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
-const MODEL_ID_MESSAGE = "must be a model id: letters, digits and . _ : @ / -, starting with a letter or digit (e.g. claude-haiku-4-5)";
-/** What git accepts as a branch name, minus the rarely used corners (see `git check-ref-format`). */
-const BRANCH_PATTERN = "^(?!-)(?!/)(?!\\.)(?!.*\\.\\.)(?!.*//)(?!.*/\\.)(?!.*@\\{)(?!.*\\.lock$)(?!.*/$)(?!.*\\.$)(?!@$)[^\\s~^:?*\\[\\\\\\x00-\\x1f\\x7f]+$";
-const BRANCH_MESSAGE = "must be a git branch name: no spaces, no ~ ^ : ? * [ \\, no '..', not starting with '-' or '.' nor ending with '/' or '.lock'";
-/** Repository-relative: no leading slash, no `..` segment (a glob must not reach outside the repository). */
-const GLOB_PATTERN = "^(?!/)(?!(.*/)?\\.\\.(/|$)).+$";
-const GLOB_MESSAGE = "must be a repository-relative glob: no leading '/' and no '..' segment";
-const CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
-const CASE_ID_MESSAGE = "must be a case id: letters, digits and . _ : -, starting with a letter or digit";
-/** Defaults of skillbench.yml. The loader uses these values; the schemas show them to editors. */
-const CONFIG_DEFAULTS = {
-    models: ["claude-sonnet-5", "claude-haiku-4-5"],
-    judgeModel: "claude-opus-4-8",
-    judgeMaxTokens: 2048,
-    benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
-    concurrency: 8,
-    maxTokens: 2048,
-    gate: "significant",
-    thresholds: { quality: 5, dimension: 10, cost: 25 },
-    baselineBranch: "skillbench-baseline",
-    staleAfterDays: 90,
-    historyLimit: 365,
-    apiMaxRetries: 4,
-    apiTimeoutSeconds: 600,
-};
-const LIMITS = {
-    concurrency: { minimum: 1, maximum: 64 },
-    maxTokens: { minimum: 1, maximum: 128_000 },
-    maxRetries: { minimum: 0, maximum: 10 },
-    timeoutSeconds: { maximum: 3600 },
-};
-const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
-const modelList = (description, defaults) => ({
-    description,
-    type: "array",
-    minItems: 1,
-    uniqueItems: true,
-    items: modelId,
-    ...(defaults ? { default: [...defaults] } : {}),
-});
-const maxTokens = (description, defaultValue) => ({
-    description,
-    type: "integer",
-    minimum: LIMITS.maxTokens.minimum,
-    maximum: LIMITS.maxTokens.maximum,
-    default: defaultValue,
-});
-const usdPerMTok = (description) => ({ description, type: "number", minimum: 0 });
-const priceTierProperties = {
-    input: usdPerMTok("USD per million input tokens."),
-    output: usdPerMTok("USD per million output tokens."),
-    "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
-    "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
-    "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
-};
-const price = {
-    type: "object",
-    additionalProperties: false,
-    required: ["input", "output"],
-    properties: {
-        ...priceTierProperties,
-        above: {
-            description: "A higher price tier that applies when a prompt has more than `tokens` input tokens.",
-            type: "object",
-            additionalProperties: false,
-            required: ["tokens", "input", "output"],
-            properties: {
-                tokens: { description: "Prompt size (input tokens) above which this tier applies.", type: "integer", minimum: 1 },
-                ...priceTierProperties,
-            },
-        },
-    },
-};
-const samplingValue = (description) => ({ description, type: "number", minimum: 0, maximum: 1 });
-const SKILLBENCH_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "skillbench.yml",
-    description: "Configuration of skillbench. Every key is optional.",
-    type: "object",
-    additionalProperties: false,
-    properties: {
-        models: modelList("Candidate models every skill is benchmarked on.", CONFIG_DEFAULTS.models),
-        judge: {
-            description: "The one model that scores every output.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
-                "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
-            },
-        },
-        benchmarks: {
-            description: "Globs (repository-relative; *, **, ? and {a,b}) that find benchmark files.",
-            type: "array",
-            minItems: 1,
-            uniqueItems: true,
-            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
-            default: [...CONFIG_DEFAULTS.benchmarks],
-        },
-        concurrency: {
-            description: "Model calls in flight across the whole run (generations and judgements together).",
-            type: "integer",
-            ...LIMITS.concurrency,
-            default: CONFIG_DEFAULTS.concurrency,
-        },
-        "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
-        gate: {
-            description: "significant: a drop beyond the threshold fails only when the paired 95% interval excludes zero; " +
-                "threshold: any mean drop beyond the threshold fails.",
-            type: "string",
-            enum: [...GATES],
-            default: CONFIG_DEFAULTS.gate,
-        },
-        thresholds: {
-            description: "How much worse a pull request may be before it counts as a regression.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                quality: {
-                    description: "Points (0-100) a model's mean quality may drop.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.quality,
-                },
-                dimension: {
-                    description: "Points (0-100) any RAGAS dimension may drop.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.dimension,
-                },
-                cost: {
-                    description: "Percent the mean cost per case may rise.",
-                    type: "number",
-                    minimum: 0,
-                    default: CONFIG_DEFAULTS.thresholds.cost,
-                },
-            },
-        },
-        baseline: {
-            description: "Where baselines and trend history are kept.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                branch: {
-                    type: "string",
-                    pattern: BRANCH_PATTERN,
-                    patternErrorMessage: BRANCH_MESSAGE,
-                    default: CONFIG_DEFAULTS.baselineBranch,
-                },
-                "stale-after-days": {
-                    description: "Baseline entries older than this are flagged as stale in the report.",
-                    type: "integer",
-                    minimum: 1,
-                    default: CONFIG_DEFAULTS.staleAfterDays,
-                },
-                "history-limit": {
-                    description: "Trend history points kept per skill (oldest dropped first).",
-                    type: "integer",
-                    minimum: 1,
-                    default: CONFIG_DEFAULTS.historyLimit,
-                },
-            },
-        },
-        sampling: {
-            description: "Sampling parameters per model, sent only for the models listed (newer models reject them).",
-            type: "object",
-            propertyNames: modelId,
-            additionalProperties: {
-                type: "object",
-                additionalProperties: false,
-                properties: {
-                    temperature: samplingValue("0 to 1."),
-                    top_p: samplingValue("Nucleus sampling, 0 to 1."),
-                    top_k: { description: "Sample only from the top K tokens.", type: "integer", minimum: 1 },
-                },
-            },
-        },
-        api: {
-            description: "Anthropic API connection settings.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                "base-url": {
-                    description: "Base URL of the Messages API (e.g. a proxy).",
-                    type: "string",
-                    pattern: "^https?://\\S+$",
-                    patternErrorMessage: "must be an http:// or https:// URL",
-                },
-                "max-retries": {
-                    description: "Retries of a failed model call (rate limits, overload, server errors).",
-                    type: "integer",
-                    ...LIMITS.maxRetries,
-                    default: CONFIG_DEFAULTS.apiMaxRetries,
-                },
-                "timeout-seconds": {
-                    description: "Timeout of one model call.",
-                    type: "number",
-                    exclusiveMinimum: 0,
-                    maximum: LIMITS.timeoutSeconds.maximum,
-                    default: CONFIG_DEFAULTS.apiTimeoutSeconds,
-                },
-            },
-        },
-        pricing: {
-            description: "USD per million tokens per model id; extends or overrides the built-in price table.",
-            type: "object",
-            propertyNames: modelId,
-            additionalProperties: price,
-        },
-    },
-};
-const BENCHMARK_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "skillbench benchmark",
-    description: "The test cases of one skill.",
-    type: "object",
-    additionalProperties: false,
-    required: ["skill", "cases"],
-    properties: {
-        skill: {
-            description: "Path of the skill file (SKILL.md or a .md/.txt prompt) from the repository root.",
-            type: "string",
-            minLength: 1,
-        },
-        models: modelList("Models for this skill; overrides the config's list."),
-        cases: {
-            type: "array",
-            minItems: 1,
-            items: {
-                type: "object",
-                additionalProperties: false,
-                required: ["input"],
-                properties: {
-                    id: {
-                        description: "Stable id; by default derived from the input's first words and its hash.",
-                        type: "string",
-                        maxLength: 100,
-                        pattern: CASE_ID_PATTERN,
-                        patternErrorMessage: CASE_ID_MESSAGE,
-                    },
-                    input: {
-                        description: "The user message the skill is run on.",
-                        type: "string",
-                        pattern: "\\S",
-                        patternErrorMessage: "must not be empty",
-                    },
-                    expected: { description: "Optional reference answer.", type: ["string", "null"] },
-                },
-            },
-        },
-    },
-};
-/** Agent Skills frontmatter. The name rules that need their own sentences are checked in src/skills.ts. */
-const SKILL_FRONTMATTER_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    type: "object",
-    additionalProperties: false,
-    required: ["name", "description"],
-    properties: {
-        name: { type: "string", maxLength: 64 },
-        description: {
-            type: "string",
-            minLength: 1,
-            maxLength: 1024,
-            pattern: "^[^<>]*$",
-            patternErrorMessage: "must not contain < or >",
-        },
-        license: { type: "string" },
-        "allowed-tools": { type: ["string", "array"], items: { type: "string" } },
-        metadata: { type: "object" },
-        compatibility: { type: "string", minLength: 1, maxLength: 500 },
-    },
-};
-/** The published schema files: repository-relative path to exact file content. */
-function schemaFiles() {
-    const render = (schema) => `${JSON.stringify(schema, null, 2)}\n`;
-    return {
-        "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
-        "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
-    };
-}
-/** Parses YAML text, reporting syntax errors (and duplicate keys) as issues with their position. */
-function parseYaml(file, text, lineOffset = 0) {
-    const lineCounter = new yaml_dist/* LineCounter */.HN();
-    const doc = (0,yaml_dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-    const source = { file, doc, lineCounter, lineOffset };
-    if (doc.errors.length > 0) {
-        const issues = doc.errors.map((error) => {
-            const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
-            // prettyErrors appends " at line L, column C:" and a source excerpt; the issue carries the position itself.
-            const firstLine = error.message.split("\n")[0] ?? error.message;
-            const message = firstLine.replace(/ at line \d+, column \d+:?\s*$/, "");
-            return {
-                file,
-                line: at.line + lineOffset,
-                column: at.col,
-                field: "",
-                message: `YAML syntax error: ${message}`,
-            };
-        });
-        return { source, value: undefined, issues };
-    }
-    return { source, value: doc.toJS({ maxAliasCount: 100 }), issues: [] };
-}
-/** The key and value nodes at a path; missing parts are null. */
-function nodesAt(source, path) {
-    let parent = null;
-    let key = null;
-    let value = source.doc.contents;
-    for (const step of path) {
-        if ((0,yaml_dist/* isAlias */.Vj)(value))
-            value = value.resolve(source.doc);
-        parent = value;
-        if ((0,yaml_dist/* isMap */.jh)(value)) {
-            const pair = value.items.find((item) => keyText(item.key) === String(step));
-            if (!pair)
-                return { key: null, value: null, parent };
-            key = pair.key;
-            value = pair.value;
-        }
-        else if ((0,yaml_dist/* isSeq */.oP)(value) && typeof step === "number") {
-            key = null;
-            value = value.items[step] ?? null;
-            if (value === null)
-                return { key: null, value: null, parent };
-        }
-        else {
-            return { key: null, value: null, parent };
-        }
-    }
-    return { key, value, parent };
-}
-function keyText(key) {
-    if ((0,yaml_dist/* isScalar */.jn)(key))
-        return String(key.value);
-    return String(key);
-}
-function offsetOf(node) {
-    const range = node?.range;
-    return range ? range[0] : null;
-}
-/**
- * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
- * value is empty, then to the nearest enclosing node that exists).
- */
-function positionOf(source, path, at = "value") {
-    for (let length = path.length; length >= 0; length--) {
-        const nodes = nodesAt(source, path.slice(0, length));
-        const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
-        for (const node of candidates) {
-            const offset = offsetOf(node);
-            if (offset !== null) {
-                const { line, col } = source.lineCounter.linePos(offset);
-                return { line: line + source.lineOffset, column: col };
-            }
-        }
-    }
-    return { line: 1 + source.lineOffset, column: 1 };
-}
-/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
-function fieldOf(path) {
-    let out = "";
-    for (const step of path) {
-        if (typeof step === "number")
-            out += `[${step}]`;
-        else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step))
-            out += out ? `.${step}` : step;
-        else
-            out += `[${JSON.stringify(step)}]`;
-    }
-    return out;
-}
-/** An issue located at a path of the YAML source. */
-function issueAt(source, path, message, at = "value") {
-    const { line, column } = positionOf(source, path, at);
-    return { file: source.file, line, column, field: fieldOf(path), message };
-}
-let schemas_ajv = null;
-const validators = new Map();
-function validatorFor(schema) {
-    let validate = validators.get(schema);
-    if (!validate) {
-        if (!schemas_ajv) {
-            schemas_ajv = new ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-            schemas_ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-        }
-        validate = schemas_ajv.compile(schema);
-        validators.set(schema, validate);
-    }
-    return validate;
-}
-/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
-function validateYaml(source, schema, value) {
-    const validate = validatorFor(schema);
-    if (validate(value))
-        return [];
-    const issues = [];
-    for (const error of validate.errors ?? []) {
-        const issue = issueFromAjv(source, error, value);
-        if (issue)
-            issues.push(issue);
-    }
-    return sortIssues(issues);
-}
-function pathOf(instancePath, value) {
-    if (!instancePath)
-        return [];
-    const steps = [];
-    let node = value;
-    for (const raw of instancePath.split("/").slice(1)) {
-        const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-        if (Array.isArray(node)) {
-            const index = Number(step);
-            steps.push(index);
-            node = node[index];
-        }
-        else {
-            steps.push(step);
-            node = node && typeof node === "object" ? node[step] : undefined;
-        }
-    }
-    return steps;
-}
-function issueFromAjv(source, error, value) {
-    const path = pathOf(error.instancePath, value);
-    const parentSchema = (error.parentSchema ?? {});
-    const params = error.params;
-    const data = error.data;
-    switch (error.keyword) {
-        case "additionalProperties": {
-            const key = String(params["additionalProperty"]);
-            const allowed = Object.keys(parentSchema.properties ?? {});
-            return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
-        }
-        case "required": {
-            const key = String(params["missingProperty"]);
-            const issue = issueAt(source, path, `missing required key "${key}"`);
-            return { ...issue, field: fieldOf([...path, key]) };
-        }
-        case "propertyNames":
-            return null; // the failing keyword inside propertyNames is reported with the key's position
-        case "type":
-            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${describeValue(data)}`);
-        case "enum": {
-            const allowed = (parentSchema.enum ?? []).map(String);
-            const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
-            return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
-        }
-        case "minimum":
-        case "maximum":
-        case "exclusiveMinimum":
-        case "exclusiveMaximum":
-            return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
-        case "minLength":
-            return issueAt(source, path, error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`);
-        case "maxLength":
-            return issueAt(source, path, `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`);
-        case "minItems":
-            return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
-        case "uniqueItems": {
-            const later = Math.max(Number(params["i"]), Number(params["j"]));
-            const item = Array.isArray(data) ? data[later] : undefined;
-            return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
-        }
-        case "pattern": {
-            const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
-            if (error.propertyName !== undefined) {
-                return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
-            }
-            return issueAt(source, path, message);
-        }
-        default:
-            return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
-    }
-}
-function rangeMessage(schema) {
-    const low = schema.minimum !== undefined
-        ? { value: schema.minimum, strict: false }
-        : schema.exclusiveMinimum !== undefined
-            ? { value: schema.exclusiveMinimum, strict: true }
-            : null;
-    const high = schema.maximum !== undefined
-        ? { value: schema.maximum, strict: false }
-        : schema.exclusiveMaximum !== undefined
-            ? { value: schema.exclusiveMaximum, strict: true }
-            : null;
-    if (low && high && !low.strict && !high.strict)
-        return `must be from ${low.value} to ${high.value}`;
-    const parts = [];
-    if (low)
-        parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
-    if (high)
-        parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
-    return `must be ${parts.join(" and ")}`;
-}
-const TYPE_NAMES = {
-    string: "a string",
-    number: "a number",
-    integer: "a whole number",
-    boolean: "true or false",
-    object: "a mapping (key: value)",
-    array: "a list",
-    null: "empty",
-};
-function describeTypes(types) {
-    const list = Array.isArray(types) ? types.map(String) : [String(types)];
-    return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
-}
-/** A short description of a YAML value for messages; long strings are cut. */
-function describeValue(value) {
-    if (value === null || value === undefined)
-        return "empty";
-    if (Array.isArray(value))
-        return "a list";
-    if (typeof value === "object")
-        return "a mapping";
-    if (typeof value === "string") {
-        const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
-        return `the string ${JSON.stringify(shown)}`;
-    }
-    return String(value);
-}
-/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
-function sortIssues(issues) {
-    return issues
-        .map((issue, index) => ({ issue, index }))
-        .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index)
-        .map(({ issue }) => issue);
-}
-// ---------------------------------------------------------------------------------------------------------
-// "Did you mean" hints
-/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
-function hintFor(word, allowed, listAllowed = true) {
-    const close = closest(word, allowed);
-    if (close)
-        return `; did you mean "${close}"?`;
-    return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
-}
-function closest(word, allowed) {
-    const kebab = word
-        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-        .replace(/_/g, "-")
-        .toLowerCase();
-    let best = null;
-    for (const candidate of allowed) {
-        const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
-        if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
-            best = { word: candidate, distance };
-        }
-    }
-    return best?.word ?? null;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    // One flat row-major table keeps the indexing free of undefined checks.
-    const d = new Array(rows * cols).fill(0);
-    const at = (i, j) => d[i * cols + j] ?? 0;
-    for (let i = 0; i < rows; i++)
-        d[i * cols] = i;
-    for (let j = 0; j < cols; j++)
-        d[j] = j;
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                value = Math.min(value, at(i - 2, j - 2) + 1);
-            d[i * cols + j] = value;
-        }
-    }
-    return at(a.length, b.length);
-}
-
-;// CONCATENATED MODULE: ./src/skills.ts
-// Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
-// plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
-
-
-
-
-
-const AGENT_SKILL_FILE = "SKILL.md";
-const PROMPT_EXTENSIONS = [".md", ".txt"];
-const RESERVED_NAME_WORDS = ["anthropic", "claude"];
-/**
- * A repository-relative POSIX path from user input, or the reason it cannot be one. `./a/../b` becomes `b`;
- * absolute paths and paths that climb out of the repository are refused.
- */
-function repoRelativePath(input) {
-    if (input.trim() === "")
-        return { problem: "the path is empty" };
-    if (input.includes("\\"))
-        return { problem: `"${input}" must use / between folders, not \\` };
-    if (input.startsWith("/") || /^[A-Za-z]:/.test(input)) {
-        return { problem: `"${input}" must be a path from the repository root, not an absolute path` };
-    }
-    const normalized = external_node_path_default().posix.normalize(input);
-    if (normalized === ".." || normalized.startsWith("../")) {
-        return { problem: `"${input}" points outside the repository` };
-    }
-    if (normalized === "." || normalized.endsWith("/"))
-        return { problem: `"${input}" is a folder, not a file` };
-    return { path: normalized };
-}
-/** Splits `---\nyaml\n---\nbody`; null when the text does not open with `---`, "unclosed" when it never closes. */
-function splitFrontmatter(text) {
-    const lines = text.split(/\r?\n/);
-    if (lines[0]?.trimEnd() !== "---")
-        return null;
-    const close = lines.findIndex((line, index) => index > 0 && line.trimEnd() === "---");
-    if (close === -1)
-        return "unclosed";
-    return {
-        yaml: lines.slice(1, close).join("\n"),
-        body: lines.slice(close + 1).join("\n"),
-        bodyLine: close + 2,
-    };
-}
-/** Parses a skill file's text. `skillPath` is repository-relative; it decides the format and is used in issues. */
-function parseSkill(skillPath, rawText) {
-    const text = rawText.startsWith("\uFEFF") ? rawText.slice(1) : rawText;
-    const base = external_node_path_default().posix.basename(skillPath);
-    if (base === AGENT_SKILL_FILE)
-        return parseAgentSkill(skillPath, text);
-    const extension = external_node_path_default().posix.extname(base).toLowerCase();
-    if (!PROMPT_EXTENSIONS.includes(extension)) {
-        return {
-            skill: null,
-            issues: [
-                {
-                    file: skillPath,
-                    line: null,
-                    column: null,
-                    field: "",
-                    message: `is not a skill file: use an Agent Skill (${AGENT_SKILL_FILE}) or a .md/.txt prompt`,
-                },
-            ],
-        };
-    }
-    const frontmatter = splitFrontmatter(text);
-    // A prompt may carry frontmatter from some other tool: it is not ours to check, only to keep out of the prompt.
-    const instructions = (frontmatter && frontmatter !== "unclosed" ? frontmatter.body : text).trim();
-    if (instructions === "") {
-        return {
-            skill: null,
-            issues: [{ file: skillPath, line: 1, column: 1, field: "", message: "is empty: a prompt file needs instructions" }],
-        };
-    }
-    return {
-        skill: {
-            path: skillPath,
-            dir: null,
-            name: external_node_path_default().posix.basename(base, external_node_path_default().posix.extname(base)),
-            description: null,
-            format: "prompt",
-            instructions,
-        },
-        issues: [],
-    };
-}
-function parseAgentSkill(skillPath, text) {
-    const at = (line, message, field = "") => ({
-        file: skillPath,
-        line,
-        column: 1,
-        field,
-        message,
-    });
-    const frontmatter = splitFrontmatter(text);
-    if (frontmatter === null) {
-        return {
-            skill: null,
-            issues: [at(1, "an Agent Skill must open with YAML frontmatter between --- lines, with name and description")],
-        };
-    }
-    if (frontmatter === "unclosed") {
-        return { skill: null, issues: [at(1, "the frontmatter opened on line 1 is never closed by a --- line")] };
-    }
-    const dir = external_node_path_default().posix.dirname(skillPath);
-    const issues = [];
-    const parsed = parseYaml(skillPath, frontmatter.yaml, 1);
-    issues.push(...parsed.issues);
-    let name = null;
-    let description = null;
-    if (parsed.value === null) {
-        issues.push(at(1, "the frontmatter is empty: it needs name and description"));
-    }
-    else if (parsed.value !== undefined) {
-        issues.push(...validateYaml(parsed.source, SKILL_FRONTMATTER_SCHEMA, parsed.value));
-        const fields = parsed.value;
-        if (typeof fields["name"] === "string") {
-            name = fields["name"];
-            const problem = nameProblem(name, dir === "." ? null : external_node_path_default().posix.basename(dir));
-            if (problem)
-                issues.push(issueAt(parsed.source, ["name"], problem));
-        }
-        if (typeof fields["description"] === "string")
-            description = fields["description"];
-    }
-    const instructions = frontmatter.body.trim();
-    if (instructions === "") {
-        issues.push(at(frontmatter.bodyLine - 1, "has no instructions: the markdown after the frontmatter is empty"));
-    }
-    if (issues.length > 0 || name === null)
-        return { skill: null, issues: sortIssues(issues) };
-    return {
-        skill: { path: skillPath, dir, name, description, format: "agent-skill", instructions },
-        issues: [],
-    };
-}
-/** The Agent Skills naming rules beyond the length limit (which the schema checks). */
-function nameProblem(name, folder) {
-    if (name === "")
-        return "must not be empty";
-    if (!/^[a-z0-9-]+$/.test(name))
-        return `"${name}" may use only lowercase letters, digits and hyphens`;
-    if (name.startsWith("-") || name.endsWith("-"))
-        return `"${name}" must not start or end with a hyphen`;
-    if (name.includes("--"))
-        return `"${name}" must not contain two hyphens in a row`;
-    const reserved = RESERVED_NAME_WORDS.find((word) => name.includes(word));
-    if (reserved)
-        return `"${name}" must not contain the reserved word "${reserved}"`;
-    if (folder !== null && folder !== name)
-        return `"${name}" must match the skill's folder name "${folder}"`;
-    return null;
-}
-/** Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. */
-async function readSkill(root, skillPath) {
-    const relative = repoRelativePath(skillPath);
-    if ("problem" in relative)
-        return { skill: null, pathProblem: relative.problem, issues: [] };
-    const absolute = external_node_path_default().join(root, ...relative.path.split("/"));
-    let bytes;
-    try {
-        bytes = await (0,promises_.readFile)(absolute);
-    }
-    catch (error) {
-        return { skill: null, pathProblem: await readProblem(relative.path, absolute, error), issues: [] };
-    }
-    const parsed = parseSkill(relative.path, bytes.toString("utf8"));
-    if (!parsed.skill)
-        return { skill: null, pathProblem: null, issues: parsed.issues };
-    return { skill: { ...parsed.skill, hash: sha256Hex(bytes) }, pathProblem: null, issues: [] };
-}
-async function readProblem(relative, absolute, error) {
-    const code = error.code;
-    if (code === "EISDIR") {
-        const inside = `${relative}/${AGENT_SKILL_FILE}`;
-        const hasSkill = await (0,promises_.stat)(external_node_path_default().join(absolute, AGENT_SKILL_FILE)).then((info) => info.isFile(), () => false);
-        return hasSkill ? `"${relative}" is a folder; point at "${inside}"` : `"${relative}" is a folder, not a skill file`;
-    }
-    if (code === "ENOENT" || code === "ENOTDIR")
-        return `skill file "${relative}" does not exist`;
-    return `skill file "${relative}" could not be read: ${messageOf(error)}`;
-}
-/** Loads one skill, throwing an InputError that lists every problem with it. */
-async function loadSkill(root, skillPath) {
-    const read = await readSkill(root, skillPath);
-    if (read.skill)
-        return read.skill;
-    if (read.pathProblem !== null) {
-        throw new InputError([{ file: skillPath, line: null, column: null, field: "", message: read.pathProblem }]);
-    }
-    throw new InputError(read.issues);
-}
-
-;// CONCATENATED MODULE: ./src/config.ts
-// Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
-// name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
-
-
-
-
-
-
-
-
-
-const DEFAULT_CONFIG_PATH = "skillbench.yml";
-const MODEL_ID = new RegExp(MODEL_ID_PATTERN, "u");
-const BRANCH = new RegExp(BRANCH_PATTERN, "u");
-const GLOB = new RegExp(GLOB_PATTERN, "u");
-/** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
-async function config_loadConfig(root, options = {}) {
-    const read = await readConfig(root, options);
-    if (!read.config)
-        throw new InputError(read.issues);
-    return read.config;
-}
-async function readConfig(root, options) {
-    const issues = [];
-    const given = options.configPath ?? DEFAULT_CONFIG_PATH;
-    const relative = repoRelativePath(external_node_path_default().isAbsolute(given) ? external_node_path_default().relative(root, given).split((external_node_path_default()).sep).join("/") : given);
-    let configPath = null;
-    let raw = null;
-    if ("problem" in relative) {
-        issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
-    }
-    else {
-        const text = await readText(root, relative.path);
-        if (typeof text === "string") {
-            configPath = relative.path;
-            const parsed = parseYaml(relative.path, text);
-            issues.push(...parsed.issues);
-            if (parsed.value !== undefined && parsed.value !== null) {
-                raw = parsed.value;
-                issues.push(...validateYaml(parsed.source, SKILLBENCH_SCHEMA, raw));
-                issues.push(...urlIssues(parsed.source, raw), ...globIssues(parsed.source, raw));
-            }
-        }
-        else if (text.missing && relative.path === DEFAULT_CONFIG_PATH) {
-            // No skillbench.yml at the default place: every key takes its default.
-        }
-        else {
-            const problem = text.missing ? "does not exist" : `could not be read: ${text.error}`;
-            issues.push({ file: relative.path, line: null, column: null, field: "", message: `the config file ${problem}` });
-        }
-    }
-    const overrides = parseOverrides(options.overrides ?? {});
-    issues.push(...overrides.issues);
-    const benchmarkGlobs = safeGlobs(raw);
-    if (issues.length > 0)
-        return { config: null, benchmarkGlobs, configPath, issues: sortIssues(issues) };
-    const config = buildConfig(root, configPath, (raw ?? {}), overrides.values, options.pricing);
-    return { config, benchmarkGlobs, configPath, issues };
-}
-async function readText(root, relative) {
-    try {
-        return await (0,promises_.readFile)(external_node_path_default().join(root, ...relative.split("/")), "utf8");
-    }
-    catch (error) {
-        const code = error.code;
-        return { missing: code === "ENOENT" || code === "ENOTDIR", error: messageOf(error) };
-    }
-}
-/** The schema only checks that base-url starts with http(s)://; this checks that the rest parses as a URL. */
-function urlIssues(source, raw) {
-    const api = raw.api;
-    const url = api && typeof api === "object" ? api["base-url"] : undefined;
-    if (typeof url !== "string" || !/^https?:\/\/\S+$/.test(url) || isHttpUrl(url))
-        return [];
-    return [issueAt(source, ["api", "base-url"], "is not a valid URL")];
-}
-function isHttpUrl(value) {
-    try {
-        const url = new URL(value);
-        return url.protocol === "http:" || url.protocol === "https:";
-    }
-    catch {
-        return false;
-    }
-}
-/** Globs whose braces expand into too many alternatives (the matcher refuses them). */
-function globIssues(source, raw) {
-    const globs = raw.benchmarks;
-    if (!Array.isArray(globs))
-        return [];
-    const issues = [];
-    globs.forEach((glob, index) => {
-        if (typeof glob !== "string")
-            return;
-        try {
-            expandBraces(glob);
-        }
-        catch (error) {
-            issues.push(issueAt(source, ["benchmarks", index], messageOf(error)));
-        }
-    });
-    return issues;
-}
-/** The config's globs when they are usable (so benchmarks are still checked while the config has issues). */
-function safeGlobs(raw) {
-    const globs = raw && typeof raw === "object" ? raw["benchmarks"] : undefined;
-    const usable = (glob) => {
-        if (typeof glob !== "string" || !GLOB.test(glob))
-            return false;
-        try {
-            expandBraces(glob);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    };
-    if (Array.isArray(globs) && globs.length > 0 && globs.every(usable))
-        return globs;
-    return [...CONFIG_DEFAULTS.benchmarks];
-}
-function parseOverrides(overrides) {
-    const values = {};
-    const issues = [];
-    const problem = (source, message) => issues.push({ file: source, line: null, column: null, field: "", message });
-    for (const [key, entry] of Object.entries(overrides)) {
-        // Action inputs that were not set arrive as "": they mean "use the config".
-        const text = entry.value.trim();
-        if (text === "")
-            continue;
-        switch (key) {
-            case "models": {
-                const models = text.split(/[\s,]+/).filter((model) => model !== "");
-                const bad = models.filter((model) => !MODEL_ID.test(model));
-                const repeated = models.filter((model, index) => models.indexOf(model) !== index);
-                if (bad.length > 0)
-                    problem(entry.source, `${bad.map((m) => `"${m}"`).join(", ")}: ${MODEL_ID_MESSAGE}`);
-                else if (repeated.length > 0)
-                    problem(entry.source, `"${repeated[0]}" is listed more than once`);
-                else
-                    values.models = models;
-                break;
-            }
-            case "judgeModel":
-                if (MODEL_ID.test(text))
-                    values.judgeModel = text;
-                else
-                    problem(entry.source, `"${text}" ${MODEL_ID_MESSAGE}`);
-                break;
-            case "baselineBranch":
-                if (BRANCH.test(text))
-                    values.baselineBranch = text;
-                else
-                    problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
-                break;
-            case "apiBaseUrl":
-                // The value is not echoed: a proxy URL may carry credentials.
-                if (isHttpUrl(text))
-                    values.apiBaseUrl = text;
-                else
-                    problem(entry.source, "must be an http:// or https:// URL");
-                break;
-            case "concurrency":
-            case "maxTokens": {
-                const { minimum, maximum } = LIMITS[key];
-                const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
-                if (Number.isSafeInteger(number) && number >= minimum && number <= maximum)
-                    values[key] = number;
-                else
-                    problem(entry.source, `must be a whole number from ${minimum} to ${maximum}, not "${text}"`);
-                break;
-            }
-        }
-    }
-    return { values, issues };
-}
-/** Rounds away binary noise from derived prices (0.1 x 3 = 0.30000000000000004). */
-function roundPrice(value) {
-    return Math.round(value * 1e9) / 1e9;
-}
-function tierFromRaw(raw) {
-    const tier = tierFromRates(raw.input, raw.output, {
-        ...(raw["cache-write"] !== undefined ? { cacheWrite5m: raw["cache-write"] } : {}),
-        ...(raw["cache-write-1h"] !== undefined ? { cacheWrite1h: raw["cache-write-1h"] } : {}),
-        ...(raw["cache-read"] !== undefined ? { cacheRead: raw["cache-read"] } : {}),
-    });
-    return {
-        input: tier.input,
-        output: tier.output,
-        cacheWrite5m: roundPrice(tier.cacheWrite5m),
-        cacheWrite1h: roundPrice(tier.cacheWrite1h),
-        cacheRead: roundPrice(tier.cacheRead),
-    };
-}
-function buildConfig(root, configPath, raw, overrides, builtInPricing) {
-    const d = CONFIG_DEFAULTS;
-    const pricing = { ...(builtInPricing ?? BUILTIN_PRICING) };
-    for (const [model, price] of Object.entries(raw.pricing ?? {})) {
-        // A configured price replaces the built-in one entirely (including any higher tier): it is the user's truth.
-        const { above } = price;
-        pricing[model] = above ? { ...tierFromRaw(price), above: { tokens: above.tokens, ...tierFromRaw(above) } } : tierFromRaw(price);
-    }
-    const sampling = {};
-    for (const [model, params] of Object.entries(raw.sampling ?? {})) {
-        const chosen = {};
-        if (params.temperature !== undefined)
-            chosen.temperature = params.temperature;
-        if (params.top_p !== undefined)
-            chosen.top_p = params.top_p;
-        if (params.top_k !== undefined)
-            chosen.top_k = params.top_k;
-        if (Object.keys(chosen).length > 0)
-            sampling[model] = chosen;
-    }
-    const gate = raw.gate ?? d.gate;
-    if (!isOneOf(GATES, gate))
-        throw new Error(`Internal error: the schema let through gate "${gate}".`);
-    return {
-        root,
-        configPath,
-        models: [...(overrides.models ?? raw.models ?? d.models)],
-        judge: {
-            model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
-            maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
-        },
-        benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
-        concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
-        maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
-        thresholds: {
-            quality: raw.thresholds?.quality ?? d.thresholds.quality,
-            dimension: raw.thresholds?.dimension ?? d.thresholds.dimension,
-            cost: raw.thresholds?.cost ?? d.thresholds.cost,
-        },
-        gate,
-        baseline: {
-            branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
-            staleAfterDays: raw.baseline?.["stale-after-days"] ?? d.staleAfterDays,
-            historyLimit: raw.baseline?.["history-limit"] ?? d.historyLimit,
-        },
-        pricing,
-        sampling,
-        api: {
-            baseUrl: overrides.apiBaseUrl ?? raw.api?.["base-url"] ?? null,
-            maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
-            timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
-        },
-    };
-}
-/** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
-function deriveCaseId(input) {
-    const words = input
-        .normalize("NFKD")
-        .replace(/[\u0300-\u036f]/g, "")
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((word) => word !== "")
-        .slice(0, 5);
-    let slug = "";
-    for (const word of words) {
-        const next = slug ? `${slug}-${word}` : word;
-        if (next.length > 40)
-            break;
-        slug = next;
-    }
-    if (!slug)
-        slug = (words[0] ?? "case").slice(0, 40);
-    return `${slug}-${sha256Hex(input).slice(0, 6)}`;
-}
-/** sha256 hex of JSON.stringify([input, expected ?? null]). */
-function caseHash(input, expected) {
-    return contentHash(input, expected);
-}
-async function readBenchmark(root, file) {
-    const none = (issues) => ({ benchmark: null, reference: null, issues });
-    const text = await readText(root, file);
-    if (typeof text !== "string") {
-        return none([{ file, line: null, column: null, field: "", message: `could not be read: ${text.error}` }]);
-    }
-    const parsed = parseYaml(file, text);
-    if (parsed.value === undefined)
-        return none(parsed.issues);
-    if (parsed.value === null) {
-        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: a benchmark needs "skill" and "cases"' }]);
-    }
-    const { source, value } = parsed;
-    const issues = validateYaml(source, BENCHMARK_SCHEMA, value);
-    const raw = (typeof value === "object" && !Array.isArray(value) ? value : {});
-    let reference = null;
-    if (typeof raw["skill"] === "string" && raw["skill"] !== "") {
-        const relative = repoRelativePath(raw["skill"]);
-        if ("problem" in relative)
-            issues.push(issueAt(source, ["skill"], relative.problem));
-        else
-            reference = { skillPath: relative.path, benchmark: file, source };
-    }
-    const cases = [];
-    const seen = new Map();
-    const rawCases = Array.isArray(raw["cases"]) ? raw["cases"] : [];
-    rawCases.forEach((item, index) => {
-        if (!item || typeof item !== "object")
-            return;
-        const { id, input, expected } = item;
-        if (typeof input !== "string")
-            return;
-        const derived = id === undefined;
-        const caseId = typeof id === "string" ? id : deriveCaseId(input);
-        const { line } = positionOf(source, ["cases", index]);
-        const first = seen.get(caseId);
-        if (first) {
-            const message = derived && first.derived
-                ? `repeats the input of the case on line ${first.line} (both get the id "${caseId}"); give one of them an explicit id`
-                : `duplicate case id "${caseId}" (first used on line ${first.line})`;
-            issues.push(issueAt(source, derived ? ["cases", index] : ["cases", index, "id"], message));
-            return;
-        }
-        seen.set(caseId, { line, derived });
-        const expectedText = typeof expected === "string" ? expected : null;
-        cases.push({ id: caseId, input, expected: expectedText, hash: caseHash(input, expectedText), line });
-    });
-    if (issues.length > 0 || !reference)
-        return { benchmark: null, reference, issues: sortIssues(issues) };
-    const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
-    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, issues: [] };
-}
-// ---------------------------------------------------------------------------------------------------------
-// The project
-/** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
-async function loadProject(root, options = {}) {
-    const configRead = await readConfig(root, options);
-    const issues = [...configRead.issues];
-    const files = (await findFiles(root, configRead.benchmarkGlobs)).filter((file) => file !== configRead.configPath);
-    const reads = await Promise.all(files.map((file) => readBenchmark(root, file)));
-    // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
-    const firstBenchmarkOf = new Map();
-    const referencesOf = new Map();
-    const referenceIssues = new Map();
-    for (const read of reads) {
-        const reference = read.reference;
-        if (!reference)
-            continue;
-        const first = firstBenchmarkOf.get(reference.skillPath);
-        if (first) {
-            const issue = issueAt(reference.source, ["skill"], `skill "${reference.skillPath}" is benchmarked by both ${first} and ${reference.benchmark}; keep one benchmark per skill`);
-            referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
-        }
-        else {
-            firstBenchmarkOf.set(reference.skillPath, reference.benchmark);
-        }
-        referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
-    }
-    const skillPaths = [...referencesOf.keys()].sort();
-    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath)));
-    const skills = new Map();
-    const skillIssues = [];
-    skillPaths.forEach((skillPath, index) => {
-        const read = skillReads[index];
-        if (!read)
-            return;
-        if (read.skill)
-            skills.set(skillPath, read.skill);
-        skillIssues.push(...read.issues);
-        if (read.pathProblem !== null) {
-            // A skill that cannot be found is the benchmark's mistake: point at its `skill:` line.
-            for (const reference of referencesOf.get(skillPath) ?? []) {
-                const issue = issueAt(reference.source, ["skill"], read.pathProblem);
-                referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
-            }
-        }
-    });
-    files.forEach((file, index) => {
-        issues.push(...sortIssues([...(reads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
-    });
-    issues.push(...skillIssues);
-    if (issues.length > 0 || !configRead.config)
-        throw new errors_InputError(issues);
-    const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-    return { config: configRead.config, benchmarks, skills };
-}
-
-;// CONCATENATED MODULE: ./src/stats.ts
-// Small, dependency-free statistics for the report: means and percentiles that skip missing values, and a
-// reproducible bootstrap interval for paired per-case deltas (the noise estimate behind the regression gate).
-/** Sum of the known values; null when there are none (an unknown total is not zero). */
-function sum(values) {
-    let total = 0;
-    let count = 0;
-    for (const value of values) {
-        if (value === null)
-            continue;
-        total += value;
-        count += 1;
-    }
-    return count === 0 ? null : total;
-}
-/** Mean of the known values; null when there are none (missing values are never counted as 0). */
-function mean(values) {
-    const known = values.filter((value) => value !== null);
-    if (known.length === 0)
-        return null;
-    let total = 0;
-    for (const value of known)
-        total += value;
-    return total / known.length;
-}
-/**
- * The p-th percentile (p from 0 to 100) of the known values, interpolating linearly between the two nearest
- * ranks (the usual "type 7" definition: p50 of [1, 2, 3, 4] is 2.5). Null when there are no values.
- */
-function percentile(values, p) {
-    if (!Number.isFinite(p) || p < 0 || p > 100) {
-        throw new RangeError(`percentile: p must be a number from 0 to 100, got ${String(p)}.`);
-    }
-    const known = values.filter((value) => value !== null).sort((a, b) => a - b);
-    if (known.length === 0)
-        return null;
-    return quantileOfSorted(known, p / 100);
-}
-/** q from 0 to 1 over an ascending, non-empty array. */
-function quantileOfSorted(sorted, q) {
-    const rank = q * (sorted.length - 1);
-    const below = Math.floor(rank);
-    const above = Math.min(below + 1, sorted.length - 1);
-    const low = sorted[below];
-    const high = sorted[above];
-    return low + (high - low) * (rank - below);
-}
-/** 32-bit FNV-1a over the UTF-8 bytes, so the same seed string gives the same stream on every platform. */
-function hashSeed(seed) {
-    let hash = 0x811c9dc5;
-    for (const byte of new TextEncoder().encode(seed)) {
-        hash ^= byte;
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-}
-/**
- * A seeded generator of floats in [0, 1) (mulberry32). Not cryptographic; chosen because it is tiny, fast and
- * gives the same sequence in every JavaScript engine, which is what makes a rerun reproduce an interval.
- */
-function seededRandom(seed) {
-    let state = (typeof seed === "string" ? hashSeed(seed) : seed) >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-        mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-        return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-    };
-}
-/**
- * Percentile-bootstrap confidence interval for the mean of `values` (paired per-case deltas): resample the
- * values with replacement, take each resample's mean, and read the interval off the sorted means.
- *
- * Why percentile bootstrap: it makes no normality assumption (judge scores are bounded and lumpy) and is easy to
- * explain in a PR comment. Its known weakness is under-coverage for very small n (with 2-4 pairs the interval is
- * too narrow, and BCa or a t-interval would be wider); the regression gate therefore only trusts the interval
- * from 5 pairs up and falls back to the plain threshold below that. Null with fewer than 2 values, where no
- * spread can be estimated. Deterministic: the resampling stream is seeded from `seed`.
- */
-function bootstrapInterval(values, options) {
-    const level = options.level ?? 0.95;
-    const resamples = options.resamples ?? 2000;
-    if (!Number.isFinite(level) || level <= 0 || level >= 1) {
-        throw new RangeError(`bootstrapInterval: level must be between 0 and 1 (exclusive), got ${String(level)}.`);
-    }
-    if (!Number.isInteger(resamples) || resamples < 1) {
-        throw new RangeError(`bootstrapInterval: resamples must be a positive integer, got ${String(resamples)}.`);
-    }
-    values.forEach((value, index) => {
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`bootstrapInterval: value ${index} is not a finite number (${String(value)}).`);
-        }
-    });
-    const n = values.length;
-    if (n < 2)
-        return null;
-    const random = seededRandom(options.seed);
-    const means = new Float64Array(resamples);
-    for (let r = 0; r < resamples; r += 1) {
-        let total = 0;
-        for (let i = 0; i < n; i += 1)
-            total += values[Math.floor(random() * n)];
-        means[r] = total / n;
-    }
-    means.sort();
-    const tail = (1 - level) / 2;
-    return { low: quantileOfSorted(means, tail), high: quantileOfSorted(means, 1 - tail), level, n };
-}
-
-;// CONCATENATED MODULE: ./src/aggregate.ts
-// Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
-// the baseline: the comparison fields are left empty for src/compare.ts to fill.
-
-function meanScore(judged, metric) {
-    return mean(judged.map((result) => result[metric]));
-}
-/** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
-const NOT_COMPARED = {
-    baseline: null,
-    delta: null,
-    qualityInterval: null,
-    pairedCases: 0,
-    stale: false,
-    baselineRecordedAt: null,
-    regressed: false,
-    regressions: [],
-};
-/**
- * Summary of one model's results (results of other models in `results` are ignored).
- *
- * - Scores are means over judged results only: an errored or unjudged case is counted (`errors`, `unjudged`)
- *   but never enters a mean as 0. Null when nothing was judged.
- * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
- *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
- * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
- *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
- * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
- */
-function summarizeModel(model, results) {
-    const own = results.filter((result) => result.model === model);
-    const judged = own.filter((result) => result.judged);
-    const generated = own.filter((result) => result.error === null);
-    const latencies = generated.map((result) => result.latencyMs);
-    const withExpectation = judged.filter((result) => result.matchesExpected !== null);
-    const costs = own.map((result) => result.costUsd);
-    let inputTokens = 0;
-    let outputTokens = 0;
-    for (const { usage } of own) {
-        if (usage === null)
-            continue;
-        inputTokens += usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
-        outputTokens += usage.outputTokens;
-    }
-    return {
-        model,
-        quality: meanScore(judged, "quality"),
-        faithfulness: meanScore(judged, "faithfulness"),
-        relevancy: meanScore(judged, "relevancy"),
-        precision: meanScore(judged, "precision"),
-        recall: meanScore(judged, "recall"),
-        costUsd: mean(costs),
-        latencyMsP50: percentile(latencies, 50),
-        latencyMsP95: percentile(latencies, 95),
-        cases: own.length,
-        errors: own.filter((result) => result.error !== null).length,
-        unjudged: generated.filter((result) => !result.judged).length,
-        judged: judged.length,
-        inputTokens,
-        outputTokens,
-        matchesExpectedRate: withExpectation.length === 0
-            ? null
-            : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
-        totalCostUsd: sum(costs),
-        judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
-        ...NOT_COMPARED,
-        regressions: [],
-    };
-}
-/** Index of the best candidate by `better` (a strict "a beats b"); earlier wins ties. Null when none qualify. */
-function pickBest(candidates, better) {
-    let best = null;
-    for (const candidate of candidates) {
-        if (best === null || better(candidate, best))
-            best = candidate;
-    }
-    return best === null ? null : best.model;
-}
-/** Cheaper first; an unknown cost loses to any known one. */
-function cheaper(a, b) {
-    if (a.costUsd === null)
-        return false;
-    return b.costUsd === null || a.costUsd < b.costUsd;
-}
-function higherQuality(a, b) {
-    return (a.quality ?? -Infinity) > (b.quality ?? -Infinity);
-}
-/**
- * The skill's report before any baseline comparison: one summary per model, in the given order (a model
- * without results still gets a row, with zero cases), and the "best" picks:
- * - quality: highest mean quality; ties go to the cheaper model, then to the earlier one in `models`.
- * - cheapest: lowest mean cost per case among models with a known price and at least one judged result
- *   (a model that only produced errors is not "cheap"); ties go to the higher quality.
- * - qualityPerDollar: highest mean quality / mean cost per case among models with both and a cost above 0
- *   (a zero cost has no meaningful ratio).
- */
-function summarizeSkill(input) {
-    const { skill, benchmark, results, models } = input;
-    const summaries = models.map((model) => summarizeModel(model, results));
-    const scored = summaries.filter((summary) => summary.quality !== null);
-    const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
-    const valued = scored.filter((summary) => summary.costUsd !== null && summary.costUsd > 0);
-    const ratio = (summary) => summary.quality / summary.costUsd;
-    return {
-        skill: skill.path,
-        benchmark: benchmark.path,
-        name: skill.name,
-        format: skill.format,
-        skillHash: skill.hash,
-        models: summaries,
-        results: [...results],
-        best: {
-            quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
-            cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
-            qualityPerDollar: pickBest(valued, (a, b) => ratio(a) > ratio(b) || (ratio(a) === ratio(b) && higherQuality(a, b))),
-        },
-        cases: { added: [], changed: [], removed: [] },
-        baselineError: null,
-        regressed: false,
-    };
-}
-/**
- * Run totals over every result of every skill.
- * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
- * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
- *   or with a judge error); retries inside a call are not counted.
- * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
- *   their spend is missing from the cost totals. In order of first appearance.
- */
-function totalsOf(skills, durationMs) {
-    let candidateCostUsd = 0;
-    let judgeCostUsd = 0;
-    let calls = 0;
-    let cases = 0;
-    let errors = 0;
-    let unjudged = 0;
-    const unpriced = new Set();
-    for (const skill of skills) {
-        for (const result of skill.results) {
-            candidateCostUsd += result.costUsd ?? 0;
-            judgeCostUsd += result.judgeCostUsd ?? 0;
-            cases += 1;
-            calls += 1;
-            if (result.judged || result.judgeError !== null)
-                calls += 1;
-            if (result.error !== null)
-                errors += 1;
-            else if (!result.judged)
-                unjudged += 1;
-            if (result.usage !== null && result.costUsd === null)
-                unpriced.add(result.model);
-        }
-    }
-    return {
-        costUsd: candidateCostUsd + judgeCostUsd,
-        candidateCostUsd,
-        judgeCostUsd,
-        unpricedModels: [...unpriced],
-        calls,
-        cases,
-        errors,
-        unjudged,
-        durationMs,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/report/format.ts
 // Number, delta and text formatting shared by the markdown report and the chart. Kept free of markdown
 // structure so the same helpers serve table cells, list items and chart labels.
@@ -46027,12 +46027,33 @@ function estimateCost(plan, config) {
 
 
 
+
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
         super(`No Anthropic API key: set ${where}. Nothing was benchmarked.`);
         this.name = "MissingApiKeyError";
     }
+}
+/** The model client for a run, built once the config (base URL, retries, timeout) is known. */
+function modelClientFactory(apiKey, log) {
+    return (config) => createModelClient({
+        apiKey,
+        baseUrl: config.api.baseUrl,
+        maxRetries: config.api.maxRetries,
+        timeoutMs: config.api.timeoutMs,
+        onRetry: (info) => log.info(`Retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt} failed: ${info.reason})`),
+    });
+}
+/** The baseline store on the config's branch, in the repository `git` works in. */
+function baselineStoreFactory(git, log) {
+    return (config) => new GitBaselineStore(git, {
+        branch: config.baseline.branch,
+        historyLimit: config.baseline.historyLimit,
+        staleAfterDays: config.baseline.staleAfterDays,
+        log: (message) => log.info(message),
+    });
 }
 async function runPipeline(options) {
     const { log } = options;
@@ -47700,8 +47721,6 @@ function progressPrinter(write, isTTY = false) {
 
 
 
-
-
 const USAGE = `skillbench ${src_version_VERSION}: benchmark LLM skills across Claude models with a blinded judge.
 
 Usage:
@@ -47847,24 +47866,9 @@ async function run(values, io) {
         skills,
         baseRef: values.base ?? null,
         commit,
-        client: apiKey
-            ? (config) => createModelClient({
-                apiKey,
-                baseUrl: config.api.baseUrl,
-                maxRetries: config.api.maxRetries,
-                timeoutMs: config.api.timeoutMs,
-                onRetry: (info) => log.debug(`retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt}): ${info.reason}`),
-            })
-            : null,
+        client: apiKey ? modelClientFactory(apiKey, log) : null,
         apiKeyHint: "the ANTHROPIC_API_KEY environment variable",
-        store: values["no-baseline"] || !git
-            ? null
-            : (config) => new GitBaselineStore(git, {
-                branch: config.baseline.branch,
-                historyLimit: config.baseline.historyLimit,
-                staleAfterDays: config.baseline.staleAfterDays,
-                log: (message) => log.info(message),
-            }),
+        store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log),
         git,
         dryRun: values["dry-run"] ?? false,
         log,
