@@ -19,7 +19,10 @@ const CHARS_PER_TOKEN = 4;
 const DEFAULT_ANSWER_TOKENS = 400;
 const JUDGE_ANSWER_TOKENS = 350;
 
-const tokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
+/** A rough token count for planning (cache eligibility, estimates); real counts come from the API's usage. */
+export function approxTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
 const usage = (input: number, output: number) => ({
   inputTokens: input,
   outputTokens: output,
@@ -34,13 +37,13 @@ export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
   for (const item of plan) {
     const answer = Math.min(
       config.maxTokens,
-      item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : tokens(item.testCase.expected),
+      item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected),
     );
-    const prompt = tokens(item.skill.instructions) + tokens(item.testCase.input);
+    const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
     const price = priceFor(item.model, config.pricing);
     if (price) priced += costOf(usage(prompt, answer), price);
     else unpriced.add(item.model);
-    const judgeInput = tokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + tokens(item.testCase.expected ?? "");
+    const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
     if (judgePrice) priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
     else unpriced.add(config.judge.model);
   }

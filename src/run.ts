@@ -2,10 +2,11 @@
 // model call of the run, generations and judgements alike, goes through one Limiter. Failures stay with their pair.
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
+import { approxTokens } from "./estimate.js";
 import { judgeOutput, type JudgeSettings } from "./judge.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
-import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill, Usage } from "./types.js";
+import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill } from "./types.js";
 
 export interface PlanItem {
   skill: Skill;
@@ -71,8 +72,6 @@ function minCacheableTokens(model: string): number {
   if (/^claude-(opus-4-5|opus-4-6|haiku-4-5)/.test(model)) return 4096;
   return 1024;
 }
-
-const approxTokens = (text: string) => Math.ceil(text.length / 4);
 
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
   const { client, config, judge } = options;
@@ -206,7 +205,7 @@ function emptyResult(item: PlanItem): CaseResult {
     costUsd: null,
     judgeCostUsd: null,
     latencyMs: null,
-    usage: null as Usage | null,
+    usage: null,
     judgeUsage: null,
     stopReason: null,
   };
