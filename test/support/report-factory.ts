@@ -1,6 +1,7 @@
 // Typed builders for Report test data. Every builder returns a complete, valid object; overrides replace whole
 // fields. `compared()` derives baseline and delta from two metric sets so tests do not hand-compute deltas.
 
+import { NOT_COMPARED } from "../../src/aggregate.js";
 import type {
   CaseResult,
   Delta,
@@ -74,13 +75,7 @@ export function modelSummary(overrides: Partial<ModelSummary> = {}): ModelSummar
     matchesExpectedRate: 0.8,
     totalCostUsd: 0.02,
     judgeCostUsd: 0.05,
-    baseline: null,
-    delta: null,
-    qualityInterval: null,
-    pairedCases: 0,
-    stale: false,
-    baselineRecordedAt: null,
-    regressed: false,
+    ...NOT_COMPARED,
     regressions: [],
     ...overrides,
   };
