@@ -45656,6 +45656,51 @@ async function judgeOutput(client, input, settings) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/estimate.ts
+// The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
+
+
+// Rough characters per token for English prose; answers assumed ~400 tokens unless an expected answer says otherwise.
+const CHARS_PER_TOKEN = 4;
+const DEFAULT_ANSWER_TOKENS = 400;
+const JUDGE_ANSWER_TOKENS = 350;
+/** A rough token count for planning (cache eligibility, estimates); real counts come from the API's usage. */
+function approxTokens(text) {
+    return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+const usage = (input, output) => ({
+    inputTokens: input,
+    outputTokens: output,
+    cacheCreationInputTokens: 0,
+    cacheReadInputTokens: 0,
+});
+function estimateCost(plan, config) {
+    const unpriced = new Set();
+    let priced = 0;
+    const judgePrice = priceFor(config.judge.model, config.pricing);
+    for (const item of plan) {
+        const answer = Math.min(config.maxTokens, item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected));
+        const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
+        const price = priceFor(item.model, config.pricing);
+        if (price)
+            priced += costOf(usage(prompt, answer), price);
+        else
+            unpriced.add(item.model);
+        const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
+        if (judgePrice)
+            priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
+        else
+            unpriced.add(config.judge.model);
+    }
+    return {
+        pairs: plan.length,
+        calls: plan.length * 2,
+        usd: unpriced.size === 0 ? priced : null,
+        pricedUsd: priced,
+        unpricedModels: [...unpriced].sort(),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/limiter.ts
 // One concurrency limit for every model call of a run. Two priorities: a judgement waits only for a free slot,
 // never behind the queue of generations, so each output is judged as soon as it exists.
@@ -45714,6 +45759,7 @@ class Limiter {
 
 
 
+
 function resultKey(skillHash, caseHash, model, judgeKey) {
     return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
 }
@@ -45745,7 +45791,6 @@ function minCacheableTokens(model) {
         return 4096;
     return 1024;
 }
-const approxTokens = (text) => Math.ceil(text.length / 4);
 async function runPlan(items, options) {
     const { client, config, judge } = options;
     const limiter = new Limiter(config.concurrency);
@@ -45971,48 +46016,6 @@ function reasonFor(benchmark, skill, files, changed, changedConfig) {
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept in step with package.json by test/version.test.ts (the bundle cannot read package.json at run time).
 const src_version_VERSION = "0.1.0";
-
-;// CONCATENATED MODULE: ./src/estimate.ts
-// The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
-
-
-// Rough characters per token for English prose; answers assumed ~400 tokens unless an expected answer says otherwise.
-const CHARS_PER_TOKEN = 4;
-const DEFAULT_ANSWER_TOKENS = 400;
-const JUDGE_ANSWER_TOKENS = 350;
-const tokens = (text) => Math.ceil(text.length / CHARS_PER_TOKEN);
-const usage = (input, output) => ({
-    inputTokens: input,
-    outputTokens: output,
-    cacheCreationInputTokens: 0,
-    cacheReadInputTokens: 0,
-});
-function estimateCost(plan, config) {
-    const unpriced = new Set();
-    let priced = 0;
-    const judgePrice = priceFor(config.judge.model, config.pricing);
-    for (const item of plan) {
-        const answer = Math.min(config.maxTokens, item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : tokens(item.testCase.expected));
-        const prompt = tokens(item.skill.instructions) + tokens(item.testCase.input);
-        const price = priceFor(item.model, config.pricing);
-        if (price)
-            priced += costOf(usage(prompt, answer), price);
-        else
-            unpriced.add(item.model);
-        const judgeInput = tokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + tokens(item.testCase.expected ?? "");
-        if (judgePrice)
-            priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
-        else
-            unpriced.add(config.judge.model);
-    }
-    return {
-        pairs: plan.length,
-        calls: plan.length * 2,
-        usd: unpriced.size === 0 ? priced : null,
-        pricedUsd: priced,
-        unpricedModels: [...unpriced].sort(),
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The engine, as one pipeline: load and validate -> select skills -> read the baseline -> run (generate, judge)
