@@ -93,7 +93,8 @@ function clampScore(value: number): number {
 /**
  * Directives recognised anywhere in the request text:
  * `sim:quality=NN`, `sim:quality@<model>=NN`, `sim:output-quality=NN`,
- * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`.
+ * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`,
+ * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`.
  */
 export function parseDirectives(text: string): Directives {
   const directives: Directives = { quality: null, qualityByModel: new Map(), outputQuality: null, faults: [], echo: [] };
