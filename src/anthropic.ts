@@ -3,6 +3,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { ModelCallError, messageOf } from "./errors.js";
+import { Redactor } from "./redact.js";
 import { classifyFailure, withRetries, type FailureVerdict, type RetryDecision } from "./retry.js";
 import type { CallRequest, CallResult, ModelClient, SamplingParams, Usage } from "./types.js";
 
@@ -23,13 +24,8 @@ export interface ClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Injectable for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
-}
-
-const REDACTED = "[redacted]";
-
-/** Never let the key reach a message, even if some layer echoed it. */
-function redact(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join(REDACTED) : text;
+  /** Redacts the run's known secrets from error messages; the key itself is always redacted. */
+  redactor?: Redactor;
 }
 
 /**
@@ -116,6 +112,8 @@ export function createModelClient(options: ClientOptions): ModelClient {
   });
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const where = options.baseUrl ? ` at ${options.baseUrl}` : "";
+  // Never let the key reach a message, even if some layer (a proxy, the API) echoed it.
+  const redact = (options.redactor ?? Redactor.none).with([options.apiKey]).text;
 
   const finalError = (request: CallRequest, error: unknown, attempts: number): Error => {
     if (error instanceof ModelCallError) return error;
@@ -151,7 +149,7 @@ export function createModelClient(options: ClientOptions): ModelClient {
       default:
         message = `the call to ${request.model} failed after ${tries}: ${reason}`;
     }
-    return new ModelCallError(verdict?.kind ?? "unknown", redact(message, options.apiKey), { status, attempts });
+    return new ModelCallError(verdict?.kind ?? "unknown", redact(message), { status, attempts });
   };
 
   const decide = (error: unknown): RetryDecision => {
@@ -160,7 +158,7 @@ export function createModelClient(options: ClientOptions): ModelClient {
     return {
       retry: verdict?.retry ?? false,
       retryAfterMs: verdict?.retryAfterMs ?? null,
-      reason: redact(reasonOf(error, verdict, options.timeoutMs), options.apiKey),
+      reason: redact(reasonOf(error, verdict, options.timeoutMs)),
     };
   };
 

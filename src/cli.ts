@@ -1,7 +1,6 @@
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
 import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
@@ -12,6 +11,8 @@ import { renderMarkdownReport } from "./report/markdown.js";
 import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
 import { progressPrinter } from "./progress.js";
+import { Redactor } from "./redact.js";
+import { writeReportFile } from "./report/write.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
 
@@ -71,7 +72,21 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/** The CLI's I/O once its output is redacted, with the redactor for the files it writes. */
+interface RunIo extends CliIo {
+  redactor: Redactor;
+}
+
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  // Every byte the CLI prints or writes passes the redaction of the known secrets (the key and secret-looking
+  // variables): a model or proxy that echoes the key does not put it in a terminal log or a CI artifact.
+  const redactor = Redactor.fromEnvironment(rawIo.env, [rawIo.env.ANTHROPIC_API_KEY]);
+  const io: RunIo = {
+    ...rawIo,
+    stdout: (text) => rawIo.stdout(redactor.text(text)),
+    stderr: (text) => rawIo.stderr(redactor.text(text)),
+    redactor,
+  };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -139,7 +154,7 @@ async function validate(values: Values, io: CliIo): Promise<number> {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>["values"];
 
-async function run(values: Values, io: CliIo): Promise<number> {
+async function run(values: Values, io: RunIo): Promise<number> {
   const modeValue = values.mode ?? "pr";
   if (!isOneOf(MODES, modeValue)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got "${modeValue}"`);
   const mode: Mode = modeValue;
@@ -174,12 +189,13 @@ async function run(values: Values, io: CliIo): Promise<number> {
     skills,
     baseRef: values.base ?? null,
     commit,
-    client: apiKey ? modelClientFactory(apiKey, log) : null,
+    client: apiKey ? modelClientFactory(apiKey, log, io.redactor) : null,
     apiKeyHint: "the ANTHROPIC_API_KEY environment variable",
-    store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log),
+    store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
     git,
     dryRun: values["dry-run"] ?? false,
     log,
+    redactor: io.redactor,
     onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
   });
 
@@ -202,9 +218,10 @@ async function run(values: Values, io: CliIo): Promise<number> {
   const report = result.report;
   if (!report) throw new Error("internal: the pipeline returned no report");
   const reportPath = resolve(io.cwd, values.report ?? "skillbench-report.json");
-  await writeText(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeReportFile(reportPath, report, io.redactor);
   if (values.markdown !== undefined) {
-    await writeText(resolve(io.cwd, values.markdown), renderMarkdownReport(report, { history: result.snapshot?.history ?? [] }));
+    const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
+    await writeReportFile(resolve(io.cwd, values.markdown), markdown, io.redactor);
   }
   io.stdout(renderTerminalSummary(report));
   io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
@@ -226,11 +243,6 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   const envBaseUrl = env.ANTHROPIC_BASE_URL?.trim();
   if (envBaseUrl) overrides.apiBaseUrl = { value: envBaseUrl, source: "env ANTHROPIC_BASE_URL" };
   return overrides;
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text, "utf8");
 }
 
 function terminalLogger(io: CliIo): Logger {

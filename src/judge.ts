@@ -117,6 +117,8 @@ export interface JudgeSettings {
   sampling?: SamplingParams;
   /** Terms to redact: every candidate model id of the run (and their family words), plus the provider. */
   blindTerms: readonly string[];
+  /** Redacts known secrets from error messages, which quote the judge's answer (Redactor.text). */
+  redact?: (text: string) => string;
 }
 
 export function buildJudgeRequest(input: JudgeInput, settings: JudgeSettings): CallRequest {
@@ -179,16 +181,18 @@ export interface JudgeOutcome {
 
 /** Never throws: a failed judgement is an outcome with an error, and the result stays unjudged. */
 export async function judgeOutput(client: ModelClient, input: JudgeInput, settings: JudgeSettings): Promise<JudgeOutcome> {
+  const redact = settings.redact ?? ((text: string) => text);
   let call: CallResult;
   try {
     call = await client.call(buildJudgeRequest(input, settings));
   } catch (error) {
     const usage = error instanceof ModelCallError ? ` after ${error.attempts} attempt(s)` : "";
-    return { judgement: null, error: `judge call failed${usage}: ${messageOf(error)}`, call: null };
+    return { judgement: null, error: redact(`judge call failed${usage}: ${messageOf(error)}`), call: null };
   }
   try {
     return { judgement: parseJudgement(call.text, input.testCase.expected !== null), error: null, call };
   } catch (error) {
-    return { judgement: null, error: messageOf(error), call };
+    // The message previews the judge's answer, which may echo anything the judge was shown or told.
+    return { judgement: null, error: redact(messageOf(error)), call };
   }
 }

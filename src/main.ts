@@ -1,6 +1,5 @@
 // The GitHub Action front end: inputs -> pipeline -> report file, job summary, sticky PR comment, outputs.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
 import type { Overrides } from "./config.js";
@@ -17,6 +16,8 @@ import {
 } from "./pipeline.js";
 import { COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
+import { Redactor } from "./redact.js";
+import { writeReportFile } from "./report/write.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
@@ -100,23 +101,34 @@ const actionsLogger: Logger = {
 };
 
 export async function run(): Promise<void> {
+  // The known secrets: the inputs anthropic-api-key and github-token (INPUT_* variables), ANTHROPIC_API_KEY,
+  // GITHUB_TOKEN, the runner's own tokens. The runner masks them in its log; skillbench also removes them from
+  // everything it writes, including what the runner never sees (the comment, the report, the baseline branch).
+  const redactor = Redactor.fromEnvironment(process.env);
+  for (const secret of redactor.secrets) core.setSecret(secret);
+  // Last line of defence for log lines and annotations: whatever reaches stdout/stderr is redacted.
+  const restore = [redactor.guard(process.stdout), redactor.guard(process.stderr)];
   try {
-    await runAction();
+    await runAction(redactor);
   } catch (error) {
-    if (error instanceof InputError) annotate(error);
-    core.setFailed(messageOf(error));
+    if (error instanceof InputError) annotate(error, redactor);
+    core.setFailed(redactor.text(messageOf(error)));
+  } finally {
+    for (const undo of restore) undo();
   }
 }
 
-async function runAction(): Promise<void> {
+async function runAction(envRedactor: Redactor): Promise<void> {
   const context = github.context;
   const inputs = readInputs(context.eventName);
   if (inputs.apiKey) core.setSecret(inputs.apiKey);
   if (inputs.token) core.setSecret(inputs.token);
+  const redactor = envRedactor.with([inputs.apiKey, inputs.token]);
+  const log = redactor.logger(actionsLogger);
 
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const pr = pullRequestOf(context);
-  const gh = inputs.token ? new GitHubClient(inputs.token, { baseUrl: context.apiUrl, log: (m) => core.info(m) }) : null;
+  const gh = inputs.token ? new GitHubClient(inputs.token, { baseUrl: context.apiUrl, log: (m) => log.info(m) }) : null;
   core.info(`skillbench: ${inputs.mode} mode on ${context.eventName}${pr ? ` (pull request #${pr.number})` : ""}`);
 
   let changedFiles: string[] | null = null;
@@ -150,12 +162,13 @@ async function runAction(): Promise<void> {
       baseRef,
       changedFiles,
       commit: process.env.GITHUB_SHA || context.sha || null,
-      client: inputs.apiKey ? modelClientFactory(inputs.apiKey, actionsLogger) : null,
+      client: inputs.apiKey ? modelClientFactory(inputs.apiKey, log, redactor) : null,
       apiKeyHint: "the anthropic-api-key input (e.g. `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`)",
-      store: baselineStoreFactory(git, actionsLogger),
+      store: baselineStoreFactory(git, log, redactor),
       git,
-      log: actionsLogger,
-      onProgress: progressPrinter((line) => core.info(line.trimEnd())),
+      log,
+      redactor,
+      onProgress: progressPrinter((line) => log.info(line.trimEnd())),
     });
   } catch (error) {
     if (error instanceof MissingApiKeyError) return endWithoutKey(pr);
@@ -165,8 +178,7 @@ async function runAction(): Promise<void> {
   const report = result.report;
   if (!report) throw new Error("internal: the pipeline returned no report");
   const reportPath = isAbsolute(inputs.reportPath) ? inputs.reportPath : resolve(workspace, inputs.reportPath);
-  await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`, "utf8");
+  await writeReportFile(reportPath, report, redactor);
 
   const runUrl = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
   const renderContext = {
@@ -175,12 +187,13 @@ async function runAction(): Promise<void> {
     chart: inputs.chart,
     quickchartUrl: inputs.quickchartUrl,
   };
-  await writeSummary(renderSummary(report, renderContext));
+  await writeSummary(redactor.text(renderSummary(report, renderContext)));
 
   let commentUrl = "";
   if (inputs.mode === "pr" && inputs.comment && pr) {
     // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
-    commentUrl = await postComment(gh, pr, renderComment(report, renderContext), report.skills.length > 0);
+    const body = redactor.text(renderComment(report, renderContext));
+    commentUrl = await postComment(gh, pr, body, report.skills.length > 0);
   }
 
   core.setOutput("regressed", String(report.regressed));
@@ -252,10 +265,10 @@ async function writeSummary(markdown: string): Promise<void> {
 }
 
 /** Config errors as annotations on the file and line, within GitHub's per-step cap. */
-function annotate(error: InputError): void {
+function annotate(error: InputError, redactor: Redactor): void {
   const shown = error.issues.slice(0, MAX_ERROR_ANNOTATIONS);
   for (const issue of shown) {
-    core.error(`${issue.field ? `${issue.field}: ` : ""}${issue.message}`, {
+    core.error(redactor.text(`${issue.field ? `${issue.field}: ` : ""}${issue.message}`), {
       title: "skillbench: invalid input",
       // Only issues located in a file have a line; those about inputs or flags have none.
       ...(issue.line !== null ? { file: issue.file, startLine: issue.line } : {}),
@@ -263,5 +276,5 @@ function annotate(error: InputError): void {
     });
   }
   const rest = error.issues.slice(MAX_ERROR_ANNOTATIONS);
-  if (rest.length > 0) core.error(`${rest.length} more problem(s):\n${rest.map(formatIssue).join("\n")}`);
+  if (rest.length > 0) core.error(redactor.text(`${rest.length} more problem(s):\n${rest.map(formatIssue).join("\n")}`));
 }

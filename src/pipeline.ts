@@ -9,6 +9,7 @@ import { messageOf } from "./errors.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, judgeKeyOf, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
+import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type PlanItem, type Progress } from "./run.js";
 import { changedFilesSince, selectBenchmarks } from "./select.js";
 import type {
@@ -42,10 +43,11 @@ export class MissingApiKeyError extends Error {
 }
 
 /** The model client for a run, built once the config (base URL, retries, timeout) is known. */
-export function modelClientFactory(apiKey: string, log: Logger): (config: Config) => ModelClient {
+export function modelClientFactory(apiKey: string, log: Logger, redactor = Redactor.none): (config: Config) => ModelClient {
   return (config) =>
     createModelClient({
       apiKey,
+      redactor,
       baseUrl: config.api.baseUrl,
       maxRetries: config.api.maxRetries,
       timeoutMs: config.api.timeoutMs,
@@ -55,13 +57,14 @@ export function modelClientFactory(apiKey: string, log: Logger): (config: Config
 }
 
 /** The baseline store on the config's branch, in the repository `git` works in. */
-export function baselineStoreFactory(git: GitRunner, log: Logger): (config: Config) => BaselineStore {
+export function baselineStoreFactory(git: GitRunner, log: Logger, redactor = Redactor.none): (config: Config) => BaselineStore {
   return (config) =>
     new GitBaselineStore(git, {
       branch: config.baseline.branch,
       historyLimit: config.baseline.historyLimit,
       staleAfterDays: config.baseline.staleAfterDays,
-      log: (message) => log.info(message),
+      log: (message) => log.info(redactor.text(message)),
+      redactor,
     });
 }
 
@@ -85,6 +88,11 @@ export interface PipelineOptions {
   git: GitRunner | null;
   dryRun?: boolean;
   log: Logger;
+  /**
+   * The run's known secrets: removed from log lines, judge errors, the report and the baseline branch.
+   * Default: the secret-looking variables of process.env. Front ends pass theirs (with the key and the token).
+   */
+  redactor?: Redactor;
   onProgress?: (progress: Progress) => void;
   onResult?: (result: CaseResult, item: PlanItem) => void;
   now?: () => Date;
@@ -94,7 +102,7 @@ export interface PipelineResult {
   project: Project;
   plan: PlanItem[];
   selected: Benchmark[];
-  /** Null for dry runs. */
+  /** Null for dry runs. Already redacted: no known secret is in any of its strings. */
   report: Report | null;
   snapshot: BaselineSnapshot | null;
   estimate: CostEstimate;
@@ -102,7 +110,8 @@ export interface PipelineResult {
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
-  const { log } = options;
+  const redactor = options.redactor ?? Redactor.fromEnvironment(process.env);
+  const log = redactor.logger(options.log);
   const now = options.now ?? (() => new Date());
   const started = Date.now();
   const project = await loadProject(options.root, {
@@ -154,6 +163,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       maxTokens: config.judge.maxTokens,
       ...(config.sampling[config.judge.model] ? { sampling: config.sampling[config.judge.model] } : {}),
       blindTerms: blindingTerms(candidateModels),
+      redact: redactor.text,
     };
     log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
     const outcome = await runPlan(plan, {
@@ -161,7 +171,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       config,
       judge,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.onResult ? { onResult: options.onResult } : {}),
+      ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
     });
     results = outcome.results;
   }
@@ -205,6 +215,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       now: now(),
     });
   }
+
+  // Outputs, judge notes and errors may echo a secret (a model told the key, a proxy quoting headers): nothing
+  // downstream (baseline branch, report file, comment, summary) sees the unredacted report.
+  report = redactor.deep(report);
 
   let recorded: PipelineResult["recorded"] = null;
   if (options.mode === "baseline" && store && report.skills.length > 0) {

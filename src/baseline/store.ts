@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { Redactor } from "../redact.js";
 import type { BaselineSnapshot, BaselineStore, Report } from "../types.js";
 import { backoffDelay, execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
 import {
@@ -39,6 +40,8 @@ export interface GitBaselineStoreOptions {
   /** Default skillbench <skillbench@users.noreply.github.com>. */
   author?: { name: string; email: string };
   log?: (message: string) => void;
+  /** Known secrets, removed from every string of a report before any of it is written to the branch. */
+  redactor?: Redactor;
   /** Backoff between push retries; default 50-400 ms. */
   retryDelayMs?: { min: number; max: number };
   sleep?: (ms: number) => Promise<void>;
@@ -70,6 +73,7 @@ export class GitBaselineStore implements BaselineStore {
   private readonly runId: string | undefined;
   private readonly author: { name: string; email: string };
   private readonly log: (message: string) => void;
+  private readonly redactor: Redactor;
   private readonly retryDelay: { min: number; max: number };
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -90,6 +94,7 @@ export class GitBaselineStore implements BaselineStore {
     this.runId = options.runId;
     this.author = options.author ?? DEFAULT_AUTHOR;
     this.log = options.log ?? (() => undefined);
+    this.redactor = options.redactor ?? Redactor.none;
     this.retryDelay = options.retryDelayMs ?? { min: 50, max: 400 };
     this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined));
     this.random = options.random ?? Math.random;
@@ -100,7 +105,9 @@ export class GitBaselineStore implements BaselineStore {
     return toSnapshot(this.branch, commit, await this.load(commit));
   }
 
-  async write(report: Report): Promise<{ commit: string; attempts: number }> {
+  async write(unredacted: Report): Promise<{ commit: string; attempts: number }> {
+    // The branch is public to everyone who can read the repository and is never rewritten: redact first.
+    const report = this.redactor.deep(unredacted);
     const runId = this.runId ?? defaultRunId(this.now());
     const contribution = contributionFromReport(report, runId);
     const touched = contribution.skills.map((s) => s.skill);

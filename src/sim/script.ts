@@ -73,11 +73,18 @@ export interface Directives {
   /** `sim:output-quality=NN`: echoed by generated answers, so it wins in the judge's request. */
   outputQuality: number | null;
   faults: FaultDirective[];
+  /**
+   * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`: the answer (candidate text, judge
+   * notes, an invalid judge answer, an error fault's message) quotes the request's API key, as a model that was
+   * told the key, or a proxy that echoes request headers, would. The kinds of request it applies to (null: all).
+   */
+  echo: (RequestKind | null)[];
 }
 
 const QUALITY_RE = /sim:quality(?:@([\w.-]+?))?=(\d{1,3})\b/g;
 const OUTPUT_QUALITY_RE = /sim:output-quality=(\d{1,3})\b/g;
 const FAULT_RE = /sim:fault(?:@([\w.-]+?))?(?::(generate|judge))?=([\w-]+)/g;
+const ECHO_RE = /sim:echo(?::(generate|judge))?=secret\b/g;
 
 function clampScore(value: number): number {
   return Math.min(100, Math.max(0, Math.round(value)));
@@ -86,10 +93,11 @@ function clampScore(value: number): number {
 /**
  * Directives recognised anywhere in the request text:
  * `sim:quality=NN`, `sim:quality@<model>=NN`, `sim:output-quality=NN`,
- * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`.
+ * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`,
+ * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`.
  */
 export function parseDirectives(text: string): Directives {
-  const directives: Directives = { quality: null, qualityByModel: new Map(), outputQuality: null, faults: [] };
+  const directives: Directives = { quality: null, qualityByModel: new Map(), outputQuality: null, faults: [], echo: [] };
   for (const match of text.matchAll(QUALITY_RE)) {
     const value = clampScore(Number(match[2]));
     if (match[1] === undefined) directives.quality = value;
@@ -105,7 +113,15 @@ export function parseDirectives(text: string): Directives {
       kind: match[2] === "generate" || match[2] === "judge" ? match[2] : null,
     });
   }
+  for (const match of text.matchAll(ECHO_RE)) {
+    directives.echo.push(match[1] === "generate" || match[1] === "judge" ? match[1] : null);
+  }
   return directives;
+}
+
+/** Whether a `sim:echo` directive applies to a request of this kind. */
+export function echoes(directives: Directives, kind: RequestKind): boolean {
+  return directives.echo.some((k) => k === null || k === kind);
 }
 
 /** The quality a generated answer should carry into its judgement, or null when no directive applies. */
@@ -204,6 +220,8 @@ export interface StructuredContext {
   outOfRange: boolean;
   /** Words of the input, for note-like strings. */
   words: readonly string[];
+  /** A secret the notes quote (`sim:echo`), or null. */
+  echo?: string | null;
 }
 
 const NOTE_NAME = /note|reason|rational|explan|justif|evidence|summary|comment|feedback|critique|analysis/i;
@@ -231,7 +249,8 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
   const stringFor = (name: string, path: string): string => {
     if (NOTE_NAME.test(name)) {
       const w = context.words.length > 0 ? pick(context.words, "note", path, context.key) : "the request";
-      return `Simulated assessment: the answer handles ${w} with quality near ${clampScore(context.center)} out of 100.`;
+      const quoted = context.echo ? ` The API key in use is ${context.echo}.` : "";
+      return `Simulated assessment: the answer handles ${w} with quality near ${clampScore(context.center)} out of 100.${quoted}`;
     }
     return `${name || "value"}-${shortId(path, context.key).slice(0, 8)}`;
   };

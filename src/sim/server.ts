@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { messageOf } from "../errors.js";
 import {
   STRUCTURED_ONLY_FAULTS,
+  echoes,
   estimateTokens,
   freeTextAnswer,
   isNewGenerationModel,
@@ -458,8 +459,9 @@ class Sim implements SimServer {
       validate(body);
       const fault = this.takeFault(model, kind, text);
       await this.sleep(this.latencyFor(rawBody));
-      if (fault) this.failIfErrorFault(fault);
-      this.answer(res, record, { body, model, schema, text, systemText, fault: fault?.fault ?? null, cacheKey, cacheHit });
+      const echo = echoes(parseDirectives(text), kind) ? apiKeyOf(req) : null;
+      if (fault) this.failIfErrorFault(fault, echo);
+      this.answer(res, record, { body, model, schema, text, systemText, fault: fault?.fault ?? null, cacheKey, cacheHit, echo });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       this.sendError(res, record, error);
@@ -467,7 +469,17 @@ class Sim implements SimServer {
   }
 
   /** Faults answered with an HTTP error status; the others shape a 200 answer. */
-  private failIfErrorFault(active: ActiveFault): void {
+  private failIfErrorFault(active: ActiveFault, echo: string | null): void {
+    if (echo !== null) {
+      // A `sim:echo` fault's message quotes the key, as a gateway that reflects the rejected header would.
+      try {
+        this.failIfErrorFault(active, null);
+      } catch (error) {
+        if (!(error instanceof HttpFailure)) throw error;
+        throw new HttpFailure(error.status, error.type, `${error.message} (x-api-key: ${echo})`, error.headers);
+      }
+      return;
+    }
     const retryAfter = (seconds: number | undefined): Record<string, string> =>
       seconds === undefined ? {} : { "retry-after": String(seconds) };
     switch (active.fault) {
@@ -515,6 +527,8 @@ class Sim implements SimServer {
       fault: SimFault | null;
       cacheKey: string | null;
       cacheHit: boolean;
+      /** `sim:echo`: the request's API key, quoted by the answer. */
+      echo: string | null;
     },
   ): void {
     const { body, model, schema, text, fault } = input;
@@ -538,14 +552,19 @@ class Sim implements SimServer {
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
         words: wordsOf(userText || text, hidden),
+        echo: input.echo,
       });
       answerText = JSON.stringify(structured);
-      if (fault === "invalid-json") answerText = `Here is my assessment: ${answerText.slice(0, Math.ceil(answerText.length / 2))}`;
+      if (fault === "invalid-json") {
+        const quoted = input.echo ? ` (key ${input.echo})` : "";
+        answerText = `Here is my assessment${quoted}: ${answerText.slice(0, Math.ceil(answerText.length / 2))}`;
+      }
     } else {
       answerText = freeTextAnswer({ key, user: userText, system: input.systemText, hidden });
       const quality = qualityForGeneration(directives, model);
       // Carries the directed quality into the judge's request, whatever else the judge is shown.
       if (quality !== null) answerText += ` sim:output-quality=${quality}`;
+      if (input.echo) answerText += ` The API key I was called with is ${input.echo}.`;
     }
 
     let outputTokens = estimateTokens(answerText.length, newTokenizer);
@@ -587,6 +606,14 @@ class Sim implements SimServer {
     };
     this.send(res, record, 200, message, this.rateLimitHeaders(totalInput + outputTokens));
   }
+}
+
+/** The key a request authenticated with: x-api-key, else an Authorization bearer token. */
+function apiKeyOf(req: http.IncomingMessage): string | null {
+  const header = req.headers["x-api-key"];
+  if (typeof header === "string" && header !== "") return header;
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers["authorization"] ?? "");
+  return bearer?.[1] ?? null;
 }
 
 export async function startSimServer(options: SimOptions = {}): Promise<SimServer> {
