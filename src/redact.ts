@@ -54,6 +54,15 @@ function isObviousNonSecret(value: string): boolean {
   );
 }
 
+/**
+ * A lone lowercase or capitalised dictionary-like word ("password", "Disabled") under a secret-looking name is a
+ * setting, not a credential; redacting it would blank that word in every output. Real secrets mix letters with
+ * digits or symbols, or are long.
+ */
+function isPlainWord(value: string): boolean {
+  return /^[A-Za-z][a-z]*$/.test(value.trim()) && value.trim().length < 16;
+}
+
 /** The forms a secret takes when some layer re-encodes it before it is echoed. */
 function variantsOf(secret: string): string[] {
   const utf8 = Buffer.from(secret, "utf8");
@@ -100,7 +109,7 @@ export class Redactor {
     const values: (string | null | undefined)[] = [...explicit];
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined || !isSecretName(name)) continue;
-      if (value.trim().length < MIN_ENV_SECRET_LENGTH || isObviousNonSecret(value)) continue;
+      if (value.trim().length < MIN_ENV_SECRET_LENGTH || isObviousNonSecret(value) || isPlainWord(value)) continue;
       values.push(value);
     }
     return new Redactor(values);

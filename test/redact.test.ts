@@ -57,9 +57,11 @@ describe("Redactor.fromEnvironment", () => {
       DEBUG_AUTH: "false",
       TOKEN_COUNT: "123456789",
       EMPTY_KEY: "         ",
+      AUTH_MODE: "password",
+      SESSION_KIND: "Persistent",
     });
     expect(redactor.secrets).toEqual([]);
-    const text = "abc123 is true, not false, 123456789 times";
+    const text = "abc123 is true, not false, 123456789 times; password Persistent";
     expect(redactor.text(text)).toBe(text);
   });
 });
