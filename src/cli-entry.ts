@@ -3,6 +3,7 @@
 // same kind ends the process at once (Node's default, as the handler is gone).
 import "./node-warnings.js";
 import { main } from "./cli.js";
+import { signalExitCode } from "./errors.js";
 
 const controller = new AbortController();
 for (const name of ["SIGINT", "SIGTERM"] as const) {
@@ -15,7 +16,7 @@ for (const name of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), {
+const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   stdout: (text) => process.stdout.write(text),
@@ -23,5 +24,7 @@ process.exitCode = await main(process.argv.slice(2), {
   isTTY: Boolean(process.stderr.isTTY),
   signal: controller.signal,
 });
-// Aborted requests or retry timers must not keep a cancelled CLI alive.
+// A signal that arrived after the run still ends with its code; aborted requests or retry timers must not keep a
+// cancelled CLI alive.
+process.exitCode = controller.signal.aborted ? signalExitCode(controller.signal.reason) : code;
 if (controller.signal.aborted) process.exit();
