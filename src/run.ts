@@ -1,5 +1,6 @@
 // The scheduler: every (skill, case, model) pair is generated, then judged as soon as its output exists. Every
 // model call of the run, generations and judgements alike, goes through one Limiter. Failures stay with their pair.
+import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
@@ -93,6 +94,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const stop = options.signal;
   // Aborts the calls still in flight once the grace period after a cancellation is over.
   const hard = new AbortController();
+  // Every call in flight listens on it: more than Node's default of 10 is expected, not a leak.
+  setMaxListeners(0, hard.signal);
   const graceMs = options.graceMs ?? CANCEL_GRACE_MS;
   const onStop = () => {
     const wait = options.sleep ?? ((ms: number) => delay(ms, undefined, { ref: false }));
