@@ -168,7 +168,7 @@ export function createModelClient(options: ClientOptions): ModelClient {
       const { value, attempts } = await withRetries(
         async (attempt) => {
           const started = performance.now();
-          const message = await client.messages.create(params);
+          const message = await client.messages.create(params, request.signal ? { signal: request.signal } : undefined);
           const latencyMs = Math.round(performance.now() - started);
           const text = textOf(message);
           if (message.stop_reason === "refusal") {

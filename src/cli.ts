@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
 import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
-import { EXIT, InputError, formatIssue, messageOf } from "./errors.js";
+import { EXIT, InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
 import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger } from "./pipeline.js";
 import { renderMarkdownReport } from "./report/markdown.js";
@@ -23,6 +23,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stderr is a terminal: progress redraws one line instead of printing milestones. */
   isTTY?: boolean;
+  /** Aborted with the signal's name ("SIGINT", "SIGTERM") to cancel a run: a partial report, exit 128 + signal. */
+  signal?: AbortSignal;
+  /** Grace period for model calls in flight after a cancellation; default 5 s. */
+  graceMs?: number;
 }
 
 const USAGE = `skillbench ${VERSION}: benchmark LLM skills across Claude models with a blinded judge.
@@ -49,7 +53,8 @@ Options for run:
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
-Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API).`;
+Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API),
+  130 / 143 cancelled by SIGINT / SIGTERM (the partial report is written; the baseline is not).`;
 
 const OPTIONS = {
   config: { type: "string" },
@@ -197,6 +202,8 @@ async function run(values: Values, io: RunIo): Promise<number> {
     log,
     redactor: io.redactor,
     onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
+    ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.graceMs !== undefined ? { graceMs: io.graceMs } : {}),
   });
 
   if (values["dry-run"]) {
@@ -225,6 +232,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
   }
   io.stdout(renderTerminalSummary(report));
   io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
+  if (report.cancelled) return signalExitCode(report.cancelled.signal);
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
   return EXIT.ok;

@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { InputError, messageOf, type InputIssue } from "./errors.js";
+import { execWithRetry, type GitRunner } from "./git.js";
 import { expandBraces, findFiles } from "./glob.js";
 import { contentHash, sha256Hex } from "./hash.js";
 import { BUILTIN_PRICING, tierFromRates } from "./pricing.js";
@@ -27,9 +28,13 @@ import { readSkill, repoRelativePath } from "./skills.js";
 import {
   isOneOf,
   GATES,
+  type BaseConfigStatus,
   type Benchmark,
   type BenchmarkCase,
   type Config,
+  type ConfigChanges,
+  type ConfigKeyChange,
+  type ConfigValue,
   type Price,
   type PriceTier,
   type Project,
@@ -476,4 +481,181 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   if (issues.length > 0 || !configRead.config) throw new InputError(issues);
   const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
   return { config: configRead.config, benchmarks, skills };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trust: which keys a pull request may change. Keys that decide where requests or secrets go are taken from the
+// base commit's config (or the workflow's inputs / environment), never from the PR's head. Keys that decide how
+// the run is gated may change, but the change is shown in the verdict.
+
+/** Dotted skillbench.yml keys that decide where requests or secrets go. A new one joins by adding its name here. */
+export const TRUSTED_KEYS = ["api.base-url"] as const;
+export type TrustedKey = (typeof TRUSTED_KEYS)[number];
+
+/** Keys that decide the verdict. A PR may change them, and the verdict line then says so. */
+export const GATE_KEYS = [
+  "gate",
+  "gate-dimensions",
+  "fail-on-inconclusive",
+  "thresholds.quality",
+  "thresholds.dimension",
+  "thresholds.cost",
+  "thresholds.errors",
+  "thresholds.pass-rate",
+  "baseline.branch",
+  "baseline.stale-after-days",
+  "baseline.max-age-hours",
+  "judge.model",
+] as const;
+
+/** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
+const GATE_DEFAULTS: Partial<Record<(typeof GATE_KEYS)[number], string | number | boolean>> = {
+  gate: CONFIG_DEFAULTS.gate,
+  "thresholds.quality": CONFIG_DEFAULTS.thresholds.quality,
+  "thresholds.dimension": CONFIG_DEFAULTS.thresholds.dimension,
+  "thresholds.cost": CONFIG_DEFAULTS.thresholds.cost,
+  "baseline.branch": CONFIG_DEFAULTS.baselineBranch,
+  "baseline.stale-after-days": CONFIG_DEFAULTS.staleAfterDays,
+  "judge.model": CONFIG_DEFAULTS.judgeModel,
+};
+
+/** The override (action input, environment) that, when given, decides a trusted key instead of any file. */
+const TRUSTED_OVERRIDE: Record<TrustedKey, OverrideKey> = { "api.base-url": "apiBaseUrl" };
+
+/** True when the workflow (action input or environment) decides this trusted key, not a config file. */
+export function trustedKeyOverridden(key: string, overrides: Overrides): boolean {
+  const name = (TRUSTED_OVERRIDE as Record<string, OverrideKey | undefined>)[key];
+  return name !== undefined && Boolean(overrides[name]?.value.trim());
+}
+
+/** skillbench.yml as it is on the base commit, parsed but not validated (only its trusted keys are used). */
+export interface BaseConfig {
+  commit: string | null;
+  status: BaseConfigStatus;
+  /** The parsed YAML; null unless status is found. */
+  raw: unknown;
+  /** Why the base config could not be read (status unavailable), or a parse problem. */
+  problem: string | null;
+}
+
+/** The value at a dotted kebab-case path of a parsed config; undefined when any part is absent. */
+export function rawValueAt(raw: unknown, dotted: string): unknown {
+  let current: unknown = raw;
+  for (const part of dotted.split(".")) {
+    if (current === null || typeof current !== "object" || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function scalarOf(value: unknown): ConfigValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** A trusted value as it may be shown: the origin of a URL (never userinfo, path or query), else "(set)". */
+export function describeTrustedValue(value: unknown): ConfigValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") {
+    try {
+      const url = new URL(value);
+      if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+    } catch {
+      // not a URL: fall through
+    }
+  }
+  return "(set)";
+}
+
+/** Compares the head's config with the base's, key by key, for the trusted and the gate keys. */
+export function compareConfigs(base: BaseConfig, headRaw: unknown, overrides: Overrides = {}): ConfigChanges {
+  const baseRaw = base.status === "found" ? base.raw : null;
+  const trusted: ConfigKeyChange[] = [];
+  for (const key of TRUSTED_KEYS) {
+    const before = rawValueAt(baseRaw, key);
+    const after = rawValueAt(headRaw, key);
+    if (sameValue(before, after)) continue;
+    const used = trustedKeyOverridden(key, overrides) ? "workflow" : "base";
+    trusted.push({ key, base: describeTrustedValue(before), head: describeTrustedValue(after), used });
+  }
+  const gate: ConfigKeyChange[] = [];
+  // Without the base config there is nothing to compare the gate with; the warning says so.
+  if (base.status !== "unavailable") {
+    for (const key of GATE_KEYS) {
+      const fallback = GATE_DEFAULTS[key];
+      const before = rawValueAt(baseRaw, key) ?? fallback;
+      const after = rawValueAt(headRaw, key) ?? fallback;
+      if (!sameValue(before, after)) gate.push({ key, base: scalarOf(before), head: scalarOf(after) });
+    }
+  }
+  return { base: { commit: base.commit, status: base.status }, trusted, gate };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * The config with every trusted key taken from the base commit (unless an override from the workflow decides
+ * it), whatever the head's file says. Returns warnings for values that could not be used; none echoes a value.
+ */
+export function applyTrustedKeys(
+  config: Config,
+  base: BaseConfig,
+  overrides: Overrides,
+): { config: Config; warnings: string[] } {
+  const warnings: string[] = [];
+  let result = config;
+  for (const key of TRUSTED_KEYS) {
+    if (trustedKeyOverridden(key, overrides)) continue;
+    const value = base.status === "found" ? rawValueAt(base.raw, key) : undefined;
+    let trusted: string | null = null;
+    if (value !== undefined && value !== null) {
+      if (typeof value === "string" && isHttpUrl(value)) trusted = value;
+      else warnings.push(`${key} in the base commit's config is not an http(s) URL: using none (the SDK default).`);
+    }
+    switch (key) {
+      case "api.base-url":
+        result = { ...result, api: { ...result.api, baseUrl: trusted } };
+        break;
+    }
+  }
+  return { config: result, warnings };
+}
+
+/**
+ * Reads the config file as it is on `commit`. actions/checkout clones only the merge commit, so a base commit
+ * that is not in the clone is fetched (depth 1) first. Never throws: a failure is status unavailable.
+ */
+export async function readConfigAtCommit(git: GitRunner, commit: string, configPath: string): Promise<BaseConfig> {
+  const unavailable = (problem: string): BaseConfig => ({ commit, status: "unavailable", raw: null, problem });
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(commit)) return unavailable(`"${commit}" is not a commit id`);
+  const relative = repoRelativePath(configPath);
+  if ("problem" in relative) return unavailable(`config file: ${relative.problem}`);
+  const present = await git.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
+  if (present.code !== 0) {
+    const fetched = await execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
+      attempts: 3,
+      allowFailure: true,
+    });
+    if (fetched.code !== 0) return unavailable(`could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`);
+  }
+  const spec = `${commit}:${relative.path}`;
+  const exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
+  if (exists.code !== 0) return { commit, status: "missing", raw: null, problem: null };
+  const shown = await git.exec(["cat-file", "blob", spec], { allowFailure: true });
+  if (shown.code !== 0) return unavailable(`could not read ${spec}: ${shown.stderr.trim()}`);
+  const parsed = parseYaml(relative.path, shown.stdout);
+  if (parsed.value === undefined) return unavailable(`the base commit's ${relative.path} does not parse`);
+  return { commit, status: "found", raw: parsed.value, problem: null };
+}
+
+/** The config file as parsed YAML (not validated), or null when there is none; for comparing with the base. */
+export async function readRawConfig(root: string, configPath: string | null): Promise<unknown> {
+  if (configPath === null) return null;
+  const text = await readText(root, configPath);
+  if (typeof text !== "string") return null;
+  return parseYaml(configPath, text).value ?? null;
 }

@@ -1,3 +1,4 @@
+import { constants as osConstants } from "node:os";
 import type { CallErrorKind, Usage } from "./types.js";
 
 /** Exit codes shared by the CLI and the action's logs. */
@@ -77,4 +78,10 @@ export function messageOf(error: unknown): string {
   } catch {
     return String(error);
   }
+}
+
+/** A cancelled run's exit code: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports it. */
+export function signalExitCode(signal: unknown): number {
+  const number = typeof signal === "string" ? (osConstants.signals as Record<string, number | undefined>)[signal] : undefined;
+  return 128 + (number ?? osConstants.signals.SIGTERM);
 }

@@ -2,8 +2,8 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import type { Overrides } from "./config.js";
-import { InputError, formatIssue, messageOf } from "./errors.js";
+import { readConfigAtCommit, type Overrides } from "./config.js";
+import { InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
 import { GitHubClient, isForbidden, type PullRef } from "./github.js";
 import {
@@ -100,7 +100,14 @@ const actionsLogger: Logger = {
   debug: (m) => core.debug(m),
 };
 
-export async function run(): Promise<void> {
+export interface RunOptions {
+  /** Aborted with the signal's name ("SIGINT", "SIGTERM") when the workflow is cancelled (src/index.ts). */
+  signal?: AbortSignal;
+  /** Grace period for model calls in flight after a cancellation; default 5 s. */
+  graceMs?: number;
+}
+
+export async function run(options: RunOptions = {}): Promise<void> {
   // The known secrets: the inputs anthropic-api-key and github-token (INPUT_* variables), ANTHROPIC_API_KEY,
   // GITHUB_TOKEN, the runner's own tokens. The runner masks them in its log; skillbench also removes them from
   // everything it writes, including what the runner never sees (the comment, the report, the baseline branch).
@@ -109,16 +116,19 @@ export async function run(): Promise<void> {
   // Last line of defence for log lines and annotations: whatever reaches stdout/stderr is redacted.
   const restore = [redactor.guard(process.stdout), redactor.guard(process.stderr)];
   try {
-    await runAction(redactor);
+    await runAction(redactor, options);
   } catch (error) {
     if (error instanceof InputError) annotate(error, redactor);
     core.setFailed(redactor.text(messageOf(error)));
   } finally {
     for (const undo of restore) undo();
   }
+  // A cancelled run exits with 128 + the signal's number, whatever else happened (src/index.ts).
+  const cancelled = options.signal?.aborted ? signalExitCode(options.signal.reason) : null;
+  if (cancelled !== null) process.exitCode = cancelled;
 }
 
-async function runAction(envRedactor: Redactor): Promise<void> {
+async function runAction(envRedactor: Redactor, options: RunOptions): Promise<void> {
   const context = github.context;
   const inputs = readInputs(context.eventName);
   if (inputs.apiKey) core.setSecret(inputs.apiKey);
@@ -151,6 +161,17 @@ async function runAction(envRedactor: Redactor): Promise<void> {
   }).catch((error: unknown) => {
     throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
   });
+  // A pull request's skillbench.yml is data: the keys that decide where requests and secrets go come from the
+  // base commit's file (or this workflow's inputs / environment), never from the PR's head.
+  const untrusted = pr !== null || inputs.mode === "pr";
+  const baseSha = trustedBaseSha(context, inputs.mode);
+  const baseConfig = untrusted
+    ? () =>
+        baseSha
+          ? readConfigAtCommit(git, baseSha, inputs.configPath)
+          : Promise.resolve({ commit: null, status: "unavailable" as const, raw: null, problem: "the event names no base commit" })
+    : null;
+
   let result: PipelineResult;
   try {
     result = await runPipeline({
@@ -169,9 +190,12 @@ async function runAction(envRedactor: Redactor): Promise<void> {
       log,
       redactor,
       onProgress: progressPrinter((line) => log.info(line.trimEnd())),
+      baseConfig,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
   } catch (error) {
-    if (error instanceof MissingApiKeyError) return endWithoutKey(pr);
+    if (error instanceof MissingApiKeyError) return endWithoutKey(context, pr);
     throw error;
   }
 
@@ -190,7 +214,8 @@ async function runAction(envRedactor: Redactor): Promise<void> {
   await writeSummary(redactor.text(renderSummary(report, renderContext)));
 
   let commentUrl = "";
-  if (inputs.mode === "pr" && inputs.comment && pr) {
+  // A cancelled run (often superseded by a newer push) leaves the comment to the run that finishes.
+  if (inputs.mode === "pr" && inputs.comment && pr && !report.cancelled) {
     // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
     const body = redactor.text(renderComment(report, renderContext));
     commentUrl = await postComment(gh, pr, body, report.skills.length > 0);
@@ -203,6 +228,12 @@ async function runAction(envRedactor: Redactor): Promise<void> {
   core.setOutput("total-cost-usd", report.totals.costUsd.toFixed(6));
 
   core.info(verdictLine(report));
+  if (report.cancelled) {
+    core.error(`${verdictLine(report)}. The report at ${relative(workspace, reportPath) || reportPath} has what finished.`, {
+      title: "skillbench: cancelled",
+    });
+    return;
+  }
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));
@@ -215,17 +246,53 @@ function pullRequestOf(context: typeof github.context): PullRef | null {
   return { owner: context.repo.owner, repo: context.repo.repo, number };
 }
 
-/** A fork PR gets no secrets: nothing to judge with, so the check ends neutral instead of red. */
-function endWithoutKey(pr: PullRef | null): void {
-  const why = pr
-    ? "Pull requests from forks get no repository secrets, and this run has no ANTHROPIC_API_KEY."
-    : "This run has no ANTHROPIC_API_KEY.";
-  core.notice(
-    `skillbench skipped: no Anthropic API key. ${why} To benchmark, add the secret (Settings > Secrets and variables > ` +
-      "Actions > ANTHROPIC_API_KEY) and pass it as `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`. " +
-      "Do not switch to pull_request_target with a checkout of the PR head: that runs untrusted code with your secrets.",
-    { title: "skillbench: no API key" },
-  );
+/** The commit a pull request (or a push in pr mode) is compared with; its config is the trusted one. */
+function trustedBaseSha(context: typeof github.context, mode: Mode): string | null {
+  const fromPr = (context.payload.pull_request?.base as { sha?: unknown } | undefined)?.sha;
+  const candidate = typeof fromPr === "string" ? fromPr : mode === "pr" ? context.payload.before : null;
+  return typeof candidate === "string" && /^[0-9a-f]{40}$/i.test(candidate) && !/^0+$/.test(candidate) ? candidate : null;
+}
+
+/** A pull request whose head lives in another repository (a fork; head.repo is null when the fork was deleted). */
+function isForkPullRequest(context: typeof github.context): boolean {
+  const pull = context.payload.pull_request as
+    | { head?: { repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } | null } }
+    | undefined;
+  if (!pull) return false;
+  const head = pull.head?.repo?.full_name;
+  const base = pull.base?.repo?.full_name ?? `${context.repo.owner}/${context.repo.repo}`;
+  return !head || head !== base;
+}
+
+const SECRET_HOWTO =
+  "add the repository secret ANTHROPIC_API_KEY (Settings > Secrets and variables > Actions) and pass it to the step " +
+  "as `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`";
+
+/**
+ * No key. Only a fork PR ends neutral: GitHub gives it no secrets, by design. Anywhere else (a same-repository
+ * PR, a schedule, a push) a missing key is a configuration mistake, and a green check would hide it.
+ */
+function endWithoutKey(context: typeof github.context, pr: PullRef | null): void {
+  setEmptyOutputs();
+  if (pr && isForkPullRequest(context)) {
+    core.notice(
+      "skillbench skipped: no Anthropic API key. Pull requests from forks get no repository secrets, so this one " +
+        "cannot be benchmarked here; a maintainer can benchmark it after merging, or from a branch of this repository. " +
+        "Do not switch to pull_request_target with a checkout of the PR head: that runs untrusted code with your secrets.",
+      { title: "skillbench: no API key" },
+    );
+    return;
+  }
+  const situation = pr
+    ? context.actor === "dependabot[bot]"
+      ? "Pull requests opened by Dependabot read Dependabot secrets, not Actions secrets: add ANTHROPIC_API_KEY under " +
+        "Settings > Secrets and variables > Dependabot as well, or"
+      : "This pull request comes from a branch of this repository, so it gets the repository's secrets, but the step has no key:"
+    : `This ${context.eventName} run has no key:`;
+  core.setFailed(`skillbench: no Anthropic API key. ${situation} ${SECRET_HOWTO}.`);
+}
+
+function setEmptyOutputs(): void {
   core.setOutput("regressed", "false");
   core.setOutput("report-path", "");
   core.setOutput("comment-url", "");

@@ -4,7 +4,13 @@ import { summarizeSkill, totalsOf } from "./aggregate.js";
 import { createModelClient } from "./anthropic.js";
 import { GitBaselineStore } from "./baseline/store.js";
 import { applyComparison } from "./compare.js";
-import { loadProject, type Overrides } from "./config.js";
+import {
+  TRUSTED_KEYS,
+  applyTrustedKeys,
+  compareConfigs,
+  loadProject,
+  readRawConfig,
+  trustedKeyOverridden, type BaseConfig, type Overrides } from "./config.js";
 import { messageOf } from "./errors.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, judgeKeyOf, type JudgeSettings } from "./judge.js";
@@ -18,6 +24,7 @@ import type {
   Benchmark,
   CaseResult,
   Config,
+  ConfigChanges,
   Mode,
   ModelClient,
   Project,
@@ -96,6 +103,15 @@ export interface PipelineOptions {
   onProgress?: (progress: Progress) => void;
   onResult?: (result: CaseResult, item: PlanItem) => void;
   now?: () => Date;
+  /**
+   * On a pull request: reads skillbench.yml as it is on the base commit. Its trusted keys (TRUSTED_KEYS in
+   * src/config.ts) replace the head's, and what the head changes is recorded in report.configChanges.
+   */
+  baseConfig?: (() => Promise<BaseConfig>) | null;
+  /** Cancels the run (a signal): the report is marked partial and the baseline is never written. */
+  signal?: AbortSignal;
+  /** Grace period for calls in flight after a cancellation; default CANCEL_GRACE_MS in src/run.ts. */
+  graceMs?: number;
 }
 
 export interface PipelineResult {
@@ -118,7 +134,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
-  const { config } = project;
+  let { config } = project;
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -152,6 +168,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   if (options.dryRun) return { ...base, report: null, snapshot: null };
   if (plan.length > 0 && !options.client) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
 
+  let configChanges: ConfigChanges | null = null;
+  if (options.baseConfig) {
+    const trust = await trustBaseConfig(options.baseConfig, config, options);
+    config = trust.config;
+    configChanges = trust.changes;
+    for (const message of trust.warnings) warn(message);
+  }
+
   const store = options.store?.(config) ?? null;
   const snapshot = store ? await readBaseline(store, options.mode, log) : null;
   for (const problem of snapshot?.errors ?? []) warn(problem.message);
@@ -170,6 +194,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       client: options.client(config),
       config,
       judge,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
     });
@@ -205,6 +231,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     skipped,
     warnings,
     baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
+    partial: false,
+    cancelled: null,
+    configChanges,
   };
   if (snapshot) {
     report = applyComparison(report, snapshot, {
@@ -216,16 +245,54 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
   }
 
+  const cancelledBy = cancellationOf(options.signal);
+  if (cancelledBy) {
+    report = { ...report, partial: true, cancelled: { signal: cancelledBy } };
+    log.warning(`Cancelled (${cancelledBy}): the report holds the pairs that finished; the baseline is not written.`);
+  }
   // Outputs, judge notes and errors may echo a secret (a model told the key, a proxy quoting headers): nothing
   // downstream (baseline branch, report file, comment, summary) sees the unredacted report.
   report = redactor.deep(report);
 
   let recorded: PipelineResult["recorded"] = null;
-  if (options.mode === "baseline" && store && report.skills.length > 0) {
+  // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
+  if (options.mode === "baseline" && store && report.skills.length > 0 && !cancellationOf(options.signal)) {
     recorded = await store.write(report);
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }
   return { ...base, report, snapshot, recorded };
+}
+
+/** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */
+function cancellationOf(signal: AbortSignal | undefined): string | null {
+  if (!signal?.aborted) return null;
+  return typeof signal.reason === "string" ? signal.reason : "abort";
+}
+
+/** Trusted keys from the base commit's config, and what the head changes; warnings never echo a URL. */
+async function trustBaseConfig(
+  read: () => Promise<BaseConfig>,
+  config: Config,
+  options: PipelineOptions,
+): Promise<{ config: Config; changes: ConfigChanges; warnings: string[] }> {
+  const base = await read();
+  const headRaw = await readRawConfig(options.root, config.configPath);
+  const changes = compareConfigs(base, headRaw, options.overrides ?? {});
+  const applied = applyTrustedKeys(config, base, options.overrides ?? {});
+  const warnings = [...applied.warnings];
+  const file = config.configPath ?? "skillbench.yml";
+  if (base.status === "unavailable") {
+    warnings.push(
+      `Could not read ${file} as it is on the base commit (${base.problem ?? "unknown problem"}): ` +
+        `the keys that decide where requests go (${TRUSTED_KEYS.join(", ")}) use their defaults, ` +
+        `unless the workflow sets them, and changes to the gate cannot be shown.`,
+    );
+  }
+  for (const change of changes.trusted) {
+    const used = change.used === "workflow" ? "the workflow's setting" : "the base branch's value";
+    warnings.push(`This pull request changes ${change.key}; ${used} is used.`);
+  }
+  return { config: applied.config, changes, warnings };
 }
 
 async function select(

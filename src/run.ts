@@ -1,5 +1,7 @@
 // The scheduler: every (skill, case, model) pair is generated, then judged as soon as its output exists. Every
 // model call of the run, generations and judgements alike, goes through one Limiter. Failures stay with their pair.
+import { setMaxListeners } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
@@ -55,7 +57,20 @@ export interface RunOptions {
   judge: JudgeSettings;
   onProgress?: (progress: Progress) => void;
   onResult?: (result: CaseResult, item: PlanItem) => void;
+  /** Cancels the run: no call starts after it fires; calls in flight get graceMs to finish, then are aborted. */
+  signal?: AbortSignal;
+  /** Default CANCEL_GRACE_MS. */
+  graceMs?: number;
+  /** Waits out the grace period; injectable for tests. Default: an unref'd timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** How long calls in flight may finish after a cancellation (a cancelled workflow sends SIGTERM 7.5 s after SIGINT). */
+export const CANCEL_GRACE_MS = 5000;
+export const NOT_RUN = "cancelled: not run";
+
+/** A call that was not started, or was aborted, because the run was cancelled. */
+class Cancelled extends Error {}
 
 export interface RunOutcome {
   /** In plan order, one per item. */
@@ -74,11 +89,33 @@ function minCacheableTokens(model: string): number {
 }
 
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
-  const { client, config, judge } = options;
+  const { config, judge } = options;
   const limiter = new Limiter(config.concurrency);
+  const stop = options.signal;
+  // Aborts the calls still in flight once the grace period after a cancellation is over.
+  const hard = new AbortController();
+  // Every call in flight listens on it: more than Node's default of 10 is expected, not a leak.
+  setMaxListeners(0, hard.signal);
+  const graceMs = options.graceMs ?? CANCEL_GRACE_MS;
+  const onStop = () => {
+    const wait = options.sleep ?? ((ms: number) => delay(ms, undefined, { ref: false }));
+    void wait(graceMs).then(() => hard.abort());
+  };
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
+  const aborted = new Promise<never>((_, reject) =>
+    hard.signal.addEventListener("abort", () => reject(new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true }),
+  );
+  aborted.catch(() => undefined);
+  // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
+  const client: ModelClient = {
+    call: (request) => Promise.race([options.client.call({ ...request, signal: hard.signal }), aborted]),
+  };
   const progress: Progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
   let calls = 0;
   const counted = async <T>(task: () => Promise<T>): Promise<T> => {
+    // A task reaches this point once it has a slot: after a cancellation it never starts.
+    if (stop?.aborted) throw new Cancelled(NOT_RUN);
     calls += 1;
     progress.inFlight = limiter.inFlight;
     return task();
@@ -122,7 +159,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       result.usage = call.usage;
       result.costUsd = price ? costOf(call.usage, price) : null;
     } catch (error) {
-      result.error = generationError(error);
+      result.error = error instanceof Cancelled ? error.message : generationError(error);
       if (error instanceof ModelCallError) {
         result.output = error.partialText || null;
         result.usage = error.usage;
@@ -134,10 +171,17 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     }
 
     if (output !== null) {
-      const outcome = await limiter.run(
-        () => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output as string }, judge)),
-        "high",
-      );
+      let outcome: Awaited<ReturnType<typeof judgeOutput>>;
+      try {
+        outcome = await limiter.run(
+          () => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output as string }, judge)),
+          "high",
+        );
+      } catch (error) {
+        if (!(error instanceof Cancelled)) throw error;
+        result.judgeError = error.message === NOT_RUN ? "cancelled: not judged" : error.message;
+        return result;
+      }
       if (outcome.call) {
         result.judgeUsage = outcome.call.usage;
         const judgePrice = priceFor(judge.model, config.pricing);
@@ -174,6 +218,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       return result;
     }),
   );
+  stop?.removeEventListener("abort", onStop);
   return { results, maxInFlight: limiter.maxInFlight, calls };
 }
 

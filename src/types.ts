@@ -148,6 +148,8 @@ export interface CallRequest {
   outputSchema?: Record<string, unknown>;
   /** Mark the system prompt as a cache breakpoint. */
   cacheSystem?: boolean;
+  /** Aborts the request (a cancelled run); never sent to the API. */
+  signal?: AbortSignal;
 }
 
 export interface CallResult {
@@ -299,6 +301,33 @@ export interface Totals {
   durationMs: number;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Trust: what a pull request changes in skillbench.yml (src/config.ts compareConfigs)
+
+export type ConfigValue = string | number | boolean | null;
+
+/** One key whose value differs between the base commit's config and the PR head's. */
+export interface ConfigKeyChange {
+  key: string;
+  /** For trusted URL keys only the origin (no userinfo, path or query): a URL may carry credentials. */
+  base: ConfigValue;
+  head: ConfigValue;
+  /** Trusted keys only: which value the run used instead of the head's (the workflow's input/env, or the base's). */
+  used?: "base" | "workflow";
+}
+
+/** What a pull request changes in skillbench.yml, against its base commit. */
+export interface ConfigChanges {
+  /** Where the base config came from: found, absent on the base commit, or not obtainable (fetch failed). */
+  base: { commit: string | null; status: BaseConfigStatus };
+  /** Trusted keys the head changes: the base's value is used. */
+  trusted: ConfigKeyChange[];
+  /** Gate keys the head changes: the head's value is used, and the verdict says so. */
+  gate: ConfigKeyChange[];
+}
+
+export type BaseConfigStatus = "found" | "missing" | "unavailable";
+
 export interface Report {
   schemaVersion: 1;
   tool: { name: "skillbench"; version: string };
@@ -319,6 +348,12 @@ export interface Report {
   warnings: string[];
   /** The baseline the run compared with: branch and the commit it was read at, or null. */
   baseline: { branch: string; commit: string | null; found: boolean } | null;
+  /** True when the run was cancelled (a signal): results hold what finished, the rest "cancelled: not run". */
+  partial?: boolean;
+  /** The signal that cancelled the run (SIGINT, SIGTERM); null or absent when it ran to the end. */
+  cancelled?: { signal: string } | null;
+  /** On a pull request: what it changes in skillbench.yml against its base commit (trusted and gate keys). */
+  configChanges?: ConfigChanges | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // GITHUB_STEP_SUMMARY, GITHUB_API_URL; against the simulated Anthropic API, a local server speaking the GitHub
 // REST endpoints used, and a real bare git origin. The scenarios run in order and share the repository.
 import { spawn } from "node:child_process";
+import { createServer, type IncomingHttpHeaders } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +55,10 @@ async function runAction(options: {
   payload: Record<string, unknown>;
   inputs: Record<string, string>;
   env?: Record<string, string>;
+  /** Sends `signal` to the action once its stdout matches `when` (as a cancelled workflow's runner does). */
+  cancel?: { signal: NodeJS.Signals; when: RegExp };
+  /** The checkout the action runs in; default the shared clone. */
+  workspace?: string;
 }): Promise<ActionRun> {
   runCount += 1;
   const eventPath = join(scratch, `event-${runCount}.json`);
@@ -79,15 +84,22 @@ async function runAction(options: {
     GITHUB_REPOSITORY: `${OWNER}/${NAME}`,
     GITHUB_SHA: await repo.head(),
     GITHUB_RUN_ID: "4242",
-    GITHUB_WORKSPACE: repo.dir,
+    GITHUB_WORKSPACE: options.workspace ?? repo.dir,
     RUNNER_TEMP: scratch,
     ...inputs,
     ...options.env,
   };
-  const child = spawn(process.execPath, [DIST], { cwd: repo.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [DIST], { cwd: options.workspace ?? repo.dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  let signalled = false;
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (options.cancel && !signalled && options.cancel.when.test(stdout)) {
+      signalled = true;
+      child.kill(options.cancel.signal);
+    }
+  });
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -266,6 +278,31 @@ describe("the bundled action, end to end", () => {
     expect(sim.requests.length).toBe(requestsBefore);
   });
 
+  it("a same-repository pull request without an API key fails the step, naming the secret and the input", async () => {
+    const requestsBefore = sim.requests.length;
+    const { "anthropic-api-key": _key, ...inputs } = baseInputs();
+    const run = await runAction({ event: "pull_request", payload: await prPayload(false), inputs });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const error = /^::error::(.*)$/m.exec(run.stdout)?.[1] ?? "";
+    expect(error).toMatch(/no Anthropic API key/);
+    expect(error).toMatch(/branch of this repository/);
+    expect(error).toContain("ANTHROPIC_API_KEY");
+    expect(error).toContain("anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}");
+    expect(run.stdout).not.toMatch(/fork/i);
+    expect(run.stdout).not.toMatch(/::notice/);
+    expect(sim.requests.length).toBe(requestsBefore);
+  });
+
+  it("a scheduled run without an API key fails the step, and does not talk about forks", async () => {
+    const { "anthropic-api-key": _key, ...inputs } = baseInputs();
+    const run = await runAction({ event: "schedule", payload: { schedule: "17 3 * * *" }, inputs });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const error = /^::error::(.*)$/m.exec(run.stdout)?.[1] ?? "";
+    expect(error).toMatch(/This schedule run has no key/);
+    expect(error).toContain("anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}");
+    expect(run.stdout).not.toMatch(/fork|pull request/i);
+  });
+
   it("a 403 on commenting is a warning; the summary is still written", async () => {
     gh.state.forbidWrites = true;
     try {
@@ -313,6 +350,90 @@ describe("the bundled action, end to end", () => {
       expect(sim.requests.length).toBe(requestsBefore);
     } finally {
       await writeFile(configPath, original);
+    }
+  });
+
+  it("a cancelled nightly run (SIGTERM) writes the partial report and summary, never the baseline, and exits 143", async () => {
+    await repo.git(["checkout", "-q", "-f", "main"]);
+    const slow = await startSimServer({ latencyMs: [300, 400] });
+    try {
+      const before = await runGit(repo.originDir, ["rev-parse", "skillbench-baseline"]);
+      const run = await runAction({
+        event: "schedule",
+        payload: { schedule: "17 3 * * *" },
+        inputs: { ...baseInputs(), "anthropic-base-url": slow.url, "report-path": "out/cancelled.json" },
+        cancel: { signal: "SIGTERM", when: /\[1\/\d+\]/ },
+      });
+      expect(run.code, run.stdout + run.stderr).toBe(143);
+      const report = JSON.parse(await readFile(join(repo.dir, "out/cancelled.json"), "utf8")) as Report;
+      expect(report).toMatchObject({ partial: true, cancelled: { signal: "SIGTERM" } });
+      const results = report.skills.flatMap((s) => s.results);
+      expect(results.some((r) => r.judged && r.quality !== null)).toBe(true);
+      expect(results.some((r) => r.error === "cancelled: not run")).toBe(true);
+      expect(run.summary).toContain("Cancelled (SIGTERM)");
+      expect(run.stdout).toMatch(/::error title=skillbench%3A cancelled::/);
+      expect(await runGit(repo.originDir, ["rev-parse", "skillbench-baseline"])).toBe(before);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("a pull request cannot send the key elsewhere: its api.base-url is ignored, and its gate change is on the verdict line", async () => {
+    // The "attacker": records every request that reaches it.
+    const stolen: { url: string; headers: IncomingHttpHeaders }[] = [];
+    const attacker = createServer((req, res) => {
+      stolen.push({ url: req.url ?? "", headers: req.headers });
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    const address = attacker.address();
+    const attackerUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    try {
+      // The base branch points the action at the (simulated) API in its config; no input or env does.
+      await repo.git(["checkout", "-q", "-f", "main"]);
+      const original = await readFile(join(repo.dir, "skillbench.yml"), "utf8");
+      await repo.branch("trusted-base");
+      const baseSha = await repo.commit("config: our API proxy", { "skillbench.yml": `${original}api: { base-url: "${sim.url}" }\n` });
+      await repo.push("HEAD:refs/heads/trusted-base");
+      await repo.branch("attack");
+      const skillPath = "skills/summarize-thread/SKILL.md";
+      const skill = await readFile(join(repo.dir, skillPath), "utf8");
+      await repo.commit("innocent-looking change", {
+        "skillbench.yml": `${original}thresholds: { quality: 50 }\napi: { base-url: "${attackerUrl}" }\n`,
+        [skillPath]: `${skill}\n<!-- tweak -->\n`,
+      });
+      await repo.push("HEAD:refs/heads/attack");
+      // As actions/checkout leaves it: depth 1, the base commit absent.
+      const checkout = join(repo.root, "pr-checkout");
+      await runGit(repo.root, ["clone", "-q", "--depth", "1", "--branch", "attack", repo.origin, checkout]);
+      await expect(runGit(checkout, ["cat-file", "-e", `${baseSha}^{commit}`])).rejects.toThrow();
+
+      const requestsBefore = sim.requests.length;
+      const { "anthropic-base-url": _url, ...inputs } = baseInputs();
+      const payload = await prPayload();
+      const pull = payload.pull_request as { base: { sha: string }; head: { sha: string } };
+      pull.base.sha = baseSha;
+      pull.head.sha = await repo.head();
+      const run = await runAction({ event: "pull_request", payload, inputs, workspace: checkout });
+
+      expect(stolen).toEqual([]);
+      expect(sim.requests.length).toBeGreaterThan(requestsBefore);
+      expect([0, 1], run.stdout + run.stderr).toContain(run.code);
+      const body = ourComments().find((c) => c.user.login === "skillbench-bot")?.body ?? "";
+      const verdict = /^### (.*)$/m.exec(body)?.[1] ?? "";
+      expect(verdict).toContain("⚠️ this PR changes api.base-url; the base branch's value is used");
+      expect(verdict).toContain("⚠️ this PR changes the gate: thresholds.quality 5 -> 50");
+      expect(run.summary).toContain("this PR changes the gate: thresholds.quality 5 -> 50");
+      const report = JSON.parse(await readFile(join(checkout, "out/skillbench-report.json"), "utf8")) as Report;
+      expect(report.configChanges).toEqual({
+        base: { commit: baseSha, status: "found" },
+        trusted: [{ key: "api.base-url", base: sim.url, head: attackerUrl, used: "base" }],
+        gate: [{ key: "thresholds.quality", base: 5, head: 50 }],
+      });
+      expectNoSecrets(run.stdout, run.stderr, run.summary, body);
+    } finally {
+      attacker.closeAllConnections();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
     }
   });
 });

@@ -4,6 +4,7 @@
 import { markdownTable } from "markdown-table";
 import { messageOf } from "../errors.js";
 import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillReport } from "../types.js";
+import { NOT_RUN } from "../run.js";
 import { trendChart } from "./chart.js";
 import {
   NOT_AVAILABLE,
@@ -59,9 +60,41 @@ function distinctModels(report: Report): string[] {
   return [...new Set(report.skills.flatMap((s) => s.models.map((m) => m.model)))];
 }
 
+/**
+ * What the reader must not miss beside the verdict: a cancelled run's results are partial, and a pull request
+ * that changes how it is gated (or tries to change where requests go) says so on the verdict line itself.
+ */
+export function verdictNotes(report: Report): string[] {
+  const notes: string[] = [];
+  const changes = report.configChanges;
+  for (const change of changes?.trusted ?? []) {
+    const used = change.used === "workflow" ? "the workflow's setting" : "the base branch's value";
+    notes.push(`⚠️ this PR changes ${change.key}; ${used} is used`);
+  }
+  if (changes && changes.gate.length > 0) {
+    const list = changes.gate.map((c) => `${c.key} ${c.base ?? "unset"} -> ${c.head ?? "unset"}`).join(", ");
+    notes.push(`⚠️ this PR changes the gate: ${list}`);
+  }
+  if (changes?.base.status === "unavailable") notes.push("⚠️ the base commit's config could not be read: gate changes unknown");
+  return notes;
+}
+
+function withNotes(line: string, report: Report): string {
+  return [line, ...verdictNotes(report)].join(" · ");
+}
+
 /** One line of plain text (no markdown), also used in logs and the failed check's message. */
 export function verdictLine(report: Report): string {
+  return withNotes(verdictHead(report), report);
+}
+
+function verdictHead(report: Report): string {
   const skills = report.skills.length;
+  if (report.cancelled) {
+    const results = report.skills.flatMap((s) => s.results);
+    const finished = results.filter((r) => r.error !== NOT_RUN).length;
+    return `⏹️ Cancelled (${report.cancelled.signal}): partial results, ${finished} of ${plural(results.length, "pair")} run; not a verdict, baseline not written`;
+  }
   if (skills === 0) {
     return report.mode === "pr"
       ? "⏭️ Nothing to benchmark: no skill changed"

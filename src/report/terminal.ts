@@ -46,7 +46,7 @@ export function renderTerminalSummary(report: Report): string {
   }
   lines.push(
     "",
-    `${report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
+    `${report.cancelled ? `Cancelled (${report.cancelled.signal}): partial results, no verdict, baseline not written.` : report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
       `${t.errors} error(s), ${t.unjudged} unjudged; cost ${formatUsd(t.costUsd)} ` +
       `(candidates ${formatUsd(t.candidateCostUsd)}, judge ${formatUsd(t.judgeCostUsd)})` +
       (t.unpricedModels.length ? `; no price for ${t.unpricedModels.join(", ")}` : "") +
