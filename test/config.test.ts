@@ -112,7 +112,7 @@ const BAD_ROWS: BadRow[] = [
   {
     name: "duplicate key in the config",
     files: { "skillbench.yml": "concurrency: 3\nconcurrency: 4\n" },
-    issues: [{ file: "skillbench.yml", line: 2, field: "", message: "unique" }],
+    issues: [{ file: "skillbench.yml", line: 2, field: "", message: "a key appears twice" }],
   },
   {
     name: "bad model id in the config",
@@ -168,7 +168,7 @@ const BAD_ROWS: BadRow[] = [
   {
     name: "YAML syntax error in a benchmark",
     files: { "benchmarks/summarize.yml": "skill: skills/summarize/SKILL.md\ncases:\n  - input: \"unterminated\n" },
-    issues: [{ file: "benchmarks/summarize.yml", line: 4, field: "", message: 'YAML syntax error: Missing closing "quote' }],
+    issues: [{ file: "benchmarks/summarize.yml", line: 4, field: "", message: "YAML syntax error: a closing quote" }],
   },
   {
     name: "missing skill key",
