@@ -141,7 +141,7 @@ async function readConfig(repo: RepoFiles, options: LoadOptions): Promise<Config
   } else {
     const read = await repo.readText(relative.path, {
       maxBytes: CONFIG_FILE_MAX_BYTES,
-      limitName: "the limit for the config file",
+      limitName: "the fixed limit for a config file",
     });
     if (read.ok) {
       configPath = relative.path;

@@ -55,6 +55,7 @@ export interface ListedFile {
 }
 
 export interface FolderListing {
+  ok: true;
   files: ListedFile[];
   /** Entries that were not listed: symlinks leaving the repository, FIFOs, sockets, devices, linked folders. */
   refused: { path: string; problem: string }[];
@@ -177,7 +178,7 @@ export class RepoFiles {
     const maxFiles = options.maxFiles ?? 1000;
     const base = await this.resolveFolder(relativeDir);
     if (!base.ok) return base;
-    const listing: FolderListing = { files: [], refused: [], truncated: false };
+    const listing: FolderListing = { ok: true, files: [], refused: [], truncated: false };
     const pending = [relativeDir === "." ? "" : relativeDir];
     // Each folder is visited once (links to folders are not followed), so the loop is bounded by the tree.
     while (pending.length > 0) {

@@ -225,6 +225,6 @@ export async function loadSkill(root: string, skillPath: string, options: ReadSk
  * linked folders, FIFOs and devices come back in `refused`; nothing outside the repository is ever listed.
  */
 export async function listSkillFolder(repo: RepoFiles, skill: Pick<Skill, "dir">, maxFiles = 1000): Promise<FolderListing | Refusal> {
-  if (skill.dir === null) return { files: [], refused: [], truncated: false };
+  if (skill.dir === null) return { ok: true, files: [], refused: [], truncated: false };
   return repo.listFolder(skill.dir, { maxFiles });
 }
