@@ -549,7 +549,8 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
 function globRefusalIssue(configRead: ConfigRead, refusal: GlobRefusal): InputIssue {
   const what = refusal.base ? `the folder "${refusal.path}"` : `"${refusal.path}"`;
   const message = `${what} (found by the benchmark glob "${refusal.pattern}") ${refusal.problem}`;
-  const index = configRead.raw?.benchmarks?.indexOf(refusal.pattern) ?? -1;
+  const globs: unknown = configRead.raw?.benchmarks;
+  const index = Array.isArray(globs) ? globs.indexOf(refusal.pattern) : -1;
   if (configRead.source && index >= 0) return issueAt(configRead.source, ["benchmarks", index], message);
   return { file: refusal.path, line: null, column: null, field: "", message };
 }
