@@ -143,6 +143,7 @@ async function validate(values: Values, io: CliIo): Promise<number> {
     overrides: overridesFrom(values, io.env),
   });
   const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+  for (const issue of project.warnings) io.stderr(`warning: ${formatIssue(issue)}\n`);
   if (project.benchmarks.length === 0) {
     io.stderr(
       `warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +

@@ -1,17 +1,18 @@
 // Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
 // name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { InputError, messageOf, type InputIssue } from "./errors.js";
 import { execWithRetry, type GitRunner } from "./git.js";
-import { expandBraces, findFiles } from "./glob.js";
+import { expandBraces, findFiles, type GlobRefusal } from "./glob.js";
 import { contentHash, sha256Hex } from "./hash.js";
-import { BUILTIN_PRICING, tierFromRates } from "./pricing.js";
+import { BUILTIN_PRICING, checkModelId, tierFromRates } from "./pricing.js";
+import { formatBytes, RepoFiles } from "./repo-files.js";
 import {
   BENCHMARK_SCHEMA,
   BRANCH_MESSAGE,
   BRANCH_PATTERN,
   CONFIG_DEFAULTS,
+  CONFIG_FILE_MAX_BYTES,
   GLOB_PATTERN,
   issueAt,
   LIMITS,
@@ -83,6 +84,7 @@ interface RawConfig {
   sampling?: Record<string, SamplingParams>;
   api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number };
   pricing?: Record<string, RawPriceTier & { above?: RawPriceTier & { tokens: number } }>;
+  limits?: { "skill-bytes"?: number; "benchmark-bytes"?: number; "input-bytes"?: number };
 }
 
 interface OverrideValues {
@@ -101,59 +103,97 @@ interface ConfigRead {
   benchmarkGlobs: string[];
   /** The config file that was read (never a benchmark, whatever the globs say). */
   configPath: string | null;
+  /** The parsed config file, to locate later issues (model ids, globs) in it; null without a file. */
+  source: YamlSource | null;
+  /** The parsed config as written, when it is a mapping (for model id checks while it has other issues). */
+  raw: RawConfig | null;
+  /** Size caps, usable even when the config has issues elsewhere (defaults for the broken ones). */
+  limits: Config["limits"];
+  overrides: Overrides;
   issues: InputIssue[];
 }
 
 /** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
 export async function loadConfig(root: string, options: LoadOptions = {}): Promise<Config> {
-  const read = await readConfig(root, options);
+  const read = await readConfig(await openRepo(root), options);
   if (!read.config) throw new InputError(read.issues);
   return read.config;
 }
 
-async function readConfig(root: string, options: LoadOptions): Promise<ConfigRead> {
+/** The repository's files; a root that cannot be resolved is an input problem, not a crash. */
+async function openRepo(root: string): Promise<RepoFiles> {
+  try {
+    return await RepoFiles.open(root);
+  } catch (error) {
+    throw new InputError([
+      { file: root, line: null, column: null, field: "", message: `the repository folder cannot be opened: ${messageOf(error)}` },
+    ]);
+  }
+}
+
+async function readConfig(repo: RepoFiles, options: LoadOptions): Promise<ConfigRead> {
+  const { root } = repo;
   const issues: InputIssue[] = [];
   const given = options.configPath ?? DEFAULT_CONFIG_PATH;
   const relative = repoRelativePath(
     path.isAbsolute(given) ? path.relative(root, given).split(path.sep).join("/") : given,
   );
   let configPath: string | null = null;
+  let source: YamlSource | null = null;
   let raw: unknown = null;
   if ("problem" in relative) {
     issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
   } else {
-    const text = await readText(root, relative.path);
-    if (typeof text === "string") {
+    const read = await repo.readText(relative.path, {
+      maxBytes: CONFIG_FILE_MAX_BYTES,
+      limitName: "the fixed limit for a config file",
+    });
+    if (read.ok) {
       configPath = relative.path;
-      const parsed = parseYaml(relative.path, text);
+      const parsed = parseYaml(relative.path, read.text);
+      source = parsed.source;
       issues.push(...parsed.issues);
       if (parsed.value !== undefined && parsed.value !== null) {
         raw = parsed.value;
         issues.push(...validateYaml(parsed.source, SKILLBENCH_SCHEMA, raw));
         issues.push(...urlIssues(parsed.source, raw), ...globIssues(parsed.source, raw));
       }
-    } else if (text.missing && relative.path === DEFAULT_CONFIG_PATH) {
+    } else if (read.kind === "missing" && relative.path === DEFAULT_CONFIG_PATH) {
       // No skillbench.yml at the default place: every key takes its default.
     } else {
-      const problem = text.missing ? "does not exist" : `could not be read: ${text.error}`;
-      issues.push({ file: relative.path, line: null, column: null, field: "", message: `the config file ${problem}` });
+      issues.push({
+        file: relative.path,
+        line: read.line,
+        column: read.line === null ? null : 1,
+        field: "",
+        message: `the config file ${read.problem}`,
+      });
     }
   }
   const overrides = parseOverrides(options.overrides ?? {});
   issues.push(...overrides.issues);
   const benchmarkGlobs = safeGlobs(raw);
-  if (issues.length > 0) return { config: null, benchmarkGlobs, configPath, issues: sortIssues(issues) };
+  const mapping = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as RawConfig) : null;
+  const limits = safeLimits(mapping);
+  const common = { benchmarkGlobs, configPath, source, raw: mapping, limits, overrides: options.overrides ?? {} };
+  if (issues.length > 0) return { config: null, ...common, issues: sortIssues(issues) };
   const config = buildConfig(root, configPath, (raw ?? {}) as RawConfig, overrides.values, options.pricing);
-  return { config, benchmarkGlobs, configPath, issues };
+  return { config, ...common, issues };
 }
 
-async function readText(root: string, relative: string): Promise<string | { missing: boolean; error: string }> {
-  try {
-    return await readFile(path.join(root, ...relative.split("/")), "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { missing: code === "ENOENT" || code === "ENOTDIR", error: messageOf(error) };
-  }
+/** The config's size caps where they are valid whole numbers in range, else the defaults. */
+function safeLimits(raw: RawConfig | null): Config["limits"] {
+  const limits = raw?.limits && typeof raw.limits === "object" ? raw.limits : {};
+  const pick = (value: unknown, fallback: number, range: { minimum: number; maximum: number }) =>
+    Number.isSafeInteger(value) && (value as number) >= range.minimum && (value as number) <= range.maximum
+      ? (value as number)
+      : fallback;
+  const d = CONFIG_DEFAULTS.limits;
+  return {
+    skillBytes: pick(limits["skill-bytes"], d.skillBytes, LIMITS.fileBytes),
+    benchmarkBytes: pick(limits["benchmark-bytes"], d.benchmarkBytes, LIMITS.fileBytes),
+    inputBytes: pick(limits["input-bytes"], d.inputBytes, LIMITS.inputBytes),
+  };
 }
 
 /** The schema only checks that base-url starts with http(s)://; this checks that the rest parses as a URL. */
@@ -323,6 +363,7 @@ function buildConfig(
       maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
       timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
     },
+    limits: safeLimits(raw),
   };
 }
 
@@ -339,6 +380,8 @@ interface SkillReference {
 interface BenchmarkRead {
   benchmark: Benchmark | null;
   reference: SkillReference | null;
+  /** The parsed file and its `models` as written, to check them against the known ids; absent when it did not parse. */
+  models?: { source: YamlSource; value: unknown };
   issues: InputIssue[];
 }
 
@@ -372,13 +415,16 @@ export function caseHash(input: string, expected: string | null): string {
   return contentHash(input, expected);
 }
 
-async function readBenchmark(root: string, file: string): Promise<BenchmarkRead> {
+async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limits"]): Promise<BenchmarkRead> {
   const none = (issues: InputIssue[]): BenchmarkRead => ({ benchmark: null, reference: null, issues });
-  const text = await readText(root, file);
-  if (typeof text !== "string") {
-    return none([{ file, line: null, column: null, field: "", message: `could not be read: ${text.error}` }]);
+  const read = await repo.readText(file, {
+    maxBytes: limits.benchmarkBytes,
+    limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
+  });
+  if (!read.ok) {
+    return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
   }
-  const parsed = parseYaml(file, text);
+  const parsed = parseYaml(file, read.text);
   if (parsed.value === undefined) return none(parsed.issues);
   if (parsed.value === null) {
     return none([{ file, line: 1, column: 1, field: "", message: 'is empty: a benchmark needs "skill" and "cases"' }]);
@@ -401,6 +447,17 @@ async function readBenchmark(root: string, file: string): Promise<BenchmarkRead>
     if (!item || typeof item !== "object") return;
     const { id, input, expected } = item as RawCase;
     if (typeof input !== "string") return;
+    const inputBytes = Buffer.byteLength(input, "utf8");
+    if (inputBytes > limits.inputBytes) {
+      issues.push(
+        issueAt(
+          source,
+          ["cases", index, "input"],
+          `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`,
+        ),
+      );
+      return;
+    }
     const derived = id === undefined;
     const caseId = typeof id === "string" ? id : deriveCaseId(input);
     const { line } = positionOf(source, ["cases", index]);
@@ -418,9 +475,9 @@ async function readBenchmark(root: string, file: string): Promise<BenchmarkRead>
     cases.push({ id: caseId, input, expected: expectedText, hash: caseHash(input, expectedText), line });
   });
 
-  if (issues.length > 0 || !reference) return { benchmark: null, reference, issues: sortIssues(issues) };
+  if (issues.length > 0 || !reference) return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
   const models = Array.isArray(raw["models"]) ? [...(raw["models"] as string[])] : null;
-  return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, issues: [] };
+  return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, models: { source, value: raw["models"] }, issues: [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -428,11 +485,16 @@ async function readBenchmark(root: string, file: string): Promise<BenchmarkRead>
 
 /** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
 export async function loadProject(root: string, options: LoadOptions = {}): Promise<Project> {
-  const configRead = await readConfig(root, options);
+  const repo = await openRepo(root);
+  const configRead = await readConfig(repo, options);
+  const { limits } = configRead;
   const issues: InputIssue[] = [...configRead.issues];
 
-  const files = (await findFiles(root, configRead.benchmarkGlobs)).filter((file) => file !== configRead.configPath);
-  const reads = await Promise.all(files.map((file) => readBenchmark(root, file)));
+  const refusals: GlobRefusal[] = [];
+  const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
+  issues.push(...refusals.map((refusal) => globRefusalIssue(configRead, refusal)));
+  const files = found.filter((file) => file !== configRead.configPath);
+  const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
 
   // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
   const firstBenchmarkOf = new Map<string, string>();
@@ -456,7 +518,9 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   }
 
   const skillPaths = [...referencesOf.keys()].sort();
-  const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath)));
+  const skillReads = await Promise.all(
+    skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes })),
+  );
   const skills = new Map<string, Skill>();
   const skillIssues: InputIssue[] = [];
   skillPaths.forEach((skillPath, index) => {
@@ -478,9 +542,97 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   });
   issues.push(...skillIssues);
 
+  const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
+  issues.push(...models.errors);
+
   if (issues.length > 0 || !configRead.config) throw new InputError(issues);
   const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-  return { config: configRead.config, benchmarks, skills };
+  return { config: configRead.config, benchmarks, skills, warnings: models.warnings };
+}
+
+/** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
+function globRefusalIssue(configRead: ConfigRead, refusal: GlobRefusal): InputIssue {
+  const what = refusal.base ? `the folder "${refusal.path}"` : `"${refusal.path}"`;
+  const message = `${what} (found by the benchmark glob "${refusal.pattern}") ${refusal.problem}`;
+  const globs: unknown = configRead.raw?.benchmarks;
+  const index = Array.isArray(globs) ? globs.indexOf(refusal.pattern) : -1;
+  if (configRead.source && index >= 0) return issueAt(configRead.source, ["benchmarks", index], message);
+  return { file: refusal.path, line: null, column: null, field: "", message };
+}
+
+/** Where a model id was written, to locate a message about it. */
+interface ModelIdUse {
+  id: string;
+  at: (message: string) => InputIssue;
+}
+
+/**
+ * Every model id the run would call (candidates from the config, the overrides and each benchmark, the judge),
+ * checked against the known models before anything is spent. A clear typo of a known id is an error with a "did you
+ * mean"; an unknown id that may be a newer model (or a proxy's own) is a warning.
+ */
+function modelIdIssues(
+  configRead: ConfigRead,
+  reads: BenchmarkRead[],
+  builtIn: Record<string, Price>,
+): { errors: InputIssue[]; warnings: InputIssue[] } {
+  const uses: ModelIdUse[] = [];
+  const { source, raw, overrides } = configRead;
+  const fromOverride = (entry: { value: string; source: string }) => (message: string): InputIssue => ({
+    file: entry.source,
+    line: null,
+    column: null,
+    field: "",
+    message,
+  });
+  const modelsOverride = overrides.models?.value.trim() ? overrides.models : undefined;
+  if (modelsOverride) {
+    for (const id of modelsOverride.value.split(/[\s,]+/).filter((m) => m !== "")) uses.push({ id, at: fromOverride(modelsOverride) });
+  } else if (source && Array.isArray(raw?.models)) {
+    raw.models.forEach((id, index) => {
+      if (typeof id === "string") uses.push({ id, at: (message) => issueAt(source, ["models", index], message) });
+    });
+  }
+  const judgeOverride = overrides.judgeModel?.value.trim() ? overrides.judgeModel : undefined;
+  if (judgeOverride) {
+    uses.push({ id: judgeOverride.value.trim(), at: fromOverride(judgeOverride) });
+  } else if (source && raw?.judge && typeof raw.judge === "object" && typeof raw.judge.model === "string") {
+    uses.push({ id: raw.judge.model, at: (message) => issueAt(source, ["judge", "model"], message) });
+  }
+  for (const read of reads) {
+    if (!read.models || !Array.isArray(read.models.value)) continue;
+    const benchmarkSource = read.models.source;
+    read.models.value.forEach((id: unknown, index) => {
+      if (typeof id === "string") uses.push({ id, at: (message) => issueAt(benchmarkSource, ["models", index], message) });
+    });
+  }
+
+  // The ids the user priced are known too, whatever else is wrong with the config.
+  const table: Record<string, Price> = { ...builtIn };
+  const priced = raw?.pricing && typeof raw.pricing === "object" ? Object.keys(raw.pricing) : [];
+  for (const id of priced) table[id] ??= { ...tierFromRates(0, 0) };
+
+  const errors: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
+  const warned = new Set<string>();
+  for (const use of uses) {
+    if (!MODEL_ID.test(use.id)) continue; // the schema or the override check reports malformed ids
+    const check = checkModelId(use.id, table);
+    if (check.status === "known") continue;
+    if (check.status === "typo") {
+      errors.push(use.at(`"${use.id}" is not a known model id; did you mean ${check.suggestion}?`));
+      continue;
+    }
+    const issue = use.at(
+      `"${use.id}" is not a model skillbench knows` +
+        (check.suggestion ? ` (did you mean ${check.suggestion}?)` : "") +
+        `; it is used as written. If it is a new model, add its price under pricing: to silence this warning`,
+    );
+    const key = `${issue.file}\0${use.id}`;
+    if (!warned.has(key)) warnings.push(issue);
+    warned.add(key);
+  }
+  return { errors, warnings };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -655,7 +807,8 @@ export async function readConfigAtCommit(git: GitRunner, commit: string, configP
 /** The config file as parsed YAML (not validated), or null when there is none; for comparing with the base. */
 export async function readRawConfig(root: string, configPath: string | null): Promise<unknown> {
   if (configPath === null) return null;
-  const text = await readText(root, configPath);
-  if (typeof text !== "string") return null;
-  return parseYaml(configPath, text).value ?? null;
+  const repo = await RepoFiles.open(root);
+  const read = await repo.readText(configPath, { maxBytes: CONFIG_FILE_MAX_BYTES, limitName: "the fixed limit for a config file" });
+  if (!read.ok) return null;
+  return parseYaml(configPath, read.text).value ?? null;
 }

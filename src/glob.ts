@@ -3,9 +3,7 @@
 // forms are all that skillbench.yml documents.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-
-/** Folders never searched: they are huge and never hold benchmarks. */
-const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+import { RepoFiles, SKIPPED_DIRS } from "./repo-files.js";
 
 /** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
 const MAX_EXPANSIONS = 256;
@@ -106,10 +104,21 @@ function staticBase(pattern: string): string {
   return base.join("/");
 }
 
-async function walk(root: string, relDir: string, out: string[]): Promise<void> {
+/** A glob result that was not returned: a base folder or a matching link that leaves the repository, a FIFO... */
+export interface GlobRefusal {
+  /** The pattern (as given, braces included) whose walk met the entry. */
+  pattern: string;
+  /** Repository-relative path of the refused folder or file. */
+  path: string;
+  problem: string;
+  /** True when the refused entry is a folder the pattern's walk starts from. */
+  base: boolean;
+}
+
+async function walk(repo: RepoFiles, relDir: string, out: string[]): Promise<void> {
   let entries;
   try {
-    entries = await readdir(path.join(root, relDir), { withFileTypes: true });
+    entries = await readdir(path.join(repo.realRoot, ...relDir.split("/").filter(Boolean)), { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return; // a base folder that does not exist matches nothing
@@ -117,10 +126,11 @@ async function walk(root: string, relDir: string, out: string[]): Promise<void> 
   }
   for (const entry of entries) {
     const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-    // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless.
+    // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless and no walk leaves
+    // the repository. Every other entry (files, links, FIFOs...) is a candidate; the caller checks what matches.
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) await walk(root, rel, out);
-    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      if (!SKIPPED_DIRS.has(entry.name)) await walk(repo, rel, out);
+    } else {
       out.push(rel);
     }
   }
@@ -129,18 +139,42 @@ async function walk(root: string, relDir: string, out: string[]): Promise<void> 
 /**
  * Repository-relative POSIX paths of the files below `root` that match any of the globs, sorted by code unit
  * order (stable across machines and locales), without duplicates. `.git` and `node_modules` are never searched.
+ * Every base folder and every match is resolved with realpath: a folder or file that leaves the repository (or
+ * is not a regular file) is not walked nor returned but passed to `onRefused`.
  */
-export async function findFiles(root: string, patterns: readonly string[]): Promise<string[]> {
-  const expanded = patterns.flatMap(expandBraces);
-  const matcher = new RegExp(`^(?:${expanded.map(patternSource).join("|")})$`);
-  const bases = [...new Set(expanded.map(staticBase))].sort();
+export async function findFiles(
+  root: string | RepoFiles,
+  patterns: readonly string[],
+  onRefused: (refusal: GlobRefusal) => void = () => {},
+): Promise<string[]> {
+  const repo = typeof root === "string" ? await RepoFiles.open(root) : root;
+  const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern) }));
+  const matcher = new RegExp(`^(?:${compiled.flatMap((c) => c.expanded).map(patternSource).join("|")})$`);
+  const patternOf = (file: string) =>
+    compiled.find((c) => globToRegExp(c.pattern).test(file))?.pattern ?? patterns[0] ?? "";
+  const bases = [...new Set(compiled.flatMap((c) => c.expanded.map(staticBase)))].sort();
   // A base inside another base would be walked twice; keep the outermost ones.
   const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
   const found = new Set<string>();
   for (const base of outermost) {
+    if (base !== "") {
+      const folder = await repo.resolveFolder(base);
+      if (!folder.ok) {
+        if (folder.kind !== "missing") {
+          const pattern = compiled.find((c) => c.expanded.some((e) => staticBase(e) === base))?.pattern ?? "";
+          onRefused({ pattern, path: base, problem: folder.problem, base: true });
+        }
+        continue;
+      }
+    }
     const files: string[] = [];
-    await walk(root, base, files);
-    for (const file of files) if (matcher.test(file)) found.add(file);
+    await walk(repo, base, files);
+    for (const file of files) {
+      if (!matcher.test(file)) continue;
+      const resolved = await repo.resolve(file);
+      if (resolved.ok) found.add(file);
+      else onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false });
+    }
   }
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -10,8 +10,11 @@ import {
   compareConfigs,
   loadProject,
   readRawConfig,
-  trustedKeyOverridden, type BaseConfig, type Overrides } from "./config.js";
-import { messageOf } from "./errors.js";
+  trustedKeyOverridden,
+  type BaseConfig,
+  type Overrides,
+} from "./config.js";
+import { formatIssue, messageOf } from "./errors.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, judgeKeyOf, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
@@ -140,6 +143,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     warnings.push(message);
     log.warning(message);
   };
+  // Located input warnings (an unknown but plausible model id) go to the log and the report like any other.
+  for (const issue of project.warnings) warn(formatIssue(issue));
 
   const { selected, skipped } = await select(project, options);
   if (project.benchmarks.length === 0) {

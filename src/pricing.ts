@@ -1,5 +1,6 @@
 // List prices in USD per million tokens, from Anthropic's public price list (see ../shared/facts/anthropic-api.md).
 // Data, not logic: users extend or override it with `pricing:` in skillbench.yml.
+import { editDistance } from "./schemas.js";
 import type { Price, PriceTier, Usage } from "./types.js";
 
 export const PRICES_AS_OF = "2026-11";
@@ -50,6 +51,43 @@ const DATED_SUFFIX = /-\d{8}$/;
 /** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
 export function priceFor(model: string, table: Readonly<Record<string, Price>>): Price | null {
   return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
+}
+
+/**
+ * Ids shaped like Anthropic's (claude-<family>-<version>[-YYYYMMDD], or the older claude-<version>-<family>[-...]):
+ * not in the table, they are probably newer than it, not typos.
+ */
+const PLAUSIBLE_MODEL_ID = /^claude-(?:(?:opus|sonnet|haiku|fable)-\d(?:-\d)*|\d(?:-\d)*-(?:opus|sonnet|haiku|fable))(?:-\d{8})?$/;
+
+/** How far (edits) an id may be from a known one to count as its typo. */
+const TYPO_DISTANCE = 2;
+
+export type ModelIdCheck =
+  | { status: "known" }
+  /** Not known and close to a known id without looking like a real one: almost surely a typo. */
+  | { status: "typo"; suggestion: string }
+  /** Not known; maybe a model newer than the table, or a proxy's own id. `suggestion` when one is close. */
+  | { status: "unknown"; suggestion: string | null; plausible: boolean };
+
+/**
+ * Checks a model id against the known models: the price table (built-in plus the config's `pricing`), dated ids
+ * included (claude-haiku-4-5-20251001 is claude-haiku-4-5). Model ids are case-sensitive in the API.
+ */
+export function checkModelId(model: string, table: Readonly<Record<string, Price>>): ModelIdCheck {
+  if (priceFor(model, table) !== null) return { status: "known" };
+  const dated = DATED_SUFFIX.exec(model)?.[0] ?? "";
+  const base = model.slice(0, model.length - dated.length);
+  let best: { id: string; distance: number } | null = null;
+  for (const known of Object.keys(table)) {
+    const distance = editDistance(base.toLowerCase(), known.toLowerCase());
+    if (distance <= TYPO_DISTANCE && distance < known.length / 2 && (!best || distance < best.distance)) {
+      best = { id: known, distance };
+    }
+  }
+  const suggestion = best ? `${best.id}${dated}` : null;
+  const plausible = PLAUSIBLE_MODEL_ID.test(model);
+  if (suggestion !== null && !plausible) return { status: "typo", suggestion };
+  return { status: "unknown", suggestion, plausible };
 }
 
 /** Every input token of a request: the uncached remainder plus cache writes and reads. */

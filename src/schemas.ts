@@ -5,7 +5,7 @@
 // The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
 // located at the YAML node it concerns.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
 import { GATES } from "./types.js";
 
@@ -41,13 +41,19 @@ export const CONFIG_DEFAULTS = {
   historyLimit: 365,
   apiMaxRetries: 4,
   apiTimeoutSeconds: 600,
+  limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
 } as const;
+
+/** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 
 export const LIMITS = {
   concurrency: { minimum: 1, maximum: 64 },
   maxTokens: { minimum: 1, maximum: 128_000 },
   maxRetries: { minimum: 0, maximum: 10 },
   timeoutSeconds: { maximum: 3600 },
+  fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
+  inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
 } as const;
 
 const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
@@ -238,6 +244,31 @@ export const SKILLBENCH_SCHEMA = {
       propertyNames: modelId,
       additionalProperties: price,
     },
+    limits: {
+      description: "Size caps of the files read from the repository, checked before reading (bytes).",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        "skill-bytes": {
+          description: "Largest skill file (SKILL.md or prompt file).",
+          type: "integer",
+          ...LIMITS.fileBytes,
+          default: CONFIG_DEFAULTS.limits.skillBytes,
+        },
+        "benchmark-bytes": {
+          description: "Largest benchmark file.",
+          type: "integer",
+          ...LIMITS.fileBytes,
+          default: CONFIG_DEFAULTS.limits.benchmarkBytes,
+        },
+        "input-bytes": {
+          description: "Largest input of one benchmark case (UTF-8 bytes).",
+          type: "integer",
+          ...LIMITS.inputBytes,
+          default: CONFIG_DEFAULTS.limits.inputBytes,
+        },
+      },
+    },
   },
 } as const;
 
@@ -337,28 +368,76 @@ export interface ParsedYaml {
   issues: InputIssue[];
 }
 
-/** Parses YAML text, reporting syntax errors (and duplicate keys) as issues with their position. */
+/** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * What each YAML error code means, in our words. The yaml library's own messages are not used: some quote the
+ * file's text (tags, escapes, directives), and a file that is not YAML at all (a symlinked secret) must never have
+ * its content echoed into an error, an annotation or a log.
+ */
+const YAML_ERRORS: Record<ErrorCode, string> = {
+  ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+  BAD_ALIAS: "an alias (*name) is malformed or names no anchor defined before it",
+  BAD_DIRECTIVE: "a % directive is malformed",
+  BAD_DQ_ESCAPE: 'an escape sequence in a "double-quoted" string is invalid',
+  BAD_INDENT: "bad indentation, or a [list] or {mapping} that is not closed",
+  BAD_PROP_ORDER: "an anchor or a tag is in the wrong place",
+  BAD_SCALAR_START: "a plain value starts with a reserved character (quote the value)",
+  BLOCK_AS_IMPLICIT_KEY: "a nested mapping on one line (quote the value if it contains ': ')",
+  BLOCK_IN_FLOW: "a block value inside a [list] or {mapping} written on one line",
+  DUPLICATE_KEY: "a key appears twice in the same mapping",
+  IMPOSSIBLE: "the YAML cannot be parsed",
+  KEY_OVER_1024_CHARS: "an implicit key is longer than 1024 characters",
+  MISSING_CHAR: "a closing quote or bracket, a comma or a space after ':' is missing",
+  MULTILINE_IMPLICIT_KEY: "a key spans several lines (quote it, or check the indentation)",
+  MULTIPLE_ANCHORS: "a node has more than one anchor",
+  MULTIPLE_DOCS: "the file holds more than one YAML document (---)",
+  MULTIPLE_TAGS: "a node has more than one tag",
+  NON_STRING_KEY: "a key is not a string",
+  RESOURCE_EXHAUSTION: `aliases expand too much (more than ${MAX_YAML_ALIASES} alias uses): refused as an alias bomb`,
+  TAB_AS_INDENT: "a tab is used for indentation (use spaces)",
+  TAG_RESOLVE_FAILED: "a !tag is not supported",
+  UNEXPECTED_TOKEN: "unexpected characters (check quoting and indentation)",
+  BAD_COLLECTION_TYPE: "a !tag does not fit the kind of value it is on",
+};
+
+/** Parses YAML text, reporting syntax errors (and duplicate keys, alias bombs) as issues with their position. */
 export function parseYaml(file: string, text: string, lineOffset = 0): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // prettyErrors off: its messages carry a frame of the file's text, which must not leave in an error.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const source: YamlSource = { file, doc, lineCounter, lineOffset };
+  const located = (offset: number, message: string): InputIssue => {
+    const at = lineCounter.linePos(offset);
+    return { file, line: at.line + lineOffset, column: at.col, field: "", message };
+  };
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((error): InputIssue => {
-      const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
-      // prettyErrors appends " at line L, column C:" and a source excerpt; the issue carries the position itself.
-      const firstLine = error.message.split("\n")[0] ?? error.message;
-      const message = firstLine.replace(/ at line \d+, column \d+:?\s*$/, "");
-      return {
-        file,
-        line: at.line + lineOffset,
-        column: at.col,
-        field: "",
-        message: `YAML syntax error: ${message}`,
-      };
-    });
+    const issues = doc.errors.map((error) =>
+      located(error.pos[0], `YAML syntax error: ${YAML_ERRORS[error.code] ?? YAML_ERRORS.IMPOSSIBLE}`),
+    );
     return { source, value: undefined, issues };
   }
-  return { source, value: doc.toJS({ maxAliasCount: 100 }) as unknown, issues: [] };
+  try {
+    return { source, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown, issues: [] };
+  } catch (error) {
+    // The yaml library throws (rather than reports) when aliases expand past maxAliasCount.
+    const bomb = error instanceof Error && /alias/i.test(error.message);
+    const message = bomb ? YAML_ERRORS.RESOURCE_EXHAUSTION : YAML_ERRORS.IMPOSSIBLE;
+    return { source, value: undefined, issues: [located(firstAliasOffset(doc) ?? 0, `YAML error: ${message}`)] };
+  }
+}
+
+/** Where the first alias of a document is, to point an alias-bomb issue at it. */
+function firstAliasOffset(doc: Document.Parsed): number | null {
+  let offset: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 interface YamlNodeLike {
@@ -514,7 +593,12 @@ function issueFromAjv(source: YamlSource, error: ErrorObject, value: unknown): I
     case "propertyNames":
       return null; // the failing keyword inside propertyNames is reported with the key's position
     case "type":
-      return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${describeValue(data)}`);
+      // A whole document of the wrong type is usually a file that is not YAML at all: never quote it.
+      return issueAt(
+        source,
+        path,
+        `must be ${describeTypes(error.schema)}, not ${path.length === 0 ? describeKind(data) : describeValue(data)}`,
+      );
     case "enum": {
       const allowed = (parentSchema.enum ?? []).map(String);
       const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
@@ -589,6 +673,14 @@ const TYPE_NAMES: Record<string, string> = {
 function describeTypes(types: unknown): string {
   const list = Array.isArray(types) ? types.map(String) : [String(types)];
   return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
+}
+
+/** The kind of a value without its content: "text", "a list", "a number". */
+function describeKind(value: unknown): string {
+  if (typeof value === "string") return "text";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "true or false";
+  return describeValue(value);
 }
 
 /** A short description of a YAML value for messages; long strings are cut. */

@@ -1,9 +1,9 @@
 // Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
-import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { InputError, messageOf, type InputIssue } from "./errors.js";
+import { InputError, type InputIssue } from "./errors.js";
 import { sha256Hex } from "./hash.js";
+import { RepoFiles, type FolderListing, type Refusal } from "./repo-files.js";
 import { issueAt, parseYaml, SKILL_FRONTMATTER_SCHEMA, sortIssues, validateYaml } from "./schemas.js";
 import type { Skill } from "./types.js";
 
@@ -166,42 +166,65 @@ export interface SkillRead {
   issues: InputIssue[];
 }
 
-/** Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. */
-export async function readSkill(root: string, skillPath: string): Promise<SkillRead> {
-  const relative = repoRelativePath(skillPath);
-  if ("problem" in relative) return { skill: null, pathProblem: relative.problem, issues: [] };
-  const absolute = path.join(root, ...relative.path.split("/"));
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(absolute);
-  } catch (error) {
-    return { skill: null, pathProblem: await readProblem(relative.path, absolute, error), issues: [] };
-  }
-  const parsed = parseSkill(relative.path, bytes.toString("utf8"));
-  if (!parsed.skill) return { skill: null, pathProblem: null, issues: parsed.issues };
-  return { skill: { ...parsed.skill, hash: sha256Hex(bytes) }, pathProblem: null, issues: [] };
+/** Default cap of a skill file's size (config `limits.skill-bytes`). */
+export const DEFAULT_SKILL_BYTES = 1024 * 1024;
+
+export interface ReadSkillOptions {
+  /** The repository's files, when the caller has opened them already (the root is then resolved once). */
+  repo?: RepoFiles;
+  /** Largest accepted skill file; default 1 MB. */
+  maxBytes?: number;
 }
 
-async function readProblem(relative: string, absolute: string, error: unknown): Promise<string> {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "EISDIR") {
+/**
+ * Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. The file is read
+ * through RepoFiles: a path that resolves outside the repository or into .git, a FIFO or device, a file over the size
+ * limit or one that is not UTF-8 is refused with a message that names the path and never quotes the file.
+ */
+export async function readSkill(root: string, skillPath: string, options: ReadSkillOptions = {}): Promise<SkillRead> {
+  const relative = repoRelativePath(skillPath);
+  if ("problem" in relative) return { skill: null, pathProblem: relative.problem, issues: [] };
+  const repo = options.repo ?? (await RepoFiles.open(root));
+  const maxBytes = options.maxBytes ?? DEFAULT_SKILL_BYTES;
+  const read = await repo.readText(relative.path, { maxBytes, limitName: "the limit for a skill file (limits.skill-bytes)" });
+  if (!read.ok) {
+    if (read.kind === "too-large" || read.kind === "not-utf8") {
+      // The path is fine; the file itself is the problem.
+      const issue: InputIssue = { file: relative.path, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem };
+      return { skill: null, pathProblem: null, issues: [issue] };
+    }
+    return { skill: null, pathProblem: await readProblem(repo, relative.path, read), issues: [] };
+  }
+  const parsed = parseSkill(relative.path, read.text);
+  if (!parsed.skill) return { skill: null, pathProblem: null, issues: parsed.issues };
+  return { skill: { ...parsed.skill, hash: sha256Hex(read.bytes) }, pathProblem: null, issues: [] };
+}
+
+async function readProblem(repo: RepoFiles, relative: string, refusal: Refusal): Promise<string> {
+  if (refusal.kind === "folder") {
     const inside = `${relative}/${AGENT_SKILL_FILE}`;
-    const hasSkill = await stat(path.join(absolute, AGENT_SKILL_FILE)).then(
-      (info) => info.isFile(),
-      () => false,
-    );
+    const hasSkill = (await repo.resolve(inside)).ok;
     return hasSkill ? `"${relative}" is a folder; point at "${inside}"` : `"${relative}" is a folder, not a skill file`;
   }
-  if (code === "ENOENT" || code === "ENOTDIR") return `skill file "${relative}" does not exist`;
-  return `skill file "${relative}" could not be read: ${messageOf(error)}`;
+  return `skill file "${relative}" ${refusal.problem}`;
 }
 
 /** Loads one skill, throwing an InputError that lists every problem with it. */
-export async function loadSkill(root: string, skillPath: string): Promise<Skill> {
-  const read = await readSkill(root, skillPath);
+export async function loadSkill(root: string, skillPath: string, options: ReadSkillOptions = {}): Promise<Skill> {
+  const read = await readSkill(root, skillPath, options);
   if (read.skill) return read.skill;
   if (read.pathProblem !== null) {
     throw new InputError([{ file: skillPath, line: null, column: null, field: "", message: read.pathProblem }]);
   }
   throw new InputError(read.issues);
+}
+
+/**
+ * Every file of an Agent Skill's folder (SKILL.md included), checked like the skill file itself: for reading the
+ * folder's other files (references, scripts) with `repo.readText`/`readBytes`. Links that leave the repository,
+ * linked folders, FIFOs and devices come back in `refused`; nothing outside the repository is ever listed.
+ */
+export async function listSkillFolder(repo: RepoFiles, skill: Pick<Skill, "dir">, maxFiles = 1000): Promise<FolderListing | Refusal> {
+  if (skill.dir === null) return { ok: true, files: [], refused: [], truncated: false };
+  return repo.listFolder(skill.dir, { maxFiles });
 }

@@ -1,5 +1,6 @@
 // The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
 // contract (../shared/design.md): extend, never rename.
+import type { InputIssue } from "./errors.js";
 
 export const MODES = ["pr", "baseline"] as const;
 export type Mode = (typeof MODES)[number];
@@ -80,6 +81,8 @@ export interface Config {
   /** Per-model sampling parameters from config `sampling`; absent means send none. */
   sampling: Record<string, SamplingParams>;
   api: { baseUrl: string | null; maxRetries: number; timeoutMs: number };
+  /** Size caps (bytes) of skill files, benchmark files and each case input, checked before reading. */
+  limits: { skillBytes: number; benchmarkBytes: number; inputBytes: number };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -126,6 +129,8 @@ export interface Project {
   benchmarks: Benchmark[];
   /** Keyed by Skill.path. */
   skills: Map<string, Skill>;
+  /** Located problems that do not stop a run (an unknown but plausible model id). */
+  warnings: InputIssue[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ const BAD_ROWS: BadRow[] = [
   {
     name: "duplicate key in the config",
     files: { "skillbench.yml": "concurrency: 3\nconcurrency: 4\n" },
-    issues: [{ file: "skillbench.yml", line: 2, field: "", message: "unique" }],
+    issues: [{ file: "skillbench.yml", line: 2, field: "", message: "a key appears twice" }],
   },
   {
     name: "bad model id in the config",
@@ -168,7 +168,7 @@ const BAD_ROWS: BadRow[] = [
   {
     name: "YAML syntax error in a benchmark",
     files: { "benchmarks/summarize.yml": "skill: skills/summarize/SKILL.md\ncases:\n  - input: \"unterminated\n" },
-    issues: [{ file: "benchmarks/summarize.yml", line: 4, field: "", message: 'YAML syntax error: Missing closing "quote' }],
+    issues: [{ file: "benchmarks/summarize.yml", line: 4, field: "", message: "YAML syntax error: a closing quote" }],
   },
   {
     name: "missing skill key",
@@ -331,6 +331,30 @@ const BAD_ROWS: BadRow[] = [
       { file: "skills/summarize/SKILL.md", line: 3, field: "description", message: "must not be empty" },
     ],
   },
+  {
+    name: "a typo of a known model id, in the config and a benchmark",
+    files: {
+      "skillbench.yml": "models: [claude-haiku-4-5, claude-sonet-5]\n",
+      "benchmarks/summarize.yml": "skill: skills/summarize/SKILL.md\nmodels:\n  - claude-haiku45\ncases:\n  - input: a\n",
+    },
+    issues: [
+      { file: "skillbench.yml", line: 1, field: "models[1]", message: "did you mean claude-sonnet-5?" },
+      { file: "benchmarks/summarize.yml", line: 3, field: "models[0]", message: "did you mean claude-haiku-4-5?" },
+    ],
+  },
+  {
+    name: "size limits out of range",
+    files: { "skillbench.yml": "limits:\n  skill-bytes: 100\n  input-bytes: 99999999\n" },
+    issues: [
+      { file: "skillbench.yml", line: 2, field: "limits.skill-bytes", message: "must be from 1024 to 104857600, not 100" },
+      { file: "skillbench.yml", line: 3, field: "limits.input-bytes", message: "must be from 1 to 10485760" },
+    ],
+  },
+  {
+    name: "a benchmark that is not YAML at all, never quoted",
+    files: { "benchmarks/summarize.yml": "TOKEN=abc123\n" },
+    issues: [{ file: "benchmarks/summarize.yml", line: 1, field: "", message: "must be a mapping (key: value), not text" }],
+  },
 ];
 
 function checkIssues(actual: InputIssue[], expected: Expected[]): void {
@@ -432,6 +456,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.sampling).toEqual({});
     expect(config.api).toEqual({ baseUrl: null, maxRetries: 4, timeoutMs: 600_000 });
     expect(config.pricing).toEqual(BUILTIN_PRICING);
+    expect(config.limits).toEqual({ skillBytes: 1_048_576, benchmarkBytes: 5_242_880, inputBytes: 262_144 });
+    expect(project.warnings).toEqual([]);
     // The defaults are copied: changing a loaded config must not change the next one.
     config.models.push("mutated");
     expect(CONFIG_DEFAULTS.models).not.toContain("mutated");
@@ -465,6 +491,7 @@ describe("loadConfig and loadProject on good input", () => {
         "  claude-haiku-4-5: { temperature: 0, top_k: 40 }",
         "  my-proxy/model@v2: {}",
         "api: { base-url: 'http://127.0.0.1:9999/v1', max-retries: 0, timeout-seconds: 1.5 }",
+        "limits: { skill-bytes: 4096, benchmark-bytes: 8192, input-bytes: 100 }",
       ].join("\n"),
       "evals/summarize.yml": BENCHMARK,
       "benchmarks/summarize.yml": null,
@@ -483,7 +510,10 @@ describe("loadConfig and loadProject on good input", () => {
     // Only configured parameters are kept: an empty entry means "send none".
     expect(config.sampling).toEqual({ "claude-haiku-4-5": { temperature: 0, top_k: 40 } });
     expect(config.api).toEqual({ baseUrl: "http://127.0.0.1:9999/v1", maxRetries: 0, timeoutMs: 1500 });
+    expect(config.limits).toEqual({ skillBytes: 4096, benchmarkBytes: 8192, inputBytes: 100 });
     expect(project.benchmarks.map((b) => b.path)).toEqual(["evals/summarize.yml"]);
+    // A proxy's own model id is not an error, only a warning at its place.
+    expect(project.warnings.map((w) => `${w.file}:${w.line}: ${w.field}`)).toEqual(["ci/bench.yml:1: models[1]"]);
   });
 
   it("applies overrides over the config, ignoring unset (empty) ones", async () => {

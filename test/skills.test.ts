@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadSkill, parseSkill, repoRelativePath } from "../src/skills.js";
+import { loadSkill, parseSkill, readSkill, repoRelativePath } from "../src/skills.js";
 import { issuesOf, tempTree } from "./support/files.js";
 
 const temps: string[] = [];
@@ -215,5 +215,28 @@ describe("repoRelativePath", () => {
   });
   it.each(["", "..", "../a.md", "a/../../b.md", "/abs.md", "C:/x.md", "a\\b.md", "skills/"])("refuses %j", (input) => {
     expect("problem" in repoRelativePath(input)).toBe(true);
+  });
+});
+
+describe("readSkill reads only through the repository's checks", () => {
+  it("blames the path for a link out of the repository, the file for its size or encoding", async () => {
+    const outside = await makeRepo({ "secret.md": "TOP_SECRET_VALUE\n" });
+    const root = await makeRepo({ "skills/big.md": "x".repeat(2048), "skills/latin.md": Buffer.from("caf\xe9\n", "latin1") });
+    await symlink(path.join(outside, "secret.md"), path.join(root, "skills/out.md"));
+
+    const out = await readSkill(root, "skills/out.md");
+    expect(out.skill).toBeNull();
+    expect(out.pathProblem).toBe(`skill file "skills/out.md" resolves outside the repository (symlink to ${path.join(outside, "secret.md")})`);
+    expect(JSON.stringify(out)).not.toContain("TOP_SECRET_VALUE");
+
+    const big = await readSkill(root, "skills/big.md", { maxBytes: 1024 });
+    expect(big.pathProblem).toBeNull();
+    expect(big.issues).toEqual([
+      { file: "skills/big.md", line: null, column: null, field: "", message: "is 2 KB, larger than 1 KB, the limit for a skill file (limits.skill-bytes)" },
+    ]);
+    expect((await readSkill(root, "skills/big.md")).skill?.instructions).toHaveLength(2048);
+
+    const latin = await readSkill(root, "skills/latin.md");
+    expect(latin.issues).toEqual([{ file: "skills/latin.md", line: 1, column: 1, field: "", message: "is not valid UTF-8 (byte offset 3)" }]);
   });
 });
