@@ -11170,24 +11170,42 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8015);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9544);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
+// The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
+// same kind ends the process at once (Node's default, as the handler is gone).
 
 
-process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), {
+
+const controller = new AbortController();
+for (const name of ["SIGINT", "SIGTERM"]) {
+    process.once(name, () => {
+        process.stderr.write(`\nskillbench: ${name}: no new model calls; finishing those in flight for a few seconds, then writing a partial ` +
+            `report (${name === "SIGINT" ? "Ctrl-C" : name} again quits at once)\n`);
+        controller.abort(name);
+    });
+}
+const code = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), {
     cwd: process.cwd(),
     env: process.env,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    signal: controller.signal,
 });
+// A signal that arrived after the run still ends with its code; aborted requests or retry timers must not keep a
+// cancelled CLI alive.
+process.exitCode = controller.signal.aborted ? (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .signalExitCode */ .cf)(controller.signal.reason) : code;
+if (controller.signal.aborted)
+    process.exit();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 8015:
+/***/ 9544:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11196,66 +11214,489 @@ __nccwpck_require__.d(__webpack_exports__, {
   i: () => (/* binding */ main)
 });
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/errors.ts
-/** Exit codes shared by the CLI and the action's logs. */
-const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
-function formatIssue(issue) {
-    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-    const field = issue.field ? ` ${issue.field}:` : "";
-    return `${where}:${field} ${issue.message}`;
-}
-/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
-class errors_InputError extends Error {
-    issues;
-    constructor(issues) {
-        const lines = issues.map(formatIssue);
-        super(issues.length === 1
-            ? lines[0]
-            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
-        this.name = "InputError";
-        this.issues = issues;
-    }
-}
-/** A model call that failed for good (after any retries). */
-class ModelCallError extends Error {
-    kind;
-    status;
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/git.ts
+// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
+// so callers can recognise errors), and with an optional token passed only through environment config.
+
+
+
+/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
+class GitError extends Error {
+    args;
+    code;
+    stderr;
     attempts;
-    /** Partial text, e.g. of a truncated or refused answer. */
-    partialText;
-    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
-    usage;
-    latencyMs;
-    constructor(kind, message, options = {}) {
-        super(message);
-        this.name = "ModelCallError";
-        this.kind = kind;
-        this.status = options.status ?? null;
-        this.attempts = options.attempts ?? 1;
-        this.partialText = options.partialText ?? null;
-        this.usage = options.usage ?? null;
-        this.latencyMs = options.latencyMs ?? null;
+    constructor(args, code, stderr, attempts = 1) {
+        const detail = stderr.trim() || "no error output";
+        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
+        this.name = "GitError";
+        this.args = args;
+        this.code = code;
+        this.stderr = stderr;
+        this.attempts = attempts;
     }
 }
-/** The message of anything thrown, Error or not. */
-function messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === "string")
-        return error;
+function formatArgs(args) {
+    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}
+// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
+// rejected pushes are deliberately absent (retrying them cannot help).
+const TRANSIENT_PATTERNS = [
+    /returned error: (5\d\d|429)/i,
+    /HTTP (5\d\d|429)/,
+    /Could not resolve host/i,
+    /Failed to connect/i,
+    /Connection (refused|reset|timed out)/i,
+    /Operation timed out/i,
+    /early EOF/i,
+    /remote end hung up unexpectedly/i,
+    /RPC failed/i,
+    /unexpected disconnect/i,
+    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
+    /Internal Server Error|Service Unavailable|Bad Gateway/i,
+];
+/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
+}
+function isTransientGitFailure(result) {
+    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
+}
+/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
+function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
+    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
+    return Math.round(minMs + random() * (ceiling - minMs));
+}
+/**
+ * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
+ * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
+ */
+async function git_execWithRetry(runner, args, options) {
+    const attempts = Math.max(1, Math.floor(options.attempts));
+    const isTransient = options.isTransient ?? isTransientGitFailure;
+    const sleep = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms).then(() => undefined));
+    const execOptions = { allowFailure: true };
+    if (options.input !== undefined)
+        execOptions.input = options.input;
+    if (options.env !== undefined)
+        execOptions.env = options.env;
+    for (let attempt = 1;; attempt++) {
+        const result = await runner.exec(args, execOptions);
+        if (result.code === 0)
+            return result;
+        if (attempt >= attempts || !isTransient(result)) {
+            if (options.allowFailure)
+                return result;
+            throw new GitError(args, result.code, result.stderr, attempt);
+        }
+        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
+        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
+        await sleep(delayMs);
+    }
+}
+class Git {
+    root;
+    env;
+    secrets;
+    constructor(root, env, secrets) {
+        this.root = root;
+        this.env = env;
+        this.secrets = secrets;
+    }
+    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
+    static async create(cwd, options = {}) {
+        const { env, secrets } = buildEnv(options);
+        const probe = new Git(cwd, env, secrets);
+        const version = await probe.exec(["--version"], { allowFailure: true });
+        if (version.code !== 0) {
+            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
+        }
+        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
+        if (top.code !== 0 || top.stdout.trim() === "") {
+            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
+        }
+        return new Git(top.stdout.trim(), env, secrets);
+    }
+    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
+    redact(text) {
+        let out = redactUrlCredentials(text);
+        for (const secret of this.secrets)
+            out = out.split(secret).join("***");
+        return out;
+    }
+    exec(args, options = {}) {
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)("git", args, {
+                cwd: this.root,
+                env: { ...this.env, ...options.env },
+                stdio: ["pipe", "pipe", "pipe"],
+                windowsHide: true,
+            });
+            const out = [];
+            const err = [];
+            child.stdout.on("data", (chunk) => out.push(chunk));
+            child.stderr.on("data", (chunk) => err.push(chunk));
+            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
+            child.stdin.on("error", () => undefined);
+            child.on("error", (error) => {
+                const command = formatArgs(args.map((a) => this.redact(a)));
+                const message = `could not run git ${command} in ${this.root}: ${this.redact((0,errors/* messageOf */.bD)(error))}`;
+                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
+                if (options.allowFailure)
+                    resolve({ stdout: "", stderr: message, code: 127 });
+                else
+                    reject(new Error(message));
+            });
+            child.on("close", (code, signal) => {
+                const result = {
+                    stdout: Buffer.concat(out).toString("utf8"),
+                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
+                    code: code ?? (signal ? 128 : 1),
+                };
+                if (result.code !== 0 && !options.allowFailure) {
+                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            if (options.input !== undefined)
+                child.stdin.end(options.input);
+            else
+                child.stdin.end();
+        });
+    }
+    execWithRetry(args, options) {
+        return git_execWithRetry(this, args, options);
+    }
+}
+function buildEnv(options) {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined)
+            env[name] = value;
+    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
+    const secrets = [];
+    if (options.token) {
+        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
+        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
+        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
+        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
+        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
+        env.GIT_CONFIG_COUNT = String(index + 1);
+        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
+        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
+        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
+    }
+    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/repo-files.ts
+// The one way skillbench reads a file of the repository it benchmarks. A pull request's files are data: a symlink
+// must not turn `skills/leak.md` into /proc/self/environ or .git/config (which holds the checkout's token), a FIFO
+// must not hang the run, and a huge or non-UTF-8 file must be refused before it is read into memory or silently
+// mangled. Every path is resolved with realpath against the repository root (resolved once) and must stay inside
+// it, outside `.git`, and be a regular file no larger than the caller's limit. Refusals come back as data (a kind
+// and a phrase that follows the file's name in a message); they never quote the file's content.
+
+
+
+
+const MB = 1024 * 1024;
+/** A readable size: "1 MB", "256 KB", "1,234,567 bytes". */
+function formatBytes(bytes) {
+    if (bytes >= MB && bytes % MB === 0)
+        return `${bytes / MB} MB`;
+    if (bytes >= 1024 && bytes % 1024 === 0)
+        return `${bytes / 1024} KB`;
+    return `${bytes.toLocaleString("en-US")} bytes`;
+}
+/** The repository's files, reached only through realpath checks. Create one per load with `RepoFiles.open`. */
+class RepoFiles {
+    root;
+    realRoot;
+    constructor(
+    /** The root as given (used to build paths). */
+    root, 
+    /** realpath of the root: every file must resolve below it. */
+    realRoot) {
+        this.root = root;
+        this.realRoot = realRoot;
+    }
+    static async open(root) {
+        return new RepoFiles(root, await (0,promises_.realpath)(root));
+    }
+    /**
+     * Where a repository-relative POSIX path really is, or why it must not be used. A symlink that stays inside the
+     * repository is fine; one that leaves it, or leads into .git, is refused. Follows nothing beyond realpath.
+     */
+    async resolve(relative) {
+        const given = external_node_path_default().join(this.realRoot, ...relative.split("/"));
+        let real;
+        try {
+            real = await (0,promises_.realpath)(given);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === "ENOENT" || code === "ENOTDIR")
+                return refuse("missing", "does not exist");
+            if (code === "ELOOP")
+                return refuse("unreadable", "is a symlink loop");
+            return refuse("unreadable", `could not be read: ${(0,errors/* messageOf */.bD)(error)}`);
+        }
+        const inside = external_node_path_default().relative(this.realRoot, real);
+        if (inside === ".." || inside.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(inside)) {
+            return refuse("outside", `resolves outside the repository (symlink to ${await linkTarget(given, real)})`);
+        }
+        if (inside.split((external_node_path_default()).sep).includes(".git")) {
+            const via = real === given ? "is inside .git" : `resolves into .git (symlink to ${await linkTarget(given, real)})`;
+            return refuse("git", `${via}, which skillbench never reads`);
+        }
+        let stats;
+        try {
+            stats = await (0,promises_.stat)(real);
+        }
+        catch (error) {
+            return refuse("unreadable", `could not be read: ${(0,errors/* messageOf */.bD)(error)}`);
+        }
+        if (stats.isDirectory())
+            return refuse("folder", "is a folder, not a file");
+        if (!stats.isFile())
+            return refuse("special", `is not a regular file (${kindOf(stats)})`);
+        return { ok: true, real, stats };
+    }
+    /** The bytes of a regular file inside the repository, refused before reading when it is over the limit. */
+    async readBytes(relative, limit) {
+        const resolved = await this.resolve(relative);
+        if (!resolved.ok)
+            return resolved;
+        const { real, stats } = resolved;
+        if (stats.size > limit.maxBytes)
+            return tooLarge(stats.size, limit);
+        let handle;
+        try {
+            // O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it still cannot hang.
+            // O_NOFOLLOW: realpath has removed every link, so a link appearing now is a swap, not the user's file.
+            handle = await (0,promises_.open)(real, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK | external_node_fs_.constants.O_NOFOLLOW);
+        }
+        catch (error) {
+            return refuse("unreadable", `could not be read: ${(0,errors/* messageOf */.bD)(error)}`);
+        }
+        try {
+            const opened = await handle.stat();
+            if (!opened.isFile() || opened.ino !== stats.ino || opened.dev !== stats.dev) {
+                return refuse("unreadable", "changed while it was being read");
+            }
+            // Read at most one byte past the limit: a file whose stat size lies (or that grows) is still capped.
+            const chunks = [];
+            let total = 0;
+            for (;;) {
+                const want = Math.min(64 * 1024, limit.maxBytes + 1 - total);
+                if (want <= 0)
+                    break;
+                const chunk = Buffer.alloc(want);
+                const { bytesRead } = await handle.read(chunk, 0, want, null);
+                if (bytesRead === 0)
+                    break;
+                chunks.push(chunk.subarray(0, bytesRead));
+                total += bytesRead;
+            }
+            if (total > limit.maxBytes)
+                return tooLarge(null, limit);
+            return { ok: true, bytes: Buffer.concat(chunks, total) };
+        }
+        catch (error) {
+            return refuse("unreadable", `could not be read: ${(0,errors/* messageOf */.bD)(error)}`);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /** A UTF-8 text file of the repository; invalid UTF-8 is refused with its byte offset, never replaced. */
+    async readText(relative, limit) {
+        const read = await this.readBytes(relative, limit);
+        if (!read.ok)
+            return read;
+        const decoded = decodeUtf8(read.bytes);
+        if (typeof decoded !== "string")
+            return decoded;
+        return { ok: true, bytes: read.bytes, text: decoded };
+    }
+    /**
+     * Every regular file below a repository folder (recursively, sorted), with sizes, for reading one by one with
+     * readBytes/readText. Symlinks are resolved: one to a file inside the repository is listed under its own path;
+     * one leaving the repository, a linked folder (never followed, so no cycles), a FIFO, socket or device is refused.
+     * `.git` and `node_modules` are skipped. Stops after `maxFiles` files.
+     */
+    async listFolder(relativeDir, options = {}) {
+        const maxFiles = options.maxFiles ?? 1000;
+        const base = await this.resolveFolder(relativeDir);
+        if (!base.ok)
+            return base;
+        const listing = { ok: true, files: [], refused: [], truncated: false };
+        const pending = [relativeDir === "." ? "" : relativeDir];
+        // Each folder is visited once (links to folders are not followed), so the loop is bounded by the tree.
+        while (pending.length > 0) {
+            const dir = pending.shift() ?? "";
+            let entries;
+            try {
+                entries = await (0,promises_.readdir)(external_node_path_default().join(this.realRoot, ...dir.split("/").filter(Boolean)), { withFileTypes: true });
+            }
+            catch (error) {
+                listing.refused.push({ path: dir, problem: `could not be listed: ${(0,errors/* messageOf */.bD)(error)}` });
+                continue;
+            }
+            entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+            for (const entry of entries) {
+                const rel = dir ? `${dir}/${entry.name}` : entry.name;
+                if (entry.isDirectory()) {
+                    if (!SKIPPED_DIRS.has(entry.name))
+                        pending.push(rel);
+                    continue;
+                }
+                const resolved = await this.resolve(rel);
+                if (!resolved.ok) {
+                    const problem = resolved.kind === "folder" ? "is a link to a folder, which is not followed" : resolved.problem;
+                    listing.refused.push({ path: rel, problem });
+                    continue;
+                }
+                if (listing.files.length >= maxFiles) {
+                    listing.truncated = true;
+                    return listing;
+                }
+                listing.files.push({ path: rel, bytes: resolved.stats.size });
+            }
+        }
+        listing.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        return listing;
+    }
+    /** A folder inside the repository (links allowed when they stay inside), or why it must not be walked. */
+    async resolveFolder(relativeDir) {
+        const given = external_node_path_default().join(this.realRoot, ...relativeDir.split("/").filter((s) => s !== "" && s !== "."));
+        let real;
+        try {
+            real = await (0,promises_.realpath)(given);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === "ENOENT" || code === "ENOTDIR")
+                return refuse("missing", "does not exist");
+            return refuse("unreadable", `could not be read: ${(0,errors/* messageOf */.bD)(error)}`);
+        }
+        const inside = external_node_path_default().relative(this.realRoot, real);
+        if (inside === ".." || inside.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(inside)) {
+            return refuse("outside", `resolves outside the repository (symlink to ${await linkTarget(given, real)})`);
+        }
+        if (inside.split((external_node_path_default()).sep).includes(".git"))
+            return refuse("git", "is inside .git, which skillbench never reads");
+        const stats = await (0,promises_.stat)(real).catch(() => null);
+        if (!stats?.isDirectory())
+            return refuse("missing", "is not a folder");
+        return { ok: true, real };
+    }
+}
+/** Folders never listed: they are huge and never hold skill files or benchmarks. */
+const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+function refuse(kind, problem, line = null) {
+    return { ok: false, kind, problem, line };
+}
+function tooLarge(size, limit) {
+    const is = size === null ? "is larger than" : `is ${formatBytes(size)}, larger than`;
+    return refuse("too-large", `${is} ${formatBytes(limit.maxBytes)}, ${limit.limitName}`);
+}
+/** What a symlink points at as written (when the last component is the link), else the resolved path. */
+async function linkTarget(given, real) {
     try {
-        return JSON.stringify(error) ?? String(error);
+        if ((await (0,promises_.lstat)(given)).isSymbolicLink())
+            return await (0,promises_.readlink)(given);
     }
     catch {
-        return String(error);
+        // fall through to the resolved path
     }
+    return real;
+}
+function kindOf(stats) {
+    if (stats.isFIFO())
+        return "a FIFO";
+    if (stats.isSocket())
+        return "a socket";
+    if (stats.isCharacterDevice())
+        return "a character device";
+    if (stats.isBlockDevice())
+        return "a block device";
+    return "not a file";
+}
+const decoder = new TextDecoder("utf-8", { fatal: true });
+/** Decodes UTF-8 strictly: invalid bytes are a refusal naming the byte offset and line, never U+FFFD. */
+function decodeUtf8(bytes) {
+    try {
+        return decoder.decode(bytes);
+    }
+    catch {
+        const offset = firstInvalidUtf8(bytes);
+        let line = 1;
+        for (let i = 0; i < offset; i++)
+            if (bytes[i] === 0x0a)
+                line++;
+        return refuse("not-utf8", `is not valid UTF-8 (byte offset ${offset})`, line);
+    }
+}
+/** Byte offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode table 3-7). */
+function firstInvalidUtf8(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const b = bytes[i] ?? 0;
+        let need;
+        let low = 0x80;
+        let high = 0xbf;
+        if (b <= 0x7f) {
+            i++;
+            continue;
+        }
+        else if (b >= 0xc2 && b <= 0xdf)
+            need = 1;
+        else if (b >= 0xe0 && b <= 0xef) {
+            need = 2;
+            if (b === 0xe0)
+                low = 0xa0;
+            if (b === 0xed)
+                high = 0x9f;
+        }
+        else if (b >= 0xf0 && b <= 0xf4) {
+            need = 3;
+            if (b === 0xf0)
+                low = 0x90;
+            if (b === 0xf4)
+                high = 0x8f;
+        }
+        else
+            return i;
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if (c === undefined)
+                return i;
+            if (k === 1 ? c < low || c > high : c < 0x80 || c > 0xbf)
+                return i;
+        }
+        i += need + 1;
+    }
+    return bytes.length;
 }
 
 ;// CONCATENATED MODULE: ./src/glob.ts
@@ -11264,8 +11705,7 @@ function messageOf(error) {
 // forms are all that skillbench.yml documents.
 
 
-/** Folders never searched: they are huge and never hold benchmarks. */
-const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+
 /** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
 const MAX_EXPANSIONS = 256;
 /** Expands `{a,b}` alternatives (nested braces too) into plain patterns. A brace without a comma is literal. */
@@ -11365,10 +11805,10 @@ function staticBase(pattern) {
     }
     return base.join("/");
 }
-async function walk(root, relDir, out) {
+async function walk(repo, relDir, out) {
     let entries;
     try {
-        entries = await (0,promises_.readdir)(external_node_path_default().join(root, relDir), { withFileTypes: true });
+        entries = await (0,promises_.readdir)(external_node_path_default().join(repo.realRoot, ...relDir.split("/").filter(Boolean)), { withFileTypes: true });
     }
     catch (error) {
         const code = error.code;
@@ -11378,12 +11818,13 @@ async function walk(root, relDir, out) {
     }
     for (const entry of entries) {
         const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-        // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless.
+        // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless and no walk leaves
+        // the repository. Every other entry (files, links, FIFOs...) is a candidate; the caller checks what matches.
         if (entry.isDirectory()) {
             if (!SKIPPED_DIRS.has(entry.name))
-                await walk(root, rel, out);
+                await walk(repo, rel, out);
         }
-        else if (entry.isFile() || entry.isSymbolicLink()) {
+        else {
             out.push(rel);
         }
     }
@@ -11391,20 +11832,40 @@ async function walk(root, relDir, out) {
 /**
  * Repository-relative POSIX paths of the files below `root` that match any of the globs, sorted by code unit
  * order (stable across machines and locales), without duplicates. `.git` and `node_modules` are never searched.
+ * Every base folder and every match is resolved with realpath: a folder or file that leaves the repository (or
+ * is not a regular file) is not walked nor returned but passed to `onRefused`.
  */
-async function findFiles(root, patterns) {
-    const expanded = patterns.flatMap(expandBraces);
-    const matcher = new RegExp(`^(?:${expanded.map(patternSource).join("|")})$`);
-    const bases = [...new Set(expanded.map(staticBase))].sort();
+async function findFiles(root, patterns, onRefused = () => { }) {
+    const repo = typeof root === "string" ? await RepoFiles.open(root) : root;
+    const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern) }));
+    const matcher = new RegExp(`^(?:${compiled.flatMap((c) => c.expanded).map(patternSource).join("|")})$`);
+    const patternOf = (file) => compiled.find((c) => globToRegExp(c.pattern).test(file))?.pattern ?? patterns[0] ?? "";
+    const bases = [...new Set(compiled.flatMap((c) => c.expanded.map(staticBase)))].sort();
     // A base inside another base would be walked twice; keep the outermost ones.
     const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
     const found = new Set();
     for (const base of outermost) {
+        if (base !== "") {
+            const folder = await repo.resolveFolder(base);
+            if (!folder.ok) {
+                if (folder.kind !== "missing") {
+                    const pattern = compiled.find((c) => c.expanded.some((e) => staticBase(e) === base))?.pattern ?? "";
+                    onRefused({ pattern, path: base, problem: folder.problem, base: true });
+                }
+                continue;
+            }
+        }
         const files = [];
-        await walk(root, base, files);
-        for (const file of files)
-            if (matcher.test(file))
+        await walk(repo, base, files);
+        for (const file of files) {
+            if (!matcher.test(file))
+                continue;
+            const resolved = await repo.resolve(file);
+            if (resolved.ok)
                 found.add(file);
+            else
+                onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false });
+        }
     }
     return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -11424,79 +11885,11 @@ function sha256Hex(data) {
     return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
 }
 
-;// CONCATENATED MODULE: ./src/pricing.ts
-const PRICES_AS_OF = "2026-11";
-/** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
-function tierFromRates(input, output, cache = {}) {
-    return {
-        input,
-        output,
-        cacheWrite5m: cache.cacheWrite5m ?? round(input * 1.25),
-        cacheWrite1h: cache.cacheWrite1h ?? round(input * 2),
-        cacheRead: cache.cacheRead ?? round(input * 0.1),
-    };
-}
-function round(value) {
-    return Math.round(value * 1e6) / 1e6;
-}
-const fable = tierFromRates(10, 50);
-const opus = tierFromRates(5, 25);
-const sonnet5 = tierFromRates(2, 10);
-const sonnet4 = tierFromRates(3, 15);
-const BUILTIN_PRICING = {
-    "claude-fable-5": fable,
-    "claude-fable-5-1": fable,
-    "claude-fable-5-2": fable,
-    "claude-opus-5": opus,
-    "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
-    "claude-opus-4-8": opus,
-    "claude-opus-4-7": opus,
-    "claude-opus-4-6": opus,
-    "claude-opus-4-5": opus,
-    "claude-sonnet-5-5": sonnet5,
-    "claude-sonnet-5": sonnet5,
-    "claude-sonnet-4-6": sonnet4,
-    "claude-sonnet-4-5": sonnet4,
-    "claude-haiku-5-5": {
-        ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
-        above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
-    },
-    "claude-haiku-4-5": tierFromRates(1, 5),
-};
-const DATED_SUFFIX = /-\d{8}$/;
-/** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
-function priceFor(model, table) {
-    return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
-}
-/** Every input token of a request: the uncached remainder plus cache writes and reads. */
-function totalInputTokens(usage) {
-    return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
-}
-/**
- * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
- * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
- */
-function costOf(usage, price) {
-    const tier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
-    const micro = usage.inputTokens * tier.input +
-        usage.outputTokens * tier.output +
-        usage.cacheCreationInputTokens * tier.cacheWrite5m +
-        usage.cacheReadInputTokens * tier.cacheRead;
-    return micro / 1_000_000;
-}
-/** The sentence a warning uses when a model has no price. */
-function missingPriceHint(model) {
-    return (`No price is known for model "${model}": its cost is reported as unknown. ` +
-        `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`);
-}
-
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var ajv = __nccwpck_require__(2463);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/types.ts
-// The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
-// contract (../shared/design.md): extend, never rename.
 const MODES = ["pr", "baseline"];
 const SKILL_SELECTIONS = ["changed", "all"];
 const CHART_KINDS = (/* unused pure expression or super */ null && (["quickchart", "mermaid", "none"]));
@@ -11543,12 +11936,17 @@ const CONFIG_DEFAULTS = {
     historyLimit: 365,
     apiMaxRetries: 4,
     apiTimeoutSeconds: 600,
+    limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
 };
+/** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
+const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const LIMITS = {
     concurrency: { minimum: 1, maximum: 64 },
     maxTokens: { minimum: 1, maximum: 128_000 },
     maxRetries: { minimum: 0, maximum: 10 },
     timeoutSeconds: { maximum: 3600 },
+    fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
+    inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
 };
 const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
 const modelList = (description, defaults) => ({
@@ -11730,6 +12128,31 @@ const SKILLBENCH_SCHEMA = {
             propertyNames: modelId,
             additionalProperties: price,
         },
+        limits: {
+            description: "Size caps of the files read from the repository, checked before reading (bytes).",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                "skill-bytes": {
+                    description: "Largest skill file (SKILL.md or prompt file).",
+                    type: "integer",
+                    ...LIMITS.fileBytes,
+                    default: CONFIG_DEFAULTS.limits.skillBytes,
+                },
+                "benchmark-bytes": {
+                    description: "Largest benchmark file.",
+                    type: "integer",
+                    ...LIMITS.fileBytes,
+                    default: CONFIG_DEFAULTS.limits.benchmarkBytes,
+                },
+                "input-bytes": {
+                    description: "Largest input of one benchmark case (UTF-8 bytes).",
+                    type: "integer",
+                    ...LIMITS.inputBytes,
+                    default: CONFIG_DEFAULTS.limits.inputBytes,
+                },
+            },
+        },
     },
 };
 const BENCHMARK_SCHEMA = {
@@ -11802,28 +12225,72 @@ function schemaFiles() {
         "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
     };
 }
-/** Parses YAML text, reporting syntax errors (and duplicate keys) as issues with their position. */
-function parseYaml(file, text, lineOffset = 0) {
+/** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
+const MAX_YAML_ALIASES = 100;
+/**
+ * What each YAML error code means, in our words. The yaml library's own messages are not used: some quote the
+ * file's text (tags, escapes, directives), and a file that is not YAML at all (a symlinked secret) must never have
+ * its content echoed into an error, an annotation or a log.
+ */
+const YAML_ERRORS = {
+    ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+    BAD_ALIAS: "an alias (*name) is malformed or names no anchor defined before it",
+    BAD_DIRECTIVE: "a % directive is malformed",
+    BAD_DQ_ESCAPE: 'an escape sequence in a "double-quoted" string is invalid',
+    BAD_INDENT: "bad indentation, or a [list] or {mapping} that is not closed",
+    BAD_PROP_ORDER: "an anchor or a tag is in the wrong place",
+    BAD_SCALAR_START: "a plain value starts with a reserved character (quote the value)",
+    BLOCK_AS_IMPLICIT_KEY: "a nested mapping on one line (quote the value if it contains ': ')",
+    BLOCK_IN_FLOW: "a block value inside a [list] or {mapping} written on one line",
+    DUPLICATE_KEY: "a key appears twice in the same mapping",
+    IMPOSSIBLE: "the YAML cannot be parsed",
+    KEY_OVER_1024_CHARS: "an implicit key is longer than 1024 characters",
+    MISSING_CHAR: "a closing quote or bracket, a comma or a space after ':' is missing",
+    MULTILINE_IMPLICIT_KEY: "a key spans several lines (quote it, or check the indentation)",
+    MULTIPLE_ANCHORS: "a node has more than one anchor",
+    MULTIPLE_DOCS: "the file holds more than one YAML document (---)",
+    MULTIPLE_TAGS: "a node has more than one tag",
+    NON_STRING_KEY: "a key is not a string",
+    RESOURCE_EXHAUSTION: `aliases expand too much (more than ${MAX_YAML_ALIASES} alias uses): refused as an alias bomb`,
+    TAB_AS_INDENT: "a tab is used for indentation (use spaces)",
+    TAG_RESOLVE_FAILED: "a !tag is not supported",
+    UNEXPECTED_TOKEN: "unexpected characters (check quoting and indentation)",
+    BAD_COLLECTION_TYPE: "a !tag does not fit the kind of value it is on",
+};
+/** Parses YAML text, reporting syntax errors (and duplicate keys, alias bombs) as issues with their position. */
+function schemas_parseYaml(file, text, lineOffset = 0) {
     const lineCounter = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+    // prettyErrors off: its messages carry a frame of the file's text, which must not leave in an error.
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     const source = { file, doc, lineCounter, lineOffset };
+    const located = (offset, message) => {
+        const at = lineCounter.linePos(offset);
+        return { file, line: at.line + lineOffset, column: at.col, field: "", message };
+    };
     if (doc.errors.length > 0) {
-        const issues = doc.errors.map((error) => {
-            const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
-            // prettyErrors appends " at line L, column C:" and a source excerpt; the issue carries the position itself.
-            const firstLine = error.message.split("\n")[0] ?? error.message;
-            const message = firstLine.replace(/ at line \d+, column \d+:?\s*$/, "");
-            return {
-                file,
-                line: at.line + lineOffset,
-                column: at.col,
-                field: "",
-                message: `YAML syntax error: ${message}`,
-            };
-        });
+        const issues = doc.errors.map((error) => located(error.pos[0], `YAML syntax error: ${YAML_ERRORS[error.code] ?? YAML_ERRORS.IMPOSSIBLE}`));
         return { source, value: undefined, issues };
     }
-    return { source, value: doc.toJS({ maxAliasCount: 100 }), issues: [] };
+    try {
+        return { source, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }), issues: [] };
+    }
+    catch (error) {
+        // The yaml library throws (rather than reports) when aliases expand past maxAliasCount.
+        const bomb = error instanceof Error && /alias/i.test(error.message);
+        const message = bomb ? YAML_ERRORS.RESOURCE_EXHAUSTION : YAML_ERRORS.IMPOSSIBLE;
+        return { source, value: undefined, issues: [located(firstAliasOffset(doc) ?? 0, `YAML error: ${message}`)] };
+    }
+}
+/** Where the first alias of a document is, to point an alias-bomb issue at it. */
+function firstAliasOffset(doc) {
+    let offset = null;
+    (0,dist/* visit */.YR)(doc, {
+        Alias(_key, node) {
+            offset = node.range?.[0] ?? null;
+            return dist/* visit */.YR.BREAK;
+        },
+    });
+    return offset;
 }
 /** The key and value nodes at a path; missing parts are null. */
 function nodesAt(source, path) {
@@ -11963,7 +12430,8 @@ function issueFromAjv(source, error, value) {
         case "propertyNames":
             return null; // the failing keyword inside propertyNames is reported with the key's position
         case "type":
-            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${describeValue(data)}`);
+            // A whole document of the wrong type is usually a file that is not YAML at all: never quote it.
+            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${path.length === 0 ? describeKind(data) : describeValue(data)}`);
         case "enum": {
             const allowed = (parentSchema.enum ?? []).map(String);
             const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
@@ -12028,6 +12496,16 @@ const TYPE_NAMES = {
 function describeTypes(types) {
     const list = Array.isArray(types) ? types.map(String) : [String(types)];
     return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
+}
+/** The kind of a value without its content: "text", "a list", "a number". */
+function describeKind(value) {
+    if (typeof value === "string")
+        return "text";
+    if (typeof value === "number")
+        return "a number";
+    if (typeof value === "boolean")
+        return "true or false";
+    return describeValue(value);
 }
 /** A short description of a YAML value for messages; long strings are cut. */
 function describeValue(value) {
@@ -12098,6 +12576,104 @@ function editDistance(a, b) {
     return at(a.length, b.length);
 }
 
+;// CONCATENATED MODULE: ./src/pricing.ts
+// List prices in USD per million tokens, from Anthropic's public price list (see ../shared/facts/anthropic-api.md).
+// Data, not logic: users extend or override it with `pricing:` in skillbench.yml.
+
+const PRICES_AS_OF = "2026-11";
+/** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
+function tierFromRates(input, output, cache = {}) {
+    return {
+        input,
+        output,
+        cacheWrite5m: cache.cacheWrite5m ?? round(input * 1.25),
+        cacheWrite1h: cache.cacheWrite1h ?? round(input * 2),
+        cacheRead: cache.cacheRead ?? round(input * 0.1),
+    };
+}
+function round(value) {
+    return Math.round(value * 1e6) / 1e6;
+}
+const fable = tierFromRates(10, 50);
+const opus = tierFromRates(5, 25);
+const sonnet5 = tierFromRates(2, 10);
+const sonnet4 = tierFromRates(3, 15);
+const BUILTIN_PRICING = {
+    "claude-fable-5": fable,
+    "claude-fable-5-1": fable,
+    "claude-fable-5-2": fable,
+    "claude-opus-5": opus,
+    "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
+    "claude-opus-4-8": opus,
+    "claude-opus-4-7": opus,
+    "claude-opus-4-6": opus,
+    "claude-opus-4-5": opus,
+    "claude-sonnet-5-5": sonnet5,
+    "claude-sonnet-5": sonnet5,
+    "claude-sonnet-4-6": sonnet4,
+    "claude-sonnet-4-5": sonnet4,
+    "claude-haiku-5-5": {
+        ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
+        above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
+    },
+    "claude-haiku-4-5": tierFromRates(1, 5),
+};
+const DATED_SUFFIX = /-\d{8}$/;
+/** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
+function priceFor(model, table) {
+    return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
+}
+/**
+ * Ids shaped like Anthropic's (claude-<family>-<version>[-YYYYMMDD], or the older claude-<version>-<family>[-...]):
+ * not in the table, they are probably newer than it, not typos.
+ */
+const PLAUSIBLE_MODEL_ID = /^claude-(?:(?:opus|sonnet|haiku|fable)-\d(?:-\d)*|\d(?:-\d)*-(?:opus|sonnet|haiku|fable))(?:-\d{8})?$/;
+/** How far (edits) an id may be from a known one to count as its typo. */
+const TYPO_DISTANCE = 2;
+/**
+ * Checks a model id against the known models: the price table (built-in plus the config's `pricing`), dated ids
+ * included (claude-haiku-4-5-20251001 is claude-haiku-4-5). Model ids are case-sensitive in the API.
+ */
+function checkModelId(model, table) {
+    if (priceFor(model, table) !== null)
+        return { status: "known" };
+    const dated = DATED_SUFFIX.exec(model)?.[0] ?? "";
+    const base = model.slice(0, model.length - dated.length);
+    let best = null;
+    for (const known of Object.keys(table)) {
+        const distance = editDistance(base.toLowerCase(), known.toLowerCase());
+        if (distance <= TYPO_DISTANCE && distance < known.length / 2 && (!best || distance < best.distance)) {
+            best = { id: known, distance };
+        }
+    }
+    const suggestion = best ? `${best.id}${dated}` : null;
+    const plausible = PLAUSIBLE_MODEL_ID.test(model);
+    if (suggestion !== null && !plausible)
+        return { status: "typo", suggestion };
+    return { status: "unknown", suggestion, plausible };
+}
+/** Every input token of a request: the uncached remainder plus cache writes and reads. */
+function totalInputTokens(usage) {
+    return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
+}
+/**
+ * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
+ * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
+ */
+function costOf(usage, price) {
+    const tier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
+    const micro = usage.inputTokens * tier.input +
+        usage.outputTokens * tier.output +
+        usage.cacheCreationInputTokens * tier.cacheWrite5m +
+        usage.cacheReadInputTokens * tier.cacheRead;
+    return micro / 1_000_000;
+}
+/** The sentence a warning uses when a model has no price. */
+function missingPriceHint(model) {
+    return (`No price is known for model "${model}": its cost is reported as unknown. ` +
+        `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`);
+}
+
 ;// CONCATENATED MODULE: ./src/skills.ts
 // Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
@@ -12113,7 +12689,7 @@ const RESERVED_NAME_WORDS = ["anthropic", "claude"];
  * A repository-relative POSIX path from user input, or the reason it cannot be one. `./a/../b` becomes `b`;
  * absolute paths and paths that climb out of the repository are refused.
  */
-function repoRelativePath(input) {
+function skills_repoRelativePath(input) {
     if (input.trim() === "")
         return { problem: "the path is empty" };
     if (input.includes("\\"))
@@ -12205,7 +12781,7 @@ function parseAgentSkill(skillPath, text) {
     }
     const dir = external_node_path_default().posix.dirname(skillPath);
     const issues = [];
-    const parsed = parseYaml(skillPath, frontmatter.yaml, 1);
+    const parsed = schemas_parseYaml(skillPath, frontmatter.yaml, 1);
     issues.push(...parsed.issues);
     let name = null;
     let description = null;
@@ -12252,38 +12828,44 @@ function nameProblem(name, folder) {
         return `"${name}" must match the skill's folder name "${folder}"`;
     return null;
 }
-/** Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. */
-async function readSkill(root, skillPath) {
-    const relative = repoRelativePath(skillPath);
+/** Default cap of a skill file's size (config `limits.skill-bytes`). */
+const DEFAULT_SKILL_BYTES = 1024 * 1024;
+/**
+ * Reads and parses a skill without throwing for input problems. `skillPath` is repository-relative. The file is read
+ * through RepoFiles: a path that resolves outside the repository or into .git, a FIFO or device, a file over the size
+ * limit or one that is not UTF-8 is refused with a message that names the path and never quotes the file.
+ */
+async function readSkill(root, skillPath, options = {}) {
+    const relative = skills_repoRelativePath(skillPath);
     if ("problem" in relative)
         return { skill: null, pathProblem: relative.problem, issues: [] };
-    const absolute = external_node_path_default().join(root, ...relative.path.split("/"));
-    let bytes;
-    try {
-        bytes = await (0,promises_.readFile)(absolute);
+    const repo = options.repo ?? (await RepoFiles.open(root));
+    const maxBytes = options.maxBytes ?? DEFAULT_SKILL_BYTES;
+    const read = await repo.readText(relative.path, { maxBytes, limitName: "the limit for a skill file (limits.skill-bytes)" });
+    if (!read.ok) {
+        if (read.kind === "too-large" || read.kind === "not-utf8") {
+            // The path is fine; the file itself is the problem.
+            const issue = { file: relative.path, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem };
+            return { skill: null, pathProblem: null, issues: [issue] };
+        }
+        return { skill: null, pathProblem: await readProblem(repo, relative.path, read), issues: [] };
     }
-    catch (error) {
-        return { skill: null, pathProblem: await readProblem(relative.path, absolute, error), issues: [] };
-    }
-    const parsed = parseSkill(relative.path, bytes.toString("utf8"));
+    const parsed = parseSkill(relative.path, read.text);
     if (!parsed.skill)
         return { skill: null, pathProblem: null, issues: parsed.issues };
-    return { skill: { ...parsed.skill, hash: sha256Hex(bytes) }, pathProblem: null, issues: [] };
+    return { skill: { ...parsed.skill, hash: sha256Hex(read.bytes) }, pathProblem: null, issues: [] };
 }
-async function readProblem(relative, absolute, error) {
-    const code = error.code;
-    if (code === "EISDIR") {
+async function readProblem(repo, relative, refusal) {
+    if (refusal.kind === "folder") {
         const inside = `${relative}/${AGENT_SKILL_FILE}`;
-        const hasSkill = await (0,promises_.stat)(external_node_path_default().join(absolute, AGENT_SKILL_FILE)).then((info) => info.isFile(), () => false);
+        const hasSkill = (await repo.resolve(inside)).ok;
         return hasSkill ? `"${relative}" is a folder; point at "${inside}"` : `"${relative}" is a folder, not a skill file`;
     }
-    if (code === "ENOENT" || code === "ENOTDIR")
-        return `skill file "${relative}" does not exist`;
-    return `skill file "${relative}" could not be read: ${messageOf(error)}`;
+    return `skill file "${relative}" ${refusal.problem}`;
 }
 /** Loads one skill, throwing an InputError that lists every problem with it. */
-async function loadSkill(root, skillPath) {
-    const read = await readSkill(root, skillPath);
+async function loadSkill(root, skillPath, options = {}) {
+    const read = await readSkill(root, skillPath, options);
     if (read.skill)
         return read.skill;
     if (read.pathProblem !== null) {
@@ -12291,10 +12873,21 @@ async function loadSkill(root, skillPath) {
     }
     throw new InputError(read.issues);
 }
+/**
+ * Every file of an Agent Skill's folder (SKILL.md included), checked like the skill file itself: for reading the
+ * folder's other files (references, scripts) with `repo.readText`/`readBytes`. Links that leave the repository,
+ * linked folders, FIFOs and devices come back in `refused`; nothing outside the repository is ever listed.
+ */
+async function listSkillFolder(repo, skill, maxFiles = 1000) {
+    if (skill.dir === null)
+        return { ok: true, files: [], refused: [], truncated: false };
+    return repo.listFolder(skill.dir, { maxFiles });
+}
 
 ;// CONCATENATED MODULE: ./src/config.ts
 // Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
 // name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
+
 
 
 
@@ -12310,25 +12903,42 @@ const BRANCH = new RegExp(BRANCH_PATTERN, "u");
 const GLOB = new RegExp(GLOB_PATTERN, "u");
 /** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
 async function loadConfig(root, options = {}) {
-    const read = await readConfig(root, options);
+    const read = await readConfig(await openRepo(root), options);
     if (!read.config)
         throw new InputError(read.issues);
     return read.config;
 }
-async function readConfig(root, options) {
+/** The repository's files; a root that cannot be resolved is an input problem, not a crash. */
+async function openRepo(root) {
+    try {
+        return await RepoFiles.open(root);
+    }
+    catch (error) {
+        throw new errors/* InputError */.dz([
+            { file: root, line: null, column: null, field: "", message: `the repository folder cannot be opened: ${(0,errors/* messageOf */.bD)(error)}` },
+        ]);
+    }
+}
+async function readConfig(repo, options) {
+    const { root } = repo;
     const issues = [];
     const given = options.configPath ?? DEFAULT_CONFIG_PATH;
-    const relative = repoRelativePath(external_node_path_default().isAbsolute(given) ? external_node_path_default().relative(root, given).split((external_node_path_default()).sep).join("/") : given);
+    const relative = skills_repoRelativePath(external_node_path_default().isAbsolute(given) ? external_node_path_default().relative(root, given).split((external_node_path_default()).sep).join("/") : given);
     let configPath = null;
+    let source = null;
     let raw = null;
     if ("problem" in relative) {
         issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
     }
     else {
-        const text = await readText(root, relative.path);
-        if (typeof text === "string") {
+        const read = await repo.readText(relative.path, {
+            maxBytes: CONFIG_FILE_MAX_BYTES,
+            limitName: "the fixed limit for a config file",
+        });
+        if (read.ok) {
             configPath = relative.path;
-            const parsed = parseYaml(relative.path, text);
+            const parsed = schemas_parseYaml(relative.path, read.text);
+            source = parsed.source;
             issues.push(...parsed.issues);
             if (parsed.value !== undefined && parsed.value !== null) {
                 raw = parsed.value;
@@ -12336,30 +12946,42 @@ async function readConfig(root, options) {
                 issues.push(...urlIssues(parsed.source, raw), ...globIssues(parsed.source, raw));
             }
         }
-        else if (text.missing && relative.path === DEFAULT_CONFIG_PATH) {
+        else if (read.kind === "missing" && relative.path === DEFAULT_CONFIG_PATH) {
             // No skillbench.yml at the default place: every key takes its default.
         }
         else {
-            const problem = text.missing ? "does not exist" : `could not be read: ${text.error}`;
-            issues.push({ file: relative.path, line: null, column: null, field: "", message: `the config file ${problem}` });
+            issues.push({
+                file: relative.path,
+                line: read.line,
+                column: read.line === null ? null : 1,
+                field: "",
+                message: `the config file ${read.problem}`,
+            });
         }
     }
     const overrides = parseOverrides(options.overrides ?? {});
     issues.push(...overrides.issues);
     const benchmarkGlobs = safeGlobs(raw);
+    const mapping = raw && typeof raw === "object" && !Array.isArray(raw) ? raw : null;
+    const limits = safeLimits(mapping);
+    const common = { benchmarkGlobs, configPath, source, raw: mapping, limits, overrides: options.overrides ?? {} };
     if (issues.length > 0)
-        return { config: null, benchmarkGlobs, configPath, issues: sortIssues(issues) };
+        return { config: null, ...common, issues: sortIssues(issues) };
     const config = buildConfig(root, configPath, (raw ?? {}), overrides.values, options.pricing);
-    return { config, benchmarkGlobs, configPath, issues };
+    return { config, ...common, issues };
 }
-async function readText(root, relative) {
-    try {
-        return await (0,promises_.readFile)(external_node_path_default().join(root, ...relative.split("/")), "utf8");
-    }
-    catch (error) {
-        const code = error.code;
-        return { missing: code === "ENOENT" || code === "ENOTDIR", error: messageOf(error) };
-    }
+/** The config's size caps where they are valid whole numbers in range, else the defaults. */
+function safeLimits(raw) {
+    const limits = raw?.limits && typeof raw.limits === "object" ? raw.limits : {};
+    const pick = (value, fallback, range) => Number.isSafeInteger(value) && value >= range.minimum && value <= range.maximum
+        ? value
+        : fallback;
+    const d = CONFIG_DEFAULTS.limits;
+    return {
+        skillBytes: pick(limits["skill-bytes"], d.skillBytes, LIMITS.fileBytes),
+        benchmarkBytes: pick(limits["benchmark-bytes"], d.benchmarkBytes, LIMITS.fileBytes),
+        inputBytes: pick(limits["input-bytes"], d.inputBytes, LIMITS.inputBytes),
+    };
 }
 /** The schema only checks that base-url starts with http(s)://; this checks that the rest parses as a URL. */
 function urlIssues(source, raw) {
@@ -12391,7 +13013,7 @@ function globIssues(source, raw) {
             expandBraces(glob);
         }
         catch (error) {
-            issues.push(issueAt(source, ["benchmarks", index], messageOf(error)));
+            issues.push(issueAt(source, ["benchmarks", index], (0,errors/* messageOf */.bD)(error)));
         }
     });
     return issues;
@@ -12539,6 +13161,7 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
             maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
             timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
         },
+        limits: safeLimits(raw),
     };
 }
 /** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
@@ -12565,13 +13188,16 @@ function deriveCaseId(input) {
 function caseHash(input, expected) {
     return contentHash(input, expected);
 }
-async function readBenchmark(root, file) {
+async function readBenchmark(repo, file, limits) {
     const none = (issues) => ({ benchmark: null, reference: null, issues });
-    const text = await readText(root, file);
-    if (typeof text !== "string") {
-        return none([{ file, line: null, column: null, field: "", message: `could not be read: ${text.error}` }]);
+    const read = await repo.readText(file, {
+        maxBytes: limits.benchmarkBytes,
+        limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
+    });
+    if (!read.ok) {
+        return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
     }
-    const parsed = parseYaml(file, text);
+    const parsed = schemas_parseYaml(file, read.text);
     if (parsed.value === undefined)
         return none(parsed.issues);
     if (parsed.value === null) {
@@ -12582,7 +13208,7 @@ async function readBenchmark(root, file) {
     const raw = (typeof value === "object" && !Array.isArray(value) ? value : {});
     let reference = null;
     if (typeof raw["skill"] === "string" && raw["skill"] !== "") {
-        const relative = repoRelativePath(raw["skill"]);
+        const relative = skills_repoRelativePath(raw["skill"]);
         if ("problem" in relative)
             issues.push(issueAt(source, ["skill"], relative.problem));
         else
@@ -12597,6 +13223,11 @@ async function readBenchmark(root, file) {
         const { id, input, expected } = item;
         if (typeof input !== "string")
             return;
+        const inputBytes = Buffer.byteLength(input, "utf8");
+        if (inputBytes > limits.inputBytes) {
+            issues.push(issueAt(source, ["cases", index, "input"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
+            return;
+        }
         const derived = id === undefined;
         const caseId = typeof id === "string" ? id : deriveCaseId(input);
         const { line } = positionOf(source, ["cases", index]);
@@ -12613,18 +13244,23 @@ async function readBenchmark(root, file) {
         cases.push({ id: caseId, input, expected: expectedText, hash: caseHash(input, expectedText), line });
     });
     if (issues.length > 0 || !reference)
-        return { benchmark: null, reference, issues: sortIssues(issues) };
+        return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
     const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
-    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, issues: [] };
+    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, models: { source, value: raw["models"] }, issues: [] };
 }
 // ---------------------------------------------------------------------------------------------------------
 // The project
 /** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
 async function loadProject(root, options = {}) {
-    const configRead = await readConfig(root, options);
+    const repo = await openRepo(root);
+    const configRead = await readConfig(repo, options);
+    const { limits } = configRead;
     const issues = [...configRead.issues];
-    const files = (await findFiles(root, configRead.benchmarkGlobs)).filter((file) => file !== configRead.configPath);
-    const reads = await Promise.all(files.map((file) => readBenchmark(root, file)));
+    const refusals = [];
+    const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
+    issues.push(...refusals.map((refusal) => globRefusalIssue(configRead, refusal)));
+    const files = found.filter((file) => file !== configRead.configPath);
+    const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
     // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
     const firstBenchmarkOf = new Map();
     const referencesOf = new Map();
@@ -12644,7 +13280,7 @@ async function loadProject(root, options = {}) {
         referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
     }
     const skillPaths = [...referencesOf.keys()].sort();
-    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath)));
+    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes })));
     const skills = new Map();
     const skillIssues = [];
     skillPaths.forEach((skillPath, index) => {
@@ -12666,192 +13302,260 @@ async function loadProject(root, options = {}) {
         issues.push(...sortIssues([...(reads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
     });
     issues.push(...skillIssues);
+    const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
+    issues.push(...models.errors);
     if (issues.length > 0 || !configRead.config)
-        throw new errors_InputError(issues);
+        throw new errors/* InputError */.dz(issues);
     const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-    return { config: configRead.config, benchmarks, skills };
+    return { config: configRead.config, benchmarks, skills, warnings: models.warnings };
 }
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/git.ts
-// The one way skillbench runs git: spawned without a shell, never prompting, with English messages (LC_ALL=C,
-// so callers can recognise errors), and with an optional token passed only through environment config.
-
-
-
-/** A git command that failed. The message and stderr have any secret the wrapper knows about redacted. */
-class GitError extends Error {
-    args;
-    code;
-    stderr;
-    attempts;
-    constructor(args, code, stderr, attempts = 1) {
-        const detail = stderr.trim() || "no error output";
-        const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
-        super(`git ${formatArgs(args)} failed${tries} (exit code ${code}): ${detail}`);
-        this.name = "GitError";
-        this.args = args;
-        this.code = code;
-        this.stderr = stderr;
-        this.attempts = attempts;
-    }
-}
-function formatArgs(args) {
-    return args.map((a) => (/^[\w@%+=:,./^~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
-}
-// Failures of the network or of the server that a later try may not hit; auth errors, missing refs and
-// rejected pushes are deliberately absent (retrying them cannot help).
-const TRANSIENT_PATTERNS = [
-    /returned error: (5\d\d|429)/i,
-    /HTTP (5\d\d|429)/,
-    /Could not resolve host/i,
-    /Failed to connect/i,
-    /Connection (refused|reset|timed out)/i,
-    /Operation timed out/i,
-    /early EOF/i,
-    /remote end hung up unexpectedly/i,
-    /RPC failed/i,
-    /unexpected disconnect/i,
-    /TLS connection|SSL_ERROR|gnutls_handshake|SSL_connect/i,
-    /Internal Server Error|Service Unavailable|Bad Gateway/i,
-];
-/** Hides credentials embedded in URLs (`https://user:token@host/...`), which git echoes in some messages. */
-function redactUrlCredentials(text) {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, "$1***@");
-}
-function isTransientGitFailure(result) {
-    return result.code !== 0 && TRANSIENT_PATTERNS.some((p) => p.test(result.stderr));
-}
-/** Jittered exponential backoff: attempt 1 -> [min, 2*min], doubling, the ceiling capped at max. */
-function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
-    const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
-    return Math.round(minMs + random() * (ceiling - minMs));
+/** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
+function globRefusalIssue(configRead, refusal) {
+    const what = refusal.base ? `the folder "${refusal.path}"` : `"${refusal.path}"`;
+    const message = `${what} (found by the benchmark glob "${refusal.pattern}") ${refusal.problem}`;
+    const globs = configRead.raw?.benchmarks;
+    const index = Array.isArray(globs) ? globs.indexOf(refusal.pattern) : -1;
+    if (configRead.source && index >= 0)
+        return issueAt(configRead.source, ["benchmarks", index], message);
+    return { file: refusal.path, line: null, column: null, field: "", message };
 }
 /**
- * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
- * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
+ * Every model id the run would call (candidates from the config, the overrides and each benchmark, the judge),
+ * checked against the known models before anything is spent. A clear typo of a known id is an error with a "did you
+ * mean"; an unknown id that may be a newer model (or a proxy's own) is a warning.
  */
-async function execWithRetry(runner, args, options) {
-    const attempts = Math.max(1, Math.floor(options.attempts));
-    const isTransient = options.isTransient ?? isTransientGitFailure;
-    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
-    const execOptions = { allowFailure: true };
-    if (options.input !== undefined)
-        execOptions.input = options.input;
-    if (options.env !== undefined)
-        execOptions.env = options.env;
-    for (let attempt = 1;; attempt++) {
-        const result = await runner.exec(args, execOptions);
-        if (result.code === 0)
-            return result;
-        if (attempt >= attempts || !isTransient(result)) {
-            if (options.allowFailure)
-                return result;
-            throw new GitError(args, result.code, result.stderr, attempt);
-        }
-        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
-        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
-        await sleep(delayMs);
+function modelIdIssues(configRead, reads, builtIn) {
+    const uses = [];
+    const { source, raw, overrides } = configRead;
+    const fromOverride = (entry) => (message) => ({
+        file: entry.source,
+        line: null,
+        column: null,
+        field: "",
+        message,
+    });
+    const modelsOverride = overrides.models?.value.trim() ? overrides.models : undefined;
+    if (modelsOverride) {
+        for (const id of modelsOverride.value.split(/[\s,]+/).filter((m) => m !== ""))
+            uses.push({ id, at: fromOverride(modelsOverride) });
     }
-}
-class Git {
-    root;
-    env;
-    secrets;
-    constructor(root, env, secrets) {
-        this.root = root;
-        this.env = env;
-        this.secrets = secrets;
-    }
-    /** Checks that git runs and that `cwd` is inside a work tree; every command then runs at its top level. */
-    static async create(cwd, options = {}) {
-        const { env, secrets } = buildEnv(options);
-        const probe = new Git(cwd, env, secrets);
-        const version = await probe.exec(["--version"], { allowFailure: true });
-        if (version.code !== 0) {
-            throw new Error(`git is not usable (\`git --version\` exited with ${version.code}): ${version.stderr.trim()}`);
-        }
-        const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFailure: true });
-        if (top.code !== 0 || top.stdout.trim() === "") {
-            throw new Error(`${cwd} is not inside a git work tree: ${top.stderr.trim() || "git found no top level"}`);
-        }
-        return new Git(top.stdout.trim(), env, secrets);
-    }
-    /** Replaces every secret this wrapper was given (token and its header forms) and URL userinfo with ***. */
-    redact(text) {
-        let out = redactUrlCredentials(text);
-        for (const secret of this.secrets)
-            out = out.split(secret).join("***");
-        return out;
-    }
-    exec(args, options = {}) {
-        return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_.spawn)("git", args, {
-                cwd: this.root,
-                env: { ...this.env, ...options.env },
-                stdio: ["pipe", "pipe", "pipe"],
-                windowsHide: true,
-            });
-            const out = [];
-            const err = [];
-            child.stdout.on("data", (chunk) => out.push(chunk));
-            child.stderr.on("data", (chunk) => err.push(chunk));
-            // git may exit before reading all of stdin (EPIPE); the exit code tells what happened.
-            child.stdin.on("error", () => undefined);
-            child.on("error", (error) => {
-                const command = formatArgs(args.map((a) => this.redact(a)));
-                const message = `could not run git ${command} in ${this.root}: ${this.redact(messageOf(error))}`;
-                // 127: the shell's "command not found", so allowFailure callers still get a result, not a throw.
-                if (options.allowFailure)
-                    resolve({ stdout: "", stderr: message, code: 127 });
-                else
-                    reject(new Error(message));
-            });
-            child.on("close", (code, signal) => {
-                const result = {
-                    stdout: Buffer.concat(out).toString("utf8"),
-                    stderr: this.redact(Buffer.concat(err).toString("utf8")),
-                    code: code ?? (signal ? 128 : 1),
-                };
-                if (result.code !== 0 && !options.allowFailure) {
-                    reject(new GitError(args.map((a) => this.redact(a)), result.code, result.stderr));
-                }
-                else {
-                    resolve(result);
-                }
-            });
-            if (options.input !== undefined)
-                child.stdin.end(options.input);
-            else
-                child.stdin.end();
+    else if (source && Array.isArray(raw?.models)) {
+        raw.models.forEach((id, index) => {
+            if (typeof id === "string")
+                uses.push({ id, at: (message) => issueAt(source, ["models", index], message) });
         });
     }
-    execWithRetry(args, options) {
-        return execWithRetry(this, args, options);
+    const judgeOverride = overrides.judgeModel?.value.trim() ? overrides.judgeModel : undefined;
+    if (judgeOverride) {
+        uses.push({ id: judgeOverride.value.trim(), at: fromOverride(judgeOverride) });
     }
+    else if (source && raw?.judge && typeof raw.judge === "object" && typeof raw.judge.model === "string") {
+        uses.push({ id: raw.judge.model, at: (message) => issueAt(source, ["judge", "model"], message) });
+    }
+    for (const read of reads) {
+        if (!read.models || !Array.isArray(read.models.value))
+            continue;
+        const benchmarkSource = read.models.source;
+        read.models.value.forEach((id, index) => {
+            if (typeof id === "string")
+                uses.push({ id, at: (message) => issueAt(benchmarkSource, ["models", index], message) });
+        });
+    }
+    // The ids the user priced are known too, whatever else is wrong with the config.
+    const table = { ...builtIn };
+    const priced = raw?.pricing && typeof raw.pricing === "object" ? Object.keys(raw.pricing) : [];
+    for (const id of priced)
+        table[id] ??= { ...tierFromRates(0, 0) };
+    const errors = [];
+    const warnings = [];
+    const warned = new Set();
+    for (const use of uses) {
+        if (!MODEL_ID.test(use.id))
+            continue; // the schema or the override check reports malformed ids
+        const check = checkModelId(use.id, table);
+        if (check.status === "known")
+            continue;
+        if (check.status === "typo") {
+            errors.push(use.at(`"${use.id}" is not a known model id; did you mean ${check.suggestion}?`));
+            continue;
+        }
+        const issue = use.at(`"${use.id}" is not a model skillbench knows` +
+            (check.suggestion ? ` (did you mean ${check.suggestion}?)` : "") +
+            `; it is used as written. If it is a new model, add its price under pricing: to silence this warning`);
+        const key = `${issue.file}\0${use.id}`;
+        if (!warned.has(key))
+            warnings.push(issue);
+        warned.add(key);
+    }
+    return { errors, warnings };
 }
-function buildEnv(options) {
-    const env = {};
-    for (const [name, value] of Object.entries(process.env))
-        if (value !== undefined)
-            env[name] = value;
-    Object.assign(env, options.extraEnv ?? {}, { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
-    const secrets = [];
-    if (options.token) {
-        const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-        const basic = Buffer.from(`x-access-token:${options.token}`, "utf8").toString("base64");
-        // Environment config (git >= 2.31) adds to, rather than replaces, entries the runner may already have set.
-        const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10);
-        const index = Number.isFinite(existing) && existing > 0 ? existing : 0;
-        env.GIT_CONFIG_COUNT = String(index + 1);
-        env[`GIT_CONFIG_KEY_${index}`] = `http.${serverUrl}/.extraheader`;
-        env[`GIT_CONFIG_VALUE_${index}`] = `AUTHORIZATION: basic ${basic}`;
-        secrets.push(options.token, basic, Buffer.from(options.token, "utf8").toString("base64"));
+// ---------------------------------------------------------------------------------------------------------
+// Trust: which keys a pull request may change. Keys that decide where requests or secrets go are taken from the
+// base commit's config (or the workflow's inputs / environment), never from the PR's head. Keys that decide how
+// the run is gated may change, but the change is shown in the verdict.
+/** Dotted skillbench.yml keys that decide where requests or secrets go. A new one joins by adding its name here. */
+const TRUSTED_KEYS = ["api.base-url"];
+/** Keys that decide the verdict. A PR may change them, and the verdict line then says so. */
+const GATE_KEYS = [
+    "gate",
+    "gate-dimensions",
+    "fail-on-inconclusive",
+    "thresholds.quality",
+    "thresholds.dimension",
+    "thresholds.cost",
+    "thresholds.errors",
+    "thresholds.pass-rate",
+    "baseline.branch",
+    "baseline.stale-after-days",
+    "baseline.max-age-hours",
+    "judge.model",
+];
+/** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
+const GATE_DEFAULTS = {
+    gate: CONFIG_DEFAULTS.gate,
+    "thresholds.quality": CONFIG_DEFAULTS.thresholds.quality,
+    "thresholds.dimension": CONFIG_DEFAULTS.thresholds.dimension,
+    "thresholds.cost": CONFIG_DEFAULTS.thresholds.cost,
+    "baseline.branch": CONFIG_DEFAULTS.baselineBranch,
+    "baseline.stale-after-days": CONFIG_DEFAULTS.staleAfterDays,
+    "judge.model": CONFIG_DEFAULTS.judgeModel,
+};
+/** The override (action input, environment) that, when given, decides a trusted key instead of any file. */
+const TRUSTED_OVERRIDE = { "api.base-url": "apiBaseUrl" };
+/** True when the workflow (action input or environment) decides this trusted key, not a config file. */
+function trustedKeyOverridden(key, overrides) {
+    const name = TRUSTED_OVERRIDE[key];
+    return name !== undefined && Boolean(overrides[name]?.value.trim());
+}
+/** The value at a dotted kebab-case path of a parsed config; undefined when any part is absent. */
+function rawValueAt(raw, dotted) {
+    let current = raw;
+    for (const part of dotted.split(".")) {
+        if (current === null || typeof current !== "object" || Array.isArray(current))
+            return undefined;
+        current = current[part];
     }
-    return { env, secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length) };
+    return current;
+}
+function scalarOf(value) {
+    if (value === undefined || value === null)
+        return null;
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+        return value;
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+/** A trusted value as it may be shown: the origin of a URL (never userinfo, path or query), else "(set)". */
+function describeTrustedValue(value) {
+    if (value === undefined || value === null)
+        return null;
+    if (typeof value === "string") {
+        try {
+            const url = new URL(value);
+            if (url.protocol === "http:" || url.protocol === "https:")
+                return url.origin;
+        }
+        catch {
+            // not a URL: fall through
+        }
+    }
+    return "(set)";
+}
+/** Compares the head's config with the base's, key by key, for the trusted and the gate keys. */
+function compareConfigs(base, headRaw, overrides = {}) {
+    const baseRaw = base.status === "found" ? base.raw : null;
+    const trusted = [];
+    for (const key of TRUSTED_KEYS) {
+        const before = rawValueAt(baseRaw, key);
+        const after = rawValueAt(headRaw, key);
+        if (sameValue(before, after))
+            continue;
+        const used = trustedKeyOverridden(key, overrides) ? "workflow" : "base";
+        trusted.push({ key, base: describeTrustedValue(before), head: describeTrustedValue(after), used });
+    }
+    const gate = [];
+    // Without the base config there is nothing to compare the gate with; the warning says so.
+    if (base.status !== "unavailable") {
+        for (const key of GATE_KEYS) {
+            const fallback = GATE_DEFAULTS[key];
+            const before = rawValueAt(baseRaw, key) ?? fallback;
+            const after = rawValueAt(headRaw, key) ?? fallback;
+            if (!sameValue(before, after))
+                gate.push({ key, base: scalarOf(before), head: scalarOf(after) });
+        }
+    }
+    return { base: { commit: base.commit, status: base.status }, trusted, gate };
+}
+function sameValue(a, b) {
+    return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+/**
+ * The config with every trusted key taken from the base commit (unless an override from the workflow decides
+ * it), whatever the head's file says. Returns warnings for values that could not be used; none echoes a value.
+ */
+function applyTrustedKeys(config, base, overrides) {
+    const warnings = [];
+    let result = config;
+    for (const key of TRUSTED_KEYS) {
+        if (trustedKeyOverridden(key, overrides))
+            continue;
+        const value = base.status === "found" ? rawValueAt(base.raw, key) : undefined;
+        let trusted = null;
+        if (value !== undefined && value !== null) {
+            if (typeof value === "string" && isHttpUrl(value))
+                trusted = value;
+            else
+                warnings.push(`${key} in the base commit's config is not an http(s) URL: using none (the SDK default).`);
+        }
+        switch (key) {
+            case "api.base-url":
+                result = { ...result, api: { ...result.api, baseUrl: trusted } };
+                break;
+        }
+    }
+    return { config: result, warnings };
+}
+/**
+ * Reads the config file as it is on `commit`. actions/checkout clones only the merge commit, so a base commit
+ * that is not in the clone is fetched (depth 1) first. Never throws: a failure is status unavailable.
+ */
+async function readConfigAtCommit(git, commit, configPath) {
+    const unavailable = (problem) => ({ commit, status: "unavailable", raw: null, problem });
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(commit))
+        return unavailable(`"${commit}" is not a commit id`);
+    const relative = repoRelativePath(configPath);
+    if ("problem" in relative)
+        return unavailable(`config file: ${relative.problem}`);
+    const present = await git.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
+    if (present.code !== 0) {
+        const fetched = await execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
+            attempts: 3,
+            allowFailure: true,
+        });
+        if (fetched.code !== 0)
+            return unavailable(`could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`);
+    }
+    const spec = `${commit}:${relative.path}`;
+    const exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
+    if (exists.code !== 0)
+        return { commit, status: "missing", raw: null, problem: null };
+    const shown = await git.exec(["cat-file", "blob", spec], { allowFailure: true });
+    if (shown.code !== 0)
+        return unavailable(`could not read ${spec}: ${shown.stderr.trim()}`);
+    const parsed = parseYaml(relative.path, shown.stdout);
+    if (parsed.value === undefined)
+        return unavailable(`the base commit's ${relative.path} does not parse`);
+    return { commit, status: "found", raw: parsed.value, problem: null };
+}
+/** The config file as parsed YAML (not validated), or null when there is none; for comparing with the base. */
+async function readRawConfig(root, configPath) {
+    if (configPath === null)
+        return null;
+    const repo = await RepoFiles.open(root);
+    const read = await repo.readText(configPath, { maxBytes: CONFIG_FILE_MAX_BYTES, limitName: "the fixed limit for a config file" });
+    if (!read.ok)
+        return null;
+    return schemas_parseYaml(configPath, read.text).value ?? null;
 }
 
 ;// CONCATENATED MODULE: ./src/stats.ts
@@ -13161,7 +13865,7 @@ const sleep = (ms, signal) => new Promise((resolve) => {
 });
 //# sourceMappingURL=sleep.mjs.map
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/internal/errors.mjs
-var errors = __nccwpck_require__(2533);
+var internal_errors = __nccwpck_require__(2533);
 ;// CONCATENATED MODULE: ./node_modules/@anthropic-ai/sdk/version.mjs
 const VERSION = '1.11.0'; // x-release-please-version
 //# sourceMappingURL=version.mjs.map
@@ -14963,7 +15667,7 @@ var Stream = /* @__PURE__ */ (() => {
                 }
                 catch (e) {
                     // If the user calls `stream.controller.abort()`, we should exit without throwing.
-                    if ((0,errors/* isAbortError */.z)(e))
+                    if ((0,internal_errors/* isAbortError */.z)(e))
                         return;
                     throw e;
                 }
@@ -15011,7 +15715,7 @@ var Stream = /* @__PURE__ */ (() => {
                 }
                 catch (e) {
                     // If the user calls `stream.controller.abort()`, we should exit without throwing.
-                    if ((0,errors/* isAbortError */.z)(e))
+                    if ((0,internal_errors/* isAbortError */.z)(e))
                         return;
                     throw e;
                 }
@@ -15908,7 +16612,7 @@ function setResponseHeaderAttributes(span, response) {
  * not a failure, and leaves the status unset.
  */
 function setErrorStatus(span, error, type) {
-    if (error instanceof core_error/* APIUserAbortError */.cH || (0,errors/* isAbortError */.z)(error)) {
+    if (error instanceof core_error/* APIUserAbortError */.cH || (0,internal_errors/* isAbortError */.z)(error)) {
         return;
     }
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -23641,7 +24345,7 @@ var BetaMessageStream = /* @__PURE__ */ (() => {
                 if ((0,tslib/* __classPrivateFieldGet */.g)(this, _BetaMessageStream_span, "f")) {
                     (0,tslib/* __classPrivateFieldGet */.g)(this, _BetaMessageStream_span, "f").streamed = undefined;
                 }
-                if ((0,errors/* isAbortError */.z)(error)) {
+                if ((0,internal_errors/* isAbortError */.z)(error)) {
                     error = new core_error/* APIUserAbortError */.cH();
                 }
                 if (error instanceof core_error/* APIUserAbortError */.cH) {
@@ -36022,7 +36726,7 @@ var MessageStream = /* @__PURE__ */ (() => {
                 if ((0,tslib/* __classPrivateFieldGet */.g)(this, _MessageStream_span, "f")) {
                     (0,tslib/* __classPrivateFieldGet */.g)(this, _MessageStream_span, "f").streamed = undefined;
                 }
-                if ((0,errors/* isAbortError */.z)(error)) {
+                if ((0,internal_errors/* isAbortError */.z)(error)) {
                     error = new core_error/* APIUserAbortError */.cH();
                 }
                 if (error instanceof core_error/* APIUserAbortError */.cH) {
@@ -42390,7 +43094,7 @@ function isRetryableError(err) {
     while (typeof err === 'object' && err !== null && !seen.has(err)) {
         seen.add(err);
         if (isFetchOriginError(err) ||
-            (0,errors/* isAbortError */.z)(err) ||
+            (0,internal_errors/* isAbortError */.z)(err) ||
             err instanceof core_error/* APIConnectionError */.xX ||
             err instanceof core_error/* RetryableError */.dw) {
             return true;
@@ -42517,7 +43221,7 @@ function applyMiddleware(fetchFn, middleware, options, client) {
             // Brand the error as fetch-origin, normalizing with `castToError` first since a
             // WeakSet can't hold primitives and the brand must be on the same object the
             // client's own `castToError` will later pass through.
-            const error = (0,errors/* castToError */.r)(err);
+            const error = (0,internal_errors/* castToError */.r)(err);
             fetchOriginErrors.add(error);
             throw error;
         }
@@ -43127,7 +43831,7 @@ var BaseAnthropic = /* @__PURE__ */ (() => {
                     apiKey = await (0,tslib/* __classPrivateFieldGet */.g)(this, _BaseAnthropic_apiKeyFunction, "f").call(this);
                 }
                 catch (err) {
-                    throw new core_error/* AnthropicError */.pJ(`The \`apiKey\` function failed: ${(0,errors/* castToError */.r)(err).message}`, {
+                    throw new core_error/* AnthropicError */.pJ(`The \`apiKey\` function failed: ${(0,internal_errors/* castToError */.r)(err).message}`, {
                         cause: err,
                     });
                 }
@@ -43336,7 +44040,7 @@ var BaseAnthropic = /* @__PURE__ */ (() => {
             const response = await this.fetchWithTimeout(url, req, timeout, controller, options, {
                 requestLogID,
                 retryOfRequestLogID,
-            }).catch(errors/* castToError */.r);
+            }).catch(internal_errors/* castToError */.r);
             const headersTime = Date.now();
             if (response instanceof globalThis.Error) {
                 releaseRequestSignal(controller);
@@ -43348,7 +44052,7 @@ var BaseAnthropic = /* @__PURE__ */ (() => {
                 // deno throws "TypeError: error sending request for url (https://example/): client error (Connect): tcp connect error: Operation timed out (os error 60): Operation timed out (os error 60)"
                 // undici throws "TypeError: fetch failed" with cause "ConnectTimeoutError: Connect Timeout Error (attempted address: example:443, timeout: 1ms)"
                 // others do not provide enough information to distinguish timeouts from other connection errors
-                const isTimeout = (0,errors/* isAbortError */.z)(response) ||
+                const isTimeout = (0,internal_errors/* isAbortError */.z)(response) ||
                     /timed? ?out/i.test(String(response) + ('cause' in response ? String(response.cause) : ''));
                 // Errors thrown by middleware (user middleware and the backend adaptation
                 // alike) propagate to the caller as-is — no retries, no APIConnectionError
@@ -43417,7 +44121,7 @@ var BaseAnthropic = /* @__PURE__ */ (() => {
                 }
                 const retryMessage = shouldRetry ? `error; no more retries left` : `error; not retryable`;
                 (0,utils_log/* loggerFor */.WG)(this).info(`${responseInfo} - ${retryMessage}`);
-                const errText = await response.text().catch((err) => (0,errors/* castToError */.r)(err).message);
+                const errText = await response.text().catch((err) => (0,internal_errors/* castToError */.r)(err).message);
                 const errJSON = (0,utils_values/* safeJSON */.ml)(errText);
                 const errMessage = errJSON ? undefined : errText;
                 (0,utils_log/* debugLogRequestDetails */.dF)((0,utils_log/* loggerFor */.WG)(this), `[${requestLogID}] response error (${retryMessage})`, {
@@ -43850,6 +44554,212 @@ var Anthropic = /* @__PURE__ */ (() => {
     return Anthropic;
 })();
 //# sourceMappingURL=client.mjs.map
+;// CONCATENATED MODULE: ./src/redact.ts
+// One redaction of the run's known secrets (the API key, the GitHub token, and the values of environment
+// variables whose names look secret), applied to every text skillbench writes: reports, the PR comment, the job
+// summary, annotations and log lines, the baseline branch, error messages. Whatever echoed a secret (a model
+// told the key, a proxy that quotes request headers, a symlink to /proc/self/environ), it does not leave.
+const REDACTED = "[redacted]";
+/** Name parts (split on `_`, `-`, `.`) that mark an environment variable as secret. */
+const SECRET_NAME_PARTS = new Set([
+    "KEY",
+    "KEYS",
+    "APIKEY",
+    "TOKEN",
+    "TOKENS",
+    "APITOKEN",
+    "AUTHTOKEN",
+    "ACCESSTOKEN",
+    "SECRET",
+    "SECRETS",
+    "PASSWORD",
+    "PASSWORDS",
+    "PASSWD",
+    "PASSPHRASE",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "PRIVATE",
+    "AUTH",
+    "COOKIE",
+    "COOKIES",
+    "SESSION",
+    "SIGNATURE",
+]);
+/** Values taken from the environment shorter than this are not redacted: they would mangle ordinary text. */
+const MIN_ENV_SECRET_LENGTH = 8;
+/** Secrets given explicitly (the key, the token) are redacted from this length on. */
+const MIN_SECRET_LENGTH = 4;
+/** ANTHROPIC_API_KEY, INPUT_GITHUB-TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN: yes. PWD, KEYBOARD_LAYOUT: no. */
+function isSecretName(name) {
+    return name
+        .toUpperCase()
+        .split(/[^A-Z0-9]+/)
+        .some((part) => SECRET_NAME_PARTS.has(part));
+}
+/** Values that cannot be secrets even under a secret-looking name: flags, numbers, empty-ish words. */
+function isObviousNonSecret(value) {
+    return (/^(true|false|yes|no|on|off|null|none|undefined)$/i.test(value) ||
+        /^[+-]?\d+(\.\d+)?$/.test(value) ||
+        /^\s*$/.test(value));
+}
+/**
+ * A lone lowercase or capitalised dictionary-like word ("password", "Disabled") under a secret-looking name is a
+ * setting, not a credential; redacting it would blank that word in every output. Real secrets mix letters with
+ * digits or symbols, or are long.
+ */
+function isPlainWord(value) {
+    return /^[A-Za-z][a-z]*$/.test(value.trim()) && value.trim().length < 16;
+}
+/** The forms a secret takes when some layer re-encodes it before it is echoed. */
+function variantsOf(secret) {
+    const utf8 = Buffer.from(secret, "utf8");
+    const variants = [
+        secret,
+        encodeURIComponent(secret),
+        // Padding depends on what follows in a longer base64 text: match the unpadded body.
+        utf8.toString("base64").replace(/=+$/, ""),
+        utf8.toString("base64url"),
+        JSON.stringify(secret).slice(1, -1),
+        // How the runner's workflow commands (::error::...) escape message data.
+        secret.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"),
+    ];
+    return variants.filter((v) => v.length >= MIN_SECRET_LENGTH);
+}
+class Redactor {
+    /** Redacts nothing: for tests and callers that hold no secret. */
+    static none = new Redactor([]);
+    /** The distinct secrets, longest first (what `core.setSecret` should be told). */
+    secrets;
+    needles;
+    /** `secrets` are redacted from MIN_SECRET_LENGTH characters on; null, undefined and shorter ones are ignored. */
+    constructor(secrets) {
+        const found = new Set();
+        for (const raw of secrets) {
+            if (typeof raw !== "string")
+                continue;
+            // A secret pasted with a trailing newline is used trimmed; redact both forms.
+            for (const value of [raw, raw.trim()]) {
+                if (value.length >= MIN_SECRET_LENGTH && !isObviousNonSecret(value))
+                    found.add(value);
+            }
+        }
+        this.secrets = [...found].sort((a, b) => b.length - a.length);
+        this.needles = [...new Set(this.secrets.flatMap(variantsOf))].sort((a, b) => b.length - a.length);
+    }
+    /**
+     * The explicit secrets plus the value of every variable in `env` whose name looks secret (see isSecretName),
+     * skipping values shorter than MIN_ENV_SECRET_LENGTH and obvious non-secrets ("true", numbers).
+     */
+    static fromEnvironment(env, explicit = []) {
+        const values = [...explicit];
+        for (const [name, value] of Object.entries(env)) {
+            if (value === undefined || !isSecretName(name))
+                continue;
+            if (value.trim().length < MIN_ENV_SECRET_LENGTH || isObviousNonSecret(value) || isPlainWord(value))
+                continue;
+            values.push(value);
+        }
+        return new Redactor(values);
+    }
+    /** A redactor that also knows `more`. */
+    with(more) {
+        return new Redactor([...this.secrets, ...more]);
+    }
+    /**
+     * Replaces every occurrence of every secret (and its encoded forms) with "[redacted]". Overlapping or nested
+     * occurrences of different secrets are merged into one span, so no part of either survives.
+     */
+    text = (text) => {
+        if (this.needles.length === 0 || text.length < MIN_SECRET_LENGTH)
+            return text;
+        const spans = [];
+        for (const needle of this.needles) {
+            for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1))
+                spans.push([at, at + needle.length]);
+        }
+        if (spans.length === 0)
+            return text;
+        spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+        let out = "";
+        let cursor = 0;
+        let open = null;
+        for (const span of spans) {
+            if (open && span[0] <= open[1]) {
+                open[1] = Math.max(open[1], span[1]);
+                continue;
+            }
+            if (open) {
+                out += text.slice(cursor, open[0]) + REDACTED;
+                cursor = open[1];
+            }
+            open = [span[0], span[1]];
+        }
+        if (open) {
+            out += text.slice(cursor, open[0]) + REDACTED;
+            cursor = open[1];
+        }
+        return out + text.slice(cursor);
+    };
+    /** A copy of a JSON-like value (a report) with every string, keys included, redacted. */
+    deep(value) {
+        return this.walk(value, 0);
+    }
+    walk(value, depth) {
+        if (typeof value === "string")
+            return this.text(value);
+        if (depth > 64 || value === null || typeof value !== "object")
+            return value;
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, depth + 1));
+        if (value instanceof Map) {
+            return new Map([...value].map(([k, v]) => [this.walk(k, depth + 1), this.walk(v, depth + 1)]));
+        }
+        if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+            return value;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.walk(v, depth + 1)]));
+    }
+    /** The same logger (any object of `(message: string) => void` methods) with every message redacted. */
+    logger(log) {
+        const wrapped = {};
+        for (const name of Object.keys(log)) {
+            const method = log[name];
+            wrapped[name] = (message) => method.call(log, this.text(message));
+        }
+        return wrapped;
+    }
+    /**
+     * Redacts everything written to `stream` (the action's stdout, where @actions/core writes log lines and
+     * annotation commands) until the returned function is called. `::add-mask::` commands pass unchanged: they
+     * tell the runner what to mask and are never shown.
+     */
+    guard(stream) {
+        const original = stream.write;
+        const redact = this.text;
+        const write = function (chunk, ...rest) {
+            let out = chunk;
+            if (typeof chunk === "string")
+                out = redactLines(chunk, redact);
+            else if (chunk instanceof Uint8Array)
+                out = redactLines(Buffer.from(chunk).toString("utf8"), redact);
+            return original.call(this, out, ...rest);
+        };
+        stream.write = write;
+        return () => {
+            if (stream.write === write)
+                stream.write = original;
+        };
+    }
+}
+function redactLines(text, redact) {
+    if (!text.includes("::add-mask::"))
+        return redact(text);
+    return text
+        .split("\n")
+        .map((line) => (line.startsWith("::add-mask::") ? line : redact(line)))
+        .join("\n");
+}
+
 ;// CONCATENATED MODULE: ./src/retry.ts
 // The retry policy for model calls. The SDK's own retries are off: it would retry a spend-cap 429, which keeps
 // failing until the month resets, and it cannot report attempts or delays to the run's log.
@@ -43947,11 +44857,7 @@ async function withRetries(attempt, policy) {
 
 
 
-const REDACTED = "[redacted]";
-/** Never let the key reach a message, even if some layer echoed it. */
-function redact(text, secret) {
-    return secret.length >= 4 ? text.split(secret).join(REDACTED) : text;
-}
+
 function buildParams(request) {
     const params = {
         model: request.model,
@@ -44010,7 +44916,7 @@ function innermostMessage(error) {
     let current = error;
     for (let depth = 0; depth < 5 && current instanceof Error && current.cause instanceof Error; depth++)
         current = current.cause;
-    return messageOf(current);
+    return (0,errors/* messageOf */.bD)(current);
 }
 function reasonOf(error, verdict, timeoutMs) {
     if (verdict?.kind === "timeout" && !(error instanceof core_error/* APIError */.LG && typeof error.status === "number")) {
@@ -44020,7 +44926,7 @@ function reasonOf(error, verdict, timeoutMs) {
         return `connection failed: ${innermostMessage(error)}`;
     if (error instanceof core_error/* APIError */.LG)
         return describeApiError(error);
-    return messageOf(error);
+    return (0,errors/* messageOf */.bD)(error);
 }
 function createModelClient(options) {
     const client = new Anthropic({
@@ -44029,10 +44935,12 @@ function createModelClient(options) {
         maxRetries: 0,
         timeout: options.timeoutMs,
     });
-    const sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms));
+    const sleep = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms));
     const where = options.baseUrl ? ` at ${options.baseUrl}` : "";
+    // Never let the key reach a message, even if some layer (a proxy, the API) echoed it.
+    const redact = (options.redactor ?? Redactor.none).with([options.apiKey]).text;
     const finalError = (request, error, attempts) => {
-        if (error instanceof ModelCallError)
+        if (error instanceof errors/* ModelCallError */.sX)
             return error;
         const verdict = verdictOf(error);
         const status = error instanceof core_error/* APIError */.LG && typeof error.status === "number" ? error.status : null;
@@ -44066,16 +44974,16 @@ function createModelClient(options) {
             default:
                 message = `the call to ${request.model} failed after ${tries}: ${reason}`;
         }
-        return new ModelCallError(verdict?.kind ?? "unknown", redact(message, options.apiKey), { status, attempts });
+        return new errors/* ModelCallError */.sX(verdict?.kind ?? "unknown", redact(message), { status, attempts });
     };
     const decide = (error) => {
-        if (error instanceof ModelCallError)
+        if (error instanceof errors/* ModelCallError */.sX)
             return { retry: false, retryAfterMs: null, reason: error.message };
         const verdict = verdictOf(error);
         return {
             retry: verdict?.retry ?? false,
             retryAfterMs: verdict?.retryAfterMs ?? null,
-            reason: redact(reasonOf(error, verdict, options.timeoutMs), options.apiKey),
+            reason: redact(reasonOf(error, verdict, options.timeoutMs)),
         };
     };
     return {
@@ -44083,18 +44991,18 @@ function createModelClient(options) {
             const params = buildParams(request);
             const { value, attempts } = await withRetries(async (attempt) => {
                 const started = performance.now();
-                const message = await client.messages.create(params);
+                const message = await client.messages.create(params, request.signal ? { signal: request.signal } : undefined);
                 const latencyMs = Math.round(performance.now() - started);
                 const text = textOf(message);
                 if (message.stop_reason === "refusal") {
-                    throw new ModelCallError("refusal", "the model refused to answer (stop_reason refusal)", {
+                    throw new errors/* ModelCallError */.sX("refusal", "the model refused to answer (stop_reason refusal)", {
                         status: 200,
                         attempts: attempt,
                         partialText: text,
                     });
                 }
                 if (message.stop_reason === "max_tokens") {
-                    throw new ModelCallError("truncated", `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
+                    throw new errors/* ModelCallError */.sX("truncated", `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
                         `(judge.max-tokens for the judge) so a whole answer fits`, { status: 200, attempts: attempt, partialText: text });
                 }
                 return { text, stopReason: message.stop_reason ?? "end_turn", usage: usageOf(message), latencyMs };
@@ -44522,7 +45430,7 @@ function parseJson(text) {
         value = JSON.parse(text);
     }
     catch (error) {
-        return fail(`not valid JSON (${messageOf(error)})`);
+        return fail(`not valid JSON (${(0,errors/* messageOf */.bD)(error)})`);
     }
     if (!isRecord(value))
         return fail("expected a JSON object at the top level");
@@ -44875,6 +45783,7 @@ One row per run that some history file still refers to: \`[seq, id, commit, time
 
 
 
+
 const DEFAULT_AUTHOR = { name: "skillbench", email: "skillbench@users.noreply.github.com" };
 // Push outcomes that mean "the branch moved under us": rebuild on the new tip and try again.
 const RACE_PATTERNS = [
@@ -44898,6 +45807,7 @@ class GitBaselineStore {
     runId;
     author;
     log;
+    redactor;
     retryDelay;
     sleep;
     random;
@@ -44917,15 +45827,18 @@ class GitBaselineStore {
         this.runId = options.runId;
         this.author = options.author ?? DEFAULT_AUTHOR;
         this.log = options.log ?? (() => undefined);
+        this.redactor = options.redactor ?? Redactor.none;
         this.retryDelay = options.retryDelayMs ?? { min: 50, max: 400 };
-        this.sleep = options.sleep ?? ((ms) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms).then(() => undefined));
+        this.sleep = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms).then(() => undefined));
         this.random = options.random ?? Math.random;
     }
     async read() {
         const commit = await this.fetchBranch();
         return toSnapshot(this.branch, commit, await this.load(commit));
     }
-    async write(report) {
+    async write(unredacted) {
+        // The branch is public to everyone who can read the repository and is never rewritten: redact first.
+        const report = this.redactor.deep(unredacted);
         const runId = this.runId ?? defaultRunId(this.now());
         const contribution = contributionFromReport(report, runId);
         const touched = contribution.skills.map((s) => s.skill);
@@ -44986,7 +45899,7 @@ class GitBaselineStore {
             this.remote,
             `+refs/heads/${this.branch}:${this.privateRef}`,
         ];
-        const result = await execWithRetry(this.git, args, {
+        const result = await git_execWithRetry(this.git, args, {
             attempts: this.maxFetchAttempts,
             allowFailure: true,
             sleep: this.sleep,
@@ -45622,7 +46535,7 @@ function parseJudgement(text, hasExpected) {
         data = JSON.parse(text);
     }
     catch (error) {
-        throw new Error(`judge answer is not valid JSON (${messageOf(error)}): ${preview(text)}`);
+        throw new Error(`judge answer is not valid JSON (${(0,errors/* messageOf */.bD)(error)}): ${preview(text)}`);
     }
     if (!validateAnswer(data)) {
         const problems = (validateAnswer.errors ?? [])
@@ -45640,22 +46553,26 @@ function preview(text) {
 }
 /** Never throws: a failed judgement is an outcome with an error, and the result stays unjudged. */
 async function judgeOutput(client, input, settings) {
+    const redact = settings.redact ?? ((text) => text);
     let call;
     try {
         call = await client.call(buildJudgeRequest(input, settings));
     }
     catch (error) {
-        const usage = error instanceof ModelCallError ? ` after ${error.attempts} attempt(s)` : "";
-        return { judgement: null, error: `judge call failed${usage}: ${messageOf(error)}`, call: null };
+        const usage = error instanceof errors/* ModelCallError */.sX ? ` after ${error.attempts} attempt(s)` : "";
+        return { judgement: null, error: redact(`judge call failed${usage}: ${(0,errors/* messageOf */.bD)(error)}`), call: null };
     }
     try {
         return { judgement: parseJudgement(call.text, input.testCase.expected !== null), error: null, call };
     }
     catch (error) {
-        return { judgement: null, error: messageOf(error), call };
+        // The message previews the judge's answer, which may echo anything the judge was shown or told.
+        return { judgement: null, error: redact((0,errors/* messageOf */.bD)(error)), call };
     }
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/estimate.ts
 // The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
 
@@ -45760,6 +46677,8 @@ class Limiter {
 
 
 
+
+
 function resultKey(skillHash, caseHash, model, judgeKey) {
     return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
 }
@@ -45781,6 +46700,12 @@ function planRun(benchmarks, skills, config, judgeKey) {
     }
     return items;
 }
+/** How long calls in flight may finish after a cancellation (a cancelled workflow sends SIGTERM 7.5 s after SIGINT). */
+const CANCEL_GRACE_MS = 5000;
+const NOT_RUN = "cancelled: not run";
+/** A call that was not started, or was aborted, because the run was cancelled. */
+class Cancelled extends Error {
+}
 /** Smallest prompt prefix each model caches; shorter prefixes are silently not cached. */
 function minCacheableTokens(model) {
     if (/^claude-(opus-5|fable-5)/.test(model))
@@ -45792,11 +46717,34 @@ function minCacheableTokens(model) {
     return 1024;
 }
 async function runPlan(items, options) {
-    const { client, config, judge } = options;
+    const { config, judge } = options;
     const limiter = new Limiter(config.concurrency);
+    const stop = options.signal;
+    // Aborts the calls still in flight once the grace period after a cancellation is over.
+    const hard = new AbortController();
+    // Every call in flight listens on it: more than Node's default of 10 is expected, not a leak.
+    (0,external_node_events_.setMaxListeners)(0, hard.signal);
+    const graceMs = options.graceMs ?? CANCEL_GRACE_MS;
+    const onStop = () => {
+        const wait = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { ref: false }));
+        void wait(graceMs).then(() => hard.abort());
+    };
+    if (stop?.aborted)
+        onStop();
+    else
+        stop?.addEventListener("abort", onStop, { once: true });
+    const aborted = new Promise((_, reject) => hard.signal.addEventListener("abort", () => reject(new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true }));
+    aborted.catch(() => undefined);
+    // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
+    const client = {
+        call: (request) => Promise.race([options.client.call({ ...request, signal: hard.signal }), aborted]),
+    };
     const progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
     let calls = 0;
     const counted = async (task) => {
+        // A task reaches this point once it has a slot: after a cancellation it never starts.
+        if (stop?.aborted)
+            throw new Cancelled(NOT_RUN);
         calls += 1;
         progress.inFlight = limiter.inFlight;
         return task();
@@ -45836,8 +46784,8 @@ async function runPlan(items, options) {
             result.costUsd = price ? costOf(call.usage, price) : null;
         }
         catch (error) {
-            result.error = generationError(error);
-            if (error instanceof ModelCallError) {
+            result.error = error instanceof Cancelled ? error.message : generationError(error);
+            if (error instanceof errors/* ModelCallError */.sX) {
                 result.output = error.partialText || null;
                 result.usage = error.usage;
                 result.costUsd = price && error.usage ? costOf(error.usage, price) : null;
@@ -45848,7 +46796,16 @@ async function runPlan(items, options) {
             releaseWarm?.();
         }
         if (output !== null) {
-            const outcome = await limiter.run(() => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output }, judge)), "high");
+            let outcome;
+            try {
+                outcome = await limiter.run(() => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output }, judge)), "high");
+            }
+            catch (error) {
+                if (!(error instanceof Cancelled))
+                    throw error;
+                result.judgeError = error.message === NOT_RUN ? "cancelled: not judged" : error.message;
+                return result;
+            }
             if (outcome.call) {
                 result.judgeUsage = outcome.call.usage;
                 const judgePrice = priceFor(judge.model, config.pricing);
@@ -45873,7 +46830,7 @@ async function runPlan(items, options) {
         }
         catch (error) {
             // Nothing above should throw; if it does, the pair still ends with a recorded error.
-            result = { ...emptyResult(item), error: `internal error: ${messageOf(error)}` };
+            result = { ...emptyResult(item), error: `internal error: ${(0,errors/* messageOf */.bD)(error)}` };
         }
         progress.done += 1;
         if (result.error)
@@ -45886,14 +46843,15 @@ async function runPlan(items, options) {
         options.onProgress?.({ ...progress });
         return result;
     }));
+    stop?.removeEventListener("abort", onStop);
     return { results, maxInFlight: limiter.maxInFlight, calls };
 }
 function generationError(error) {
-    if (error instanceof ModelCallError) {
+    if (error instanceof errors/* ModelCallError */.sX) {
         const retried = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
         return `${error.kind}: ${error.message}${retried}`;
     }
-    return messageOf(error);
+    return (0,errors/* messageOf */.bD)(error);
 }
 function emptyResult(item) {
     return {
@@ -46032,6 +46990,7 @@ const src_version_VERSION = "0.1.0";
 
 
 
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
@@ -46040,9 +46999,10 @@ class MissingApiKeyError extends Error {
     }
 }
 /** The model client for a run, built once the config (base URL, retries, timeout) is known. */
-function modelClientFactory(apiKey, log) {
+function modelClientFactory(apiKey, log, redactor = Redactor.none) {
     return (config) => createModelClient({
         apiKey,
+        redactor,
         baseUrl: config.api.baseUrl,
         maxRetries: config.api.maxRetries,
         timeoutMs: config.api.timeoutMs,
@@ -46050,28 +47010,33 @@ function modelClientFactory(apiKey, log) {
     });
 }
 /** The baseline store on the config's branch, in the repository `git` works in. */
-function baselineStoreFactory(git, log) {
+function baselineStoreFactory(git, log, redactor = Redactor.none) {
     return (config) => new GitBaselineStore(git, {
         branch: config.baseline.branch,
         historyLimit: config.baseline.historyLimit,
         staleAfterDays: config.baseline.staleAfterDays,
-        log: (message) => log.info(message),
+        log: (message) => log.info(redactor.text(message)),
+        redactor,
     });
 }
 async function runPipeline(options) {
-    const { log } = options;
+    const redactor = options.redactor ?? Redactor.fromEnvironment(process.env);
+    const log = redactor.logger(options.log);
     const now = options.now ?? (() => new Date());
     const started = Date.now();
     const project = await loadProject(options.root, {
         ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
         ...(options.overrides ? { overrides: options.overrides } : {}),
     });
-    const { config } = project;
+    let { config } = project;
     const warnings = [];
     const warn = (message) => {
         warnings.push(message);
         log.warning(message);
     };
+    // Located input warnings (an unknown but plausible model id) go to the log and the report like any other.
+    for (const issue of project.warnings)
+        warn((0,errors/* formatIssue */.Hd)(issue));
     const { selected, skipped } = await pipeline_select(project, options);
     if (project.benchmarks.length === 0) {
         warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
@@ -46095,6 +47060,14 @@ async function runPipeline(options) {
         return { ...base, report: null, snapshot: null };
     if (plan.length > 0 && !options.client)
         throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
+    let configChanges = null;
+    if (options.baseConfig) {
+        const trust = await trustBaseConfig(options.baseConfig, config, options);
+        config = trust.config;
+        configChanges = trust.changes;
+        for (const message of trust.warnings)
+            warn(message);
+    }
     const store = options.store?.(config) ?? null;
     const snapshot = store ? await readBaseline(store, options.mode, log) : null;
     for (const problem of snapshot?.errors ?? [])
@@ -46106,14 +47079,17 @@ async function runPipeline(options) {
             maxTokens: config.judge.maxTokens,
             ...(config.sampling[config.judge.model] ? { sampling: config.sampling[config.judge.model] } : {}),
             blindTerms: blindingTerms(candidateModels),
+            redact: redactor.text,
         };
         log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
         const outcome = await runPlan(plan, {
             client: options.client(config),
             config,
             judge,
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-            ...(options.onResult ? { onResult: options.onResult } : {}),
+            ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
         });
         results = outcome.results;
     }
@@ -46147,6 +47123,9 @@ async function runPipeline(options) {
         skipped,
         warnings,
         baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
+        partial: false,
+        cancelled: null,
+        configChanges,
     };
     if (snapshot) {
         report = applyComparison(report, snapshot, {
@@ -46157,12 +47136,46 @@ async function runPipeline(options) {
             now: now(),
         });
     }
+    const cancelledBy = cancellationOf(options.signal);
+    if (cancelledBy) {
+        report = { ...report, partial: true, cancelled: { signal: cancelledBy } };
+        log.warning(`Cancelled (${cancelledBy}): the report holds the pairs that finished; the baseline is not written.`);
+    }
+    // Outputs, judge notes and errors may echo a secret (a model told the key, a proxy quoting headers): nothing
+    // downstream (baseline branch, report file, comment, summary) sees the unredacted report.
+    report = redactor.deep(report);
     let recorded = null;
-    if (options.mode === "baseline" && store && report.skills.length > 0) {
+    // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
+    if (options.mode === "baseline" && store && report.skills.length > 0 && !cancellationOf(options.signal)) {
         recorded = await store.write(report);
         log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
     }
     return { ...base, report, snapshot, recorded };
+}
+/** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */
+function cancellationOf(signal) {
+    if (!signal?.aborted)
+        return null;
+    return typeof signal.reason === "string" ? signal.reason : "abort";
+}
+/** Trusted keys from the base commit's config, and what the head changes; warnings never echo a URL. */
+async function trustBaseConfig(read, config, options) {
+    const base = await read();
+    const headRaw = await readRawConfig(options.root, config.configPath);
+    const changes = compareConfigs(base, headRaw, options.overrides ?? {});
+    const applied = applyTrustedKeys(config, base, options.overrides ?? {});
+    const warnings = [...applied.warnings];
+    const file = config.configPath ?? "skillbench.yml";
+    if (base.status === "unavailable") {
+        warnings.push(`Could not read ${file} as it is on the base commit (${base.problem ?? "unknown problem"}): ` +
+            `the keys that decide where requests go (${TRUSTED_KEYS.join(", ")}) use their defaults, ` +
+            `unless the workflow sets them, and changes to the gate cannot be shown.`);
+    }
+    for (const change of changes.trusted) {
+        const used = change.used === "workflow" ? "the workflow's setting" : "the base branch's value";
+        warnings.push(`This pull request changes ${change.key}; ${used} is used.`);
+    }
+    return { config: applied.config, changes, warnings };
 }
 async function pipeline_select(project, options) {
     if (options.skills === "all")
@@ -46189,7 +47202,7 @@ async function readBaseline(store, mode, log) {
     catch (error) {
         if (mode === "baseline")
             throw error;
-        log.warning(`Could not read the baseline, comparing with nothing: ${messageOf(error)}`);
+        log.warning(`Could not read the baseline, comparing with nothing: ${(0,errors/* messageOf */.bD)(error)}`);
         return null;
     }
 }
@@ -47104,6 +48117,7 @@ function trendChart(history, report, options) {
 
 
 
+
 const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
 const COMMENT_LIMIT = 65_536;
@@ -47120,9 +48134,39 @@ const LIST_PREVIEW = 5;
 function distinctModels(report) {
     return [...new Set(report.skills.flatMap((s) => s.models.map((m) => m.model)))];
 }
+/**
+ * What the reader must not miss beside the verdict: a cancelled run's results are partial, and a pull request
+ * that changes how it is gated (or tries to change where requests go) says so on the verdict line itself.
+ */
+function verdictNotes(report) {
+    const notes = [];
+    const changes = report.configChanges;
+    for (const change of changes?.trusted ?? []) {
+        const used = change.used === "workflow" ? "the workflow's setting" : "the base branch's value";
+        notes.push(`⚠️ this PR changes ${change.key}; ${used} is used`);
+    }
+    if (changes && changes.gate.length > 0) {
+        const list = changes.gate.map((c) => `${c.key} ${c.base ?? "unset"} -> ${c.head ?? "unset"}`).join(", ");
+        notes.push(`⚠️ this PR changes the gate: ${list}`);
+    }
+    if (changes?.base.status === "unavailable")
+        notes.push("⚠️ the base commit's config could not be read: gate changes unknown");
+    return notes;
+}
+function withNotes(line, report) {
+    return [line, ...verdictNotes(report)].join(" · ");
+}
 /** One line of plain text (no markdown), also used in logs and the failed check's message. */
 function verdictLine(report) {
+    return withNotes(verdictHead(report), report);
+}
+function verdictHead(report) {
     const skills = report.skills.length;
+    if (report.cancelled) {
+        const results = report.skills.flatMap((s) => s.results);
+        const finished = results.filter((r) => r.error !== NOT_RUN).length;
+        return `⏹️ Cancelled (${report.cancelled.signal}): partial results, ${finished} of ${plural(results.length, "pair")} run; not a verdict, baseline not written`;
+    }
     if (skills === 0) {
         return report.mode === "pr"
             ? "⏭️ Nothing to benchmark: no skill changed"
@@ -47409,7 +48453,7 @@ function chartSection(report, context) {
         });
     }
     catch (error) {
-        return `#### Quality trend\n\n_Trend chart unavailable: ${escapeInline(messageOf(error))}_`;
+        return `#### Quality trend\n\n_Trend chart unavailable: ${escapeInline((0,errors/* messageOf */.bD)(error))}_`;
     }
     if (chart === null) {
         return "#### Quality trend\n\n_No trend yet: the chart appears once the baseline branch has history for these skills and models._";
@@ -47681,7 +48725,7 @@ function renderTerminalSummary(report) {
         if (skill.baselineError)
             lines.push(`  baseline unreadable: ${skill.baselineError}`);
     }
-    lines.push("", `${report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
+    lines.push("", `${report.cancelled ? `Cancelled (${report.cancelled.signal}): partial results, no verdict, baseline not written.` : report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
         `${t.errors} error(s), ${t.unjudged} unjudged; cost ${formatUsd(t.costUsd)} ` +
         `(candidates ${formatUsd(t.candidateCostUsd)}, judge ${formatUsd(t.judgeCostUsd)})` +
         (t.unpricedModels.length ? `; no price for ${t.unpricedModels.join(", ")}` : "") +
@@ -47708,9 +48752,22 @@ function progressPrinter(write, isTTY = false) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/write.ts
+// Writing report files: the one way both front ends put a report (JSON) or a rendered report (markdown) on disk,
+// so that none of them can skip the redaction of known secrets.
+
+
+/** Writes `content` (a report as pretty JSON, or text as is) to `path`, creating folders, redacted. */
+async function writeReportFile(path, content, redactor) {
+    const text = typeof content === "string" ? redactor.text(content) : `${JSON.stringify(redactor.deep(content), null, 2)}\n`;
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_.writeFile)(path, text, "utf8");
+}
+
 ;// CONCATENATED MODULE: ./src/cli.ts
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
+
 
 
 
@@ -47748,7 +48805,8 @@ Options for run:
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
-Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API).`;
+Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API),
+  130 / 143 cancelled by SIGINT / SIGTERM (the partial report is written; the baseline is not).`;
 const OPTIONS = {
     config: { type: "string" },
     mode: { type: "string" },
@@ -47769,24 +48827,33 @@ const OPTIONS = {
 };
 class UsageError extends Error {
 }
-async function main(argv, io) {
+async function main(argv, rawIo) {
+    // Every byte the CLI prints or writes passes the redaction of the known secrets (the key and secret-looking
+    // variables): a model or proxy that echoes the key does not put it in a terminal log or a CI artifact.
+    const redactor = Redactor.fromEnvironment(rawIo.env, [rawIo.env.ANTHROPIC_API_KEY]);
+    const io = {
+        ...rawIo,
+        stdout: (text) => rawIo.stdout(redactor.text(text)),
+        stderr: (text) => rawIo.stderr(redactor.text(text)),
+        redactor,
+    };
     let parsed;
     try {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     }
     catch (error) {
-        io.stderr(`skillbench: ${messageOf(error)}\nRun "skillbench --help" for usage.\n`);
-        return EXIT.usage;
+        io.stderr(`skillbench: ${(0,errors/* messageOf */.bD)(error)}\nRun "skillbench --help" for usage.\n`);
+        return errors/* EXIT */.dc.usage;
     }
     const { values, positionals } = parsed;
     if (values.version) {
         io.stdout(`${src_version_VERSION}\n`);
-        return EXIT.ok;
+        return errors/* EXIT */.dc.ok;
     }
     const command = positionals[0];
     if (values.help || command === undefined || command === "help") {
         io.stdout(`${USAGE}\n`);
-        return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+        return command === undefined && !values.help ? errors/* EXIT */.dc.usage : errors/* EXIT */.dc.ok;
     }
     try {
         if (positionals.length > 1)
@@ -47802,22 +48869,22 @@ async function main(argv, io) {
     }
 }
 function reportError(error, io) {
-    if (error instanceof errors_InputError) {
+    if (error instanceof errors/* InputError */.dz) {
         io.stderr(`skillbench: ${error.issues.length} problem(s) in the input:\n`);
         for (const issue of error.issues)
-            io.stderr(`  ${formatIssue(issue)}\n`);
-        return EXIT.usage;
+            io.stderr(`  ${(0,errors/* formatIssue */.Hd)(issue)}\n`);
+        return errors/* EXIT */.dc.usage;
     }
     if (error instanceof UsageError) {
         io.stderr(`skillbench: ${error.message}\nRun "skillbench --help" for usage.\n`);
-        return EXIT.usage;
+        return errors/* EXIT */.dc.usage;
     }
     if (error instanceof MissingApiKeyError) {
         io.stderr(`skillbench: ${error.message}\n`);
-        return EXIT.usage;
+        return errors/* EXIT */.dc.usage;
     }
-    io.stderr(`skillbench: ${messageOf(error)}\n`);
-    return EXIT.failure;
+    io.stderr(`skillbench: ${(0,errors/* messageOf */.bD)(error)}\n`);
+    return errors/* EXIT */.dc.failure;
 }
 async function validate(values, io) {
     const project = await loadProject(io.cwd, {
@@ -47825,6 +48892,8 @@ async function validate(values, io) {
         overrides: overridesFrom(values, io.env),
     });
     const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+    for (const issue of project.warnings)
+        io.stderr(`warning: ${(0,errors/* formatIssue */.Hd)(issue)}\n`);
     if (project.benchmarks.length === 0) {
         io.stderr(`warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +
             `(set benchmarks: in ${project.config.configPath ?? DEFAULT_CONFIG_PATH})
@@ -47832,7 +48901,7 @@ async function validate(values, io) {
     }
     io.stdout(`OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
         `${project.skills.size} skill(s), ${cases} case(s)\n`);
-    return EXIT.ok;
+    return errors/* EXIT */.dc.ok;
 }
 async function run(values, io) {
     const modeValue = values.mode ?? "pr";
@@ -47869,13 +48938,16 @@ async function run(values, io) {
         skills,
         baseRef: values.base ?? null,
         commit,
-        client: apiKey ? modelClientFactory(apiKey, log) : null,
+        client: apiKey ? modelClientFactory(apiKey, log, io.redactor) : null,
         apiKeyHint: "the ANTHROPIC_API_KEY environment variable",
-        store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log),
+        store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
         git,
         dryRun: values["dry-run"] ?? false,
         log,
+        redactor: io.redactor,
         onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(io.graceMs !== undefined ? { graceMs: io.graceMs } : {}),
     });
     if (values["dry-run"]) {
         const { estimate, plan } = result;
@@ -47889,22 +48961,25 @@ async function run(values, io) {
             ? `at least ${formatUsd(estimate.pricedUsd)} (no price for ${estimate.unpricedModels.join(", ")})`
             : formatUsd(estimate.usd);
         io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens).\n`);
-        return EXIT.ok;
+        return errors/* EXIT */.dc.ok;
     }
     const report = result.report;
     if (!report)
         throw new Error("internal: the pipeline returned no report");
     const reportPath = (0,external_node_path_.resolve)(io.cwd, values.report ?? "skillbench-report.json");
-    await writeText(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    await writeReportFile(reportPath, report, io.redactor);
     if (values.markdown !== undefined) {
-        await writeText((0,external_node_path_.resolve)(io.cwd, values.markdown), renderMarkdownReport(report, { history: result.snapshot?.history ?? [] }));
+        const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
+        await writeReportFile((0,external_node_path_.resolve)(io.cwd, values.markdown), markdown, io.redactor);
     }
     io.stdout(renderTerminalSummary(report));
     io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${(0,external_node_path_.resolve)(io.cwd, values.markdown)}` : ""}\n`);
+    if (report.cancelled)
+        return (0,errors/* signalExitCode */.cf)(report.cancelled.signal);
     const failOnRegression = !values["no-fail-on-regression"];
     if (report.regressed && mode === "pr" && failOnRegression)
-        return EXIT.regression;
-    return EXIT.ok;
+        return errors/* EXIT */.dc.regression;
+    return errors/* EXIT */.dc.ok;
 }
 /** Flags and environment that override skillbench.yml, named so that a bad value's message says where it came from. */
 function overridesFrom(values, env) {
@@ -47924,10 +48999,6 @@ function overridesFrom(values, env) {
         overrides.apiBaseUrl = { value: envBaseUrl, source: "env ANTHROPIC_BASE_URL" };
     return overrides;
 }
-async function writeText(path, text) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_.writeFile)(path, text, "utf8");
-}
 function terminalLogger(io) {
     const verbose = Boolean(io.env.SKILLBENCH_DEBUG);
     return {
@@ -47939,6 +49010,82 @@ function terminalLogger(io) {
                 io.stderr(`debug: ${m}\n`);
         },
     };
+}
+
+
+/***/ }),
+
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hd: () => (/* binding */ formatIssue),
+/* harmony export */   bD: () => (/* binding */ messageOf),
+/* harmony export */   cf: () => (/* binding */ signalExitCode),
+/* harmony export */   dc: () => (/* binding */ EXIT),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   sX: () => (/* binding */ ModelCallError)
+/* harmony export */ });
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+
+/** Exit codes shared by the CLI and the action's logs. */
+const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 };
+function formatIssue(issue) {
+    const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+    const field = issue.field ? ` ${issue.field}:` : "";
+    return `${where}:${field} ${issue.message}`;
+}
+/** Bad configuration, benchmark or skill files, or bad flags/inputs. Carries every issue found, not the first. */
+class InputError extends Error {
+    issues;
+    constructor(issues) {
+        const lines = issues.map(formatIssue);
+        super(issues.length === 1
+            ? lines[0]
+            : `${issues.length} problems in the skillbench input:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+        this.name = "InputError";
+        this.issues = issues;
+    }
+}
+/** A model call that failed for good (after any retries). */
+class ModelCallError extends Error {
+    kind;
+    status;
+    attempts;
+    /** Partial text, e.g. of a truncated or refused answer. */
+    partialText;
+    /** Usage of an answer that arrived but is not usable (refusal, truncation): it is still billed. */
+    usage;
+    latencyMs;
+    constructor(kind, message, options = {}) {
+        super(message);
+        this.name = "ModelCallError";
+        this.kind = kind;
+        this.status = options.status ?? null;
+        this.attempts = options.attempts ?? 1;
+        this.partialText = options.partialText ?? null;
+        this.usage = options.usage ?? null;
+        this.latencyMs = options.latencyMs ?? null;
+    }
+}
+/** The message of anything thrown, Error or not. */
+function messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === "string")
+        return error;
+    try {
+        return JSON.stringify(error) ?? String(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/** A cancelled run's exit code: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports it. */
+function signalExitCode(signal) {
+    const number = typeof signal === "string" ? node_os__WEBPACK_IMPORTED_MODULE_0__.constants.signals[signal] : undefined;
+    return 128 + (number ?? node_os__WEBPACK_IMPORTED_MODULE_0__.constants.signals.SIGTERM);
 }
 
 
@@ -52725,7 +53872,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
