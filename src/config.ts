@@ -55,6 +55,8 @@ export interface LoadOptions {
   overrides?: Overrides;
   /** The built-in price table, merged under the config's `pricing`; default BUILTIN_PRICING. */
   pricing?: Record<string, Price>;
+  /** Only these repository-relative files may be read (the action passes what git tracks); default: any. */
+  tracked?: ReadonlySet<string> | null;
 }
 
 const MODEL_ID = new RegExp(MODEL_ID_PATTERN, "u");
@@ -115,15 +117,15 @@ interface ConfigRead {
 
 /** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
 export async function loadConfig(root: string, options: LoadOptions = {}): Promise<Config> {
-  const read = await readConfig(await openRepo(root), options);
+  const read = await readConfig(await openRepo(root, options.tracked), options);
   if (!read.config) throw new InputError(read.issues);
   return read.config;
 }
 
 /** The repository's files; a root that cannot be resolved is an input problem, not a crash. */
-async function openRepo(root: string): Promise<RepoFiles> {
+async function openRepo(root: string, tracked: ReadonlySet<string> | null = null): Promise<RepoFiles> {
   try {
-    return await RepoFiles.open(root);
+    return await RepoFiles.open(root, { tracked });
   } catch (error) {
     throw new InputError([
       { file: root, line: null, column: null, field: "", message: `the repository folder cannot be opened: ${messageOf(error)}` },
@@ -485,14 +487,17 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
 
 /** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
 export async function loadProject(root: string, options: LoadOptions = {}): Promise<Project> {
-  const repo = await openRepo(root);
+  const repo = await openRepo(root, options.tracked);
   const configRead = await readConfig(repo, options);
   const { limits } = configRead;
   const issues: InputIssue[] = [...configRead.issues];
 
   const refusals: GlobRefusal[] = [];
   const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
-  issues.push(...refusals.map((refusal) => globRefusalIssue(configRead, refusal)));
+  // A glob that matches a file git does not track (in the action) skips it with a warning: such files are not the
+  // repository's, and a build step may leave matching files around. Every other refusal is an error.
+  issues.push(...refusals.filter((r) => r.kind !== "untracked").map((refusal) => globRefusalIssue(configRead, refusal)));
+  const untracked = refusals.filter((r) => r.kind === "untracked").map((refusal) => globRefusalIssue(configRead, refusal));
   const files = found.filter((file) => file !== configRead.configPath);
   const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
 
@@ -547,7 +552,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
 
   if (issues.length > 0 || !configRead.config) throw new InputError(issues);
   const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-  return { config: configRead.config, benchmarks, skills, warnings: models.warnings };
+  return { config: configRead.config, benchmarks, skills, warnings: [...untracked, ...models.warnings] };
 }
 
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */

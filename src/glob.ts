@@ -3,7 +3,7 @@
 // forms are all that skillbench.yml documents.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { RepoFiles, SKIPPED_DIRS } from "./repo-files.js";
+import { RepoFiles, SKIPPED_DIRS, type RefusalKind } from "./repo-files.js";
 
 /** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
 const MAX_EXPANSIONS = 256;
@@ -113,6 +113,8 @@ export interface GlobRefusal {
   problem: string;
   /** True when the refused entry is a folder the pattern's walk starts from. */
   base: boolean;
+  /** Why, as a kind: "untracked" matches are skipped with a warning, the others are errors. */
+  kind: RefusalKind;
 }
 
 async function walk(repo: RepoFiles, relDir: string, out: string[]): Promise<void> {
@@ -162,7 +164,7 @@ export async function findFiles(
       if (!folder.ok) {
         if (folder.kind !== "missing") {
           const pattern = compiled.find((c) => c.expanded.some((e) => staticBase(e) === base))?.pattern ?? "";
-          onRefused({ pattern, path: base, problem: folder.problem, base: true });
+          onRefused({ pattern, path: base, problem: folder.problem, base: true, kind: folder.kind });
         }
         continue;
       }
@@ -173,7 +175,7 @@ export async function findFiles(
       if (!matcher.test(file)) continue;
       const resolved = await repo.resolve(file);
       if (resolved.ok) found.add(file);
-      else onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false });
+      else onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false, kind: resolved.kind });
     }
   }
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -161,6 +161,9 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   }).catch((error: unknown) => {
     throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
   });
+  // Only committed files are read: other steps may have written credentials into the workspace (cloud auth
+  // actions leave a credentials JSON there), and a pull request's config or benchmark could point at them.
+  const tracked = await trackedFiles(git);
   // A pull request's skillbench.yml is data: the keys that decide where requests and secrets go come from the
   // base commit's file (or this workflow's inputs / environment), never from the PR's head.
   const untrusted = pr !== null || inputs.mode === "pr";
@@ -191,6 +194,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       redactor,
       onProgress: progressPrinter((line) => log.info(line.trimEnd())),
       baseConfig,
+      tracked,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
@@ -238,6 +242,12 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));
   }
+}
+
+/** Every file git tracks in the workspace (repository-relative, POSIX), from the index. */
+async function trackedFiles(git: Git): Promise<Set<string>> {
+  const listed = await git.exec(["ls-files", "-z", "--full-name"]);
+  return new Set(listed.stdout.split("\0").filter((file) => file !== ""));
 }
 
 function pullRequestOf(context: typeof github.context): PullRef | null {

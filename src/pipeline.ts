@@ -82,6 +82,8 @@ export interface PipelineOptions {
   root: string;
   configPath?: string;
   overrides?: Overrides;
+  /** Only these repository-relative files may be read (the action passes what git tracks); default: any. */
+  tracked?: ReadonlySet<string> | null;
   mode: Mode;
   skills: SkillSelection;
   /** Git ref to diff against for `skills: changed` when changedFiles is not given. */
@@ -136,6 +138,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const project = await loadProject(options.root, {
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
+    ...(options.tracked ? { tracked: options.tracked } : {}),
   });
   let { config } = project;
   const warnings: string[] = [];

@@ -15,6 +15,7 @@ export type RefusalKind =
   | "folder"
   | "outside"
   | "git"
+  | "untracked"
   | "special"
   | "too-large"
   | "not-utf8"
@@ -79,10 +80,17 @@ export class RepoFiles {
     readonly root: string,
     /** realpath of the root: every file must resolve below it. */
     readonly realRoot: string,
+    /** When set, only these repository-relative POSIX paths (what git tracks) may be read. */
+    private readonly tracked: ReadonlySet<string> | null = null,
   ) {}
 
-  static async open(root: string): Promise<RepoFiles> {
-    return new RepoFiles(root, await realpath(root));
+  /**
+   * `tracked`: the files git tracks (`git ls-files`). The action passes it, so a file that another step wrote
+   * into the workspace (cloud credentials, a token file) is never read, whatever a pull request's config or
+   * benchmark points at. The CLI on a developer's machine reads untracked files too.
+   */
+  static async open(root: string, options: { tracked?: ReadonlySet<string> | null } = {}): Promise<RepoFiles> {
+    return new RepoFiles(root, await realpath(root), options.tracked ?? null);
   }
 
   /**
@@ -107,6 +115,15 @@ export class RepoFiles {
     if (inside.split(path.sep).includes(".git")) {
       const via = real === given ? "is inside .git" : `resolves into .git (symlink to ${await linkTarget(given, real)})`;
       return refuse("git", `${via}, which skillbench never reads`);
+    }
+    const insidePosix = inside.split(path.sep).join("/");
+    if (this.tracked !== null && !this.tracked.has(insidePosix)) {
+      const via = real === given ? "" : ` (symlink to ${insidePosix})`;
+      return refuse(
+        "untracked",
+        `is not committed to the repository${via}: in the action skillbench reads only files git tracks, so files ` +
+          "other steps wrote into the workspace (credentials, tokens) are never read",
+      );
     }
     let stats: Stats;
     try {

@@ -163,6 +163,7 @@ describe("symlinks that leave the repository", () => {
         path: "benchmarks/external.yml",
         problem: `resolves outside the repository (symlink to ${join(outside.dir, "bench.yml")})`,
         base: false,
+        kind: "outside",
       },
     ]);
     expectIssue(await issuesOf(loadProject(root)), { file: "benchmarks/external.yml", message: "resolves outside the repository" });
@@ -412,5 +413,46 @@ describe("model ids are checked before anything is spent", () => {
     });
     expect(dry).toBe(0);
     expect(out).toContain("warning: skillbench.yml:1:10: models[0]:");
+  });
+});
+
+describe("files git does not track (the action reads only committed files)", () => {
+  it("refuses an untracked skill, skips an untracked benchmark with a warning, and never shows their text", async () => {
+    const root = await repoWith({
+      "skills/greet/SKILL.md": SKILL,
+      "benchmarks/greet.yml": benchmarkOf("skills/greet/SKILL.md"),
+      "benchmarks/steal.yml": benchmarkOf("gha-creds-1234.txt"),
+      // What a cloud-auth step leaves in the workspace: untracked, and matched by a PR's glob or skill path.
+      "gha-creds-1234.txt": `${SECRET}\n`,
+      "benchmarks/generated.yml": benchmarkOf("skills/greet/SKILL.md"),
+    });
+    const tracked = new Set(["skills/greet/SKILL.md", "benchmarks/greet.yml", "benchmarks/steal.yml"]);
+    const issues = await issuesOf(loadProject(root, { tracked }));
+    expectIssue(issues, { file: "benchmarks/steal.yml", line: 1, field: "skill", message: "is not committed to the repository" });
+    expect(JSON.stringify(issues)).not.toContain(SECRET);
+    expect(issues.some((issue) => issue.file === "benchmarks/generated.yml")).toBe(false);
+
+    const clean = new Set(["skills/greet/SKILL.md", "benchmarks/greet.yml"]);
+    const project = await loadProject(root, { tracked: clean });
+    expect(project.benchmarks.map((b) => b.path)).toEqual(["benchmarks/greet.yml"]);
+    expect(project.warnings.map((w) => `${w.file}: ${w.message}`).join("\n")).toMatch(
+      /benchmarks\/(generated|steal)\.yml.*is not committed to the repository/,
+    );
+    // Without the tracked list (the CLI on a developer's machine) untracked files are read as before.
+    const local = await loadProject(root, {}).catch((error: unknown) => error);
+    expect(JSON.stringify(local)).not.toContain("is not committed");
+  });
+
+  it("refuses a tracked symlink that leads to an untracked file", async () => {
+    const root = await repoWith({
+      "skills/greet/SKILL.md": SKILL,
+      "benchmarks/greet.yml": benchmarkOf("skills/link.md"),
+      "token.txt": `${SECRET}\n`,
+    });
+    await symlink("../token.txt", join(root, "skills/link.md"));
+    const tracked = new Set(["skills/greet/SKILL.md", "benchmarks/greet.yml", "skills/link.md"]);
+    const issues = await issuesOf(loadProject(root, { tracked }));
+    expectIssue(issues, { file: "benchmarks/greet.yml", message: "is not committed to the repository (symlink to token.txt)" });
+    expect(JSON.stringify(issues)).not.toContain(SECRET);
   });
 });

@@ -11431,16 +11431,25 @@ function formatBytes(bytes) {
 class RepoFiles {
     root;
     realRoot;
+    tracked;
     constructor(
     /** The root as given (used to build paths). */
     root, 
     /** realpath of the root: every file must resolve below it. */
-    realRoot) {
+    realRoot, 
+    /** When set, only these repository-relative POSIX paths (what git tracks) may be read. */
+    tracked = null) {
         this.root = root;
         this.realRoot = realRoot;
+        this.tracked = tracked;
     }
-    static async open(root) {
-        return new RepoFiles(root, await (0,promises_.realpath)(root));
+    /**
+     * `tracked`: the files git tracks (`git ls-files`). The action passes it, so a file that another step wrote
+     * into the workspace (cloud credentials, a token file) is never read, whatever a pull request's config or
+     * benchmark points at. The CLI on a developer's machine reads untracked files too.
+     */
+    static async open(root, options = {}) {
+        return new RepoFiles(root, await (0,promises_.realpath)(root), options.tracked ?? null);
     }
     /**
      * Where a repository-relative POSIX path really is, or why it must not be used. A symlink that stays inside the
@@ -11467,6 +11476,12 @@ class RepoFiles {
         if (inside.split((external_node_path_default()).sep).includes(".git")) {
             const via = real === given ? "is inside .git" : `resolves into .git (symlink to ${await linkTarget(given, real)})`;
             return refuse("git", `${via}, which skillbench never reads`);
+        }
+        const insidePosix = inside.split((external_node_path_default()).sep).join("/");
+        if (this.tracked !== null && !this.tracked.has(insidePosix)) {
+            const via = real === given ? "" : ` (symlink to ${insidePosix})`;
+            return refuse("untracked", `is not committed to the repository${via}: in the action skillbench reads only files git tracks, so files ` +
+                "other steps wrote into the workspace (credentials, tokens) are never read");
         }
         let stats;
         try {
@@ -11850,7 +11865,7 @@ async function findFiles(root, patterns, onRefused = () => { }) {
             if (!folder.ok) {
                 if (folder.kind !== "missing") {
                     const pattern = compiled.find((c) => c.expanded.some((e) => staticBase(e) === base))?.pattern ?? "";
-                    onRefused({ pattern, path: base, problem: folder.problem, base: true });
+                    onRefused({ pattern, path: base, problem: folder.problem, base: true, kind: folder.kind });
                 }
                 continue;
             }
@@ -11864,7 +11879,7 @@ async function findFiles(root, patterns, onRefused = () => { }) {
             if (resolved.ok)
                 found.add(file);
             else
-                onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false });
+                onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false, kind: resolved.kind });
         }
     }
     return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -12903,15 +12918,15 @@ const BRANCH = new RegExp(BRANCH_PATTERN, "u");
 const GLOB = new RegExp(GLOB_PATTERN, "u");
 /** Loads skillbench.yml and the overrides into a validated Config. Throws InputError listing every problem. */
 async function loadConfig(root, options = {}) {
-    const read = await readConfig(await openRepo(root), options);
+    const read = await readConfig(await openRepo(root, options.tracked), options);
     if (!read.config)
         throw new InputError(read.issues);
     return read.config;
 }
 /** The repository's files; a root that cannot be resolved is an input problem, not a crash. */
-async function openRepo(root) {
+async function openRepo(root, tracked = null) {
     try {
-        return await RepoFiles.open(root);
+        return await RepoFiles.open(root, { tracked });
     }
     catch (error) {
         throw new errors/* InputError */.dz([
@@ -13252,13 +13267,16 @@ async function readBenchmark(repo, file, limits) {
 // The project
 /** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
 async function loadProject(root, options = {}) {
-    const repo = await openRepo(root);
+    const repo = await openRepo(root, options.tracked);
     const configRead = await readConfig(repo, options);
     const { limits } = configRead;
     const issues = [...configRead.issues];
     const refusals = [];
     const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
-    issues.push(...refusals.map((refusal) => globRefusalIssue(configRead, refusal)));
+    // A glob that matches a file git does not track (in the action) skips it with a warning: such files are not the
+    // repository's, and a build step may leave matching files around. Every other refusal is an error.
+    issues.push(...refusals.filter((r) => r.kind !== "untracked").map((refusal) => globRefusalIssue(configRead, refusal)));
+    const untracked = refusals.filter((r) => r.kind === "untracked").map((refusal) => globRefusalIssue(configRead, refusal));
     const files = found.filter((file) => file !== configRead.configPath);
     const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
     // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
@@ -13307,7 +13325,7 @@ async function loadProject(root, options = {}) {
     if (issues.length > 0 || !configRead.config)
         throw new errors/* InputError */.dz(issues);
     const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-    return { config: configRead.config, benchmarks, skills, warnings: models.warnings };
+    return { config: configRead.config, benchmarks, skills, warnings: [...untracked, ...models.warnings] };
 }
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
 function globRefusalIssue(configRead, refusal) {
@@ -47027,6 +47045,7 @@ async function runPipeline(options) {
     const project = await loadProject(options.root, {
         ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
         ...(options.overrides ? { overrides: options.overrides } : {}),
+        ...(options.tracked ? { tracked: options.tracked } : {}),
     });
     let { config } = project;
     const warnings = [];
