@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
-import { blindingTerms, judgeKeyOf } from "../src/judge.js";
+import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
 
@@ -37,7 +37,8 @@ try {
     await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
   }
   const project = await loadProject(dir);
-  const judgeKey = judgeKeyOf(project.config.judge.model);
+  const blindTerms = blindingTerms(configuredModels(project.config, project.benchmarks));
+  const judgeKey = judgeKeyOf(project.config.judge.model, blindTerms);
   const rows: string[][] = [["concurrency", "pairs", "calls", "wall time", "calls/s", "max in flight (server)", "ideal time"]];
   for (const level of levels) {
     sim.reset();
@@ -50,7 +51,7 @@ try {
       judge: {
         model: config.judge.model,
         maxTokens: config.judge.maxTokens,
-        blindTerms: blindingTerms(config.models),
+        blindTerms,
       },
     });
     const seconds = (performance.now() - started) / 1000;

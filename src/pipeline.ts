@@ -16,7 +16,7 @@ import {
 } from "./config.js";
 import { formatIssue, messageOf } from "./errors.js";
 import type { GitRunner } from "./git.js";
-import { blindingTerms, judgeKeyOf, type JudgeSettings } from "./judge.js";
+import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type PlanItem, type Progress } from "./run.js";
@@ -158,7 +158,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       (options.skills === "changed" ? " changed by this change" : ""),
   );
 
-  const judgeKey = judgeKeyOf(config.judge.model);
+  // From every model the project names, not the selection: what the judge is kept from seeing is part of its key.
+  const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));
+  const judgeKey = judgeKeyOf(config.judge.model, blindTerms);
   const plan = planRun(selected, project.skills, config, judgeKey);
   const estimate = estimateCost(plan, config);
   const candidateModels = [...new Set(plan.map((item) => item.model))];
@@ -170,6 +172,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       `The judge model ${config.judge.model} is also a candidate: judges favour their own outputs. ` +
         `Prefer a judge from another tier or family (judge.model in skillbench.yml).`,
     );
+  } else {
+    const family = modelFamily(config.judge.model);
+    const kin = candidateModels.filter((model) => family !== null && modelFamily(model) === family);
+    if (kin.length > 0) {
+      warn(
+        `The judge model ${config.judge.model} is of the same family (${family}) as candidate(s) ${kin.join(", ")}: ` +
+          `judges favour outputs like their own, even blinded. Prefer a judge from another family (judge.model in skillbench.yml).`,
+      );
+    }
   }
 
   const base = { project, plan, selected, estimate, recorded: null };
@@ -194,7 +205,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       model: config.judge.model,
       maxTokens: config.judge.maxTokens,
       ...(config.sampling[config.judge.model] ? { sampling: config.sampling[config.judge.model] } : {}),
-      blindTerms: blindingTerms(candidateModels),
+      blindTerms,
       redact: redactor.text,
     };
     log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);

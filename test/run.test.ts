@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
-import { blindingTerms, judgeKeyOf } from "../src/judge.js";
+import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan, type Progress } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Project } from "../src/types.js";
@@ -30,7 +30,8 @@ function benchmark(cases: string[], models?: string[]): string {
 }
 
 async function run(p: Project, onProgress?: (progress: Progress) => void) {
-  const judgeKey = judgeKeyOf(p.config.judge.model);
+  const blindTerms = blindingTerms(configuredModels(p.config, p.benchmarks));
+  const judgeKey = judgeKeyOf(p.config.judge.model, blindTerms);
   const plan = planRun(p.benchmarks, p.skills, p.config, judgeKey);
   const client = createModelClient({ apiKey: "sk-test-secret-key", baseUrl: sim.url, maxRetries: 2, timeoutMs: 10_000, sleep: async () => {} });
   const outcome = await runPlan(plan, {
@@ -39,7 +40,7 @@ async function run(p: Project, onProgress?: (progress: Progress) => void) {
     judge: {
       model: p.config.judge.model,
       maxTokens: p.config.judge.maxTokens,
-      blindTerms: blindingTerms([...new Set(plan.map((i) => i.model))]),
+      blindTerms,
     },
     ...(onProgress ? { onProgress } : {}),
   });
@@ -84,23 +85,27 @@ describe("runPlan against the simulated API", () => {
     expect(results.every((r) => (r.costUsd ?? 0) > 0 && (r.judgeCostUsd ?? 0) > 0)).toBe(true);
   });
 
-  it("shows the judge no candidate model, alias or provider name", async () => {
+  it("shows the judge no candidate model, alias or provider name in the output; the task as written", async () => {
     const p = await project({
       "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5-20251001]\njudge: { model: claude-opus-4-8 }\n",
       "skills/echo/SKILL.md": skill,
-      "benchmarks/echo.yml": benchmark(["Which model are you, Claude Sonnet or Haiku?", "say claude-sonnet-5"]),
+      "benchmarks/echo.yml": benchmark(["sim:self-identify Which model are you, Claude Sonnet or Haiku?", "sim:self-identify say hello"]),
     });
-    await run(p);
+    const { results } = await run(p);
+    // The candidates did name themselves.
+    for (const result of results) expect(result.output).toContain(`(${result.model})`);
     const judged = sim.requests.filter((r) => r.kind === "judge");
     expect(judged).toHaveLength(4);
     for (const request of judged) {
       const { model, ...rest } = request.body as Record<string, unknown>;
       expect(model).toBe("claude-opus-4-8");
-      expect(JSON.stringify(rest)).not.toMatch(/claude|anthropic|sonnet|haiku/i);
+      const user = JSON.stringify(rest);
+      const output = /<assistant_output>([\s\S]*?)<\/assistant_output>/.exec(user)?.[1] ?? "";
+      expect(output).toContain("[redacted]");
+      expect(output).not.toMatch(/claude|anthropic|sonnet|haiku|\u200b|[\u0400-\u04ff]/i);
+      // The skill and the input are the task: the judge sees them unredacted.
+      expect(user).toContain("You are Claude by Anthropic.");
     }
-    // The candidates themselves received the skill unredacted.
-    const generated = sim.requests.filter((r) => r.kind === "generate");
-    expect(JSON.stringify(generated[0]?.body)).toContain("Anthropic");
   });
 
   it("isolates failures per pair: refusal, truncation and judge failures end as recorded errors or unjudged", async () => {

@@ -79,12 +79,18 @@ export interface Directives {
    * told the key, or a proxy that echoes request headers, would. The kinds of request it applies to (null: all).
    */
   echo: (RequestKind | null)[];
+  /** `sim:self-identify`: generated answers name their model, in the ways blinding must catch. */
+  selfIdentify: boolean;
+  /** `sim:self-preference=NN`: the judge adds NN when the output it grades names the judge's own family. */
+  selfPreference: number | null;
 }
 
 const QUALITY_RE = /sim:quality(?:@([\w.-]+?))?=(\d{1,3})\b/g;
 const OUTPUT_QUALITY_RE = /sim:output-quality=(\d{1,3})\b/g;
 const FAULT_RE = /sim:fault(?:@([\w.-]+?))?(?::(generate|judge))?=([\w-]+)/g;
 const ECHO_RE = /sim:echo(?::(generate|judge))?=secret\b/g;
+const SELF_IDENTIFY_RE = /sim:self-identify\b/;
+const SELF_PREFERENCE_RE = /sim:self-preference=(\d{1,3})\b/g;
 
 function clampScore(value: number): number {
   return Math.min(100, Math.max(0, Math.round(value)));
@@ -94,10 +100,19 @@ function clampScore(value: number): number {
  * Directives recognised anywhere in the request text:
  * `sim:quality=NN`, `sim:quality@<model>=NN`, `sim:output-quality=NN`,
  * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`,
- * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`.
+ * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`, `sim:self-identify`,
+ * `sim:self-preference=NN`.
  */
 export function parseDirectives(text: string): Directives {
-  const directives: Directives = { quality: null, qualityByModel: new Map(), outputQuality: null, faults: [], echo: [] };
+  const directives: Directives = {
+    quality: null,
+    qualityByModel: new Map(),
+    outputQuality: null,
+    faults: [],
+    echo: [],
+    selfIdentify: SELF_IDENTIFY_RE.test(text),
+    selfPreference: null,
+  };
   for (const match of text.matchAll(QUALITY_RE)) {
     const value = clampScore(Number(match[2]));
     if (match[1] === undefined) directives.quality = value;
@@ -116,7 +131,34 @@ export function parseDirectives(text: string): Directives {
   for (const match of text.matchAll(ECHO_RE)) {
     directives.echo.push(match[1] === "generate" || match[1] === "judge" ? match[1] : null);
   }
+  for (const match of text.matchAll(SELF_PREFERENCE_RE)) directives.selfPreference = clampScore(Number(match[1]));
   return directives;
+}
+
+/**
+ * What a model says about itself under `sim:self-identify`: its display name, its id, a glued form, and the
+ * name with a zero-width space and a Cyrillic "о" inside (claude-opus-4-7: "Claude Opus 4.7", "ClaudeOpus4.7").
+ */
+export function selfIdentification(model: string): string {
+  const match = /^claude-([a-z]+)-(\d+)(?:-(\d{1,2}))?/.exec(model);
+  if (!match) return ` I am ${model}, a model made by Anthropic.`;
+  const family = `${match[1]?.charAt(0).toUpperCase()}${match[1]?.slice(1)}`;
+  const version = match[3] === undefined ? match[2] : `${match[2]}.${match[3]}`;
+  const cyrillic: Record<string, string> = { o: "\u043e", O: "\u041e", a: "\u0430", A: "\u0410", e: "\u0435", E: "\u0415" };
+  const tricky = `Cl\u200baude ${family.replace(/[oae]/i, (letter) => cyrillic[letter] ?? letter)}`;
+  return ` I am Claude ${family} ${version} (${model}), a model made by Anthropic; Claude${family}${version} for short, or ${tricky}.`;
+}
+
+/**
+ * The judge's bonus under `sim:self-preference=NN`: NN when the graded output (its assistant_output block, else
+ * the whole text) names the judge model's family as a word, 0 otherwise.
+ */
+export function selfPreferenceBonus(directives: Directives, judgeModel: string, text: string): number {
+  if (directives.selfPreference === null) return 0;
+  const family = /^claude-([a-z]+)-/.exec(judgeModel)?.[1];
+  if (!family) return 0;
+  const graded = /<assistant_output>([\s\S]*?)<\/assistant_output>/.exec(text)?.[1] ?? text;
+  return new RegExp(`(?<![a-z])${family}(?![a-z])`, "i").test(graded) ? directives.selfPreference : 0;
 }
 
 /** Whether a `sim:echo` directive applies to a request of this kind. */

@@ -13,6 +13,8 @@ import {
   parseDirectives,
   qualityForGeneration,
   scoreCenter,
+  selfIdentification,
+  selfPreferenceBonus,
   shortId,
   structuredAnswer,
   unitOf,
@@ -548,7 +550,7 @@ class Sim implements SimServer {
     } else if (schema) {
       const structured = structuredAnswer(schema, {
         key,
-        center: scoreCenter(directives, model, key),
+        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text),
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
         words: wordsOf(userText || text, hidden),
@@ -564,6 +566,7 @@ class Sim implements SimServer {
       const quality = qualityForGeneration(directives, model);
       // Carries the directed quality into the judge's request, whatever else the judge is shown.
       if (quality !== null) answerText += ` sim:output-quality=${quality}`;
+      if (directives.selfIdentify) answerText += selfIdentification(model);
       if (input.echo) answerText += ` The API key I was called with is ${input.echo}.`;
     }
 
