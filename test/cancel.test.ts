@@ -107,7 +107,7 @@ describe("runPlan under a cancellation", () => {
         "benchmarks/a.yml": 'skill: skills/a.md\ncases:\n  - input: "one"\n  - input: "two"\n  - input: "three"\n',
       });
       const project = await loadProject(dir);
-      const plan = planRun(project.benchmarks, project.skills, project.config, judgeKeyOf(project.config.judge.model));
+      const plan = planRun(project.benchmarks, project.skills, project.config, judgeKeyOf(project.config.judge.model, []));
       const controller = new AbortController();
       let endGrace: () => void = () => undefined;
       const graceAsked: number[] = [];
