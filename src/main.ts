@@ -15,7 +15,7 @@ import {
   type Logger,
   type PipelineResult,
 } from "./pipeline.js";
-import { COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
+import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
@@ -180,7 +180,9 @@ async function runAction(): Promise<void> {
   let commentUrl = "";
   if (inputs.mode === "pr" && inputs.comment && pr) {
     // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
-    commentUrl = await postComment(gh, pr, renderComment(report, renderContext), report.skills.length > 0);
+    // GitHub may count the body longer than we do (422 "body is too long"): then one retry at half the budget.
+    const shorten = () => renderComment(report, { ...renderContext, maxChars: Math.floor(COMMENT_LIMIT / 2) });
+    commentUrl = await postComment(gh, pr, renderComment(report, renderContext), report.skills.length > 0, shorten);
   }
 
   core.setOutput("regressed", String(report.regressed));
@@ -220,13 +222,19 @@ function endWithoutKey(pr: PullRef | null): void {
   core.setOutput("total-cost-usd", "0");
 }
 
-async function postComment(gh: GitHubClient | null, pr: PullRef, body: string, create: boolean): Promise<string> {
+async function postComment(
+  gh: GitHubClient | null,
+  pr: PullRef,
+  body: string,
+  create: boolean,
+  shorten: () => string,
+): Promise<string> {
   if (!gh) {
     core.warning("No github-token: the pull request comment was not posted (the job summary has the report).");
     return "";
   }
   try {
-    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create });
+    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create, shorten });
     if (!comment) return "";
     core.info(`${comment.created ? "Posted" : "Updated"} the report comment: ${comment.url}`);
     return comment.url;
