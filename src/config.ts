@@ -76,7 +76,7 @@ interface RawConfig {
   thresholds?: { quality?: number; dimension?: number; cost?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
   sampling?: Record<string, SamplingParams>;
-  api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number };
+  api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
   pricing?: Record<string, RawPriceTier & { above?: RawPriceTier & { tokens: number } }>;
 }
 
@@ -317,6 +317,7 @@ function buildConfig(
       baseUrl: overrides.apiBaseUrl ?? raw.api?.["base-url"] ?? null,
       maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
       timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
+      rateLimitBudgetMs: Math.round((raw.api?.["rate-limit-budget-seconds"] ?? d.apiRateLimitBudgetSeconds) * 1000),
     },
   };
 }

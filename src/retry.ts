@@ -93,11 +93,19 @@ export interface RetryDecision {
   retryAfterMs: number | null;
   /** Short description for logs, e.g. "HTTP 529 overloaded_error". */
   reason: string;
+  /**
+   * A rate limit: this retry does not use up maxRetries (the caller bounds rate limits by time instead) and its
+   * wait is already arranged by the caller (a pause shared by every call), so nothing is slept here;
+   * retryAfterMs is only reported.
+   */
+  rateLimited?: boolean;
 }
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means one attempt. */
   maxRetries: number;
+  /** Loop bound on rate-limit retries (which are otherwise bounded by the caller's time budget); default 1000. */
+  maxRateLimitedRetries?: number;
   decide(error: unknown): RetryDecision;
   /** Turns the last error into what the caller throws, knowing how many attempts were made. */
   giveUp(error: unknown, attempts: number): Error;
@@ -107,20 +115,32 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
-/** Runs `attempt` until it succeeds, a failure is not retryable, or maxRetries retries are used up. */
+/**
+ * Runs `attempt` until it succeeds, a failure is not retryable, or maxRetries retries are used up. Rate-limited
+ * retries are not counted against maxRetries (only against the loop bound maxRateLimitedRetries).
+ */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   policy: RetryPolicy,
 ): Promise<{ value: T; attempts: number }> {
   const maxRetries = Math.max(0, Math.floor(policy.maxRetries));
-  for (let retryIndex = 0; ; retryIndex++) {
-    const attemptNumber = retryIndex + 1;
+  const maxRateLimited = Math.max(0, Math.floor(policy.maxRateLimitedRetries ?? 1000));
+  let counted = 0;
+  let rateLimited = 0;
+  for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return { value: await attempt(attemptNumber), attempts: attemptNumber };
     } catch (error) {
       const decision = policy.decide(error);
-      if (!decision.retry || retryIndex >= maxRetries) throw policy.giveUp(error, attemptNumber);
-      const delayMs = decision.retryAfterMs ?? backoffMs(retryIndex, policy.random);
+      const exhausted = decision.rateLimited ? rateLimited >= maxRateLimited : counted >= maxRetries;
+      if (!decision.retry || exhausted) throw policy.giveUp(error, attemptNumber);
+      if (decision.rateLimited) {
+        rateLimited += 1;
+        policy.onRetry?.({ attempt: attemptNumber, delayMs: decision.retryAfterMs ?? 0, reason: decision.reason });
+        continue;
+      }
+      const delayMs = decision.retryAfterMs ?? backoffMs(counted, policy.random);
+      counted += 1;
       policy.onRetry?.({ attempt: attemptNumber, delayMs, reason: decision.reason });
       await policy.sleep(delayMs);
     }

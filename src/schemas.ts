@@ -41,6 +41,7 @@ export const CONFIG_DEFAULTS = {
   historyLimit: 365,
   apiMaxRetries: 4,
   apiTimeoutSeconds: 600,
+  apiRateLimitBudgetSeconds: 600,
 } as const;
 
 export const LIMITS = {
@@ -229,6 +230,15 @@ export const SKILLBENCH_SCHEMA = {
           exclusiveMinimum: 0,
           maximum: LIMITS.timeoutSeconds.maximum,
           default: CONFIG_DEFAULTS.apiTimeoutSeconds,
+        },
+        "rate-limit-budget-seconds": {
+          description:
+            "How long one model call keeps waiting out rate limits (429 with retry-after) before it fails; " +
+            "these waits do not count against max-retries.",
+          type: "number",
+          minimum: 0,
+          maximum: 86_400,
+          default: CONFIG_DEFAULTS.apiRateLimitBudgetSeconds,
         },
       },
     },

@@ -79,7 +79,7 @@ export interface Config {
   pricing: Record<string, Price>;
   /** Per-model sampling parameters from config `sampling`; absent means send none. */
   sampling: Record<string, SamplingParams>;
-  api: { baseUrl: string | null; maxRetries: number; timeoutMs: number };
+  api: { baseUrl: string | null; maxRetries: number; timeoutMs: number; rateLimitBudgetMs: number };
 }
 
 // ---------------------------------------------------------------------------------------------------------
