@@ -81,10 +81,28 @@ export function classifyFailure(failure: HttpFailure): FailureVerdict {
   }
 }
 
-/** Exponential backoff with full jitter: uniform in [0, min(500 ms * 2^retryIndex, 8 s)). */
+export interface BackoffShape {
+  /** Ceiling of the first retry's wait. */
+  baseMs: number;
+  /** The ceiling stops growing here. */
+  maxMs: number;
+  /** Shortest wait; default 0 (full jitter). */
+  floorMs?: number;
+}
+
+/**
+ * The one backoff formula (model calls, git, the baseline push): exponential with jitter, uniform in
+ * [floorMs, max(floorMs, min(maxMs, baseMs * 2^retryIndex))], where retryIndex 0 is the first retry.
+ */
+export function jitteredBackoff(retryIndex: number, shape: BackoffShape, random: () => number = Math.random): number {
+  const floor = shape.floorMs ?? 0;
+  const ceiling = Math.max(floor, Math.min(shape.maxMs, shape.baseMs * 2 ** Math.max(0, retryIndex)));
+  return floor + random() * (ceiling - floor);
+}
+
+/** Model calls: full jitter, uniform in [0, min(500 ms * 2^retryIndex, 8 s)). */
 export function backoffMs(retryIndex: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, retryIndex), MAX_BACKOFF_MS);
-  return Math.floor(random() * ceiling);
+  return Math.floor(jitteredBackoff(retryIndex, { baseMs: BASE_BACKOFF_MS, maxMs: MAX_BACKOFF_MS }, random));
 }
 
 export interface RetryDecision {
@@ -113,6 +131,8 @@ export interface RetryPolicy {
   /** `attempt` is the 1-based number of the attempt that just failed. */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
   random?: () => number;
+  /** Wait before the retry with this 0-based index when the failure named none; default backoffMs. */
+  backoff?: (retryIndex: number) => number;
 }
 
 /**
@@ -139,7 +159,7 @@ export async function withRetries<T>(
         policy.onRetry?.({ attempt: attemptNumber, delayMs: decision.retryAfterMs ?? 0, reason: decision.reason });
         continue;
       }
-      const delayMs = decision.retryAfterMs ?? backoffMs(counted, policy.random);
+      const delayMs = decision.retryAfterMs ?? (policy.backoff ? policy.backoff(counted) : backoffMs(counted, policy.random));
       counted += 1;
       policy.onRetry?.({ attempt: attemptNumber, delayMs, reason: decision.reason });
       await policy.sleep(delayMs);
