@@ -1,5 +1,6 @@
 // One concurrency limit for every model call of a run. Two priorities: a judgement waits only for a free slot,
-// never behind the queue of generations, so each output is judged as soon as it exists.
+// never behind the queue of generations, so each output is judged as soon as it exists. Below it, each model
+// client's RateLimitGate: the API's rate limit as one shared state (a pause for everyone, an adaptive cap).
 
 export type Priority = "high" | "normal";
 
