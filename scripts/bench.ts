@@ -1,6 +1,8 @@
 // `npm run bench`: how throughput scales with the concurrency limit, against the simulated API with a fixed
-// per-request latency. Prints figures; asserts nothing (speed is measured here, never in unit tests).
+// per-request latency; then a steady rate limit (a token bucket) at high concurrency: pairs lost and wall time
+// against calls / rate. Prints figures; asserts nothing (speed is measured here, never in unit tests).
 //   npm run bench -- [--skills 6] [--cases 8] [--latency 150] [--levels 1,4,8,16]
+//                    [--rate 10] [--burst 10] [--rate-concurrency 16] [--rate-cases 8] [--rate-only]
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,12 +20,21 @@ const { values } = parseArgs({
     cases: { type: "string", default: "8" },
     latency: { type: "string", default: "150" },
     levels: { type: "string", default: "1,4,8,16" },
+    rate: { type: "string", default: "10" },
+    burst: { type: "string", default: "10" },
+    "rate-concurrency": { type: "string", default: "16" },
+    "rate-cases": { type: "string", default: "8" },
+    "rate-only": { type: "boolean", default: false },
   },
 });
 const skills = Number(values.skills);
 const cases = Number(values.cases);
 const latency = Number(values.latency);
-const levels = values.levels.split(",").map(Number);
+const levels = values["rate-only"] ? [] : values.levels.split(",").map(Number);
+const rate = Number(values.rate);
+const burst = Number(values.burst);
+const rateConcurrency = Number(values["rate-concurrency"]);
+const rateCases = Number(values["rate-cases"]);
 
 const dir = await mkdtemp(join(tmpdir(), "skillbench-bench-"));
 const sim = await startSimServer({ latencyMs: latency });
@@ -67,10 +78,61 @@ try {
       `${ideal.toFixed(2)} s`,
     ]);
   }
-  process.stdout.write(
-    `skillbench scheduler throughput: ${skills} skills x ${cases} cases x 2 models, simulated latency ${latency} ms per call\n\n` +
-      `${markdownTable(rows)}\n`,
-  );
+  if (levels.length > 0) {
+    process.stdout.write(
+      `skillbench scheduler throughput: ${skills} skills x ${cases} cases x 2 models, simulated latency ${latency} ms per call\n\n` +
+        `${markdownTable(rows)}\n`,
+    );
+  }
+
+  // A steady rate limit: every call goes through one token bucket; nothing may be lost, and the run should take
+  // little longer than the bucket allows (calls / rate).
+  const limited = await startSimServer({ latencyMs: latency, rateLimit: { perSecond: rate, burst } });
+  try {
+    const config = { ...project.config, concurrency: rateConcurrency };
+    const plan = planRun(project.benchmarks, project.skills, config, judgeKey).filter(
+      (item) => Number(item.testCase.id.slice(1)) < rateCases,
+    );
+    let retries = 0;
+    const started = performance.now();
+    const outcome = await runPlan(plan, {
+      client: createModelClient({
+        apiKey: "bench",
+        baseUrl: limited.url,
+        maxRetries: project.config.api.maxRetries,
+        timeoutMs: 60_000,
+        concurrency: rateConcurrency,
+        rateLimitBudgetMs: project.config.api.rateLimitBudgetMs,
+        onRetry: () => (retries += 1),
+      }),
+      config,
+      judge: { model: config.judge.model, maxTokens: config.judge.maxTokens, blindTerms: blindingTerms(config.models) },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const lost = outcome.results.filter((r) => r.error !== null || !r.judged).length;
+    const served = limited.requests.filter((r) => r.status === 200).length;
+    const limitedCount = limited.requests.filter((r) => r.status === 429).length;
+    const floor = served / rate;
+    process.stdout.write(
+      `\nskillbench under a steady rate limit: token bucket ${rate}/s (burst ${burst}), concurrency ${rateConcurrency}, ` +
+        `latency ${latency} ms\n\n` +
+        `${markdownTable([
+          ["pairs", "lost pairs", "calls", "429s", "retries", "wall time", "calls / rate", "wall time / (calls / rate)"],
+          [
+            String(plan.length),
+            `${lost} (${((100 * lost) / Math.max(1, plan.length)).toFixed(1)}%)`,
+            String(served),
+            String(limitedCount),
+            String(retries),
+            `${seconds.toFixed(2)} s`,
+            `${floor.toFixed(2)} s`,
+            `${(seconds / floor).toFixed(3)}x`,
+          ],
+        ])}\n`,
+    );
+  } finally {
+    await limited.close();
+  }
 } finally {
   await sim.close();
   await rm(dir, { recursive: true, force: true });

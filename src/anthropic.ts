@@ -4,6 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { ModelCallError, messageOf } from "./errors.js";
 import { Redactor } from "./redact.js";
+import { RateLimitGate, type GateOutcome } from "./limiter.js";
 import { classifyFailure, withRetries, type FailureVerdict, type RetryDecision } from "./retry.js";
 import type { CallRequest, CallResult, ModelClient, SamplingParams, Usage } from "./types.js";
 
@@ -19,14 +20,26 @@ export interface ClientOptions {
   apiKey: string;
   /** null or absent: the SDK's default (api.anthropic.com). */
   baseUrl?: string | null;
+  /** Retries of failures other than rate limits. */
   maxRetries: number;
   timeoutMs: number;
+  /** The configured concurrency: the client's adaptive in-flight cap starts here and never exceeds it. Default 64. */
+  concurrency?: number;
+  /** How long one call keeps retrying 429s (from its first 429) before it fails; default 10 minutes. */
+  rateLimitBudgetMs?: number;
   onRetry?: (info: RetryInfo) => void;
   /** Injectable for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
   /** Redacts the run's known secrets from error messages; the key itself is always redacted. */
   redactor?: Redactor;
+  /** Injectable for tests; defaults to Date.now. */
+  now?: () => number;
+  /** Injectable for tests (jitter of the rate-limit pause); defaults to Math.random. */
+  random?: () => number;
 }
+
+export const DEFAULT_RATE_LIMIT_BUDGET_MS = 600_000;
+const DEFAULT_CLIENT_CONCURRENCY = 64;
 
 /**
  * SDK 1.11 dropped temperature/top_p/top_k from its request type (current models reject them), but older models
@@ -111,9 +124,18 @@ export function createModelClient(options: ClientOptions): ModelClient {
     timeout: options.timeoutMs,
   });
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const now = options.now ?? Date.now;
   const where = options.baseUrl ? ` at ${options.baseUrl}` : "";
   // Never let the key reach a message, even if some layer (a proxy, the API) echoed it.
   const redact = (options.redactor ?? Redactor.none).with([options.apiKey]).text;
+  const budgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS;
+  // One rate-limit state for every call of this client: a 429 pauses them all and lowers the in-flight cap.
+  const gate = new RateLimitGate({
+    maxInFlight: options.concurrency ?? DEFAULT_CLIENT_CONCURRENCY,
+    now,
+    sleep,
+    ...(options.random ? { random: options.random } : {}),
+  });
 
   const finalError = (request: CallRequest, error: unknown, attempts: number): Error => {
     if (error instanceof ModelCallError) return error;
@@ -143,6 +165,11 @@ export function createModelClient(options: ClientOptions): ModelClient {
       case "timeout":
         message = `the call to ${request.model} timed out after ${tries}: ${reason}`;
         break;
+      case "rate-limit":
+        message =
+          `the call to ${request.model} was still rate limited after ${tries} over ` +
+          `${Math.round(budgetMs / 1000)} s (api.rate-limit-budget-seconds): ${reason}`;
+        break;
       case undefined:
         message = `the call to ${request.model} failed: ${reason}`;
         break;
@@ -152,23 +179,44 @@ export function createModelClient(options: ClientOptions): ModelClient {
     return new ModelCallError(verdict?.kind ?? "unknown", redact(message), { status, attempts });
   };
 
-  const decide = (error: unknown): RetryDecision => {
+  /** `firstRateLimitAt`: when this call first met a 429 (its rate-limit budget runs from there). */
+  const decide = (error: unknown, firstRateLimitAt: number | null): RetryDecision => {
     if (error instanceof ModelCallError) return { retry: false, retryAfterMs: null, reason: error.message };
     const verdict = verdictOf(error);
-    return {
-      retry: verdict?.retry ?? false,
-      retryAfterMs: verdict?.retryAfterMs ?? null,
-      reason: redact(reasonOf(error, verdict, options.timeoutMs)),
-    };
+    const reason = redact(reasonOf(error, verdict, options.timeoutMs));
+    if (verdict?.kind === "rate-limit" && verdict.retry) {
+      const withinBudget = firstRateLimitAt === null || now() - firstRateLimitAt < budgetMs;
+      return { retry: withinBudget, retryAfterMs: gate.pauseMs, reason, rateLimited: true };
+    }
+    return { retry: verdict?.retry ?? false, retryAfterMs: verdict?.retryAfterMs ?? null, reason };
+  };
+
+  /** What the gate learns from an attempt's failure. */
+  const outcomeOf = (error: unknown): GateOutcome => {
+    const verdict = verdictOf(error);
+    return verdict?.kind === "rate-limit" && verdict.retryAfterMs !== null
+      ? { kind: "rate-limited", retryAfterMs: verdict.retryAfterMs }
+      : { kind: "other" };
   };
 
   return {
     async call(request: CallRequest): Promise<CallResult> {
       const params = buildParams(request);
+      let firstRateLimitAt: number | null = null;
       const { value, attempts } = await withRetries(
         async (attempt) => {
+          const ticket = await gate.acquire();
+          let message: Anthropic.Message;
           const started = performance.now();
-          const message = await client.messages.create(params, request.signal ? { signal: request.signal } : undefined);
+          try {
+            message = await client.messages.create(params, request.signal ? { signal: request.signal } : undefined);
+          } catch (error) {
+            const outcome = outcomeOf(error);
+            if (outcome.kind === "rate-limited") firstRateLimitAt ??= now();
+            gate.release(ticket, outcome);
+            throw error;
+          }
+          gate.release(ticket, { kind: "ok" });
           const latencyMs = Math.round(performance.now() - started);
           const text = textOf(message);
           if (message.stop_reason === "refusal") {
@@ -190,10 +238,11 @@ export function createModelClient(options: ClientOptions): ModelClient {
         },
         {
           maxRetries: options.maxRetries,
-          decide,
+          decide: (error) => decide(error, firstRateLimitAt),
           giveUp: (error, attempts) => finalError(request, error, attempts),
           sleep,
           onRetry: (info) => options.onRetry?.({ model: request.model, ...info }),
+          ...(options.random ? { random: options.random } : {}),
         },
       );
       return { ...value, attempts };

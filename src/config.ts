@@ -84,7 +84,7 @@ interface RawConfig {
   thresholds?: { quality?: number; dimension?: number; cost?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
   sampling?: Record<string, SamplingParams>;
-  api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number };
+  api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
   pricing?: Record<string, RawPriceTier & { above?: RawPriceTier & { tokens: number } }>;
   limits?: { "skill-bytes"?: number; "benchmark-bytes"?: number; "input-bytes"?: number };
 }
@@ -364,6 +364,7 @@ function buildConfig(
       baseUrl: overrides.apiBaseUrl ?? raw.api?.["base-url"] ?? null,
       maxRetries: raw.api?.["max-retries"] ?? d.apiMaxRetries,
       timeoutMs: Math.round((raw.api?.["timeout-seconds"] ?? d.apiTimeoutSeconds) * 1000),
+      rateLimitBudgetMs: Math.round((raw.api?.["rate-limit-budget-seconds"] ?? d.apiRateLimitBudgetSeconds) * 1000),
     },
     limits: safeLimits(raw),
   };

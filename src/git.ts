@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import { messageOf } from "./errors.js";
+import { jitteredBackoff } from "./retry.js";
 
 export interface GitResult {
   stdout: string;
@@ -92,8 +93,7 @@ export function backoffDelay(
   maxMs: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.max(1, attempt)));
-  return Math.round(minMs + random() * (ceiling - minMs));
+  return Math.round(jitteredBackoff(Math.max(1, attempt) - 1, { baseMs: 2 * minMs, maxMs, floorMs: minMs }, random));
 }
 
 /**

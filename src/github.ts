@@ -2,10 +2,13 @@
 // everywhere (long PRs have hundreds of comments), GitHub Enterprise Server through the base URL.
 
 import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck/light.js";
 import { messageOf } from "./errors.js";
 
 /** Known API errors, by name. */
-export const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422 } as const;
+export const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422, tooManyRequests: 429 } as const;
 
 /** GitHub refuses issue and PR comment bodies longer than this with a 422. */
 const COMMENT_BODY_LIMIT = 65_536;
@@ -13,6 +16,15 @@ const COMMENT_BODY_LIMIT = 65_536;
 const LIST_FILES_CAP = 3000;
 /** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
 const ACTIONS_BOT_LOGIN = "github-actions[bot]";
+/** Retries of a 5xx, and of a rate-limited request, before the call fails. */
+const DEFAULT_RETRIES = 3;
+/** A rate limit that asks for a longer wait than this is reported, not waited out. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
+/**
+ * Statuses the retry plugin must not retry: client errors that a retry cannot fix (a 403 is a permission error
+ * or a rate limit, and 429 is always a rate limit: the throttling plugin handles both with the server's wait).
+ */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
 export interface PullRef {
   owner: string;
@@ -30,6 +42,20 @@ export interface GitHubClientOptions {
   /** REST API root; default GITHUB_API_URL, else https://api.github.com. */
   baseUrl?: string;
   log?: (message: string) => void;
+  /** Retries of a 5xx or a rate-limited request; default 3. */
+  retries?: number;
+  /**
+   * How long one second of waiting lasts, in ms: GitHub's 1 s between writes (3 s between writes that notify),
+   * the 5xx backoff of 1, 4 and 9 s, and a rate limit's retry-after. Default 1000; tests make it small.
+   */
+  msPerSecond?: number;
+}
+
+export interface UpsertOptions {
+  /** false: refresh an existing comment but never start one (null when there is none). Default true. */
+  create?: boolean;
+  /** A shorter body (with the marker) to try once when GitHub answers 422 "body is too long". */
+  shorten?: () => string;
 }
 
 /** A failed API call, named after what we were doing; `status` is the HTTP status (0 when there was no response). */
@@ -50,16 +76,49 @@ function statusOf(error: unknown): number | null {
   return null;
 }
 
+/** What an error (or the Octokit RequestError in its cause chain) says about the HTTP answer. */
+function answerOf(error: unknown): { status: number | null; headers: Record<string, unknown>; text: string } {
+  let status: number | null = null;
+  let headers: Record<string, unknown> = {};
+  let text = "";
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    status ??= statusOf(e);
+    text += ` ${messageOf(e)}`;
+    if (typeof e === "object" && "response" in e) {
+      const response = (e as { response?: { headers?: unknown; data?: unknown } }).response;
+      if (typeof response?.headers === "object" && response.headers !== null) headers = response.headers as Record<string, unknown>;
+      if (response?.data !== undefined) text += ` ${JSON.stringify(response.data)}`;
+    }
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return { status, headers, text };
+}
+
+/**
+ * True for a 403 or 429 that is a rate limit: GitHub sends retry-after with a secondary limit and
+ * x-ratelimit-remaining: 0 when the primary limit is used up; the message says so as a last resort.
+ */
+export function isRateLimited(error: unknown): boolean {
+  const { status, headers, text } = answerOf(error);
+  if (status === GITHUB_ERRORS.tooManyRequests) return true;
+  if (status !== GITHUB_ERRORS.forbidden) return false;
+  if (headers["retry-after"] !== undefined && headers["retry-after"] !== null) return true;
+  if (String(headers["x-ratelimit-remaining"]) === "0") return true;
+  return /rate limit/i.test(text);
+}
+
 /**
  * True for a 403 that means "this token may not do that" (a read-only GITHUB_TOKEN on a fork PR answers
  * "Resource not accessible by integration"), false for other errors, including 403s that are rate limits.
  */
 export function isForbidden(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
-    if (statusOf(e) === GITHUB_ERRORS.forbidden) return !/rate limit/i.test(messageOf(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
+  return answerOf(error).status === GITHUB_ERRORS.forbidden && !isRateLimited(error);
+}
+
+/** A 422 whose validation errors say the comment body is over GitHub's limit. */
+export function isBodyTooLong(error: unknown): boolean {
+  const { status, text } = answerOf(error);
+  return status === GITHUB_ERRORS.validation && /too long/i.test(text);
 }
 
 /** The comment author we look for: the token's own user, or (when GET /user is refused) any bot. */
@@ -77,6 +136,8 @@ function where(pr: PullRef): string {
   return `${pr.owner}/${pr.repo}#${pr.number}`;
 }
 
+let clientCount = 0;
+
 export class GitHubClient {
   private readonly octokit: ReturnType<typeof getOctokit>;
   private readonly log: (message: string) => void;
@@ -85,8 +146,42 @@ export class GitHubClient {
   constructor(token: string, options: GitHubClientOptions = {}) {
     if (token.trim() === "") throw new Error("A GitHub token is required (input github-token).");
     const baseUrl = (options.baseUrl ?? process.env.GITHUB_API_URL ?? "").trim().replace(/\/+$/, "");
-    this.octokit = getOctokit(token, baseUrl ? { baseUrl } : {});
-    this.log = options.log ?? (() => undefined);
+    const log = options.log ?? (() => undefined);
+    const retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_RETRIES));
+    const unitMs = options.msPerSecond ?? 1000;
+    // Both plugins wait `seconds x unitMs`; the throttling plugin asks before each rate-limit retry.
+    const onLimit =
+      (kind: string) =>
+      (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+        const what = `${request.method} ${request.url}`;
+        if (retryCount >= retries || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
+          log(`GitHub ${kind} rate limit on ${what}: giving up after ${retryCount} retries (retry-after ${retryAfter} s).`);
+          return false;
+        }
+        log(`GitHub ${kind} rate limit on ${what}: waiting ${retryAfter} s (retry ${retryCount + 1} of ${retries}).`);
+        return true;
+      };
+    clientCount += 1;
+    this.octokit = getOctokit(
+      token,
+      {
+        ...(baseUrl ? { baseUrl } : {}),
+        retry: { retries, retryAfterBaseValue: unitMs, doNotRetry: DO_NOT_RETRY },
+        throttle: {
+          // GitHub asks for a second between writes; the plugin's default groups are shared by the whole process.
+          id: `skillbench-${clientCount}`,
+          write: new Bottleneck.Group({ maxConcurrent: 1, minTime: unitMs }),
+          notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * unitMs }),
+          retryAfterBaseValue: unitMs,
+          fallbackSecondaryRateRetryAfter: 60,
+          onRateLimit: onLimit("primary"),
+          onSecondaryRateLimit: onLimit("secondary"),
+        },
+      },
+      retry,
+      throttling,
+    );
+    this.log = log;
   }
 
   /** Every path the pull request touches, including the old path of renamed files; in API order, no duplicates. */
@@ -115,27 +210,20 @@ export class GitHubClient {
    * Authorship: GET /user names the user for personal and OAuth tokens. A GitHub App installation token (the
    * default GITHUB_TOKEN included) gets 403 there; then we take comments by github-actions[bot], else by any
    * user of type Bot, and if updating such a comment is refused (another app's comment) we create our own.
-   */
-  /**
-   * Updates our marked comment in place, else creates one. With `create: false` an absent comment stays absent
-   * (null): a run with nothing to report refreshes an earlier comment but does not start a new one.
+   * With `create: false` an absent comment stays absent (null): a run with nothing to report refreshes an
+   * earlier comment but does not start a new one. When GitHub refuses the body as too long (422) and `shorten`
+   * is given, the write is tried once more with its shorter body.
    */
   async upsertStickyComment(pr: PullRef, body: string, marker: string): Promise<StickyComment>;
-  async upsertStickyComment(pr: PullRef, body: string, marker: string, options: { create: boolean }): Promise<StickyComment | null>;
   async upsertStickyComment(
     pr: PullRef,
     body: string,
     marker: string,
-    options: { create?: boolean } = {},
-  ): Promise<StickyComment | null> {
-    if (marker.trim() === "" || !body.includes(marker)) {
-      throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
-    }
-    if (body.length > COMMENT_BODY_LIMIT) {
-      throw new Error(
-        `The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`,
-      );
-    }
+    options: UpsertOptions & { create?: true },
+  ): Promise<StickyComment>;
+  async upsertStickyComment(pr: PullRef, body: string, marker: string, options: UpsertOptions): Promise<StickyComment | null>;
+  async upsertStickyComment(pr: PullRef, body: string, marker: string, options: UpsertOptions = {}): Promise<StickyComment | null> {
+    checkBody(body, marker);
     const identity = await this.whoAmI();
     const comments = await this.call(`list the comments of ${where(pr)}`, () =>
       this.octokit.paginate(this.octokit.rest.issues.listComments, {
@@ -148,12 +236,9 @@ export class GitHubClient {
     const existing = pickSticky(comments, marker, identity);
     if (existing) {
       try {
-        const { data } = await this.octokit.rest.issues.updateComment({
-          owner: pr.owner,
-          repo: pr.repo,
-          comment_id: existing.id,
-          body,
-        });
+        const { data } = await this.shortenedOnce(body, marker, options.shorten, (text) =>
+          this.octokit.rest.issues.updateComment({ owner: pr.owner, repo: pr.repo, comment_id: existing.id, body: text }),
+        );
         this.log(`Updated comment ${data.id} on ${where(pr)}.`);
         return { url: data.html_url, id: data.id, created: false };
       } catch (error) {
@@ -169,10 +254,31 @@ export class GitHubClient {
       return null;
     }
     const { data } = await this.call(`create a comment on ${where(pr)}`, () =>
-      this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body }),
+      this.shortenedOnce(body, marker, options.shorten, (text) =>
+        this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body: text }),
+      ),
     );
     this.log(`Created comment ${data.id} on ${where(pr)}.`);
     return { url: data.html_url, id: data.id, created: true };
+  }
+
+  /** Runs `write` with `body`; on a 422 "body is too long", once more with the shorter body. */
+  private async shortenedOnce<T>(
+    body: string,
+    marker: string,
+    shorten: (() => string) | undefined,
+    write: (text: string) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await write(body);
+    } catch (error) {
+      if (!shorten || !isBodyTooLong(error)) throw error;
+      const shorter = shorten();
+      checkBody(shorter, marker);
+      if (shorter.length >= body.length) throw error;
+      this.log(`GitHub refused the ${body.length}-character comment as too long; posting a ${shorter.length}-character version.`);
+      return await write(shorter);
+    }
   }
 
   private whoAmI(): Promise<Identity> {
@@ -197,8 +303,9 @@ export class GitHubClient {
 
   private wrap(what: string, error: unknown): GitHubRequestError {
     const status = statusOf(error) ?? 0;
-    const hint =
-      status === GITHUB_ERRORS.forbidden
+    const hint = isRateLimited(error)
+      ? " (GitHub's rate limit, still in force after waiting and retrying: this is not a permission problem; re-run the job later)"
+      : status === GITHUB_ERRORS.forbidden
         ? " (the token lacks permission: on pull requests from forks the GITHUB_TOKEN is read-only; otherwise grant pull-requests: write)"
         : status === 401
           ? " (the token is invalid or expired)"
@@ -206,6 +313,17 @@ export class GitHubClient {
     return new GitHubRequestError(`Could not ${what}: ${status ? `HTTP ${status}: ` : ""}${messageOf(error)}${hint}`, status, {
       cause: error,
     });
+  }
+}
+
+function checkBody(body: string, marker: string): void {
+  if (marker.trim() === "" || !body.includes(marker)) {
+    throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
+  }
+  if (body.length > COMMENT_BODY_LIMIT) {
+    throw new Error(
+      `The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`,
+    );
   }
 }
 

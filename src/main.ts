@@ -14,7 +14,7 @@ import {
   type Logger,
   type PipelineResult,
 } from "./pipeline.js";
-import { COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
+import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
 import { writeReportFile } from "./report/write.js";
@@ -221,8 +221,10 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   // A cancelled run (often superseded by a newer push) leaves the comment to the run that finishes.
   if (inputs.mode === "pr" && inputs.comment && pr && !report.cancelled) {
     // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
+    // GitHub may count the body longer than we do (422 "body is too long"): then one retry at half the budget.
+    const shorten = () => redactor.text(renderComment(report, { ...renderContext, maxChars: Math.floor(COMMENT_LIMIT / 2) }));
     const body = redactor.text(renderComment(report, renderContext));
-    commentUrl = await postComment(gh, pr, body, report.skills.length > 0);
+    commentUrl = await postComment(gh, pr, body, report.skills.length > 0, shorten);
   }
 
   core.setOutput("regressed", String(report.regressed));
@@ -310,13 +312,19 @@ function setEmptyOutputs(): void {
   core.setOutput("total-cost-usd", "0");
 }
 
-async function postComment(gh: GitHubClient | null, pr: PullRef, body: string, create: boolean): Promise<string> {
+async function postComment(
+  gh: GitHubClient | null,
+  pr: PullRef,
+  body: string,
+  create: boolean,
+  shorten: () => string,
+): Promise<string> {
   if (!gh) {
     core.warning("No github-token: the pull request comment was not posted (the job summary has the report).");
     return "";
   }
   try {
-    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create });
+    const comment = await gh.upsertStickyComment(pr, body, COMMENT_MARKER, { create, shorten });
     if (!comment) return "";
     core.info(`${comment.created ? "Posted" : "Updated"} the report comment: ${comment.url}`);
     return comment.url;

@@ -61,6 +61,8 @@ export function modelClientFactory(apiKey: string, log: Logger, redactor = Redac
       baseUrl: config.api.baseUrl,
       maxRetries: config.api.maxRetries,
       timeoutMs: config.api.timeoutMs,
+      concurrency: config.concurrency,
+      rateLimitBudgetMs: config.api.rateLimitBudgetMs,
       onRetry: (info) =>
         log.info(`Retrying ${info.model} in ${Math.round(info.delayMs)} ms (attempt ${info.attempt} failed: ${info.reason})`),
     });

@@ -81,10 +81,28 @@ export function classifyFailure(failure: HttpFailure): FailureVerdict {
   }
 }
 
-/** Exponential backoff with full jitter: uniform in [0, min(500 ms * 2^retryIndex, 8 s)). */
+export interface BackoffShape {
+  /** Ceiling of the first retry's wait. */
+  baseMs: number;
+  /** The ceiling stops growing here. */
+  maxMs: number;
+  /** Shortest wait; default 0 (full jitter). */
+  floorMs?: number;
+}
+
+/**
+ * The one backoff formula (model calls, git, the baseline push): exponential with jitter, uniform in
+ * [floorMs, max(floorMs, min(maxMs, baseMs * 2^retryIndex))], where retryIndex 0 is the first retry.
+ */
+export function jitteredBackoff(retryIndex: number, shape: BackoffShape, random: () => number = Math.random): number {
+  const floor = shape.floorMs ?? 0;
+  const ceiling = Math.max(floor, Math.min(shape.maxMs, shape.baseMs * 2 ** Math.max(0, retryIndex)));
+  return floor + random() * (ceiling - floor);
+}
+
+/** Model calls: full jitter, uniform in [0, min(500 ms * 2^retryIndex, 8 s)). */
 export function backoffMs(retryIndex: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, retryIndex), MAX_BACKOFF_MS);
-  return Math.floor(random() * ceiling);
+  return Math.floor(jitteredBackoff(retryIndex, { baseMs: BASE_BACKOFF_MS, maxMs: MAX_BACKOFF_MS }, random));
 }
 
 export interface RetryDecision {
@@ -93,11 +111,19 @@ export interface RetryDecision {
   retryAfterMs: number | null;
   /** Short description for logs, e.g. "HTTP 529 overloaded_error". */
   reason: string;
+  /**
+   * A rate limit: this retry does not use up maxRetries (the caller bounds rate limits by time instead) and its
+   * wait is already arranged by the caller (a pause shared by every call), so nothing is slept here;
+   * retryAfterMs is only reported.
+   */
+  rateLimited?: boolean;
 }
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means one attempt. */
   maxRetries: number;
+  /** Loop bound on rate-limit retries (which are otherwise bounded by the caller's time budget); default 1000. */
+  maxRateLimitedRetries?: number;
   decide(error: unknown): RetryDecision;
   /** Turns the last error into what the caller throws, knowing how many attempts were made. */
   giveUp(error: unknown, attempts: number): Error;
@@ -105,22 +131,36 @@ export interface RetryPolicy {
   /** `attempt` is the 1-based number of the attempt that just failed. */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
   random?: () => number;
+  /** Wait before the retry with this 0-based index when the failure named none; default backoffMs. */
+  backoff?: (retryIndex: number) => number;
 }
 
-/** Runs `attempt` until it succeeds, a failure is not retryable, or maxRetries retries are used up. */
+/**
+ * Runs `attempt` until it succeeds, a failure is not retryable, or maxRetries retries are used up. Rate-limited
+ * retries are not counted against maxRetries (only against the loop bound maxRateLimitedRetries).
+ */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   policy: RetryPolicy,
 ): Promise<{ value: T; attempts: number }> {
   const maxRetries = Math.max(0, Math.floor(policy.maxRetries));
-  for (let retryIndex = 0; ; retryIndex++) {
-    const attemptNumber = retryIndex + 1;
+  const maxRateLimited = Math.max(0, Math.floor(policy.maxRateLimitedRetries ?? 1000));
+  let counted = 0;
+  let rateLimited = 0;
+  for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return { value: await attempt(attemptNumber), attempts: attemptNumber };
     } catch (error) {
       const decision = policy.decide(error);
-      if (!decision.retry || retryIndex >= maxRetries) throw policy.giveUp(error, attemptNumber);
-      const delayMs = decision.retryAfterMs ?? backoffMs(retryIndex, policy.random);
+      const exhausted = decision.rateLimited ? rateLimited >= maxRateLimited : counted >= maxRetries;
+      if (!decision.retry || exhausted) throw policy.giveUp(error, attemptNumber);
+      if (decision.rateLimited) {
+        rateLimited += 1;
+        policy.onRetry?.({ attempt: attemptNumber, delayMs: decision.retryAfterMs ?? 0, reason: decision.reason });
+        continue;
+      }
+      const delayMs = decision.retryAfterMs ?? (policy.backoff ? policy.backoff(counted) : backoffMs(counted, policy.random));
+      counted += 1;
       policy.onRetry?.({ attempt: attemptNumber, delayMs, reason: decision.reason });
       await policy.sleep(delayMs);
     }

@@ -42,6 +42,7 @@ export const CONFIG_DEFAULTS = {
   apiMaxRetries: 4,
   apiTimeoutSeconds: 600,
   limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
+  apiRateLimitBudgetSeconds: 600,
 } as const;
 
 /** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
@@ -235,6 +236,15 @@ export const SKILLBENCH_SCHEMA = {
           exclusiveMinimum: 0,
           maximum: LIMITS.timeoutSeconds.maximum,
           default: CONFIG_DEFAULTS.apiTimeoutSeconds,
+        },
+        "rate-limit-budget-seconds": {
+          description:
+            "How long one model call keeps waiting out rate limits (429 with retry-after) before it fails; " +
+            "these waits do not count against max-retries.",
+          type: "number",
+          minimum: 0,
+          maximum: 86_400,
+          default: CONFIG_DEFAULTS.apiRateLimitBudgetSeconds,
         },
       },
     },

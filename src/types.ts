@@ -80,7 +80,7 @@ export interface Config {
   pricing: Record<string, Price>;
   /** Per-model sampling parameters from config `sampling`; absent means send none. */
   sampling: Record<string, SamplingParams>;
-  api: { baseUrl: string | null; maxRetries: number; timeoutMs: number };
+  api: { baseUrl: string | null; maxRetries: number; timeoutMs: number; rateLimitBudgetMs: number };
   /** Size caps (bytes) of skill files, benchmark files and each case input, checked before reading. */
   limits: { skillBytes: number; benchmarkBytes: number; inputBytes: number };
 }

@@ -26,10 +26,11 @@ function request(overrides: Partial<CallRequest> = {}): CallRequest {
   };
 }
 
-/** A client whose waits are recorded instead of slept. */
+/** A client whose waits are recorded instead of slept, on a clock that only the waits move; no jitter. */
 function recordingClient(sim: SimServer, overrides: Partial<ClientOptions> = {}) {
   const delays: number[] = [];
   const retries: RetryInfo[] = [];
+  const clock = { now: 0 };
   const client = createModelClient({
     apiKey: API_KEY,
     baseUrl: sim.url,
@@ -37,11 +38,14 @@ function recordingClient(sim: SimServer, overrides: Partial<ClientOptions> = {})
     timeoutMs: 10_000,
     sleep: async (ms) => {
       delays.push(ms);
+      clock.now += ms;
     },
+    now: () => clock.now,
+    random: () => 0,
     onRetry: (info) => retries.push(info),
     ...overrides,
   });
-  return { client, delays, retries };
+  return { client, delays, retries, clock };
 }
 
 async function failure(promise: Promise<unknown>): Promise<ModelCallError> {
@@ -176,6 +180,36 @@ describe("model client against the simulated API", () => {
     const { client, delays } = recordingClient(sim);
     await client.call(request());
     expect(delays).toEqual([60_000]);
+  });
+
+  it("429s do not use up max-retries: a call retries them until it gets through", async () => {
+    sim.addFault({ fault: "429", retryAfterSeconds: 2, times: 6 });
+    const { client, delays } = recordingClient(sim, { maxRetries: 1 });
+    const result = await client.call(request());
+    expect(result.attempts).toBe(7);
+    expect(delays).toEqual([2000, 2000, 2000, 2000, 2000, 2000]);
+    expect(sim.requests.map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 429, 200]);
+  });
+
+  it("429s spend a time budget instead: past it the call fails as rate limited, naming the setting", async () => {
+    sim.addFault({ fault: "429", retryAfterSeconds: 10, times: Infinity });
+    const { client, delays } = recordingClient(sim, { maxRetries: 1, rateLimitBudgetMs: 35_000 });
+    const error = await failure(client.call(request()));
+    expect(error.kind).toBe("rate-limit");
+    expect(error.status).toBe(429);
+    expect(error.message).toContain("rate-limit-budget-seconds");
+    // Waits of 10 s from the first 429: at 0, 10, 20, 30 s still within 35 s; the 429 at 40 s ends it.
+    expect(delays).toEqual([10_000, 10_000, 10_000, 10_000]);
+    expect(sim.requests).toHaveLength(5);
+  });
+
+  it("other failures still count: a 500 after 429s is retried at most maxRetries times", async () => {
+    sim.addFault({ fault: "429", retryAfterSeconds: 1, times: 2 });
+    sim.addFault({ fault: "500", times: Infinity });
+    const { client } = recordingClient(sim, { maxRetries: 2 });
+    const error = await failure(client.call(request()));
+    expect(error.kind).toBe("server");
+    expect(sim.requests.map((r) => r.status)).toEqual([429, 429, 500, 500, 500]);
   });
 
   it("a spend-cap 429 (no retry-after) is not retried and says why", async () => {

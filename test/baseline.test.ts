@@ -449,10 +449,11 @@ describe("GitBaselineStore: concurrent writers", () => {
     expect(result.attempts).toBe(2);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/rejected \(the branch moved: .*(fetch first|failed to update ref|non-fast-forward)/);
-    expect(logs[0]).toContain("attempt 2 of 5");
+    expect(logs[0]).toContain("attempt 2; retrying for up to 120 s");
     expect(sleeps).toHaveLength(1);
-    expect(sleeps[0]).toBeGreaterThanOrEqual(50);
-    expect(sleeps[0]).toBeLessThanOrEqual(400);
+    // The first retry waits in [min, 2 x min] of the default 100-5000 ms.
+    expect(sleeps[0]).toBeGreaterThanOrEqual(100);
+    expect(sleeps[0]).toBeLessThanOrEqual(200);
 
     const snapshot = await store.read();
     expect([...new Set(snapshot.history.map((p) => p.runId))]).toEqual(["slow", "fast"]);
@@ -467,6 +468,95 @@ describe("GitBaselineStore: concurrent writers", () => {
     });
     expect(await origin(["rev-parse", BRANCH])).toBe(result.commit);
     expect(await origin(["rev-parse", `${result.commit}^`])).toBe(fastCommit);
+  });
+
+  it("8 writers x 5 rounds at once: every run's commit is recorded and every file is valid JSON", async () => {
+    const writers = 8;
+    const rounds = 5;
+    const clones = await Promise.all(Array.from({ length: writers }, (_, i) => repo.clone(`busy-${i}`)));
+    const runIds: string[] = [];
+    const attempts: number[] = [];
+    const reports = new Map<string, Report>();
+    await Promise.all(
+      clones.map(async (clone, w) => {
+        const git = await gitFor(clone);
+        for (let r = 0; r < rounds; r += 1) {
+          const id = `w${w}-r${r}`;
+          const rep = runReport(id, new Date(Date.parse("2026-11-01T03:00:00Z") + (r * writers + w) * 1000).toISOString(), [
+            { skill: SKILL_A, quality: 50 + r, cases: ["case-1"] },
+            { skill: `skills/writer-${w}/SKILL.md`, models: [HAIKU], cases: ["case-1"] },
+          ]);
+          runIds.push(id);
+          reports.set(id, rep);
+          // Short real delays: the race is real (8 processes pushing to one bare origin), the waits are small.
+          const store = new GitBaselineStore(git, {
+            branch: BRANCH,
+            historyLimit: 100,
+            runId: id,
+            retryDelayMs: { min: 5, max: 80 },
+          });
+          attempts.push((await store.write(rep)).attempts);
+        }
+      }),
+    );
+    // The writers did race (5 push attempts, the old limit, would have lost some of these runs).
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+
+    const tip = await origin(["rev-parse", BRANCH]);
+    const files = (await origin(["ls-tree", "-r", "--name-only", tip])).split("\n").filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThan(writers);
+    for (const file of files) {
+      const text = await origin(["show", `${tip}:${file}`]);
+      expect(() => JSON.parse(text), file).not.toThrow();
+    }
+    const runs = JSON.parse(await origin(["show", `${tip}:runs.json`])) as unknown;
+    const recorded = JSON.stringify(runs);
+    for (const id of runIds) {
+      expect(recorded, id).toContain(`"${id}"`);
+      expect(recorded, id).toContain((reports.get(id) as Report).commit as string);
+    }
+    const snapshot = await (await storeFor(await repo.clone("busy-reader"))).read();
+    expect(snapshot.errors).toEqual([]);
+    expect(new Set(snapshot.history.map((p) => p.runId)).size).toBe(writers * rounds);
+    expect(await origin(["rev-list", "--count", BRANCH])).toBe(String(writers * rounds));
+  }, 300_000);
+
+  it("keeps retrying a branch that keeps moving until the time budget is spent, then says so", async () => {
+    const inner = await gitFor(repo);
+    let pushes = 0;
+    // Every push loses the race: the remote answers like a branch that moved.
+    const alwaysLosing: GitRunner = {
+      async exec(args: string[], options?: GitExecOptions): Promise<GitResult> {
+        if (args[0] !== "push") return inner.exec(args, options);
+        pushes += 1;
+        return {
+          code: 1,
+          stdout: `To origin\n!\trefs/heads/x:refs/heads/${BRANCH}\t[rejected] (fetch first)\nDone\n`,
+          stderr: "error: failed to push some refs to 'origin'\n",
+        };
+      },
+    };
+    let clock = Date.parse("2026-11-01T03:00:00Z");
+    const sleeps: number[] = [];
+    const store = new GitBaselineStore(alwaysLosing, {
+      branch: BRANCH,
+      historyLimit: 30,
+      runId: "stuck",
+      pushBudgetMs: 10_000,
+      retryDelayMs: { min: 500, max: 2000 },
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      random: () => 1,
+    });
+    const error = await store.write(runReport("stuck", "2026-11-01T03:00:00.000Z", [{ skill: SKILL_A }])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/after \d+ attempts over 1[01] s: it kept changing under concurrent writers/);
+    // Waits of 1, 2, 2, 2, 2, 2 s (random 1 = the ceiling): the 7th push comes at 11 s, past the 10 s budget.
+    expect(sleeps).toEqual([1000, 2000, 2000, 2000, 2000, 2000]);
+    expect(pushes).toBe(7);
   });
 
   it("throws a clear error, without retrying, when the remote refuses the push", async () => {

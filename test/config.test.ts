@@ -454,7 +454,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.gate).toBe("significant");
     expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365 });
     expect(config.sampling).toEqual({});
-    expect(config.api).toEqual({ baseUrl: null, maxRetries: 4, timeoutMs: 600_000 });
+    expect(config.api).toEqual({ baseUrl: null, maxRetries: 4, timeoutMs: 600_000, rateLimitBudgetMs: 600_000 });
     expect(config.pricing).toEqual(BUILTIN_PRICING);
     expect(config.limits).toEqual({ skillBytes: 1_048_576, benchmarkBytes: 5_242_880, inputBytes: 262_144 });
     expect(project.warnings).toEqual([]);
@@ -490,7 +490,7 @@ describe("loadConfig and loadProject on good input", () => {
         "sampling:",
         "  claude-haiku-4-5: { temperature: 0, top_k: 40 }",
         "  my-proxy/model@v2: {}",
-        "api: { base-url: 'http://127.0.0.1:9999/v1', max-retries: 0, timeout-seconds: 1.5 }",
+        "api: { base-url: 'http://127.0.0.1:9999/v1', max-retries: 0, timeout-seconds: 1.5, rate-limit-budget-seconds: 90 }",
         "limits: { skill-bytes: 4096, benchmark-bytes: 8192, input-bytes: 100 }",
       ].join("\n"),
       "evals/summarize.yml": BENCHMARK,
@@ -509,7 +509,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30 });
     // Only configured parameters are kept: an empty entry means "send none".
     expect(config.sampling).toEqual({ "claude-haiku-4-5": { temperature: 0, top_k: 40 } });
-    expect(config.api).toEqual({ baseUrl: "http://127.0.0.1:9999/v1", maxRetries: 0, timeoutMs: 1500 });
+    expect(config.api).toEqual({ baseUrl: "http://127.0.0.1:9999/v1", maxRetries: 0, timeoutMs: 1500, rateLimitBudgetMs: 90_000 });
     expect(config.limits).toEqual({ skillBytes: 4096, benchmarkBytes: 8192, inputBytes: 100 });
     expect(project.benchmarks.map((b) => b.path)).toEqual(["evals/summarize.yml"]);
     // A proxy's own model id is not an error, only a warning at its place.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { GITHUB_ERRORS, GitHubClient, GitHubRequestError, isForbidden, type PullRef } from "../src/github.js";
+import { GITHUB_ERRORS, GitHubClient, GitHubRequestError, isBodyTooLong, isForbidden, isRateLimited, type PullRef } from "../src/github.js";
 import { startGitHubServer, type GitHubServer, type ServerFile, type ServerUser } from "./support/github-server.js";
 
 const MARKER = "<!-- skillbench:report -->";
@@ -22,8 +22,15 @@ async function start(options: Parameters<typeof startGitHubServer>[0]): Promise<
   return server;
 }
 
+/** Waits are 1 ms per second the plugins would wait (5xx backoff 1, 4, 9 s; retry-after as sent). */
 function client(server: GitHubServer, log?: (m: string) => void): GitHubClient {
-  return new GitHubClient(TOKEN, { baseUrl: server.url, ...(log ? { log } : {}) });
+  return new GitHubClient(TOKEN, { baseUrl: server.url, msPerSecond: 1, ...(log ? { log } : {}) });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
 }
 
 function commentsOn(server: GitHubServer, pr: PullRef = PR) {
@@ -179,6 +186,129 @@ describe("GitHubClient.listChangedFiles", () => {
   });
 });
 
+describe("GitHubClient: transient faults are retried, bounded", () => {
+  const count = (server: GitHubServer, method: string, fragment: string) =>
+    server.requests.filter((r) => r.method === method && r.url.includes(fragment)).length;
+
+  it("posts the comment after 500s on listing the comments and on creating it", async () => {
+    const server = await start({
+      user: ME,
+      faults: [
+        { method: "GET", path: "/issues/7/comments", answer: "server-error", times: 2 },
+        { method: "POST", path: "/issues/7/comments", answer: "bad-gateway", times: 2 },
+      ],
+    });
+    const result = await client(server).upsertStickyComment(PR, `${MARKER}\nreport`, MARKER);
+    expect(result.created).toBe(true);
+    expect(commentsOn(server).map((c) => c.body)).toEqual([`${MARKER}\nreport`]);
+    expect(count(server, "GET", "/issues/7/comments")).toBe(3);
+    expect(count(server, "POST", "/issues/7/comments")).toBe(3);
+  });
+
+  it("lists the changed files after a 500 on the second page", async () => {
+    const files: ServerFile[] = Array.from({ length: 150 }, (_, i) => ({ filename: `f${i}.md`, status: "added" }));
+    const server = await start({ user: ME, files: { "acme/skills#7": files } });
+    server.state.faults.push({ path: "/pulls/7/files", answer: "server-error", times: 1 });
+    // The first page is served by the fault rule only once: consume it on page 1, then page 2 goes through.
+    expect(await client(server).listChangedFiles(PR)).toHaveLength(150);
+    expect(count(server, "GET", "/pulls/7/files")).toBe(3);
+  });
+
+  it("gives up on a 500 that does not clear after 3 retries, naming the operation", async () => {
+    const server = await start({ user: ME, files: { "acme/skills#7": [] } });
+    server.state.faults.push({ path: "/pulls/7/files", answer: "server-error", times: Infinity });
+    const error = await rejection(client(server).listChangedFiles(PR));
+    expect(error).toBeInstanceOf(GitHubRequestError);
+    expect(error.message).toMatch(/list the files of acme\/skills#7: HTTP 500/);
+    expect(count(server, "GET", "/pulls/7/files")).toBe(4);
+  });
+
+  it("waits out a secondary rate limit (403 with retry-after) on create and a 429 on update", async () => {
+    const server = await start({
+      user: ME,
+      faults: [{ method: "POST", path: "/issues/7/comments", answer: "secondary-rate-limit", times: 2 }],
+    });
+    const logged: string[] = [];
+    const gh = client(server, (m) => logged.push(m));
+    const created = await gh.upsertStickyComment(PR, `${MARKER}\nv1`, MARKER);
+    expect(created.created).toBe(true);
+    expect(count(server, "POST", "/issues/7/comments")).toBe(3);
+    expect(logged.filter((m) => /secondary rate limit .*waiting 1 s/.test(m))).toHaveLength(2);
+
+    server.state.faults.push({ method: "PATCH", path: "/issues/comments/", answer: "secondary-rate-limit-429", times: 1 });
+    const updated = await gh.upsertStickyComment(PR, `${MARKER}\nv2`, MARKER);
+    expect(updated).toMatchObject({ id: created.id, created: false });
+    expect(server.state.comments.find((c) => c.id === created.id)?.body).toBe(`${MARKER}\nv2`);
+    expect(count(server, "PATCH", "/issues/comments/")).toBe(2);
+  });
+
+  it("waits for the reset of the primary rate limit (403, x-ratelimit-remaining: 0)", async () => {
+    const server = await start({ user: ME, faults: [{ method: "GET", path: "/issues/7/comments", answer: "primary-rate-limit" }] });
+    const result = await client(server).upsertStickyComment(PR, `${MARKER}\nreport`, MARKER);
+    expect(result.created).toBe(true);
+    expect(count(server, "GET", "/issues/7/comments")).toBe(2);
+  });
+
+  it("a rate limit that never clears fails after 3 retries and is told apart from a permission error", async () => {
+    const server = await start({
+      user: ME,
+      faults: [{ method: "POST", path: "/issues/7/comments", answer: "secondary-rate-limit", times: Infinity }],
+    });
+    const error = await rejection(client(server).upsertStickyComment(PR, `${MARKER}\nreport`, MARKER));
+    expect(isRateLimited(error)).toBe(true);
+    expect(isForbidden(error)).toBe(false);
+    expect(error.message).toContain("create a comment on acme/skills#7: HTTP 403");
+    expect(error.message).toContain("not a permission problem");
+    expect(error.message).not.toContain("lacks permission");
+    expect(count(server, "POST", "/issues/7/comments")).toBe(4);
+  });
+
+  it("a permission 403 is not retried and stays 'forbidden' (the read-only token path)", async () => {
+    const server = await start({ user: ME, forbidWrites: true });
+    const error = await rejection(client(server).upsertStickyComment(PR, `${MARKER}\nreport`, MARKER));
+    expect(isForbidden(error)).toBe(true);
+    expect(isRateLimited(error)).toBe(false);
+    expect(error.message).toContain("lacks permission");
+    expect(count(server, "POST", "/issues/7/comments")).toBe(1);
+  });
+
+  it("a 422 'body is too long' on create is retried once with the shorter body", async () => {
+    const server = await start({ user: ME, faults: [{ method: "POST", path: "/issues/7/comments", answer: "body-too-long" }] });
+    const long = `${MARKER}\n${"row\n".repeat(1000)}`;
+    let shortened = 0;
+    const result = await client(server).upsertStickyComment(PR, long, MARKER, {
+      shorten: () => {
+        shortened += 1;
+        return `${MARKER}\nshort report`;
+      },
+    });
+    expect(result.created).toBe(true);
+    expect(shortened).toBe(1);
+    expect(commentsOn(server).map((c) => c.body)).toEqual([`${MARKER}\nshort report`]);
+    expect(count(server, "POST", "/issues/7/comments")).toBe(2);
+  });
+
+  it("a 422 'body is too long' on update retries once, and a second 422 fails without a third try", async () => {
+    const server = await start({ user: ME });
+    const ours = server.state.addComment({ body: `${MARKER} old`, user: ME });
+    server.state.faults.push({ method: "PATCH", path: `/issues/comments/${ours.id}`, answer: "body-too-long", times: 2 });
+    const error = await rejection(
+      client(server).upsertStickyComment(PR, `${MARKER} ${"x".repeat(500)}`, MARKER, { shorten: () => `${MARKER} short` }),
+    );
+    expect(isBodyTooLong(error)).toBe(true);
+    expect(error.message).toMatch(/update comment \d+ on acme\/skills#7: HTTP 422/);
+    expect(count(server, "PATCH", "/issues/comments/")).toBe(2);
+    expect(server.state.comments.find((c) => c.id === ours.id)?.body).toBe(`${MARKER} old`);
+  });
+
+  it("without a shorter body a 422 is not retried", async () => {
+    const server = await start({ user: ME, faults: [{ method: "POST", path: "/issues/7/comments", answer: "body-too-long" }] });
+    const error = await rejection(client(server).upsertStickyComment(PR, `${MARKER} body`, MARKER));
+    expect(isBodyTooLong(error)).toBe(true);
+    expect(count(server, "POST", "/issues/7/comments")).toBe(1);
+  });
+});
+
 describe("isForbidden", () => {
   it("is true only for permission 403s", () => {
     expect(isForbidden({ status: 403, message: "Resource not accessible by integration" })).toBe(true);
@@ -188,6 +318,21 @@ describe("isForbidden", () => {
     expect(isForbidden(new Error("boom"))).toBe(false);
     expect(isForbidden("403")).toBe(false);
     expect(isForbidden(null)).toBe(false);
+  });
+
+  it("tells a rate limit from a permission error by its headers, whatever the message says", () => {
+    const answer = (status: number, headers: Record<string, string>, message = "Forbidden") => ({
+      status,
+      message,
+      response: { status, headers, data: { message } },
+    });
+    expect(isForbidden(answer(403, { "retry-after": "30" }))).toBe(false);
+    expect(isRateLimited(answer(403, { "retry-after": "30" }))).toBe(true);
+    expect(isForbidden(answer(403, { "x-ratelimit-remaining": "0" }))).toBe(false);
+    expect(isRateLimited(new Error("wrapped", { cause: answer(403, { "x-ratelimit-remaining": "0" }) }))).toBe(true);
+    expect(isRateLimited(answer(429, {}))).toBe(true);
+    expect(isForbidden(answer(403, { "x-ratelimit-remaining": "4999" }, "Resource not accessible by integration"))).toBe(true);
+    expect(isRateLimited(answer(403, { "x-ratelimit-remaining": "4999" }, "Resource not accessible by integration"))).toBe(false);
   });
 });
 

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Redactor } from "../redact.js";
 import type { BaselineSnapshot, BaselineStore, Report } from "../types.js";
-import { backoffDelay, execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
+import { execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
+import { jitteredBackoff, withRetries } from "../retry.js";
 import {
   applyRun,
   contributionFromReport,
@@ -31,7 +32,12 @@ export interface GitBaselineStoreOptions {
   /** Accepted for symmetry with the config; staleness is judged by the engine from entries' recordedAt. */
   staleAfterDays?: number;
   now?: () => Date;
-  /** Push tries before giving up on a busy branch; default 5. */
+  /**
+   * How long pushes that lose the race to concurrent writers keep being rebuilt and retried, from the first
+   * push; default 2 minutes. Measured with `now`.
+   */
+  pushBudgetMs?: number;
+  /** Loop bound on push tries, whatever the budget; default 100. */
   maxPushAttempts?: number;
   /** Tries for each fetch on transient network errors; default 3. */
   maxFetchAttempts?: number;
@@ -42,7 +48,7 @@ export interface GitBaselineStoreOptions {
   log?: (message: string) => void;
   /** Known secrets, removed from every string of a report before any of it is written to the branch. */
   redactor?: Redactor;
-  /** Backoff between push retries; default 50-400 ms. */
+  /** Backoff between push retries: jittered, from min, the ceiling doubling up to max; default 100-5000 ms. */
   retryDelayMs?: { min: number; max: number };
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -69,6 +75,7 @@ export class GitBaselineStore implements BaselineStore {
   private readonly historyLimit: number;
   private readonly now: () => Date;
   private readonly maxPushAttempts: number;
+  private readonly pushBudgetMs: number;
   private readonly maxFetchAttempts: number;
   private readonly runId: string | undefined;
   private readonly author: { name: string; email: string };
@@ -89,13 +96,14 @@ export class GitBaselineStore implements BaselineStore {
     this.privateRef = `refs/skillbench/${options.branch}`;
     this.historyLimit = options.historyLimit;
     this.now = options.now ?? (() => new Date());
-    this.maxPushAttempts = Math.max(1, options.maxPushAttempts ?? 5);
+    this.maxPushAttempts = Math.max(1, options.maxPushAttempts ?? 100);
+    this.pushBudgetMs = Math.max(0, options.pushBudgetMs ?? 120_000);
     this.maxFetchAttempts = Math.max(1, options.maxFetchAttempts ?? 3);
     this.runId = options.runId;
     this.author = options.author ?? DEFAULT_AUTHOR;
     this.log = options.log ?? (() => undefined);
     this.redactor = options.redactor ?? Redactor.none;
-    this.retryDelay = options.retryDelayMs ?? { min: 50, max: 400 };
+    this.retryDelay = options.retryDelayMs ?? { min: 100, max: 5000 };
     this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined));
     this.random = options.random ?? Math.random;
   }
@@ -105,6 +113,10 @@ export class GitBaselineStore implements BaselineStore {
     return toSnapshot(this.branch, commit, await this.load(commit));
   }
 
+  /**
+   * Records the report's results on the branch. A push that loses the race to another writer is rebuilt on the
+   * new tip (re-fetched and re-merged) and retried with jittered backoff until pushBudgetMs has passed.
+   */
   async write(unredacted: Report): Promise<{ commit: string; attempts: number }> {
     // The branch is public to everyone who can read the repository and is never rewritten: redact first.
     const report = this.redactor.deep(unredacted);
@@ -112,57 +124,68 @@ export class GitBaselineStore implements BaselineStore {
     const contribution = contributionFromReport(report, runId);
     const touched = contribution.skills.map((s) => s.skill);
     let base: BranchData | null = null;
-    for (let attempt = 1; ; attempt++) {
-      const parent = await this.fetchBranch();
-      const parsed = await this.load(parent);
-      const newer = parsed.problems.filter((p) => p.newer);
-      if (newer.length > 0) {
-        throw new Error(
-          `refusing to write the baseline: ${newer.map((p) => `${this.branch}:${p.file}`).join(", ")} ` +
-            `${newer.length === 1 ? "was" : "were"} written by a newer skillbench (${newer[0]?.message ?? ""})`,
-        );
-      }
-      base ??= parsed.data;
-      const merged = applyRun(parsed.data, base, contribution, this.historyLimit);
-      const message =
-        `skillbench baseline: ${report.mode} run ${runId}` +
-        (report.commit ? ` at ${report.commit.slice(0, 12)}` : "") +
-        `, ${touched.length} skill${touched.length === 1 ? "" : "s"}`;
-      const commit = await this.commitFiles(parent, filesForWrite(merged, touched), message);
-      if (commit === parent && parent !== null) return { commit, attempts: attempt };
+    const started = this.now().getTime();
+    const within = () => this.now().getTime() - started < this.pushBudgetMs;
+    const { value: commit, attempts } = await withRetries(
+      async () => {
+        const parent = await this.fetchBranch();
+        const parsed = await this.load(parent);
+        const newer = parsed.problems.filter((p) => p.newer);
+        if (newer.length > 0) {
+          throw new Error(
+            `refusing to write the baseline: ${newer.map((p) => `${this.branch}:${p.file}`).join(", ")} ` +
+              `${newer.length === 1 ? "was" : "were"} written by a newer skillbench (${newer[0]?.message ?? ""})`,
+          );
+        }
+        base ??= parsed.data;
+        const merged = applyRun(parsed.data, base, contribution, this.historyLimit);
+        const message =
+          `skillbench baseline: ${report.mode} run ${runId}` +
+          (report.commit ? ` at ${report.commit.slice(0, 12)}` : "") +
+          `, ${touched.length} skill${touched.length === 1 ? "" : "s"}`;
+        const commit = await this.commitFiles(parent, filesForWrite(merged, touched), message);
+        if (commit === parent && parent !== null) return commit;
 
-      const push = await this.git.exec(
-        ["push", "--no-verify", "--porcelain", this.remote, `${commit}:refs/heads/${this.branch}`],
-        { allowFailure: true },
-      );
-      if (push.code === 0) {
+        const push = await this.git.exec(
+          ["push", "--no-verify", "--porcelain", this.remote, `${commit}:refs/heads/${this.branch}`],
+          { allowFailure: true },
+        );
+        if (push.code !== 0) throw new PushRejected(push);
         // Keep the private ref current so a read right after sees this write without waiting for a fetch.
         await this.git.exec(["update-ref", this.privateRef, commit], { allowFailure: true });
-        return { commit, attempts: attempt };
-      }
-      const outcome = pushFailure(push);
-      const retryable = outcome.race || isTransientGitFailure(push);
-      if (!retryable) {
-        throw new Error(
-          `could not push the baseline to branch "${this.branch}" of ${this.remote}: ` +
-            `${outcome.detail}${hint(outcome.detail)}`,
-        );
-      }
-      if (attempt >= this.maxPushAttempts) {
-        throw new Error(
-          `could not push the baseline to branch "${this.branch}" of ${this.remote} after ${attempt} attempts: ` +
-            (outcome.race ? "it kept changing under concurrent writers" : "the remote kept failing") +
-            ` (last: ${outcome.detail})`,
-        );
-      }
-      const wait = backoffDelay(attempt, this.retryDelay.min, this.retryDelay.max, this.random);
-      this.log(
-        `baseline push to "${this.branch}" was rejected (${outcome.race ? "the branch moved" : "transient error"}: ` +
-          `${outcome.detail}); rebuilding on the new tip in ${wait} ms ` +
-          `(attempt ${attempt + 1} of ${this.maxPushAttempts})`,
-      );
-      await this.sleep(wait);
-    }
+        return commit;
+      },
+      {
+        maxRetries: this.maxPushAttempts - 1,
+        decide: (error) => ({
+          retry: error instanceof PushRejected && error.retryable && within(),
+          retryAfterMs: null,
+          reason: error instanceof PushRejected ? error.why : "",
+        }),
+        backoff: (retryIndex) =>
+          Math.round(
+            jitteredBackoff(retryIndex, { baseMs: 2 * this.retryDelay.min, maxMs: this.retryDelay.max, floorMs: this.retryDelay.min }, this.random),
+          ),
+        sleep: this.sleep,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          this.log(
+            `baseline push to "${this.branch}" was rejected (${reason}); rebuilding on the new tip in ${delayMs} ms ` +
+              `(attempt ${attempt + 1}; retrying for up to ${Math.round(this.pushBudgetMs / 1000)} s)`,
+          ),
+        giveUp: (error, tries) => {
+          if (!(error instanceof PushRejected)) return error instanceof Error ? error : new Error(String(error));
+          const where = `could not push the baseline to branch "${this.branch}" of ${this.remote}`;
+          if (!error.retryable) return new Error(`${where}: ${error.detail}${hint(error.detail)}`);
+          const seconds = Math.round((this.now().getTime() - started) / 1000);
+          return new Error(
+            `${where} after ${tries} attempts over ${seconds} s: ` +
+              (error.race ? "it kept changing under concurrent writers" : "the remote kept failing") +
+              ` (last: ${error.detail}); the results of this run are in the report but not in the baseline`,
+          );
+        },
+      },
+    );
+    return { commit, attempts };
   }
 
   /** Fetches the branch into the private ref; null when the remote has no such branch. */
@@ -271,6 +294,26 @@ export class GitBaselineStore implements BaselineStore {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+}
+
+/** A push the remote refused; `retryable` when the branch moved under us or the failure looks transient. */
+class PushRejected extends Error {
+  readonly race: boolean;
+  readonly detail: string;
+  readonly retryable: boolean;
+  constructor(push: GitResult) {
+    const outcome = pushFailure(push);
+    super(outcome.detail);
+    this.name = "PushRejected";
+    this.race = outcome.race;
+    this.detail = outcome.detail;
+    this.retryable = outcome.race || isTransientGitFailure(push);
+  }
+
+  /** For the retry log: why the push failed. */
+  get why(): string {
+    return `${this.race ? "the branch moved" : "transient error"}: ${this.detail}`;
   }
 }
 

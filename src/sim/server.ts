@@ -34,6 +34,12 @@ export interface SimOptions {
   faults?: FaultRule[];
   /** Changes the deterministic scores and texts. */
   seed?: string;
+  /**
+   * A token-bucket request limit like the real API's: `burst` requests at most, refilled at `perSecond`. A request
+   * that finds the bucket empty gets a 429 rate_limit_error with retry-after (whole seconds, as the API sends) and
+   * anthropic-ratelimit-requests-* headers describing the bucket; a 429 takes no token.
+   */
+  rateLimit?: { perSecond: number; burst: number };
 }
 
 export interface FaultRule {
@@ -276,10 +282,12 @@ class Sim implements SimServer {
   private timers = new Set<NodeJS.Timeout>();
   private counter = 0;
   private window = { start: 0, requests: 0, tokens: 0 };
+  private bucket = { tokens: 0, at: 0 };
   private readonly server: http.Server;
 
   constructor(private readonly options: SimOptions) {
     for (const rule of options.faults ?? []) this.addFault(rule);
+    if (options.rateLimit) this.bucket = { tokens: options.rateLimit.burst, at: Date.now() };
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         // A bug in the simulator must still answer, so the client sees a 500 rather than a hang.
@@ -311,6 +319,28 @@ class Sim implements SimServer {
     this.maxInFlight = this.inFlight;
     this.faults = [];
     this.cache.clear();
+    if (this.options.rateLimit) this.bucket = { tokens: this.options.rateLimit.burst, at: Date.now() };
+  }
+
+  /** Takes a token from the request bucket, or throws the 429 the API answers when it is empty. */
+  private takeToken(): void {
+    const limit = this.options.rateLimit;
+    if (!limit) return;
+    const now = Date.now();
+    const tokens = Math.min(limit.burst, this.bucket.tokens + ((now - this.bucket.at) / 1000) * limit.perSecond);
+    this.bucket = { tokens, at: now };
+    const reset = (seconds: number): string => new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    if (tokens >= 1) {
+      this.bucket.tokens = tokens - 1;
+      return;
+    }
+    const wait = (1 - tokens) / limit.perSecond;
+    throw new HttpFailure(429, "rate_limit_error", "This request would exceed the rate limit for your organization (simulated token bucket).", {
+      "retry-after": String(Math.max(1, Math.ceil(wait))),
+      "anthropic-ratelimit-requests-limit": String(Math.round(limit.perSecond * 60)),
+      "anthropic-ratelimit-requests-remaining": "0",
+      "anthropic-ratelimit-requests-reset": reset(wait),
+    });
   }
 
   async close(): Promise<void> {
@@ -459,6 +489,7 @@ class Sim implements SimServer {
         throw new HttpFailure(401, "authentication_error", "x-api-key header is required");
       }
       validate(body);
+      this.takeToken();
       const fault = this.takeFault(model, kind, text);
       await this.sleep(this.latencyFor(rawBody));
       const echo = echoes(parseDirectives(text), kind) ? apiKeyOf(req) : null;

@@ -41,6 +41,25 @@ export interface SeedComment {
   user?: ServerUser;
 }
 
+/** An injected failure: the next `times` requests matching `method` and `path` get `answer` instead. */
+export interface GitHubFault {
+  /** Default: any method. */
+  method?: "GET" | "POST" | "PATCH";
+  /** A substring of the request path (without the query), e.g. "/issues/7/comments". */
+  path: string;
+  /** Default 1; Infinity allowed. */
+  times?: number;
+  answer:
+    | "server-error" // 500
+    | "bad-gateway" // 502
+    | "secondary-rate-limit" // 403 with retry-after, GitHub's secondary-limit message
+    | "secondary-rate-limit-429" // the same as a 429
+    | "primary-rate-limit" // 403 with x-ratelimit-remaining: 0 and a reset time
+    | "body-too-long"; // 422 with GitHub's validation error for an over-long comment
+  /** retry-after of the secondary limits, and seconds to the reset of the primary one; default 1. */
+  retryAfterSeconds?: number;
+}
+
 export interface GitHubServerOptions {
   /** The token's user for GET /user; null answers 403 like a GitHub App installation token. Default octocat. */
   user?: ServerUser | null;
@@ -52,6 +71,8 @@ export interface GitHubServerOptions {
   /** Changed files per pull request, keyed "owner/repo#number". */
   files?: Record<string, ServerFile[]>;
   comments?: SeedComment[];
+  /** Injected failures, consumed in order of the list (first matching rule with times left). */
+  faults?: GitHubFault[];
   /** Defaults for SeedComment owner/repo/issue. */
   owner?: string;
   repo?: string;
@@ -65,6 +86,8 @@ export interface GitHubServerState {
   files: Map<string, ServerFile[]>;
   comments: ServerComment[];
   nextCommentId: number;
+  /** Pending injected failures; push more at any time. `times` counts down as they are served. */
+  faults: GitHubFault[];
   /** Adds a comment as if someone had posted it; returns it. */
   addComment(seed: SeedComment): ServerComment;
 }
@@ -95,6 +118,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly payload: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(String(payload.message));
   }
@@ -218,6 +242,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     files: new Map(Object.entries(options.files ?? {})),
     comments: [],
     nextCommentId: 1000,
+    faults: (options.faults ?? []).map((f) => ({ ...f })),
     addComment(seed: SeedComment): ServerComment {
       const time = tick();
       const comment: ServerComment = {
@@ -244,6 +269,49 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       documentation_url: "https://docs.github.com/rest/issues/comments",
       status: "403",
     });
+
+  /** The answer of the first pending fault that matches, as an HttpError to throw; null when none does. */
+  function takeFault(method: string, path: string): HttpError | null {
+    const fault = state.faults.find(
+      (f) => (f.times ?? 1) > 0 && (f.method === undefined || f.method === method) && path.includes(f.path),
+    );
+    if (!fault) return null;
+    fault.times = (fault.times ?? 1) - 1;
+    const seconds = fault.retryAfterSeconds ?? 1;
+    const secondary = {
+      message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+      status: "403",
+    };
+    switch (fault.answer) {
+      case "server-error":
+        return new HttpError(500, { message: "Server Error" });
+      case "bad-gateway":
+        return new HttpError(502, { message: "Bad Gateway" });
+      case "secondary-rate-limit":
+        return new HttpError(403, secondary, { "retry-after": String(seconds) });
+      case "secondary-rate-limit-429":
+        return new HttpError(429, { ...secondary, status: "429" }, { "retry-after": String(seconds) });
+      case "primary-rate-limit":
+        return new HttpError(
+          403,
+          { message: "API rate limit exceeded for installation ID 1.", documentation_url: "https://docs.github.com/rest", status: "403" },
+          {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": "5000",
+            "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + seconds),
+          },
+        );
+      case "body-too-long":
+        return new HttpError(422, {
+          message: "Validation Failed",
+          errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }],
+          documentation_url: "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+          status: "422",
+        });
+    }
+  }
 
   function route(req: IncomingMessage, url: URL, origin: string, raw: string): { status: number; json: unknown; link?: string | null } {
     const method = req.method ?? "GET";
@@ -302,9 +370,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       body: undefined,
     };
     requests.push(log);
-    const send = (status: number, json: unknown, link?: string | null): void => {
+    const send = (status: number, json: unknown, link?: string | null, extra: Record<string, string> = {}): void => {
       log.status = status;
-      const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+      const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...extra };
       if (link) headers.link = link;
       res.writeHead(status, headers);
       res.end(JSON.stringify(json));
@@ -322,11 +390,13 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           const presented = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? "")?.[1];
           if (presented !== options.token) throw new HttpError(401, { message: "Bad credentials", status: "401" });
         }
+        const fault = takeFault(req.method ?? "GET", url.pathname);
+        if (fault) throw fault;
         const { status, json, link } = route(req, url, origin, raw);
         send(status, json, link);
       })
       .catch((error: unknown) => {
-        if (error instanceof HttpError) send(error.status, error.payload);
+        if (error instanceof HttpError) send(error.status, error.payload, null, error.headers);
         else send(500, { message: error instanceof Error ? error.message : "Internal error" });
       });
   });
