@@ -178,6 +178,8 @@ type Verdict = "pass" | "regressed" | "inconclusive" | "error";
 interface Outcome {
   verdict: Verdict;
   costUsd: number;
+  /** Some model's quality (not only a dimension or the cost) is among the regression reasons. */
+  qualityFlagged: boolean;
 }
 
 /** The run's verdict: the report's `verdict` when this version has one, else `regressed` (today's report). */
@@ -191,7 +193,10 @@ function outcomeOf(report: Report): Outcome {
         : report.totals.errors > 0 && report.totals.errors === report.totals.cases
           ? "error"
           : "pass";
-  return { verdict, costUsd: report.totals.costUsd };
+  const qualityFlagged = report.skills.some((skill) =>
+    skill.models.some((model) => model.regressions.some((reason) => reason.startsWith("quality "))),
+  );
+  return { verdict, costUsd: report.totals.costUsd, qualityFlagged };
 }
 
 let verdictFieldSeen = false;
@@ -230,6 +235,12 @@ function rate(outcomes: Outcome[], verdict: Verdict): string {
     errors > 0 ? `error ${errors}` : null,
   ].filter((x) => x !== null);
   return `${Math.round((k / n) * 100)}% [${Math.round(low)}-${Math.round(high)}]${extra.length ? ` (${extra.join(", ")})` : ""}`;
+}
+
+/** The share of all outcomes (not only the failures) that flagged quality itself, as a percentage. */
+function qualityShare(outcomes: Outcome[]): string {
+  if (outcomes.length === 0) return "-";
+  return `${Math.round((outcomes.filter((o) => o.qualityFlagged).length / outcomes.length) * 100)}%`;
 }
 
 function meanCost(outcomes: Outcome[]): number {
@@ -305,6 +316,7 @@ const table: string[][] = [
     "judge sd",
     "cases",
     "harmless PR fails (one skill)",
+    "... with a quality flag",
     "true 10-point drop caught",
     "true 20-point drop caught",
     `harmless PR re-running ${runSkills} skills fails`,
@@ -333,6 +345,7 @@ try {
         String(row.sd),
         String(row.cases),
         rate(one.harmless, "regressed"),
+        qualityShare(one.harmless),
         rate(one.drop10, "regressed"),
         rate(one.drop20, "regressed"),
         rate(run, "regressed"),
@@ -354,7 +367,8 @@ process.stdout.write(
     `(each case has a true quality; each judgement adds N(0, sd) to quality and to each dimension), 2 models,\n` +
     `settings: ${extraConfig === "" ? "today's defaults" : `defaults + ${values.config}`}; seed "${seed}".\n` +
     `Trials per row: ${trials} one-skill trials (each a harmless, a -10 and a -20 PR against one nightly baseline),\n` +
-    `${runTrials} PR runs of ${runSkills} skills. Cells: rate [95% Wilson interval]` +
+    `${runTrials} PR runs of ${runSkills} skills. Cells: rate [95% Wilson interval]; "with a quality flag": harmless runs whose\n` +
+    `reasons include quality itself (the other failures came from a dimension or the cost alone)` +
     `${verdictFieldSeen ? "; inconclusive verdicts are counted apart" : ""}. "caught" = regressed.\n` +
     `Baseline store: in memory, same file layout and merge as the baseline branch, without git (not what is measured).\n\n` +
     `${markdownTable(table)}\n\n` +
