@@ -3,6 +3,7 @@
 // against calls / rate. Prints figures; asserts nothing (speed is measured here, never in unit tests).
 //   npm run bench -- [--skills 6] [--cases 8] [--latency 150] [--levels 1,4,8,16]
 //                    [--rate 10] [--burst 10] [--rate-concurrency 16] [--rate-cases 8] [--rate-only]
+// `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,11 @@ import { loadProject } from "../src/config.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
+
+if (process.argv[2] === "gate") {
+  await import("./bench-gate.js");
+  process.exit(process.exitCode ?? 0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -83,6 +83,11 @@ export interface Directives {
   selfIdentify: boolean;
   /** `sim:self-preference=NN`: the judge adds NN when the output it grades names the judge's own family. */
   selfPreference: number | null;
+  /**
+   * `sim:drop=NN`: with the noisy judge (SimOptions.judgeNoise), generated answers are NN points worse than the
+   * case's true quality, as a skill edit that really hurts would make them (last one wins; null when absent).
+   */
+  drop: number | null;
 }
 
 const QUALITY_RE = /sim:quality(?:@([\w.-]+?))?=(\d{1,3})\b/g;
@@ -91,6 +96,7 @@ const FAULT_RE = /sim:fault(?:@([\w.-]+?))?(?::(generate|judge))?=([\w-]+)/g;
 const ECHO_RE = /sim:echo(?::(generate|judge))?=secret\b/g;
 const SELF_IDENTIFY_RE = /sim:self-identify\b/;
 const SELF_PREFERENCE_RE = /sim:self-preference=(\d{1,3})\b/g;
+const DROP_RE = /sim:drop=(\d{1,3})\b/g;
 
 function clampScore(value: number): number {
   return Math.min(100, Math.max(0, Math.round(value)));
@@ -101,7 +107,7 @@ function clampScore(value: number): number {
  * `sim:quality=NN`, `sim:quality@<model>=NN`, `sim:output-quality=NN`,
  * `sim:fault=<fault>`, `sim:fault@<model>=<fault>`, `sim:fault:judge=<fault>`, `sim:fault@<model>:generate=<fault>`,
  * `sim:echo=secret`, `sim:echo:generate=secret`, `sim:echo:judge=secret`, `sim:self-identify`,
- * `sim:self-preference=NN`.
+ * `sim:self-preference=NN`, `sim:drop=NN` (noisy judge only).
  */
 export function parseDirectives(text: string): Directives {
   const directives: Directives = {
@@ -112,6 +118,7 @@ export function parseDirectives(text: string): Directives {
     echo: [],
     selfIdentify: SELF_IDENTIFY_RE.test(text),
     selfPreference: null,
+    drop: null,
   };
   for (const match of text.matchAll(QUALITY_RE)) {
     const value = clampScore(Number(match[2]));
@@ -132,6 +139,7 @@ export function parseDirectives(text: string): Directives {
     directives.echo.push(match[1] === "generate" || match[1] === "judge" ? match[1] : null);
   }
   for (const match of text.matchAll(SELF_PREFERENCE_RE)) directives.selfPreference = clampScore(Number(match[1]));
+  for (const match of text.matchAll(DROP_RE)) directives.drop = clampScore(Number(match[1]));
   return directives;
 }
 
@@ -176,6 +184,27 @@ export function scoreCenter(directives: Directives, judgeModel: string, key: str
   const directed = directives.outputQuality ?? directives.qualityByModel.get(judgeModel) ?? directives.quality;
   if (directed !== null) return directed;
   return 60 + Math.floor(unitOf("center", key) * 31);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The noisy judge (SimOptions.judgeNoise): every case has a true quality, every judgement adds Gaussian noise
+
+/**
+ * The true quality of a model's answers to one case: a quality directive if there is one, else a value in 50-80
+ * derived from the seed, the model and the case's input (not the skill text, so editing a skill's comment leaves
+ * it unchanged); minus a `sim:drop=NN` directive. Kept away from 0 and 100 so noise is rarely clipped.
+ */
+export function trueQuality(directives: Directives, model: string, caseText: string, seed: string): number {
+  const base = qualityForGeneration(directives, model) ?? 50 + Math.floor(unitOf("true-quality", seed, model, caseText) * 31);
+  return clampScore(base - (directives.drop ?? 0));
+}
+
+/** A standard normal draw (Box-Muller) from the hash of the parts: the same parts give the same draw. */
+export function gaussianOf(...parts: string[]): number {
+  // 1 - u lies in (0, 1], so the logarithm is finite.
+  const u1 = 1 - unitOf("gauss-1", ...parts);
+  const u2 = unitOf("gauss-2", ...parts);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -264,6 +293,12 @@ export interface StructuredContext {
   words: readonly string[];
   /** A secret the notes quote (`sim:echo`), or null. */
   echo?: string | null;
+  /**
+   * The noisy judge: each numeric field is centre + N(0, sd), drawn from the hash of `key` and the field's path
+   * (so every dimension gets its own noise), instead of the fixed per-output jitter. `key` must differ between
+   * two judgements of the same output (the server adds how many times it has judged that request).
+   */
+  noise?: { sd: number; key: string } | null;
 }
 
 const NOTE_NAME = /note|reason|rational|explan|justif|evidence|summary|comment|feedback|critique|analysis/i;
@@ -284,6 +319,7 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
 
   const numberFor = (path: string): number => {
     if (context.outOfRange) return numericCount++ % 2 === 0 ? 150 : -5;
+    if (context.noise) return clampScore(context.center + context.noise.sd * gaussianOf("judge-noise", context.noise.key, path));
     const jitter = Math.round(unitOf("jitter", path, context.key) * 12) - 6;
     return clampScore(context.center + jitter);
   };

@@ -17,6 +17,7 @@ import {
   selfPreferenceBonus,
   shortId,
   structuredAnswer,
+  trueQuality,
   unitOf,
   wordsOf,
   type RequestKind,
@@ -40,6 +41,23 @@ export interface SimOptions {
    * anthropic-ratelimit-requests-* headers describing the bucket; a 429 takes no token.
    */
   rateLimit?: { perSecond: number; burst: number };
+  /** A noisy judge, as real judges are: see JudgeNoise. Off by default (scores are then fixed per request). */
+  judgeNoise?: JudgeNoise;
+}
+
+/**
+ * The noisy judge. Each (case, model) has a true quality: a quality directive, else a value in 50-80 derived from
+ * the case input and the model (never from the skill text, so a harmless skill edit keeps it); `sim:drop=NN` in
+ * the request (the skill) lowers it by NN. Generated answers carry it to the judge as `sim:output-quality`. Each
+ * judgement scores every numeric field (quality and each dimension) as true quality + N(0, sd), drawn from a
+ * seeded hash of (seed, request, how many times this server has judged that same request), so the same output
+ * judged twice gets two scores, and a run reproduces whatever order concurrent requests arrive in.
+ */
+export interface JudgeNoise {
+  /** Standard deviation of each judgement's noise, in points (0-100 scale). */
+  sd: number;
+  /** Default "". */
+  seed?: string;
 }
 
 export interface FaultRule {
@@ -281,6 +299,8 @@ class Sim implements SimServer {
   private cache = new Map<string, number>();
   private timers = new Set<NodeJS.Timeout>();
   private counter = 0;
+  /** judgeNoise: how many times each judge request (by content key) has been answered. */
+  private judgements = new Map<string, number>();
   private window = { start: 0, requests: 0, tokens: 0 };
   private bucket = { tokens: 0, at: 0 };
   private readonly server: http.Server;
@@ -541,6 +561,13 @@ class Sim implements SimServer {
     }
   }
 
+  /** The noise key of one judgement: the seed, the request, and the count of earlier judgements of it. */
+  private judgementKey(noise: JudgeNoise, requestKey: string): string {
+    const seen = this.judgements.get(requestKey) ?? 0;
+    this.judgements.set(requestKey, seen + 1);
+    return shortId("judge-noise", noise.seed ?? "", requestKey, String(seen));
+  }
+
   private cacheKeyFor(body: Record<string, unknown>, model: string, schema: Record<string, unknown> | null): string | null {
     const prefix = cachedPrefix(body);
     if (prefix.text === null || estimateTokens(prefix.chars, isNewGenerationModel(model)) < MIN_CACHE_TOKENS) return null;
@@ -573,6 +600,7 @@ class Sim implements SimServer {
     const directives = parseDirectives(text);
     const maxTokens = Number(body["max_tokens"]);
 
+    const noise = this.options.judgeNoise;
     let answerText: string;
     let stopReason = "end_turn";
     if (fault === "refusal") {
@@ -582,6 +610,7 @@ class Sim implements SimServer {
       const structured = structuredAnswer(schema, {
         key,
         center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text),
+        noise: noise ? { sd: noise.sd, key: this.judgementKey(noise, key) } : null,
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
         words: wordsOf(userText || text, hidden),
@@ -594,7 +623,7 @@ class Sim implements SimServer {
       }
     } else {
       answerText = freeTextAnswer({ key, user: userText, system: input.systemText, hidden });
-      const quality = qualityForGeneration(directives, model);
+      const quality = noise ? trueQuality(directives, model, userText, noise.seed ?? "") : qualityForGeneration(directives, model);
       // Carries the directed quality into the judge's request, whatever else the judge is shown.
       if (quality !== null) answerText += ` sim:output-quality=${quality}`;
       if (directives.selfIdentify) answerText += selfIdentification(model);
