@@ -190,6 +190,10 @@ async function runAction(): Promise<void> {
   core.setOutput("total-cost-usd", report.totals.costUsd.toFixed(6));
 
   core.info(verdictLine(report));
+  if (report.failure) {
+    core.setFailed(report.failure.cause);
+    return;
+  }
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));

@@ -96,7 +96,7 @@ function baselineOf(path: string, entries: BaselineEntry[]): SkillBaseline {
 function options(overrides: Partial<CompareOptions> = {}): CompareOptions {
   return {
     judgeKey: JUDGE,
-    thresholds: { quality: 5, dimension: 10, cost: 25 },
+    thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
     gate: "significant",
     staleAfterDays: 90,
     now: NOW,
@@ -452,8 +452,11 @@ describe("applyComparison", () => {
       judgeModel: "judge-model",
       judgeKey: JUDGE,
       gate: "significant",
-      thresholds: { quality: 5, dimension: 10, cost: 25 },
+      thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
       regressed: false,
+      verdict: "pass",
+      verdictReasons: [],
+      failure: null,
       totals: {
         costUsd: 0,
         candidateCostUsd: 0,
