@@ -20,7 +20,7 @@ export const NOT_COMPARED = {
   regressed: false,
   regressions: [],
   verdict: "inconclusive",
-  verdictReasons: ["not compared with a baseline"],
+  verdictReasons: ["no baseline was compared"],
 } as const satisfies Partial<ModelSummary>;
 
 /**

@@ -304,7 +304,7 @@ export function compareSkillWithNotes(
     baseline === undefined
       ? "no baseline for this skill"
       : skippedForJudge > 0
-        ? "no baseline judged with the current judge settings"
+        ? "the baseline was judged with other judge settings"
         : "no baseline for this model";
   const models = current.models.map((summary) =>
     compareModel(summary, pairsByModel.get(summary.model) ?? [], current, options, noBaseline),

@@ -83,6 +83,14 @@ export function causesText(results: readonly CaseResult[]): string {
 // ---------------------------------------------------------------------------------------------------------
 // The errors gate
 
+/** How the errors gate's reasons start, so views can tell them from measured drops. */
+export const ERRORS_REASON = "errors:";
+export const UNJUDGED_REASON = "unjudged:";
+
+export function isErrorGateReason(reason: string): boolean {
+  return reason.startsWith(ERRORS_REASON) || reason.startsWith(UNJUDGED_REASON);
+}
+
 /**
  * Reasons a model's failed or unjudged pairs count as a regression in their own right: when the share of its
  * pairs that failed (or went unjudged) exceeds `thresholdPct`, with or without a baseline.
@@ -92,16 +100,16 @@ export function errorGateReasons(summary: ModelSummary, results: readonly CaseRe
   const cases = own.length;
   if (cases === 0) return [];
   const reasons: string[] = [];
-  const check = (label: string, verb: string, picked: CaseResult[]) => {
+  const check = (prefix: string, verb: string, picked: CaseResult[]) => {
     const pct = (picked.length / cases) * 100;
     if (picked.length === 0 || !(pct > thresholdPct + 1e-9)) return;
     reasons.push(
-      `${label}: ${picked.length} of ${cases} pairs ${verb} (${Math.round(pct)}%, ` +
+      `${prefix} ${picked.length} of ${cases} pairs ${verb} (${Math.round(pct)}%, ` +
         `threshold ${thresholdPct}%): ${causesText(picked)}`,
     );
   };
-  check("errors", "failed", own.filter((r) => r.error !== null));
-  check("unjudged", "went unjudged", own.filter((r) => r.error === null && !r.judged));
+  check(ERRORS_REASON, "failed", own.filter((r) => r.error !== null));
+  check(UNJUDGED_REASON, "went unjudged", own.filter((r) => r.error === null && !r.judged));
   return reasons;
 }
 
