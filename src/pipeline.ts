@@ -213,7 +213,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.
   const notRecorded = options.mode === "baseline" && store ? baselineRecordingFailure(report) : null;
   if (notRecorded) report = { ...report, verdict: "error", verdictReasons: [notRecorded.cause], failure: notRecorded };
-  if (report.failure) log.error(report.failure.cause);
 
   let recorded: PipelineResult["recorded"] = null;
   if (options.mode === "baseline" && store && report.skills.length > 0 && !report.failure) {
