@@ -114,7 +114,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const stopOf = (model: string): string | null => stoppedAll ?? stoppedModels.get(model) ?? null;
   const noteFailure = (error: unknown, model: string, role: "candidate" | "judge"): void => {
     if (!(error instanceof ModelCallError)) return;
-    const cause = `${role === "judge" ? "judge " : ""}${causeOf(error.message)}`;
+    // As causeOf names the pair's own judge error, so the cause and the pairs' errors group together.
+    const cause = `${role === "judge" && error.kind === "not-found" ? "judge " : ""}${causeOf(error.message)}`;
     if (error.kind === "auth" || error.kind === "spend-cap" || (error.kind === "not-found" && role === "judge")) {
       stoppedAll ??= cause;
     } else if (error.kind === "not-found" && !stoppedModels.has(model)) {

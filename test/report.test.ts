@@ -109,7 +109,7 @@ describe("verdictLine", () => {
     expect(r.verdict).toBe("inconclusive");
     expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · 0 errors · 0 unjudged · $1.50 total cost");
     expect(renderComment(r)).toMatch(/⚠️ Not gated for \*\*claude-haiku-4-5\*\*, \*\*claude-opus-4-8\*\*: no baseline was compared/);
-    expect(renderTerminalSummary(r)).toContain("Not gated: No baseline for 2 of 3 models.");
+    expect(renderTerminalSummary(r)).toContain("Not gated: no baseline for 2 of 3 models.");
     expect(renderTerminalSummary(r)).not.toContain("No regression");
   });
 

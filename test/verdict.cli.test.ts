@@ -144,7 +144,7 @@ describe("the baseline never degrades", () => {
     await repo.commit("edit", { "skills/greet/SKILL.md": skill(" Be brief.") });
     const { code, stdout } = await cli(["run", "--base", "main", "--markdown", "out.md"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("Not gated: No baseline for 2 of 2 models.");
+    expect(stdout).toContain("Not gated: no baseline for 2 of 2 models.");
     expect(stdout).not.toContain("No regression");
     expect(await readFile(join(repo.dir, "out.md"), "utf8")).toMatch(/^### ⚠️ No baseline for 2 of 2 models: not gated/);
     expect((await readReport()).verdict).toBe("inconclusive");

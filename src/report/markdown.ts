@@ -74,7 +74,7 @@ function capitalized(text: string): string {
 }
 
 /** The regression label: a measured drop is a quality regression; the errors gate alone is about failed pairs. */
-function regressionLabel(report: Report): string {
+export function regressionLabel(report: Report): string {
   const reasons = report.skills.flatMap((s) => s.models.flatMap((m) => m.regressions));
   return reasons.every(isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
 }

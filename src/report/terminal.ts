@@ -2,7 +2,7 @@
 import { markdownTable } from "markdown-table";
 import type { ModelSummary, Report } from "../types.js";
 import { formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
-import { notGatedText } from "./markdown.js";
+import { notGatedText, regressionLabel } from "./markdown.js";
 
 function withDelta(value: number | null, delta: number | null | undefined): string {
   if (value === null) return formatScore(value);
@@ -27,9 +27,10 @@ function row(m: ModelSummary): string[] {
 function headline(report: Report): string {
   if (report.failure) return `FAILED: ${report.failure.cause}.`;
   const notGated = notGatedText(report);
-  if (report.regressed) return `Quality regression.${notGated ? ` Not gated: ${notGated}.` : ""}`;
-  if (report.verdict === "error") return "Not measured: some models had nothing judged.";
-  if (notGated) return `Not gated: ${notGated}.`;
+  const notGatedNote = notGated ? ` Not gated: ${notGated.charAt(0).toLowerCase()}${notGated.slice(1)}.` : "";
+  if (report.regressed) return `${regressionLabel(report)}.${notGatedNote}`;
+  if (report.verdict === "error") return `Not measured: some models had nothing judged.${notGatedNote}`;
+  if (notGated) return notGatedNote.trim();
   return "No regression.";
 }
 
