@@ -3,6 +3,7 @@
 
 import type { Benchmark, CaseResult, Metric, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
 import { mean, percentile, sum } from "./stats.js";
+import { skillVerdict } from "./verdict.js";
 
 function meanScore(judged: readonly CaseResult[], metric: Metric): number | null {
   return mean(judged.map((result) => result[metric]));
@@ -18,6 +19,8 @@ export const NOT_COMPARED = {
   baselineRecordedAt: null,
   regressed: false,
   regressions: [],
+  verdict: "inconclusive",
+  verdictReasons: ["no baseline was compared"],
 } as const satisfies Partial<ModelSummary>;
 
 /**
@@ -71,6 +74,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
     judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
     ...NOT_COMPARED,
     regressions: [],
+    verdictReasons: [...NOT_COMPARED.verdictReasons],
   };
 }
 
@@ -138,6 +142,7 @@ export function summarizeSkill(input: {
     cases: { added: [], changed: [], removed: [] },
     baselineError: null,
     regressed: false,
+    ...skillVerdict(summaries),
   };
 }
 

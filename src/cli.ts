@@ -53,8 +53,9 @@ Options for run:
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
-Exit codes: 0 ok, 1 quality regression, 2 bad input or usage, 3 other failure (git, API),
-  130 / 143 cancelled by SIGINT / SIGTERM (the partial report is written; the baseline is not).`;
+Exit codes: 0 ok, 1 regression, 2 bad input or usage, 3 operational failure (nothing could be judged,
+  a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
+  is written; the baseline is not).`;
 
 const OPTIONS = {
   config: { type: "string" },
@@ -234,6 +235,11 @@ async function run(values: Values, io: RunIo): Promise<number> {
   io.stdout(renderTerminalSummary(report));
   io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
   if (report.cancelled) return signalExitCode(report.cancelled.signal);
+  // Nothing measured (or a baseline run that recorded nothing): an operational failure, named once.
+  if (report.failure) {
+    io.stderr(`skillbench: ${report.failure.cause}\n`);
+    return EXIT.failure;
+  }
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
   return EXIT.ok;

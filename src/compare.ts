@@ -22,6 +22,7 @@ import {
 import { bootstrapInterval, mean, percentile } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED } from "./aggregate.js";
+import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
 
 export interface CompareOptions {
   /** Judge key of the current run; baseline entries judged under another key are not compared. */
@@ -98,7 +99,22 @@ function caseChanges(results: readonly CaseResult[], entries: readonly BaselineE
 
 /** The summary with every comparison field back to "nothing compared". */
 function uncompared(summary: ModelSummary): ModelSummary {
-  return { ...summary, ...NOT_COMPARED, regressions: [] };
+  return { ...summary, ...NOT_COMPARED, regressions: [], verdictReasons: [] };
+}
+
+/**
+ * The summary with the errors gate applied (too many failed or unjudged pairs regress a model, baseline or not)
+ * and its verdict set. `noBaseline` says why nothing was compared, when that is the case.
+ */
+function decide(
+  summary: ModelSummary,
+  results: readonly CaseResult[],
+  thresholds: Thresholds,
+  noBaseline: string | null,
+): ModelSummary {
+  const regressions = [...summary.regressions, ...errorGateReasons(summary, results, thresholds.errors)];
+  const decided = { ...summary, regressions, regressed: regressions.length > 0 };
+  return { ...decided, ...modelVerdict(decided, noBaseline) };
 }
 
 /** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
@@ -149,10 +165,12 @@ function dropReason(name: string, comparison: MetricComparison, threshold: numbe
 function compareModel(
   summary: ModelSummary,
   pairs: readonly Pair[],
-  skillPath: string,
+  current: SkillReport,
   options: CompareOptions,
+  noBaseline: string,
 ): ModelSummary {
-  if (pairs.length === 0) return uncompared(summary);
+  const skillPath = current.skill;
+  if (pairs.length === 0) return decide(uncompared(summary), current.results, options.thresholds, noBaseline);
 
   // Judged on both sides: only those pairs say anything about quality.
   const judgedPairs = pairs.filter(({ current, baseline }) => current.judged && isBaselineJudged(baseline));
@@ -228,7 +246,7 @@ function compareModel(
   );
   const stale = oldest !== null && oldest.time < options.now.getTime() - options.staleAfterDays * DAY_MS;
 
-  return {
+  const compared: ModelSummary = {
     ...summary,
     baseline: baselineMetrics,
     delta,
@@ -239,6 +257,7 @@ function compareModel(
     regressed: reasons.length > 0,
     regressions: reasons,
   };
+  return decide(compared, current.results, options.thresholds, null);
 }
 
 /**
@@ -281,8 +300,14 @@ export function compareSkillWithNotes(
     pairsByModel.set(result.model, pairs);
   }
 
+  const noBaseline =
+    baseline === undefined
+      ? "no baseline for this skill"
+      : skippedForJudge > 0
+        ? "the baseline was judged with other judge settings"
+        : "no baseline for this model";
   const models = current.models.map((summary) =>
-    compareModel(summary, pairsByModel.get(summary.model) ?? [], current.skill, options),
+    compareModel(summary, pairsByModel.get(summary.model) ?? [], current, options, noBaseline),
   );
   const notes =
     skippedForJudge === 0
@@ -301,6 +326,7 @@ export function compareSkillWithNotes(
       cases: caseChanges(current.results, entries),
       baselineError: null,
       regressed: models.some((model) => model.regressed),
+      ...skillVerdict(models),
     },
     notes,
   };
@@ -321,24 +347,28 @@ export function compareSkill(
 
 /**
  * The report compared with a baseline snapshot: every skill compared with its baseline (matched by skill
- * path), `regressed` set on skills and the report, and `baseline` naming what was read. A skill whose baseline
- * file could not be read gets `baselineError` (the snapshot's messages for it) and is not compared at all, so
- * a corrupt file neither fails nor passes it, and its cases are not reported as "added". Remarks from the
- * comparison are appended to `warnings`. Returns a new object.
+ * path), `regressed` and `verdict` set on models, skills and the report, and `baseline` naming what was read.
+ * A skill whose baseline file could not be read gets `baselineError` (the snapshot's messages for it) and is
+ * not compared at all, so a corrupt file neither fails nor passes it (inconclusive), and its cases are not
+ * reported as "added". Remarks from the comparison are appended to `warnings`. Without a snapshot (no baseline
+ * read), nothing is compared and every model is inconclusive unless the errors gate regresses it. The errors
+ * gate and the run's failure (nothing judged) apply either way. Returns a new object.
  */
-export function applyComparison(report: Report, snapshot: BaselineSnapshot, options: CompareOptions): Report {
+export function applyComparison(report: Report, snapshot: BaselineSnapshot | null, options: CompareOptions): Report {
   const warnings = [...report.warnings];
   const skills = report.skills.map((skill): SkillReport => {
-    const errors = snapshot.errors.filter((error) => error.skill === skill.skill);
-    if (errors.length > 0) {
-      const models = skill.models.map(uncompared);
+    const errors = snapshot === null ? [] : snapshot.errors.filter((error) => error.skill === skill.skill);
+    if (snapshot === null || errors.length > 0) {
+      const why = snapshot === null ? "no baseline was read" : "the baseline could not be read";
+      const models = skill.models.map((m) => decide(uncompared(m), skill.results, options.thresholds, why));
       return {
         ...skill,
         models,
         results: [...skill.results],
-        cases: { added: [], changed: [], removed: [] },
-        baselineError: errors.map((error) => error.message).join("; "),
-        regressed: false,
+        cases: snapshot === null ? { ...skill.cases } : { added: [], changed: [], removed: [] },
+        baselineError: errors.length > 0 ? errors.map((error) => error.message).join("; ") : null,
+        regressed: models.some((model) => model.regressed),
+        ...skillVerdict(models),
       };
     }
     const { skill: compared, notes } = compareSkillWithNotes(skill, snapshot.skills.get(skill.skill), options);
@@ -346,11 +376,11 @@ export function applyComparison(report: Report, snapshot: BaselineSnapshot, opti
     return compared;
   });
 
-  return {
+  return withRunVerdict({
     ...report,
     skills,
     warnings,
     regressed: skills.some((skill) => skill.regressed),
-    baseline: { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found },
-  };
+    baseline: snapshot === null ? null : { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found },
+  });
 }

@@ -81,7 +81,7 @@ interface RawConfig {
   concurrency?: number;
   "max-tokens"?: number;
   gate?: string;
-  thresholds?: { quality?: number; dimension?: number; cost?: number };
+  thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
   sampling?: Record<string, SamplingParams>;
   api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
@@ -351,6 +351,7 @@ function buildConfig(
       quality: raw.thresholds?.quality ?? d.thresholds.quality,
       dimension: raw.thresholds?.dimension ?? d.thresholds.dimension,
       cost: raw.thresholds?.cost ?? d.thresholds.cost,
+      errors: raw.thresholds?.errors ?? d.thresholds.errors,
     },
     gate,
     baseline: {

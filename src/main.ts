@@ -240,6 +240,10 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     });
     return;
   }
+  if (report.failure) {
+    core.setFailed(report.failure.cause);
+    return;
+  }
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));

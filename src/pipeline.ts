@@ -36,6 +36,7 @@ import type {
 } from "./types.js";
 import { VERSION } from "./version.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
+import { baselineRecordingFailure } from "./verdict.js";
 
 export interface Logger {
   info(message: string): void;
@@ -221,6 +222,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
     });
     results = outcome.results;
+    for (const stop of outcome.stops) warn(stop.message);
   }
 
   // runPlan returns results in plan order: group them by benchmark.
@@ -247,6 +249,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     gate: config.gate,
     thresholds: config.thresholds,
     regressed: false,
+    verdict: "pass",
+    verdictReasons: [],
+    failure: null,
     totals: totalsOf(skills, Date.now() - started),
     skills,
     skipped,
@@ -256,15 +261,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     cancelled: null,
     configChanges,
   };
-  if (snapshot) {
-    report = applyComparison(report, snapshot, {
-      judgeKey,
-      thresholds: config.thresholds,
-      gate: config.gate,
-      staleAfterDays: config.baseline.staleAfterDays,
-      now: now(),
-    });
-  }
+  // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
+  report = applyComparison(report, snapshot, {
+    judgeKey,
+    thresholds: config.thresholds,
+    gate: config.gate,
+    staleAfterDays: config.baseline.staleAfterDays,
+    now: now(),
+  });
+
+  // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.
+  const notRecorded = options.mode === "baseline" && store ? baselineRecordingFailure(report) : null;
+  if (notRecorded) report = { ...report, verdict: "error", verdictReasons: [notRecorded.cause], failure: notRecorded };
 
   const cancelledBy = cancellationOf(options.signal);
   if (cancelledBy) {
@@ -277,7 +285,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   let recorded: PipelineResult["recorded"] = null;
   // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
-  if (options.mode === "baseline" && store && report.skills.length > 0 && !cancellationOf(options.signal)) {
+  if (options.mode === "baseline" && store && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
     recorded = await store.write(report);
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }

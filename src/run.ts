@@ -9,6 +9,7 @@ import { judgeOutput, type JudgeSettings } from "./judge.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
 import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill } from "./types.js";
+import { causeOf, notRunError } from "./verdict.js";
 
 export interface PlanItem {
   skill: Skill;
@@ -78,6 +79,26 @@ export interface RunOutcome {
   /** The most model calls that were in flight at once. */
   maxInFlight: number;
   calls: number;
+  /** Calls stopped because an earlier call showed they could not succeed (404 model, 401/403, spend cap). */
+  stops: RunStop[];
+}
+
+export interface RunStop {
+  /** The candidate model no longer called, or null when the whole run stopped (auth, spend cap, judge 404). */
+  model: string | null;
+  /** Named once, e.g. "model claude-sonet-5 was not found (HTTP 404)". */
+  cause: string;
+  /** Pairs that ended without their call being sent (not run or not judged). */
+  pairsNotRun: number;
+  /** One sentence for the run's warnings. */
+  message: string;
+}
+
+/** A call not sent because an earlier call showed it cannot succeed. */
+class NotSent extends Error {
+  constructor(readonly stopCause: string) {
+    super(stopCause);
+  }
 }
 
 /** Smallest prompt prefix each model caches; shorter prefixes are silently not cached. */
@@ -121,6 +142,46 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     return task();
   };
 
+  // A model id the API does not know (404), a rejected key (401/403) or the spend cap fail every call the same
+  // way: the first such failure stops further calls for that model (404) or for the whole run, and the pairs
+  // left end with one "not run" error naming the cause instead of N calls each failing on their own. The first
+  // call of each candidate model, and the first judge call, go alone so that a bad model id costs one call.
+  const stoppedModels = new Map<string, string>();
+  let stoppedAll: string | null = null;
+  const stopOf = (model: string): string | null => stoppedAll ?? stoppedModels.get(model) ?? null;
+  const noteFailure = (error: unknown, model: string, role: "candidate" | "judge"): void => {
+    if (!(error instanceof ModelCallError)) return;
+    // As causeOf names the pair's own judge error, so the cause and the pairs' errors group together.
+    const cause = `${role === "judge" && error.kind === "not-found" ? "judge " : ""}${causeOf(error.message)}`;
+    if (error.kind === "auth" || error.kind === "spend-cap" || (error.kind === "not-found" && role === "judge")) {
+      stoppedAll ??= cause;
+    } else if (error.kind === "not-found" && !stoppedModels.has(model)) {
+      stoppedModels.set(model, cause);
+    }
+  };
+  const firstCalls = new Map<string, Promise<void>>();
+  const firstCallAlone = async <T>(slot: string, task: () => Promise<T>): Promise<T> => {
+    const first = firstCalls.get(slot);
+    if (first) {
+      await first;
+      return task();
+    }
+    let release = (): void => {};
+    firstCalls.set(slot, new Promise<void>((resolve) => (release = resolve)));
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+  const judgeClient: ModelClient = {
+    call: (request) =>
+      client.call(request).catch((error: unknown) => {
+        noteFailure(error, request.model, "judge");
+        throw error;
+      }),
+  };
+
   // A cache entry exists only once the first response for its prefix has started: the first pair of each
   // (skill, model) prefix goes alone, the rest of that prefix wait for it, so they read the cache instead of
   // each writing it. Only for prefixes long enough to be cached at all.
@@ -140,17 +201,21 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const price = priceFor(item.model, config.pricing);
     let output: string | null = null;
     try {
-      const call = await limiter.run(() =>
-        counted(() =>
-          client.call({
-            model: item.model,
-            system: item.skill.instructions,
-            user: item.testCase.input,
-            maxTokens: config.maxTokens,
-            ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
-            cacheSystem: cacheable,
-          }),
-        ),
+      const call = await firstCallAlone(`candidate\u0000${item.model}`, () =>
+        limiter.run(() => {
+          const stopped = stopOf(item.model);
+          if (stopped !== null) throw new NotSent(stopped);
+          return counted(() =>
+            client.call({
+              model: item.model,
+              system: item.skill.instructions,
+              user: item.testCase.input,
+              maxTokens: config.maxTokens,
+              ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
+              cacheSystem: cacheable,
+            }),
+          );
+        }),
       );
       output = call.text;
       result.output = call.text;
@@ -159,7 +224,9 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       result.usage = call.usage;
       result.costUsd = price ? costOf(call.usage, price) : null;
     } catch (error) {
-      result.error = error instanceof Cancelled ? error.message : generationError(error);
+      noteFailure(error, item.model, "candidate");
+      result.error =
+        error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
       if (error instanceof ModelCallError) {
         result.output = error.partialText || null;
         result.usage = error.usage;
@@ -173,9 +240,14 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     if (output !== null) {
       let outcome: Awaited<ReturnType<typeof judgeOutput>>;
       try {
-        outcome = await limiter.run(
-          () => counted(() => judgeOutput(client, { skill: item.skill, testCase: item.testCase, output: output as string }, judge)),
-          "high",
+        outcome = await firstCallAlone("judge", () =>
+          limiter.run(() => {
+            const stopped = stoppedAll;
+            if (stopped !== null) return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
+            return counted(() =>
+              judgeOutput(judgeClient, { skill: item.skill, testCase: item.testCase, output: output as string }, judge),
+            );
+          }, "high"),
         );
       } catch (error) {
         if (!(error instanceof Cancelled)) throw error;
@@ -219,7 +291,36 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     }),
   );
   stop?.removeEventListener("abort", onStop);
-  return { results, maxInFlight: limiter.maxInFlight, calls };
+  return { results, maxInFlight: limiter.maxInFlight, calls, stops: stopsOf(results, stoppedModels, stoppedAll) };
+}
+
+function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, string>, stoppedAll: string | null): RunStop[] {
+  const notRun = (cause: string, model: string | null): number =>
+    results.filter(
+      (r) =>
+        (model === null || r.model === model) &&
+        [r.error, r.judgeError].some((e) => e === notRunError(cause) || e === notRunError(cause, "judged")),
+    ).length;
+  const stops: RunStop[] = [];
+  for (const [model, cause] of stoppedModels) {
+    const pairsNotRun = notRun(cause, model);
+    stops.push({
+      model,
+      cause,
+      pairsNotRun,
+      message: `Stopped calling ${model}: ${cause}; ${pairsNotRun} more pair(s) of it were not run.`,
+    });
+  }
+  if (stoppedAll !== null) {
+    const pairsNotRun = notRun(stoppedAll, null);
+    stops.push({
+      model: null,
+      cause: stoppedAll,
+      pairsNotRun,
+      message: `Stopped the run: ${stoppedAll}; ${pairsNotRun} more pair(s) were not run or judged.`,
+    });
+  }
+  return stops;
 }
 
 function generationError(error: unknown): string {

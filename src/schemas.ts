@@ -35,7 +35,7 @@ export const CONFIG_DEFAULTS = {
   concurrency: 8,
   maxTokens: 2048,
   gate: "significant",
-  thresholds: { quality: 5, dimension: 10, cost: 25 },
+  thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
   baselineBranch: "skillbench-baseline",
   staleAfterDays: 90,
   historyLimit: 365,
@@ -171,6 +171,15 @@ export const SKILLBENCH_SCHEMA = {
           type: "number",
           minimum: 0,
           default: CONFIG_DEFAULTS.thresholds.cost,
+        },
+        errors: {
+          description:
+            "Percent of a model's pairs (cases) that may fail or go unjudged before the model counts as regressed, " +
+            "with or without a baseline. 0: any failed pair fails the check.",
+          type: "number",
+          minimum: 0,
+          maximum: 100,
+          default: CONFIG_DEFAULTS.thresholds.errors,
         },
       },
     },

@@ -14,6 +14,16 @@ export type ChartKind = (typeof CHART_KINDS)[number];
 export const GATES = ["significant", "threshold"] as const;
 export type Gate = (typeof GATES)[number];
 
+/**
+ * How a (skill, model), a skill or the run ended (../shared/design.md "Verdicts"):
+ * - pass: compared with the baseline, nothing regressed;
+ * - regressed: a measured drop beyond a threshold, or too many failed/unjudged pairs (thresholds.errors);
+ * - inconclusive: nothing usable to compare with (no baseline, no judged pair): neutral, never green;
+ * - error: could not be measured at all (no pair judged).
+ */
+export const VERDICTS = ["pass", "regressed", "inconclusive", "error"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
 export const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
@@ -58,6 +68,8 @@ export interface Thresholds {
   dimension: number;
   /** Percent the mean cost per case may rise. */
   cost: number;
+  /** Percent of a model's pairs that may fail (error) or go unjudged before it counts as a regression. */
+  errors: number;
 }
 
 export interface Config {
@@ -266,6 +278,9 @@ export interface ModelSummary extends MetricSet {
   regressed: boolean;
   /** Human-readable reasons, e.g. "quality -7.5 (threshold 5)". */
   regressions: string[];
+  verdict: Verdict;
+  /** Why the verdict is not a plain pass: the regressions, or what could not be measured or compared. */
+  verdictReasons: string[];
 }
 
 export interface CaseChanges {
@@ -290,6 +305,10 @@ export interface SkillReport {
   /** Set when the baseline for this skill could not be read (corrupt file); the run compares nothing. */
   baselineError: string | null;
   regressed: boolean;
+  /** The worst of its models' verdicts (a measured regression wins over an error elsewhere). */
+  verdict: Verdict;
+  /** "<model>: <reason>" for every model whose verdict is not pass. */
+  verdictReasons: string[];
 }
 
 export interface Totals {
@@ -346,6 +365,11 @@ export interface Report {
   gate: Gate;
   thresholds: Thresholds;
   regressed: boolean;
+  /** The run's verdict: the worst of its skills' (a measured regression wins over an error elsewhere). */
+  verdict: Verdict;
+  verdictReasons: string[];
+  /** Set when the run as a whole failed (nothing judged; a baseline run where most pairs failed): exit 3. */
+  failure: RunFailure | null;
   totals: Totals;
   skills: SkillReport[];
   /** Skills found but not benchmarked in this run, with the reason (e.g. "unchanged"). */
@@ -359,6 +383,15 @@ export interface Report {
   cancelled?: { signal: string } | null;
   /** On a pull request: what it changes in skillbench.yml against its base commit (trusted and gate keys). */
   configChanges?: ConfigChanges | null;
+}
+
+/** An operational failure of the whole run, with its cause named once (pair errors grouped). */
+export interface RunFailure {
+  /** One sentence for logs, the failed step and the verdict line, e.g. "all 12 calls failed: HTTP 401 ...". */
+  cause: string;
+  /** Pairs that failed or went unjudged, of `pairs`. */
+  failed: number;
+  pairs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

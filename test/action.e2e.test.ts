@@ -460,4 +460,22 @@ describe("the bundled action, end to end", () => {
       await new Promise<void>((resolve) => attacker.close(() => resolve()));
     }
   });
+
+  it("a nightly during an API outage fails the step with the cause once, writes the report, records nothing", async () => {
+    const branchBefore = await runGit(repo.originDir, ["rev-parse", "skillbench-baseline"]);
+    sim.addFault({ fault: "500", times: Infinity });
+    try {
+      const run = await runAction({ event: "schedule", payload: { schedule: "17 3 * * *" }, inputs: baseInputs() });
+      expect(run.code).toBe(1);
+      const failed = run.stdout.split("\n").filter((l) => l.startsWith("::error::"));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatch(/^::error::baseline not recorded: \d+ of \d+ pairs failed or went unjudged \(more than 50%25\): HTTP 500 api_error; /);
+      const report = JSON.parse(await readFile(join(repo.dir, "out/skillbench-report.json"), "utf8")) as Report;
+      expect(report.verdict).toBe("error");
+      expect(report.failure?.cause).toMatch(/^baseline not recorded/);
+      expect(await runGit(repo.originDir, ["rev-parse", "skillbench-baseline"])).toBe(branchBefore);
+    } finally {
+      sim.reset();
+    }
+  });
 });

@@ -710,3 +710,64 @@ describe("GitBaselineStore: secrets", () => {
     }
   });
 });
+
+describe("GitBaselineStore: the baseline never degrades", () => {
+  /** `good` turned into the given failure for `model`: same cases, model and judge, no scores. */
+  function outage(good: Report, model: string, failure: { error?: string; judgeError?: string }): Report {
+    const skills = good.skills.map((s) => ({
+      ...s,
+      results: s.results.map((r) =>
+        r.model !== model
+          ? r
+          : {
+              ...r,
+              quality: null,
+              faithfulness: null,
+              relevancy: null,
+              precision: null,
+              recall: null,
+              judged: false,
+              judgeNotes: null,
+              output: failure.error ? null : r.output,
+              error: failure.error ?? null,
+              judgeError: failure.judgeError ?? null,
+            },
+      ),
+    }));
+    return { ...good, skills };
+  }
+
+  it("keeps good entries, with their recordedAt, when a later run failed or went unjudged on the same cases", async () => {
+    const good = runReport("good", "2026-11-01T03:00:00.000Z", [{ skill: SKILL_A, quality: 80 }]);
+    await (await storeFor(repo, { runId: "good" })).write(good);
+    const later = runReport("later", "2026-11-02T03:00:00.000Z", [{ skill: SKILL_A, quality: 60 }]);
+    const failed = outage(outage(later, SONNET, { error: "server: HTTP 500 api_error: down" }), HAIKU, { judgeError: "judge call failed: HTTP 500" });
+    // Haiku's second case is judged in the later run: it replaces the good one as before.
+    const haikuCase2 = failed.skills[0]?.results.find((r) => r.model === HAIKU && r.caseId === "case-2");
+    if (haikuCase2) Object.assign(haikuCase2, { quality: 61, faithfulness: 61, relevancy: 61, precision: 61, recall: 61, judged: true, judgeError: null });
+    await (await storeFor(repo, { runId: "later" })).write(failed);
+
+    const entries = (await (await storeFor(repo)).read()).skills.get(SKILL_A)?.entries ?? [];
+    const view = Object.fromEntries(entries.map((e) => [`${e.caseId}/${e.model}`, [e.quality, e.error, e.recordedAt]]));
+    expect(view).toEqual({
+      [`case-1/${SONNET}`]: [80, null, "2026-11-01T03:00:00.000Z"],
+      [`case-2/${SONNET}`]: [81, null, "2026-11-01T03:00:00.000Z"],
+      [`case-1/${HAIKU}`]: [80, null, "2026-11-01T03:00:00.000Z"],
+      [`case-2/${HAIKU}`]: [61, null, "2026-11-02T03:00:00.000Z"],
+    });
+  });
+
+  it("records a failed entry where the branch has nothing usable for that case (a changed case, or nothing yet)", async () => {
+    const good = runReport("good", "2026-11-01T03:00:00.000Z", [{ skill: SKILL_A, models: [SONNET], quality: 80 }]);
+    await (await storeFor(repo, { runId: "good" })).write(good);
+    const later = outage(runReport("later", "2026-11-02T03:00:00.000Z", [{ skill: SKILL_A, models: [SONNET], quality: 60 }]), SONNET, {
+      error: "server: HTTP 500 api_error: down",
+    });
+    const changed = later.skills[0]?.results.find((r) => r.caseId === "case-2");
+    if (changed) changed.caseHash = "case-hash-case-2-edited";
+    await (await storeFor(repo, { runId: "later" })).write(later);
+    const entries = (await (await storeFor(repo)).read()).skills.get(SKILL_A)?.entries ?? [];
+    const view = Object.fromEntries(entries.map((e) => [e.caseId, [e.quality, e.error]]));
+    expect(view).toEqual({ "case-1": [80, null], "case-2": [null, "server: HTTP 500 api_error: down"] });
+  });
+});

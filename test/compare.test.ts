@@ -96,7 +96,7 @@ function baselineOf(path: string, entries: BaselineEntry[]): SkillBaseline {
 function options(overrides: Partial<CompareOptions> = {}): CompareOptions {
   return {
     judgeKey: JUDGE,
-    thresholds: { quality: 5, dimension: 10, cost: 25 },
+    thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
     gate: "significant",
     staleAfterDays: 90,
     now: NOW,
@@ -452,8 +452,11 @@ describe("applyComparison", () => {
       judgeModel: "judge-model",
       judgeKey: JUDGE,
       gate: "significant",
-      thresholds: { quality: 5, dimension: 10, cost: 25 },
+      thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
       regressed: false,
+      verdict: "pass",
+      verdictReasons: [],
+      failure: null,
       totals: {
         costUsd: 0,
         candidateCostUsd: 0,
@@ -531,4 +534,128 @@ describe("applyComparison", () => {
     expect(compared.warnings).toHaveLength(2);
     expect(compared.skills[1]?.cases.added).toEqual(["c0"]);
   });
+});
+
+describe("verdicts and the errors gate", () => {
+  const failed = (caseId: string, model: string, error = "server: the call to m failed after 3 attempts: HTTP 500 api_error: Internal server error (simulated). (request-id req_1)") =>
+    result(caseId, model, 0, { ...scoresOf({ quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }), output: null, judged: false, error });
+  const unjudged = (caseId: string, model: string) =>
+    result(caseId, model, 0, { ...scoresOf({ quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }), judged: false, judgeError: "judge answer is not valid JSON (Unexpected token): Here is my" });
+
+  it("passes a compared model with no drop, and is inconclusive without a baseline (never a silent pass)", () => {
+    const { report, base } = paired([80, 80, 80], [80, 80, 80]);
+    expect(onlyModel(compareSkill(report, base, options()))).toMatchObject({ verdict: "pass", verdictReasons: [], regressed: false });
+    const alone = compareSkill(report, undefined, options());
+    expect(onlyModel(alone)).toMatchObject({ verdict: "inconclusive", verdictReasons: ["no baseline for this skill"], regressed: false });
+    expect(alone).toMatchObject({ verdict: "inconclusive", regressed: false });
+  });
+
+  it("is inconclusive when the baseline's entries for these cases have errors: no judged pair", () => {
+    const report = skillReport("s", [result("a", "m", 80), result("b", "m", 80)]);
+    const base = baselineOf("s", [
+      entry("a", "m", { quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }, { error: "server: HTTP 500" }),
+      entry("b", "m", { quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }, { error: "server: HTTP 500" }),
+    ]);
+    const model = onlyModel(compareSkill(report, base, options()));
+    expect(model.verdict).toBe("inconclusive");
+    expect(model.verdictReasons[0]).toMatch(/no judged pair to compare with the baseline/);
+  });
+
+  it("regresses a model whose error rate exceeds thresholds.errors, against a clean baseline, naming the cause once", () => {
+    const results = [result("a", "m", 80), result("b", "m", 80), failed("c", "m"), failed("d", "m"), failed("e", "m"), failed("f", "m")];
+    const base = baselineOf("s", ["a", "b", "c", "d", "e", "f"].map((id) => entry(id, "m", 80)));
+    const model = onlyModel(compareSkill(skillReport("s", results), base, options()));
+    expect(model.regressed).toBe(true);
+    expect(model.verdict).toBe("regressed");
+    expect(model.regressions).toEqual(["errors: 4 of 6 pairs failed (67%, threshold 20%): HTTP 500 api_error"]);
+    expect(model.delta?.quality).toBe(0);
+  });
+
+  it("regresses on errors without any baseline too, and on the unjudged rate alone", () => {
+    const errors = onlyModel(compareSkill(skillReport("s", [result("a", "m", 80), failed("b", "m")]), undefined, options()));
+    expect(errors).toMatchObject({ verdict: "regressed", regressed: true });
+    expect(errors.regressions[0]).toMatch(/^errors: 1 of 2 pairs failed \(50%, threshold 20%\)/);
+    const judgeFailed = onlyModel(compareSkill(skillReport("s", [result("a", "m", 80), unjudged("b", "m")]), undefined, options()));
+    expect(judgeFailed.regressions).toEqual(["unjudged: 1 of 2 pairs went unjudged (50%, threshold 20%): judge answer is not valid JSON"]);
+  });
+
+  it("keeps rates at the threshold, and with threshold 0 any failed pair counts", () => {
+    const five = ["a", "b", "c", "d"].map((id) => result(id, "m", 80));
+    const atThreshold = skillReport("s", [...five, failed("e", "m")]);
+    expect(onlyModel(compareSkill(atThreshold, undefined, options())).regressed).toBe(false);
+    const strict = options({ thresholds: { quality: 5, dimension: 10, cost: 25, errors: 0 } });
+    expect(onlyModel(compareSkill(atThreshold, undefined, strict)).regressions[0]).toMatch(/^errors: 1 of 5 pairs failed \(20%, threshold 0%\)/);
+  });
+
+  it("is error when nothing of a model was judged; the skill is error, but a measured regression elsewhere wins", () => {
+    const { report: fine } = paired([80, 80], [80, 80]);
+    const dead = [failed("c0", "dead"), failed("c1", "dead")];
+    const base = baselineOf("skills/s.md", [entry("c0", "m", 80), entry("c1", "m", 80), entry("c0", "dead", 80), entry("c1", "dead", 80)]);
+    const skill = compareSkill(skillReport("skills/s.md", [...fine.results, ...dead]), base, options());
+    expect(skill.models.map((m) => m.verdict)).toEqual(["pass", "error"]);
+    expect(skill.verdict).toBe("error");
+    expect(skill.regressed).toBe(true);
+    expect(skill.verdictReasons).toEqual(["dead: errors: 2 of 2 pairs failed (100%, threshold 20%): HTTP 500 api_error"]);
+
+    const worse = skillReport("skills/s.md", [result("c0", "m", 40), result("c1", "m", 40), result("c2", "m", 40), ...dead]);
+    const worseBase = baselineOf("skills/s.md", [...["c0", "c1", "c2"].map((id) => entry(id, "m", 80)), ...base.entries.slice(2)]);
+    expect(compareSkill(worse, worseBase, options({ gate: "threshold" })).verdict).toBe("regressed");
+  });
+
+  it("sets the run verdict and a run failure, cause named once, when no pair at all was judged", () => {
+    const authError = "auth: the API rejected the key for m (HTTP 401 authentication_error: invalid x-api-key (request-id req_9)); check anthropic-api-key / ANTHROPIC_API_KEY";
+    const dead = skillReport("skills/a.md", ["a", "b", "c"].map((id) => failed(id, "m", authError)));
+    const alsoDead = skillReport("skills/b.md", ["a", "b", "c"].map((id) => failed(id, "n", authError.replaceAll(" m ", " n "))));
+    const run = applyComparison(reportOf([dead, alsoDead]), null, options());
+    expect(run.verdict).toBe("error");
+    expect(run.failure).toEqual({
+      cause: "nothing could be measured: all 6 calls failed: the API rejected the key (HTTP 401 authentication_error): check anthropic-api-key / ANTHROPIC_API_KEY",
+      failed: 6,
+      pairs: 6,
+    });
+    expect(run.baseline).toBeNull();
+    expect(run.regressed).toBe(true);
+  });
+
+  it("without a snapshot compares nothing: every model inconclusive, the run too, no failure", () => {
+    const { report } = paired([80, 80], [80, 80]);
+    const run = applyComparison(reportOf([report]), null, options());
+    expect(run).toMatchObject({ verdict: "inconclusive", failure: null, regressed: false, baseline: null });
+    expect(run.verdictReasons).toEqual(["skills/s.md: m: no baseline was read"]);
+  });
+
+  it("a run with one regressed skill and one inconclusive skill is regressed", () => {
+    const worse = paired([50, 50, 50], [80, 80, 80], "skills/worse.md");
+    const fresh = paired([70], [], "skills/fresh.md");
+    const run = applyComparison(reportOf([worse.report, fresh.report]), snapshotOf([worse.base]), options());
+    expect(run.skills.map((s) => s.verdict)).toEqual(["regressed", "inconclusive"]);
+    expect(run.verdict).toBe("regressed");
+  });
+
+  function snapshotOf(baselines: SkillBaseline[]): BaselineSnapshot {
+    return { branch: "skillbench-baseline", commit: "feedbeef", found: true, skills: new Map(baselines.map((b) => [b.skill, b])), history: [], errors: [] };
+  }
+  function reportOf(skills: SkillReport[]): Report {
+    return {
+      schemaVersion: 1,
+      tool: { name: "skillbench", version: "0.0.0-test" },
+      mode: "pr",
+      commit: "def456",
+      baseRef: "main",
+      generatedAt: NOW.toISOString(),
+      judgeModel: "judge-model",
+      judgeKey: JUDGE,
+      gate: "significant",
+      thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
+      regressed: false,
+      verdict: "pass",
+      verdictReasons: [],
+      failure: null,
+      totals: { costUsd: 0, candidateCostUsd: 0, judgeCostUsd: 0, unpricedModels: [], calls: 0, cases: 0, errors: 0, unjudged: 0, durationMs: 0 },
+      skills,
+      skipped: [],
+      warnings: [],
+      baseline: null,
+    };
+  }
 });

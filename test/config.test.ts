@@ -450,7 +450,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
     expect(config.maxTokens).toBe(2048);
-    expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25 });
+    expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25, errors: 20 });
     expect(config.gate).toBe("significant");
     expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365 });
     expect(config.sampling).toEqual({});
@@ -505,7 +505,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);
     expect(config.gate).toBe("threshold");
-    expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400 });
+    expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400, errors: 20 });
     expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30 });
     // Only configured parameters are kept: an empty entry means "send none".
     expect(config.sampling).toEqual({ "claude-haiku-4-5": { temperature: 0, top_k: 40 } });

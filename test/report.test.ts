@@ -9,6 +9,7 @@ import {
   renderSummary,
   verdictLine,
 } from "../src/report/markdown.js";
+import { renderTerminalSummary } from "../src/report/terminal.js";
 import type { CaseResult, ModelSummary, Report, SkillReport } from "../src/types.js";
 import {
   caseResult,
@@ -96,12 +97,31 @@ function smallReport(): Report {
 describe("verdictLine", () => {
   it("counts regressed skills, skills and distinct models, with errors, unjudged and total cost", () => {
     expect(verdictLine(smallReport())).toBe(
-      "❌ Quality regression in 1 of 2 skills (3 models) · 1 error · 1 unjudged · $0.421 total cost",
+      "❌ Quality regression in 1 of 2 skills (3 models); not gated: no baseline for 1 of 4 models · 1 error · 1 unjudged · $0.421 total cost",
     );
   });
 
+  it("never says no regression for models compared with nothing: not gated, naming how many", () => {
+    const r = report({
+      skills: [skillReport({ models: [compared(SONNET, {}, {}), modelSummary({ model: HAIKU }), modelSummary({ model: OPUS })] })],
+      totals: totals({ errors: 0, unjudged: 0, costUsd: 1.5 }),
+    });
+    expect(r.verdict).toBe("inconclusive");
+    expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · 0 errors · 0 unjudged · $1.50 total cost");
+    expect(renderComment(r)).toMatch(/⚠️ Not gated for \*\*claude-haiku-4-5\*\*, \*\*claude-opus-4-8\*\*: no baseline was compared/);
+    expect(renderTerminalSummary(r)).toContain("Not gated: no baseline for 2 of 3 models.");
+    expect(renderTerminalSummary(r)).not.toContain("No regression");
+  });
+
+  it("names a run failure's cause once, in place of any other verdict", () => {
+    const cause = "nothing could be measured: all 12 calls failed: HTTP 500 api_error";
+    const r = report({ verdict: "error", failure: { cause, failed: 12, pairs: 12 } });
+    expect(verdictLine(r)).toMatch(/^❌ Nothing could be measured: all 12 calls failed: HTTP 500 api_error · /);
+    expect(renderTerminalSummary(r)).toContain(`FAILED: ${cause}.`);
+  });
+
   it("says no regression, and nothing to benchmark when no skill ran", () => {
-    const ok = report({ skills: [skillReport({ models: [modelSummary({ model: SONNET }), modelSummary({ model: HAIKU })] })], totals: totals({ errors: 0, unjudged: 2, costUsd: 1.5 }) });
+    const ok = report({ skills: [skillReport({ models: [compared(SONNET, {}, {}), compared(HAIKU, {}, {})] })], totals: totals({ errors: 0, unjudged: 2, costUsd: 1.5 }) });
     expect(verdictLine(ok)).toBe("✅ No regression: 1 skill, 2 models benchmarked · 0 errors · 2 unjudged · $1.50 total cost");
     expect(verdictLine(report({ skills: [] }))).toBe("⏭️ Nothing to benchmark: no skill changed");
     expect(verdictLine(report({ skills: [], mode: "baseline" }))).toMatch(/^⏭️ Nothing to benchmark/);
@@ -111,8 +131,10 @@ describe("verdictLine", () => {
     expect(verdictLine({ ...smallReport(), mode: "baseline" })).toMatch(
       /^📉 Drift since the previous baseline in 1 of 2 skills \(3 models\); new baseline recorded · 1 error/,
     );
-    const ok = report({ mode: "baseline", skills: [skillReport({ models: [modelSummary({ model: SONNET })] })] });
+    const ok = report({ mode: "baseline", skills: [skillReport({ models: [compared(SONNET, {}, {})] })] });
     expect(verdictLine(ok)).toMatch(/^✅ Baseline recorded: 1 skill, 1 model benchmarked, no drift beyond the thresholds · /);
+    const first = report({ mode: "baseline", skills: [skillReport({ models: [modelSummary({ model: SONNET })] })] });
+    expect(verdictLine(first)).toMatch(/^✅ Baseline recorded: 1 skill, 1 model benchmarked, nothing to compare with for 1 of 1 model · /);
   });
 
   it("names models without a price", () => {

@@ -8,7 +8,8 @@ import { loadProject } from "../src/config.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan, type Progress } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
-import type { Project } from "../src/types.js";
+import { ModelCallError } from "../src/errors.js";
+import type { ModelClient, Project } from "../src/types.js";
 import { writeTree } from "./support/files.js";
 
 let sim: SimServer;
@@ -162,5 +163,80 @@ describe("runPlan against the simulated API", () => {
     const { results } = await run(p);
     expect(results[0]).toMatchObject({ judged: true, costUsd: null });
     expect(results[0]?.judgeCostUsd).toBeGreaterThan(0);
+  });
+});
+
+describe("runPlan stops calling what cannot succeed", () => {
+  it("a model the API does not know (404) costs one call; its other pairs end 'not run', the other model runs", async () => {
+    const p = await project({
+      "skillbench.yml": "concurrency: 8\nmodels: [claude-sonnet-5, claude-does-not-exist-1]\n",
+      "skills/echo/SKILL.md": skill,
+      "benchmarks/echo.yml": benchmark(Array.from({ length: 6 }, (_, i) => `question ${i}`)),
+    });
+    const { results, stops } = await run(p);
+    expect(sim.requests.filter((r) => r.model === "claude-does-not-exist-1")).toHaveLength(1);
+    const dead = results.filter((r) => r.model === "claude-does-not-exist-1");
+    expect(dead).toHaveLength(6);
+    expect(dead.filter((r) => r.error?.startsWith("not-found:"))).toHaveLength(1);
+    expect(dead.filter((r) => r.error === "not run: model claude-does-not-exist-1 was not found (HTTP 404) (on an earlier call)")).toHaveLength(5);
+    expect(results.filter((r) => r.model === "claude-sonnet-5").every((r) => r.judged)).toBe(true);
+    expect(stops).toEqual([
+      {
+        model: "claude-does-not-exist-1",
+        cause: "model claude-does-not-exist-1 was not found (HTTP 404)",
+        pairsNotRun: 5,
+        message: "Stopped calling claude-does-not-exist-1: model claude-does-not-exist-1 was not found (HTTP 404); 5 more pair(s) of it were not run.",
+      },
+    ]);
+  });
+
+  it("the spend cap stops every model: each model's first call, then nothing", async () => {
+    const p = await project({
+      "skillbench.yml": "concurrency: 8\nmodels: [claude-sonnet-5, claude-haiku-4-5]\n",
+      "skills/echo/SKILL.md": skill,
+      "benchmarks/echo.yml": benchmark(Array.from({ length: 5 }, (_, i) => `question ${i}`)),
+    });
+    sim.addFault({ fault: "429-spend-cap", times: Infinity });
+    const { results, stops } = await run(p);
+    expect(sim.requests.length).toBeLessThanOrEqual(2);
+    expect(results.every((r) => r.error !== null)).toBe(true);
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ model: null, cause: expect.stringMatching(/spend limit/) });
+    expect(stops[0]?.pairsNotRun).toBe(10 - sim.requests.length);
+  });
+
+  it("a judge model the API does not know ends the run's judging and generating with one cause", async () => {
+    const p = await project({
+      "skillbench.yml": "concurrency: 4\nmodels: [claude-haiku-4-5]\njudge: { model: claude-does-not-exist-judge }\n",
+      "skills/echo/SKILL.md": skill,
+      "benchmarks/echo.yml": benchmark(Array.from({ length: 6 }, (_, i) => `question ${i}`)),
+    });
+    const { results, stops } = await run(p);
+    expect(sim.requests.filter((r) => r.kind === "judge")).toHaveLength(1);
+    expect(results.every((r) => !r.judged)).toBe(true);
+    expect(stops).toEqual([expect.objectContaining({ model: null, cause: "judge model claude-does-not-exist-judge was not found (HTTP 404)" })]);
+    // Pairs that had generated before the stop are "not judged"; the rest were not generated at all.
+    for (const r of results.slice(1)) expect(r.error ?? r.judgeError).toMatch(/^not (run|judged): judge model claude-does-not-exist-judge was not found/);
+  });
+
+  it("a rejected key (401) stops the run after the first call of each model (typed fake client)", async () => {
+    const p = await project({
+      "skillbench.yml": "concurrency: 4\nmodels: [claude-haiku-4-5]\n",
+      "skills/echo/SKILL.md": skill,
+      "benchmarks/echo.yml": benchmark(Array.from({ length: 4 }, (_, i) => `question ${i}`)),
+    });
+    let calls = 0;
+    const client: ModelClient = {
+      call: async (request) => {
+        calls += 1;
+        throw new ModelCallError("auth", `the API rejected the key for ${request.model} (HTTP 401 authentication_error: invalid x-api-key); check anthropic-api-key / ANTHROPIC_API_KEY`, { status: 401 });
+      },
+    };
+    const plan = planRun(p.benchmarks, p.skills, p.config, judgeKeyOf(p.config.judge.model, []));
+    const outcome = await runPlan(plan, { client, config: p.config, judge: { model: p.config.judge.model, maxTokens: 100, blindTerms: [] } });
+    expect(calls).toBe(1);
+    expect(outcome.results.slice(1).map((r) => r.error)).toEqual(
+      Array(3).fill("not run: the API rejected the key (HTTP 401 authentication_error): check anthropic-api-key / ANTHROPIC_API_KEY (on an earlier call)"),
+    );
   });
 });

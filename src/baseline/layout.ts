@@ -229,7 +229,21 @@ function entryIdentity(entry: BaselineEntry): string {
   return JSON.stringify([entry.key, entry.caseId, entry.model, entry.recordedAt]);
 }
 
-/** One entry per (caseId, model): the newest recordedAt; on a tie, one whose identity is in `preferred`. */
+/** Judged without error: an entry a comparison can use. */
+export function isUsableEntry(entry: BaselineEntry): boolean {
+  return entry.error === null && entry.quality !== null;
+}
+
+/** Entries a comparison treats as the same reference: same case content, model and judge settings. */
+function comparisonSlot(entry: BaselineEntry): string {
+  return JSON.stringify([entry.caseId, entry.model, entry.caseHash, entry.judgeKey]);
+}
+
+/**
+ * One entry per (caseId, model): the newest recordedAt; on a tie, one whose identity is in `preferred`. The
+ * baseline never degrades: for the same comparison slot a usable entry wins over a failed or unjudged one,
+ * whatever their times (an outage must not replace a good reference; the good one keeps its recordedAt).
+ */
 function newestPerCaseAndModel(entries: BaselineEntry[], preferred: Set<string>): BaselineEntry[] {
   const best = new Map<string, BaselineEntry>();
   for (const entry of entries) {
@@ -237,6 +251,10 @@ function newestPerCaseAndModel(entries: BaselineEntry[], preferred: Set<string>)
     const current = best.get(slot);
     if (!current) {
       best.set(slot, entry);
+      continue;
+    }
+    if (comparisonSlot(entry) === comparisonSlot(current) && isUsableEntry(entry) !== isUsableEntry(current)) {
+      if (isUsableEntry(entry)) best.set(slot, entry);
       continue;
     }
     const order = compareTime(entry.recordedAt, current.recordedAt);
@@ -260,15 +278,18 @@ function compareTime(a: string, b: string): number {
 
 /**
  * This run's baseline for a skill, merged with what a concurrent writer added since `base` (the branch as this
- * writer first read it). Entries the remote shares with `base` are the old baseline and are replaced; entries
- * only the remote has came from a concurrent run: union by key, then the newest per (caseId, model).
+ * writer first read it). Entries the remote shares with `base` are the old baseline and are replaced, except
+ * that a failed or unjudged entry of this run never replaces a usable one for the same case, model and judge
+ * (keepUsableEntries); entries only the remote has came from a concurrent run: union by key, then the newest
+ * per (caseId, model), usable entries winning over failed ones of the same comparison slot.
  */
 export function mergeSkillBaseline(
-  ours: SkillBaseline,
+  fromRun: SkillBaseline,
   remote: SkillBaseline | undefined,
   base: SkillBaseline | undefined,
 ): SkillBaseline {
-  if (!remote) return ours;
+  if (!remote) return fromRun;
+  const ours = keepUsableEntries(fromRun, remote);
   const known = new Set((base?.entries ?? []).map(entryIdentity));
   const foreign = remote.entries.filter((e) => !known.has(entryIdentity(e)));
   if (foreign.length === 0) return ours;
@@ -276,12 +297,36 @@ export function mergeSkillBaseline(
   for (const entry of foreign) byKey.set(entry.key, entry);
   for (const entry of ours.entries) {
     const other = byKey.get(entry.key);
-    if (!other || compareTime(entry.recordedAt, other.recordedAt) >= 0) byKey.set(entry.key, entry);
+    const newer = compareTime(entry.recordedAt, other?.recordedAt ?? "") >= 0;
+    if (!other || (isUsableEntry(entry) === isUsableEntry(other) ? newer : isUsableEntry(entry))) byKey.set(entry.key, entry);
   }
   const entries = newestPerCaseAndModel([...byKey.values()], new Set(ours.entries.map(entryIdentity)));
   const header = compareTime(remote.updatedAt, ours.updatedAt) > 0 ? remote : ours;
   const { skillHash, updatedAt, commit } = header;
   return { skill: ours.skill, skillHash, updatedAt, commit, entries };
+}
+
+/**
+ * `ours` with each failed or unjudged entry replaced by the usable entry the branch holds for the same
+ * comparison slot (the newest one), if any: this run's outage does not overwrite the reference it failed to
+ * reproduce. Entries of other slots (the case changed, the judge changed) are replaced as before.
+ */
+function keepUsableEntries(ours: SkillBaseline, remote: SkillBaseline): SkillBaseline {
+  const usable = new Map<string, BaselineEntry>();
+  for (const entry of remote.entries) {
+    if (!isUsableEntry(entry)) continue;
+    const known = usable.get(comparisonSlot(entry));
+    if (!known || compareTime(entry.recordedAt, known.recordedAt) > 0) usable.set(comparisonSlot(entry), entry);
+  }
+  if (usable.size === 0) return ours;
+  let kept = 0;
+  const entries = ours.entries.map((entry) => {
+    const good = isUsableEntry(entry) ? undefined : usable.get(comparisonSlot(entry));
+    if (!good) return entry;
+    kept += 1;
+    return good;
+  });
+  return kept === 0 ? ours : { ...ours, entries };
 }
 
 /** Sorts points by run time, then run seq, skill and model; parses each time once (histories are long). */

@@ -5,6 +5,7 @@ import { markdownTable } from "markdown-table";
 import { messageOf } from "../errors.js";
 import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillReport } from "../types.js";
 import { NOT_RUN } from "../run.js";
+import { ERRORS_REASON, UNJUDGED_REASON, isErrorGateReason } from "../verdict.js";
 import { trendChart } from "./chart.js";
 import {
   NOT_AVAILABLE,
@@ -83,6 +84,25 @@ function withNotes(line: string, report: Report): string {
   return [line, ...verdictNotes(report)].join(" · ");
 }
 
+/** "No baseline for 2 of 3 models" (or "No usable baseline" when some baseline exists but could not be used). */
+export function notGatedText(report: Report): string | null {
+  const summaries = report.skills.flatMap((s) => s.models);
+  const inconclusive = summaries.filter((m) => m.verdict === "inconclusive");
+  if (inconclusive.length === 0) return null;
+  const plain = inconclusive.every((m) => m.verdictReasons.every((r) => /^no baseline\b/.test(r)));
+  return `${plain ? "No baseline" : "No usable baseline"} for ${inconclusive.length} of ${plural(summaries.length, "model")}`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The regression label: a measured drop is a quality regression; the errors gate alone is about failed pairs. */
+export function regressionLabel(report: Report): string {
+  const reasons = report.skills.flatMap((s) => s.models.flatMap((m) => m.regressions));
+  return reasons.every(isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
+}
+
 /** One line of plain text (no markdown), also used in logs and the failed check's message. */
 export function verdictLine(report: Report): string {
   return withNotes(verdictHead(report), report);
@@ -102,15 +122,30 @@ function verdictHead(report: Report): string {
   }
   const models = distinctModels(report).length;
   const regressed = report.skills.filter((s) => s.regressed).length;
-  // A baseline (nightly) run records what it measured; a drop against the previous baseline is drift, not a gate.
-  const head =
-    report.mode === "baseline"
-      ? report.regressed
-        ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
-        : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, no drift beyond the thresholds`
-      : report.regressed
-        ? `❌ Quality regression in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`
-        : `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+  const notGated = notGatedText(report);
+  const summaries = report.skills.flatMap((s) => s.models);
+  const unmeasured = summaries.filter((m) => m.verdict === "error").length;
+  let head: string;
+  if (report.failure) {
+    // Nothing was measured (or a baseline run recorded nothing): the cause, once.
+    head = `❌ ${capitalized(report.failure.cause)}`;
+  } else if (report.mode === "baseline") {
+    // A baseline (nightly) run records what it measured; a drop against the previous baseline is drift, not a gate.
+    head = report.regressed
+      ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
+      : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, ` +
+        (notGated ? `nothing to compare with for ${notGated.replace(/^No (usable )?baseline for /, "")}` : "no drift beyond the thresholds");
+  } else if (report.regressed) {
+    head = `❌ ${regressionLabel(report)} in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`;
+    if (notGated) head += `; not gated: ${notGated.charAt(0).toLowerCase()}${notGated.slice(1)}`;
+  } else if (unmeasured > 0) {
+    head = `❌ Could not measure ${unmeasured} of ${plural(summaries.length, "model")}: nothing of it was judged`;
+  } else if (notGated) {
+    const compared = summaries.length - summaries.filter((m) => m.verdict === "inconclusive").length;
+    head = `⚠️ ${notGated}: not gated` + (compared > 0 ? ` (${compared} compared: no regression)` : "");
+  } else {
+    head = `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
+  }
   const t = report.totals;
   const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
   return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
@@ -162,7 +197,8 @@ function latencyCell(summary: ModelSummary): string {
 }
 
 function modelCell(summary: ModelSummary): string {
-  return `${escapeInline(summary.model)}${summary.regressed ? " ❌" : ""}${summary.stale ? " ⏳" : ""}`;
+  const mark = summary.verdict === "error" ? " ⛔" : summary.regressed ? " ❌" : "";
+  return `${escapeInline(summary.model)}${mark}${summary.stale ? " ⏳" : ""}`;
 }
 
 function table(rows: string[][], align: string[]): string {
@@ -173,8 +209,9 @@ function table(rows: string[][], align: string[]): string {
 // Per-skill sections
 
 function skillIcon(skill: SkillReport): string {
+  if (skill.verdict === "error") return "⛔";
   if (skill.regressed) return "❌";
-  if (skill.baselineError !== null) return "⚠️";
+  if (skill.baselineError !== null || skill.verdict === "inconclusive") return "⚠️";
   return "✅";
 }
 
@@ -195,7 +232,18 @@ function firstMessage(results: CaseResult[], model: string, pick: (r: CaseResult
 function skillNotes(skill: SkillReport): string[] {
   const notes: string[] = [];
   for (const m of skill.models) {
-    if (m.regressions.length > 0) notes.push(`❌ **${escapeInline(m.model)}**: ${m.regressions.map(escapeInline).join("; ")}`);
+    const icon = m.verdict === "error" ? "⛔" : "❌";
+    if (m.regressions.length > 0) notes.push(`${icon} **${escapeInline(m.model)}**: ${m.regressions.map(escapeInline).join("; ")}`);
+  }
+  // Not gated: say why, once per reason (no baseline, baseline unreadable, judge changed).
+  const notGated = new Map<string, string[]>();
+  for (const m of skill.models) {
+    if (m.verdict !== "inconclusive" || skill.baselineError !== null) continue;
+    const why = m.verdictReasons.join("; ");
+    notGated.set(why, [...(notGated.get(why) ?? []), m.model]);
+  }
+  for (const [why, models] of notGated) {
+    notes.push(`⚠️ Not gated for ${models.map((m) => `**${escapeInline(m)}**`).join(", ")}: ${escapeInline(why)}`);
   }
   if (skill.baselineError !== null) {
     notes.push(`⚠️ The baseline could not be read, so nothing was compared: ${escapeInline(truncate(skill.baselineError, ERROR_CELL_CHARS))}`);
@@ -209,8 +257,10 @@ function skillNotes(skill: SkillReport): string[] {
         "a scheduled baseline run refreshes it.",
     );
   }
+  // The errors gate's reason already counts a model's failed or unjudged pairs and names their cause.
+  const gated = (m: ModelSummary, prefix: string) => m.regressions.some((r) => r.startsWith(prefix));
   for (const m of skill.models) {
-    if (m.unjudged > 0) {
+    if (m.unjudged > 0 && !gated(m, UNJUDGED_REASON)) {
       const why = firstMessage(skill.results, m.model, (r) => (r.output !== null && !r.judged ? r.judgeError : null));
       notes.push(
         `⚖️ **${escapeInline(m.model)}**: ${m.unjudged} of ${m.cases} outputs unjudged (the judge failed; left out of the means)` +
@@ -219,7 +269,7 @@ function skillNotes(skill: SkillReport): string[] {
     }
   }
   for (const m of skill.models) {
-    if (m.errors > 0) {
+    if (m.errors > 0 && !gated(m, ERRORS_REASON)) {
       const first = firstMessage(skill.results, m.model, (r) => r.error);
       notes.push(
         `⚠️ **${escapeInline(m.model)}**: ${m.errors} of ${m.cases} cases failed` +
@@ -360,13 +410,14 @@ function contextLine(report: Report): string {
   else compared = `Compared with the baseline on ${escapeInline(base.branch)}${base.commit ? ` @ ${escapeInline(shortSha(base.commit) ?? "")}` : ""}`;
   return (
     `${compared} · judge ${escapeInline(report.judgeModel)} · regression when quality drops more than ${th.quality} points, ` +
-    `a dimension more than ${th.dimension} points or cost per case rises more than ${th.cost}% (gate: ${report.gate})`
+    `a dimension more than ${th.dimension} points, cost per case rises more than ${th.cost}% ` +
+    `or more than ${th.errors}% of a model's cases fail or go unjudged (gate: ${report.gate})`
   );
 }
 
 const LEGEND =
   "Cells: value (change vs the baseline). 🔻 worse and 🔺 better beyond the threshold (for cost a rise is worse); " +
-  "[low, high] is the 95% interval of the quality change; ⏳ stale baseline.";
+  "[low, high] is the 95% interval of the quality change; ⏳ stale baseline; ⛔ nothing judged.";
 
 function skippedLine(report: Report): string | null {
   if (report.skipped.length === 0) return null;

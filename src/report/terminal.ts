@@ -2,6 +2,7 @@
 import { markdownTable } from "markdown-table";
 import type { ModelSummary, Report } from "../types.js";
 import { formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
+import { notGatedText, regressionLabel } from "./markdown.js";
 
 function withDelta(value: number | null, delta: number | null | undefined): string {
   if (value === null) return formatScore(value);
@@ -10,7 +11,7 @@ function withDelta(value: number | null, delta: number | null | undefined): stri
 
 function row(m: ModelSummary): string[] {
   return [
-    m.model + (m.regressed ? " REGRESSED" : ""),
+    m.model + (m.verdict === "error" ? " NOT MEASURED" : m.regressed ? " REGRESSED" : m.verdict === "inconclusive" ? " (not gated)" : ""),
     withDelta(m.quality, m.delta?.quality),
     withDelta(m.faithfulness, m.delta?.faithfulness),
     withDelta(m.relevancy, m.delta?.relevancy),
@@ -22,6 +23,18 @@ function row(m: ModelSummary): string[] {
   ];
 }
 
+/** The closing verdict: the failure's cause, a regression, what was not gated, or no regression. */
+function headline(report: Report): string {
+  if (report.cancelled) return `Cancelled (${report.cancelled.signal}): partial results, no verdict, baseline not written.`;
+  if (report.failure) return `FAILED: ${report.failure.cause}.`;
+  const notGated = notGatedText(report);
+  const notGatedNote = notGated ? ` Not gated: ${notGated.charAt(0).toLowerCase()}${notGated.slice(1)}.` : "";
+  if (report.regressed) return `${regressionLabel(report)}.${notGatedNote}`;
+  if (report.verdict === "error") return `Not measured: some models had nothing judged.${notGatedNote}`;
+  if (notGated) return notGatedNote.trim();
+  return "No regression.";
+}
+
 export function renderTerminalSummary(report: Report): string {
   const lines: string[] = [];
   const t = report.totals;
@@ -31,7 +44,8 @@ export function renderTerminalSummary(report: Report): string {
     return `${lines.join("\n")}\n`;
   }
   for (const skill of report.skills) {
-    lines.push("", `${skill.regressed ? "REGRESSED " : ""}${skill.name} (${skill.skill}, ${skill.results.length / Math.max(skill.models.length, 1)} cases)`);
+    const label = skill.verdict === "error" ? "NOT MEASURED " : skill.regressed ? "REGRESSED " : "";
+    lines.push("", `${label}${skill.name} (${skill.skill}, ${skill.results.length / Math.max(skill.models.length, 1)} cases)`);
     lines.push(
       markdownTable([
         ["model", "quality", "faithful", "relevant", "precise", "recall", "cost/case", "p50", "err/unjudged"],
@@ -46,7 +60,7 @@ export function renderTerminalSummary(report: Report): string {
   }
   lines.push(
     "",
-    `${report.cancelled ? `Cancelled (${report.cancelled.signal}): partial results, no verdict, baseline not written.` : report.regressed ? "Quality regression." : "No regression."} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
+    `${headline(report)} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
       `${t.errors} error(s), ${t.unjudged} unjudged; cost ${formatUsd(t.costUsd)} ` +
       `(candidates ${formatUsd(t.candidateCostUsd)}, judge ${formatUsd(t.judgeCostUsd)})` +
       (t.unpricedModels.length ? `; no price for ${t.unpricedModels.join(", ")}` : "") +

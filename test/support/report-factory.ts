@@ -2,6 +2,7 @@
 // fields. `compared()` derives baseline and delta from two metric sets so tests do not hand-compute deltas.
 
 import { NOT_COMPARED } from "../../src/aggregate.js";
+import { skillVerdict, worstVerdict } from "../../src/verdict.js";
 import type {
   CaseResult,
   Delta,
@@ -77,6 +78,7 @@ export function modelSummary(overrides: Partial<ModelSummary> = {}): ModelSummar
     judgeCostUsd: 0.05,
     ...NOT_COMPARED,
     regressions: [],
+    verdictReasons: [...NOT_COMPARED.verdictReasons],
     ...overrides,
   };
 }
@@ -117,6 +119,8 @@ export function compared(
     delta: deltaOf(now, base),
     pairedCases: 5,
     baselineRecordedAt: "2026-10-01T00:00:00.000Z",
+    verdict: overrides.regressed ? "regressed" : "pass",
+    verdictReasons: overrides.regressed ? [...(overrides.regressions ?? [])] : [],
     ...overrides,
   });
 }
@@ -140,6 +144,8 @@ export function skillReport(overrides: Partial<SkillReport> = {}): SkillReport {
     models,
     results,
     regressed: overrides.regressed ?? models.some((m) => m.regressed),
+    verdict: overrides.verdict ?? skillVerdict(models).verdict,
+    verdictReasons: overrides.verdictReasons ?? skillVerdict(models).verdictReasons,
   };
 }
 
@@ -170,14 +176,17 @@ export function report(overrides: Partial<Report> = {}): Report {
     judgeModel: "claude-opus-4-8",
     judgeKey: "judge-key-1",
     gate: "significant",
-    thresholds: { quality: 5, dimension: 10, cost: 25 },
+    thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
     totals: totals(),
     skipped: [],
     warnings: [],
     baseline: { branch: "skillbench-baseline", commit: "fedcba9876543210fedcba9876543210fedcba98", found: true },
+    failure: null,
     ...overrides,
     skills,
     regressed: overrides.regressed ?? skills.some((s) => s.regressed),
+    verdict: overrides.verdict ?? worstVerdict(skills.map((s) => s.verdict), "pass"),
+    verdictReasons: overrides.verdictReasons ?? skills.flatMap((s) => s.verdictReasons.map((r) => `${s.skill}: ${r}`)),
   };
 }
 
