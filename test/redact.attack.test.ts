@@ -99,7 +99,8 @@ describe("a model or proxy that echoes the API key", () => {
 
   it("the CLI's report JSON, markdown report and terminal output never contain it", async () => {
     const { code, stdout, stderr } = await cli(["run", "--no-baseline", "--markdown", "report.md"]);
-    expect(code, stderr).toBe(0);
+    // The injected 400 and invalid judge answers put the unjudged rate over thresholds.errors: a regression.
+    expect(code, stderr).toBe(1);
     const json = await readFile(join(repo.dir, "skillbench-report.json"), "utf8");
     const markdown = await readFile(join(repo.dir, "report.md"), "utf8");
     for (const text of [json, markdown, stdout, stderr]) {
