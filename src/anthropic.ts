@@ -54,7 +54,12 @@ function buildParams(request: CallRequest): ParamsWithSampling {
     system: request.cacheSystem
       ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
       : request.system,
-    messages: [{ role: "user", content: request.user }],
+    messages: [
+      {
+        role: "user",
+        content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
+      },
+    ],
   };
   // Newer models reject sampling parameters with a 400: send only what the user configured for this model.
   const sampling = request.sampling;

@@ -43,7 +43,17 @@ import {
   type Skill,
 } from "./types.js";
 
-export type OverrideKey = "models" | "judgeModel" | "concurrency" | "baselineBranch" | "apiBaseUrl" | "maxTokens";
+export type OverrideKey =
+  | "models"
+  | "judgeModel"
+  | "concurrency"
+  | "baselineBranch"
+  | "apiBaseUrl"
+  | "maxTokens"
+  | "samples"
+  | "judgeSamples"
+  | "maxSamples"
+  | "adaptive";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
@@ -76,10 +86,13 @@ interface RawPriceTier {
 
 interface RawConfig {
   models?: string[];
-  judge?: { model?: string; "max-tokens"?: number };
+  judge?: { model?: string; "max-tokens"?: number; samples?: number };
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
+  samples?: number;
+  adaptive?: boolean;
+  "max-samples"?: number;
   gate?: string;
   thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
@@ -96,6 +109,10 @@ interface OverrideValues {
   baselineBranch?: string;
   apiBaseUrl?: string;
   maxTokens?: number;
+  samples?: number;
+  judgeSamples?: number;
+  maxSamples?: number;
+  adaptive?: boolean;
 }
 
 interface ConfigRead {
@@ -279,9 +296,16 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (isHttpUrl(text)) values.apiBaseUrl = text;
         else problem(entry.source, "must be an http:// or https:// URL");
         break;
+      case "adaptive":
+        if (/^(true|false)$/i.test(text)) values.adaptive = text.toLowerCase() === "true";
+        else problem(entry.source, `must be true or false, not "${text}"`);
+        break;
       case "concurrency":
-      case "maxTokens": {
-        const { minimum, maximum } = LIMITS[key];
+      case "maxTokens":
+      case "samples":
+      case "judgeSamples":
+      case "maxSamples": {
+        const { minimum, maximum } = LIMITS[key === "concurrency" || key === "maxTokens" ? key : "samples"];
         const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
         if (Number.isSafeInteger(number) && number >= minimum && number <= maximum) values[key] = number;
         else problem(entry.source, `must be a whole number from ${minimum} to ${maximum}, not "${text}"`);
@@ -343,6 +367,7 @@ function buildConfig(
     judge: {
       model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
       maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+      samples: overrides.judgeSamples ?? raw.judge?.samples ?? d.judgeSamples,
     },
     benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
     concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
@@ -354,6 +379,9 @@ function buildConfig(
       errors: raw.thresholds?.errors ?? d.thresholds.errors,
     },
     gate,
+    samples: overrides.samples ?? raw.samples ?? d.samples,
+    adaptive: overrides.adaptive ?? raw.adaptive ?? null,
+    maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
     baseline: {
       branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
       staleAfterDays: raw.baseline?.["stale-after-days"] ?? d.staleAfterDays,

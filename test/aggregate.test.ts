@@ -32,6 +32,9 @@ function judged(caseId: string, model: string, score: number, overrides: Partial
     usage: usage(100, 50),
     judgeUsage: usage(300, 40),
     stopReason: "end_turn",
+    generations: 1,
+    judgements: 1,
+    qualitySamples: [score],
     ...overrides,
   };
 }
@@ -48,6 +51,8 @@ function unjudged(caseId: string, model: string, overrides: Partial<CaseResult> 
     judged: false,
     judgeError: "judge answer was not valid JSON",
     judgeCostUsd: 0.001,
+    judgements: 0,
+    qualitySamples: [],
     ...overrides,
   });
 }
@@ -63,6 +68,7 @@ function failed(caseId: string, model: string, overrides: Partial<CaseResult> = 
     usage: null,
     judgeUsage: null,
     stopReason: null,
+    generations: 0,
     ...overrides,
   });
 }
