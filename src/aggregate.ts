@@ -149,8 +149,9 @@ export function summarizeSkill(input: {
 /**
  * Run totals over every result of every skill.
  * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
- * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
- *   or with a judge error); retries inside a call are not counted.
+ * - `calls` counts every model call of every result (`CaseResult.calls`: each generation and judgement sent, with
+ *   samples and adaptive rounds); for results without it, one generation plus one judgement when the judge was
+ *   asked (judged, or with a judge error). Retries inside a call are not counted.
  * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
  *   their spend is missing from the cost totals. In order of first appearance.
  */
@@ -168,8 +169,8 @@ export function totalsOf(skills: SkillReport[], durationMs: number): Totals {
       candidateCostUsd += result.costUsd ?? 0;
       judgeCostUsd += result.judgeCostUsd ?? 0;
       cases += 1;
-      calls += 1;
-      if (result.judged || result.judgeError !== null) calls += 1;
+      if (result.calls !== undefined) calls += result.calls;
+      else calls += 1 + (result.judged || result.judgeError !== null ? 1 : 0);
       if (result.error !== null) errors += 1;
       else if (!result.judged) unjudged += 1;
       if (result.usage !== null && result.costUsd === null) unpriced.add(result.model);

@@ -19,7 +19,8 @@ import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
-import { modelsFor, planRun, runPlan, type PlanItem, type Progress } from "./run.js";
+import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress } from "./run.js";
+import { adaptiveRounds } from "./adaptive.js";
 import { changedFilesSince, selectBenchmarks } from "./select.js";
 import type {
   BaselineSnapshot,
@@ -203,6 +204,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const problem of snapshot?.errors ?? []) warn(problem.message);
 
   let results: CaseResult[] = [];
+  let more: MoreSamples | null = null;
   if (plan.length > 0 && options.client) {
     const judge: JudgeSettings = {
       model: config.judge.model,
@@ -211,7 +213,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       blindTerms,
       redact: redactor.text,
     };
-    log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
+    log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
     const outcome = await runPlan(plan, {
       client: options.client(config),
       config,
@@ -222,53 +224,75 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
     });
     results = outcome.results;
+    more = outcome.more;
     for (const stop of outcome.stops) warn(stop.message);
   }
 
-  // runPlan returns results in plan order: group them by benchmark.
-  const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
-  results.forEach((result, index) => {
-    const item = plan[index];
-    if (item) byBenchmark.get(item.benchmark)?.push(result);
-  });
-  const skills = selected.map((benchmark) => {
-    const skill = project.skills.get(benchmark.skillPath);
-    if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
-    return summarizeSkill({ skill, benchmark, results: byBenchmark.get(benchmark) ?? [], models: modelsFor(benchmark, config) });
-  });
-
-  let report: Report = {
-    schemaVersion: 1,
-    tool: { name: "skillbench", version: VERSION },
-    mode: options.mode,
-    commit: options.commit,
-    baseRef: options.baseRef ?? null,
-    generatedAt: now().toISOString(),
-    judgeModel: config.judge.model,
-    judgeKey,
-    gate: config.gate,
-    thresholds: config.thresholds,
-    regressed: false,
-    verdict: "pass",
-    verdictReasons: [],
-    failure: null,
-    totals: totalsOf(skills, Date.now() - started),
-    skills,
-    skipped,
-    warnings,
-    baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
-    partial: false,
-    cancelled: null,
-    configChanges,
+  const compose = (): Report => {
+    // runPlan returns results in plan order: group them by benchmark.
+    const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
+    results.forEach((result, index) => {
+      const item = plan[index];
+      if (item) byBenchmark.get(item.benchmark)?.push(result);
+    });
+    const skills = selected.map((benchmark) => {
+      const skill = project.skills.get(benchmark.skillPath);
+      if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
+      return summarizeSkill({ skill, benchmark, results: byBenchmark.get(benchmark) ?? [], models: modelsFor(benchmark, config) });
+    });
+    const composed: Report = {
+      schemaVersion: 1,
+      tool: { name: "skillbench", version: VERSION },
+      mode: options.mode,
+      commit: options.commit,
+      baseRef: options.baseRef ?? null,
+      generatedAt: now().toISOString(),
+      judgeModel: config.judge.model,
+      judgeKey,
+      gate: config.gate,
+      thresholds: config.thresholds,
+      regressed: false,
+      verdict: "pass",
+      verdictReasons: [],
+      failure: null,
+      totals: totalsOf(skills, Date.now() - started),
+      skills,
+      skipped,
+      warnings: [...warnings],
+      baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
+      partial: false,
+      cancelled: null,
+      configChanges,
+    };
+    // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
+    return applyComparison(composed, snapshot, {
+      judgeKey,
+      thresholds: config.thresholds,
+      gate: config.gate,
+      staleAfterDays: config.baseline.staleAfterDays,
+      now: now(),
+    });
   };
-  // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
-  report = applyComparison(report, snapshot, {
-    judgeKey,
-    thresholds: config.thresholds,
-    gate: config.gate,
-    staleAfterDays: config.baseline.staleAfterDays,
-    now: now(),
-  });
+  let report = compose();
+
+  // Adaptive sampling (pr mode by default, never in baseline mode): more samples where the verdict is borderline.
+  if (more !== null && options.mode !== "baseline" && (config.adaptive ?? options.mode === "pr")) {
+    const adaptive = await adaptiveRounds(
+      {
+        plan,
+        results,
+        more,
+        config,
+        compare: compose,
+        budgetUsd: budgetOf(config),
+        log: (message) => log.info(message),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      report,
+    );
+    report = adaptive.report;
+    if (adaptive.rounds > 0) log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
+  }
 
   // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.
   const notRecorded = options.mode === "baseline" && store ? baselineRecordingFailure(report) : null;
@@ -290,6 +314,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }
   return { ...base, report, snapshot, recorded };
+}
+
+/** " (2 generations per case, 3 judgements per output)" when sampling more than once; "" otherwise. */
+function samplesNote(config: Config): string {
+  if (config.samples === 1 && config.judge.samples === 1) return "";
+  return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
+}
+
+/** The run's spending cap for adaptive rounds: config max-cost-usd when this build has it, else none. */
+function budgetOf(config: Config): number | null {
+  const cap = (config as Config & { maxCostUsd?: number | null }).maxCostUsd;
+  return typeof cap === "number" ? cap : null;
 }
 
 /** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */

@@ -1,0 +1,130 @@
+// Adaptive sampling: after the first pass and comparison, a (skill, model) whose verdict is borderline (its
+// quality interval straddles the threshold) gets more judgements per output, then more generations per case, up
+// to max-samples, re-compared after each round; nothing else pays for the extra precision. pr mode only.
+import type { MoreSamples, PlanItem } from "./run.js";
+import type { CaseResult, Config, ModelSummary, Report, Thresholds } from "./types.js";
+import { isErrorGateReason } from "./verdict.js";
+
+/**
+ * Local stand-in for compare.ts's isBorderline (the stats helper's; use it once merged): the quality interval
+ * straddles -thresholds.quality, and the verdict is neither error nor a regression by the errors gate (more
+ * samples cannot fix failed calls).
+ */
+export function isBorderline(summary: ModelSummary, thresholds: Pick<Thresholds, "quality">): boolean {
+  const interval = summary.qualityInterval;
+  if (interval === null || summary.verdict === "error") return false;
+  if (summary.regressions.some(isErrorGateReason)) return false;
+  return interval.low < -thresholds.quality && interval.high > -thresholds.quality;
+}
+
+export interface AdaptiveOptions {
+  plan: readonly PlanItem[];
+  /** The run's results in plan order; `more` replaces entries in place. */
+  results: readonly CaseResult[];
+  more: MoreSamples;
+  config: Pick<Config, "samples" | "maxSamples" | "judge" | "thresholds">;
+  /** The report compared from the current results (applyComparison over a fresh aggregate). */
+  compare: () => Report;
+  /** Stop adding rounds once a round would take the run's spend (candidate + judge, USD) past this; null = no cap. */
+  budgetUsd: number | null;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+  /** Decides which (skill, model)s get more samples; default isBorderline. */
+  borderline?: (summary: ModelSummary, thresholds: Thresholds) => boolean;
+}
+
+export interface AdaptiveOutcome {
+  report: Report;
+  /** Rounds that added samples. */
+  rounds: number;
+  /** Why the loop ended. */
+  stopped: "nothing borderline" | "max-samples reached" | "budget" | "cancelled";
+}
+
+/** "benchmark path\0model": a (skill, model) of the report and of the plan. */
+const keyOf = (benchmark: string, model: string) => `${benchmark}\u0000${model}`;
+
+export async function adaptiveRounds(options: AdaptiveOptions, first: Report): Promise<AdaptiveOutcome> {
+  const { config, plan, results } = options;
+  const borderline = options.borderline ?? isBorderline;
+  const max = config.maxSamples;
+  // What each (skill, model) has reached so far; every pair of it moves together.
+  const judgementsPerOutput = new Map<string, number>();
+  const generationsPerCase = new Map<string, number>();
+  let report = first;
+  let rounds = 0;
+  // Each round adds one judgement or one generation per pair of every (skill, model) it touches: bounded.
+  for (let guard = 0; guard < 2 * max + 2; guard++) {
+    if (options.signal?.aborted) return { report, rounds, stopped: "cancelled" };
+    const wanted = new Set<string>();
+    for (const skill of report.skills) {
+      for (const summary of skill.models) {
+        if (borderline(summary, report.thresholds)) wanted.add(keyOf(skill.benchmark, summary.model));
+      }
+    }
+    if (wanted.size === 0) return { report, rounds, stopped: "nothing borderline" };
+
+    const judge: number[] = [];
+    const generate: number[] = [];
+    const judgeKeys = new Set<string>();
+    const generateKeys = new Set<string>();
+    plan.forEach((item, index) => {
+      const key = keyOf(item.benchmark.path, item.model);
+      if (!wanted.has(key)) return;
+      if ((judgementsPerOutput.get(key) ?? config.judge.samples) < max) {
+        judge.push(index);
+        judgeKeys.add(key);
+      } else if ((generationsPerCase.get(key) ?? config.samples) < max) {
+        generate.push(index);
+        generateKeys.add(key);
+      }
+    });
+    if (judge.length === 0 && generate.length === 0) {
+      options.log(`adaptive: ${wanted.size} (skill, model) borderline, but each is at max-samples (${max}): stopping`);
+      return { report, rounds, stopped: "max-samples reached" };
+    }
+
+    const spent = spendOf(results);
+    const next = roundCost(results, judge, generate, config.judge.samples);
+    if (options.budgetUsd !== null && spent + next > options.budgetUsd) {
+      options.log(
+        `adaptive: ${wanted.size} (skill, model) borderline, but another round (~$${next.toFixed(4)}) would pass ` +
+          `max-cost-usd ($${options.budgetUsd}; spent $${spent.toFixed(4)}): stopping`,
+      );
+      return { report, rounds, stopped: "budget" };
+    }
+
+    const parts: string[] = [];
+    if (judgeKeys.size > 0) parts.push(`${judgeKeys.size} (skill, model) borderline, adding 1 judgement per output`);
+    if (generateKeys.size > 0) {
+      parts.push(`${generateKeys.size} (skill, model) borderline at ${max} judgements per output, adding 1 generation per case`);
+    }
+    rounds += 1;
+    options.log(`adaptive round ${rounds}: ${parts.join("; ")}`);
+    await Promise.all([options.more.judgements(judge, 1), options.more.generations(generate, 1)]);
+    for (const key of judgeKeys) judgementsPerOutput.set(key, (judgementsPerOutput.get(key) ?? config.judge.samples) + 1);
+    for (const key of generateKeys) generationsPerCase.set(key, (generationsPerCase.get(key) ?? config.samples) + 1);
+    report = options.compare();
+  }
+  return { report, rounds, stopped: "max-samples reached" };
+}
+
+function spendOf(results: readonly CaseResult[]): number {
+  return results.reduce((sum, r) => sum + (r.costUsd ?? 0) + (r.judgeCostUsd ?? 0), 0);
+}
+
+/** A rough price of the next round from what the same pairs cost so far. */
+function roundCost(results: readonly CaseResult[], judge: readonly number[], generate: readonly number[], judgeSamples: number): number {
+  const perJudgement = (r: CaseResult) => (r.judgeCostUsd ?? 0) / Math.max(1, r.judgements);
+  const perGeneration = (r: CaseResult) => (r.costUsd ?? 0) / Math.max(1, r.generations);
+  let cost = 0;
+  for (const index of judge) {
+    const r = results[index];
+    if (r) cost += perJudgement(r) * Math.max(1, r.generations);
+  }
+  for (const index of generate) {
+    const r = results[index];
+    if (r) cost += perGeneration(r) + perJudgement(r) * judgeSamples;
+  }
+  return cost;
+}
