@@ -45,6 +45,10 @@ Options for run:
   --models LIST              candidate models, comma-separated (overrides the config)
   --judge-model MODEL        the judge (overrides the config)
   --concurrency N            model calls in flight across the whole run
+  --samples N                generations per case (config samples, default 1)
+  --judge-samples N          judgements per output (config judge.samples, default 1)
+  --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
+  --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
@@ -65,6 +69,11 @@ const OPTIONS = {
   models: { type: "string" },
   "judge-model": { type: "string" },
   concurrency: { type: "string" },
+  samples: { type: "string" },
+  "judge-samples": { type: "string" },
+  adaptive: { type: "boolean" },
+  "no-adaptive": { type: "boolean" },
+  "max-samples": { type: "string" },
   "baseline-branch": { type: "string" },
   "no-baseline": { type: "boolean" },
   report: { type: "string" },
@@ -251,6 +260,11 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+  if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
+  if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
+  if (values["max-samples"] !== undefined) overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
+  if (values.adaptive) overrides.adaptive = { value: "true", source: "--adaptive" };
+  if (values["no-adaptive"]) overrides.adaptive = { value: "false", source: "--no-adaptive" };
   if (values["baseline-branch"] !== undefined) {
     overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
   }

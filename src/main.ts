@@ -67,6 +67,10 @@ function readInputs(eventName: string): ActionInputs {
   override("models", "models");
   override("judgeModel", "judge-model");
   override("concurrency", "max-concurrency");
+  override("samples", "samples");
+  override("judgeSamples", "judge-samples");
+  override("adaptive", "adaptive");
+  override("maxSamples", "max-samples");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
 
