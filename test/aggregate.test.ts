@@ -115,6 +115,25 @@ describe("summarizeModel", () => {
     expect(summary.judgeCostUsd).toBeCloseTo(0.002 * 3 + 0.001, 12);
   });
 
+  it("means cost per case over one generation each, so more samples never read as a cost rise; totals keep the spend", () => {
+    const summary = summarizeModel("m", [
+      judged("a", "m", 80, { costUsd: 0.03, generations: 3, calls: 6 }),
+      judged("b", "m", 80, { costUsd: 0.01 }),
+    ]);
+    expect(summary.costUsd).toBeCloseTo(0.01, 12);
+    expect(summary.totalCostUsd).toBeCloseTo(0.04, 12);
+  });
+
+  it("counts every call of a result with samples in the totals", () => {
+    const skill = summarizeSkill({
+      skill: { path: "s.md", dir: null, name: "s", description: null, format: "prompt", instructions: "x", hash: "h" },
+      benchmark: { path: "b.yml", skillPath: "s.md", models: null, cases: [] },
+      results: [judged("a", "m", 80, { generations: 2, judgements: 6, calls: 8 }), judged("b", "m", 80)],
+      models: ["m"],
+    });
+    expect(totalsOf([skill], 0).calls).toBe(8 + 2);
+  });
+
   it("counts cache creation and cache reads as input tokens", () => {
     expect(summary.inputTokens).toBe(100 + 1000 + 200 + 500 + 300 + 400);
     expect(summary.outputTokens).toBe(10 + 20 + 30 + 40);
