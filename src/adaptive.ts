@@ -38,8 +38,14 @@ export interface AdaptiveOutcome {
   /** Rounds that added samples. */
   rounds: number;
   /** Why the loop ended. */
-  stopped: "nothing borderline" | "max-samples reached" | "budget" | "cancelled";
+  stopped: "nothing borderline" | "max-samples reached" | "no longer narrowing" | "budget" | "cancelled";
 }
+
+/**
+ * A (skill, model) whose quality interval narrowed by less than this share in its last round gets no more: the
+ * rest of its width is noise more samples on this side cannot remove (the baseline's judgements, too few cases).
+ */
+export const MIN_NARROWING = 0.1;
 
 /** "benchmark path\0model": a (skill, model) of the report and of the plan. */
 const keyOf = (benchmark: string, model: string) => `${benchmark}\u0000${model}`;
@@ -51,18 +57,41 @@ export async function adaptiveRounds(options: AdaptiveOptions, first: Report): P
   // What each (skill, model) has reached so far; every pair of it moves together.
   const judgementsPerOutput = new Map<string, number>();
   const generationsPerCase = new Map<string, number>();
+  // Interval width of each (skill, model) before its last round, and those that stopped narrowing.
+  const widthBefore = new Map<string, number>();
+  const futile = new Set<string>();
   let report = first;
   let rounds = 0;
   // Each round adds one judgement or one generation per pair of every (skill, model) it touches: bounded.
   for (let guard = 0; guard < 2 * max + 2; guard++) {
     if (options.signal?.aborted) return { report, rounds, stopped: "cancelled" };
     const wanted = new Set<string>();
+    let stalled = 0;
     for (const skill of report.skills) {
       for (const summary of skill.models) {
-        if (borderline(summary, report.thresholds)) wanted.add(keyOf(skill.benchmark, summary.model));
+        if (!borderline(summary, report.thresholds)) continue;
+        const key = keyOf(skill.benchmark, summary.model);
+        const width = summary.qualityInterval ? summary.qualityInterval.high - summary.qualityInterval.low : null;
+        const before = widthBefore.get(key);
+        if (width !== null && before !== undefined && width > before * (1 - MIN_NARROWING)) futile.add(key);
+        if (futile.has(key)) {
+          stalled += 1;
+          continue;
+        }
+        if (width !== null) widthBefore.set(key, width);
+        wanted.add(key);
       }
     }
-    if (wanted.size === 0) return { report, rounds, stopped: "nothing borderline" };
+    if (wanted.size === 0) {
+      if (stalled > 0) {
+        options.log(
+          `adaptive: ${stalled} (skill, model) still borderline, but its interval narrowed by less than ` +
+            `${MIN_NARROWING * 100}% in its last round: stopping`,
+        );
+        return { report, rounds, stopped: "no longer narrowing" };
+      }
+      return { report, rounds, stopped: "nothing borderline" };
+    }
 
     const judge: number[] = [];
     const generate: number[] = [];
