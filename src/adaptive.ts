@@ -38,7 +38,7 @@ export interface AdaptiveOutcome {
   /** Rounds that added samples. */
   rounds: number;
   /** Why the loop ended. */
-  stopped: "nothing borderline" | "max-samples reached" | "no longer narrowing" | "budget" | "cancelled";
+  stopped: "nothing borderline" | "max-samples reached" | "samples cannot decide" | "budget" | "cancelled";
 }
 
 /**
@@ -46,6 +46,22 @@ export interface AdaptiveOutcome {
  * rest of its width is noise more samples on this side cannot remove (the baseline's judgements, too few cases).
  */
 export const MIN_NARROWING = 0.1;
+
+/**
+ * The narrowest a quality interval can get from samples on the head side alone, as a share of its width now: a
+ * per-case difference carries the noise of both sides, and the head's part shrinks at most to 1/max-samples of
+ * itself, so at best the variance falls to (1 + 1/max) / 2 of what it is (both sides equally noisy).
+ */
+export function bestNarrowing(maxSamples: number): number {
+  return Math.sqrt((1 + 1 / Math.max(1, maxSamples)) / 2);
+}
+
+/** Whether the interval, narrowed as far as head-side samples could narrow it around its centre, would decide. */
+export function couldDecide(interval: { low: number; high: number }, threshold: number, maxSamples: number): boolean {
+  const centre = (interval.low + interval.high) / 2;
+  const half = ((interval.high - interval.low) / 2) * bestNarrowing(maxSamples);
+  return centre - half > -threshold || centre + half < -threshold;
+}
 
 /** "benchmark path\0model": a (skill, model) of the report and of the plan. */
 const keyOf = (benchmark: string, model: string) => `${benchmark}\u0000${model}`;
@@ -71,6 +87,8 @@ export async function adaptiveRounds(options: AdaptiveOptions, first: Report): P
       for (const summary of skill.models) {
         if (!borderline(summary, report.thresholds)) continue;
         const key = keyOf(skill.benchmark, summary.model);
+        // Samples cannot decide a difference this close to the threshold: leave it inconclusive, at no cost.
+        if (summary.qualityInterval && !couldDecide(summary.qualityInterval, report.thresholds.quality, max)) futile.add(key);
         const width = summary.qualityInterval ? summary.qualityInterval.high - summary.qualityInterval.low : null;
         const before = widthBefore.get(key);
         if (width !== null && before !== undefined && width > before * (1 - MIN_NARROWING)) futile.add(key);
@@ -85,10 +103,10 @@ export async function adaptiveRounds(options: AdaptiveOptions, first: Report): P
     if (wanted.size === 0) {
       if (stalled > 0) {
         options.log(
-          `adaptive: ${stalled} (skill, model) still borderline, but its interval narrowed by less than ` +
-            `${MIN_NARROWING * 100}% in its last round: stopping`,
+          `adaptive: ${stalled} (skill, model) borderline, but more samples could not decide it ` +
+            `(its interval narrowed by less than ${MIN_NARROWING * 100}% in a round, or is too close to the threshold): stopping`,
         );
-        return { report, rounds, stopped: "no longer narrowing" };
+        return { report, rounds, stopped: "samples cannot decide" };
       }
       return { report, rounds, stopped: "nothing borderline" };
     }

@@ -1,7 +1,7 @@
 // The adaptive loop's decisions (which (skill, model)s get what, when it stops), over typed fakes of the run's
 // extra rounds and of the comparison; the calls themselves are covered in test/samples.test.ts.
 import { describe, expect, it } from "vitest";
-import { adaptiveRounds, isBorderline } from "../src/adaptive.js";
+import { adaptiveRounds, bestNarrowing, couldDecide, isBorderline } from "../src/adaptive.js";
 import type { MoreSamples, PlanItem } from "../src/run.js";
 import type { Benchmark, CaseResult, Interval, Report } from "../src/types.js";
 import { caseResult, modelSummary, report, skillReport } from "./support/report-factory.js";
@@ -9,8 +9,11 @@ import { caseResult, modelSummary, report, skillReport } from "./support/report-
 const benchmarkOf = (name: string): Benchmark => ({ path: `benchmarks/${name}.yml`, skillPath: `skills/${name}/SKILL.md`, models: null, cases: [] });
 const interval = (low: number, high: number): Interval => ({ low, high, level: 0.95, n: 6 });
 
-/** Two skills x one model, two cases each; `width(round)` gives the "wide" skill's interval around -5. */
-function scenario(width: (round: number) => number, budgetUsd: number | null = null, maxSamples = 4) {
+/**
+ * Two skills x one model, two cases each; `width(round)` gives the "wide" skill's interval, placed so that it
+ * straddles -5 (borderline) while narrowing it by bestNarrowing(4) around its centre would decide it.
+ */
+function scenario(width: (round: number) => number, budgetUsd: number | null = null, below = 0.05, maxSamples = 4) {
   const benchmarks = [benchmarkOf("wide"), benchmarkOf("clear")];
   const plan = benchmarks.flatMap((benchmark) =>
     [1, 2].map((n) => ({ benchmark, model: "claude-sonnet-5", testCase: { id: `case-${n}` } }) as unknown as PlanItem),
@@ -39,7 +42,7 @@ function scenario(width: (round: number) => number, budgetUsd: number | null = n
     const w = width(round);
     return report({
       skills: [
-        skillReport({ skill: "skills/wide/SKILL.md", models: [modelSummary({ qualityInterval: interval(-5 - w / 2, -5 + w / 2) })] }),
+        skillReport({ skill: "skills/wide/SKILL.md", models: [modelSummary({ qualityInterval: interval(-5 - below * w, -5 + (1 - below) * w) })] }),
         skillReport({ skill: "skills/clear/SKILL.md", models: [modelSummary({ qualityInterval: interval(-1, 1) })] }),
       ],
     });
@@ -83,8 +86,19 @@ describe("adaptiveRounds", () => {
 
   it("stops a (skill, model) whose interval narrowed by less than 10% in its last round", async () => {
     const { run, calls } = scenario((round) => (round === 0 ? 10 : 9.5));
-    expect(await run()).toMatchObject({ rounds: 1, stopped: "no longer narrowing" });
+    expect(await run()).toMatchObject({ rounds: 1, stopped: "samples cannot decide" });
     expect(calls).toEqual(["judgements 0,1 +1"]);
+  });
+
+  it("adds nothing where even the narrowest interval head-side samples could reach would still straddle the threshold", async () => {
+    expect(bestNarrowing(4)).toBeCloseTo(Math.sqrt(0.625), 12);
+    expect(couldDecide(interval(-10, 0), 5, 4)).toBe(false);
+    expect(couldDecide(interval(-5.5, 4.5), 5, 4)).toBe(true);
+    // Centred on the threshold: borderline, but no number of head-side samples would decide it.
+    const { run, calls, log } = scenario(() => 10, null, 0.5);
+    expect(await run()).toMatchObject({ rounds: 0, stopped: "samples cannot decide" });
+    expect(calls).toEqual([]);
+    expect(log.at(-1)).toMatch(/more samples could not decide it/);
   });
 
   it("stops before a round that would pass the budget", async () => {
