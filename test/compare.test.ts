@@ -328,17 +328,27 @@ describe("regression rules", () => {
     const low = model.qualityInterval?.low ?? Number.NaN;
     const high = model.qualityInterval?.high ?? Number.NaN;
     const fmt = (v: number) => `\u2212${Math.abs(Math.round(v * 10) / 10).toFixed(1).replace(/\.0$/, "")}`;
-    expect(model.regressions).toContain(`quality \u22128.5 points (threshold 5; 95% CI [${fmt(low)}, ${fmt(high)}])`);
+    expect(model.verdict).toBe("regressed");
+    expect(model.regressions).toHaveLength(1);
+    expect(model.regressions[0]).toContain(`quality \u22128.5 points (threshold 5; 95% CI [${fmt(low)}, ${fmt(high)}]; p `);
+    expect(model.regressions[0]).toMatch(/adjusted; n 6, spread [\d.]+, detectable drop [\d.]+\)$/);
   });
 
-  it("significant gate with fewer than 5 pairs: the threshold alone decides", () => {
+  it("significant gate with few pairs: never a silent threshold-only fallback", () => {
     const fewNoisy = [-40, 30, -40, 10]; // mean -10, interval straddles 0
     const model = gateRun(fewNoisy, "significant");
     expect(model.pairedCases).toBe(4);
     expect(model.qualityInterval?.low).toBeLessThan(0);
     expect(model.qualityInterval?.high).toBeGreaterThan(0);
-    expect(model.regressed).toBe(true);
-    expect(model.regressions[0]).toMatch(/^quality \u221210\.0 points/);
+    expect(model.regressed).toBe(false);
+    expect(model.verdict).toBe("inconclusive");
+    expect(model.verdictReasons[0]).toMatch(/^quality \u221210\.0 points, 95% CI \[.*\]: too wide to decide against the threshold 5 \(n 4,/);
+    // Two pairs, however consistent, are not tested at all.
+    const two = gateRun([-30, -31], "significant");
+    expect(two).toMatchObject({ verdict: "inconclusive", regressed: false, n: 2, casesNeeded: 1 });
+    expect(two.verdictReasons[0]).toMatch(/^quality: only 2 judged pairs \(at least 3 are needed to test a drop\)/);
+    // The old threshold gate, for users who chose it, still decides on the mean alone.
+    expect(gateRun([-30, -31], "threshold")).toMatchObject({ verdict: "regressed", regressed: true });
   });
 
   it("significant gate applies to dimensions too", () => {
@@ -364,37 +374,29 @@ describe("regression rules", () => {
   });
 
   it("a model with no pairs never regresses, another model in the same skill can", () => {
-    const results = [result("a", "m", 10), result("a", "n", 10), result("b", "n", 10)];
-    const entries = [entry("a", "n", 90), entry("b", "n", 90)];
+    const results = [result("a", "m", 10), result("a", "n", 10), result("b", "n", 11), result("c", "n", 12)];
+    const entries = [entry("a", "n", 90), entry("b", "n", 90), entry("c", "n", 90)];
     const compared = compareSkill(skillReport("s", results), baselineOf("s", entries), options());
     const [m, n] = compared.models;
     expect(m).toMatchObject({ model: "m", regressed: false, pairedCases: 0, baseline: null });
-    expect(n).toMatchObject({ model: "n", regressed: true, pairedCases: 2 });
+    expect(n).toMatchObject({ model: "n", regressed: true, pairedCases: 3 });
     expect(compared.regressed).toBe(true);
   });
 });
 
-describe("interval reproducibility", () => {
-  it("gives the same interval for the same inputs and another one for another skill path (seed)", () => {
+describe("interval", () => {
+  it("is the textbook t-interval of the paired deltas, the same for the same inputs whatever the skill path", () => {
     const deltas = [-12, -3, 4, -8, -15, 2, -6];
     const a1 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
-    const a2 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
     const b = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/b.md");
-    const first = onlyModel(compareSkill(a1.report, a1.base, options())).qualityInterval;
-    const second = onlyModel(compareSkill(a2.report, a2.base, options())).qualityInterval;
+    const first = onlyModel(compareSkill(a1.report, a1.base, options()));
     const other = onlyModel(compareSkill(b.report, b.base, options())).qualityInterval;
-    const otherJudge = onlyModel(
-      compareSkill(
-        a1.report,
-        baselineOf("skills/a.md", a1.base.entries.map((e) => ({ ...e, judgeKey: "k2" }))),
-        options({ judgeKey: "k2" }),
-      ),
-    ).qualityInterval;
-    expect(first).not.toBeNull();
-    expect(second).toEqual(first);
-    expect(other).not.toEqual(first);
-    expect(otherJudge).not.toEqual(first);
-    expect(first?.n).toBe(7);
+    // mean -5.428571, sd 6.972736, t(0.975, 6) = 2.446912 (table): half-width 6.448706
+    expect(first.qualityInterval?.low).toBeCloseTo(-5.428571 - 6.448706, 4);
+    expect(first.qualityInterval?.high).toBeCloseTo(-5.428571 + 6.448706, 4);
+    expect(first.spread).toBeCloseTo(6.972736, 5);
+    expect(other).toEqual(first.qualityInterval);
+    expect(first.qualityInterval?.n).toBe(7);
   });
 });
 
@@ -588,9 +590,9 @@ describe("verdicts and the errors gate", () => {
   });
 
   it("is error when nothing of a model was judged; the skill is error, but a measured regression elsewhere wins", () => {
-    const { report: fine } = paired([80, 80], [80, 80]);
+    const { report: fine } = paired([80, 80, 80], [80, 80, 80]);
     const dead = [failed("c0", "dead"), failed("c1", "dead")];
-    const base = baselineOf("skills/s.md", [entry("c0", "m", 80), entry("c1", "m", 80), entry("c0", "dead", 80), entry("c1", "dead", 80)]);
+    const base = baselineOf("skills/s.md", [entry("c0", "m", 80), entry("c1", "m", 80), entry("c2", "m", 80), entry("c0", "dead", 80), entry("c1", "dead", 80)]);
     const skill = compareSkill(skillReport("skills/s.md", [...fine.results, ...dead]), base, options());
     expect(skill.models.map((m) => m.verdict)).toEqual(["pass", "error"]);
     expect(skill.verdict).toBe("error");
@@ -598,7 +600,7 @@ describe("verdicts and the errors gate", () => {
     expect(skill.verdictReasons).toEqual(["dead: errors: 2 of 2 pairs failed (100%, threshold 20%): HTTP 500 api_error"]);
 
     const worse = skillReport("skills/s.md", [result("c0", "m", 40), result("c1", "m", 40), result("c2", "m", 40), ...dead]);
-    const worseBase = baselineOf("skills/s.md", [...["c0", "c1", "c2"].map((id) => entry(id, "m", 80)), ...base.entries.slice(2)]);
+    const worseBase = baselineOf("skills/s.md", [...["c0", "c1", "c2"].map((id) => entry(id, "m", 80)), ...base.entries.slice(3)]);
     expect(compareSkill(worse, worseBase, options({ gate: "threshold" })).verdict).toBe("regressed");
   });
 
