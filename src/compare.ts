@@ -610,3 +610,11 @@ export function applyComparison(report: Report, snapshot: BaselineSnapshot | nul
     baseline: snapshot === null ? null : { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found },
   });
 }
+
+/**
+ * Whether a (skill, model) is inconclusive because a gated test's interval straddles its threshold (more samples
+ * could decide it), not because there is no baseline, too few pairs or nightly drift. For the adaptive loop.
+ */
+export function isBorderline(summary: ModelSummary): boolean {
+  return summary.verdict === "inconclusive" && summary.tests.some((t) => t.gated && t.inconclusiveBecause === "too-wide");
+}

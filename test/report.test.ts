@@ -97,7 +97,7 @@ function smallReport(): Report {
 describe("verdictLine", () => {
   it("counts regressed skills, skills and distinct models, with errors, unjudged and total cost", () => {
     expect(verdictLine(smallReport())).toBe(
-      "❌ Quality regression in 1 of 2 skills (3 models); not gated: no baseline for 1 of 4 models · 1 error · 1 unjudged · $0.421 total cost",
+      "❌ Quality regression in 1 of 2 skills (3 models); not gated: no baseline for 1 of 4 models · verdicts: 2 pass, 1 regressed, 1 inconclusive, 0 error · 1 error · 1 unjudged · $0.421 total cost",
     );
   });
 
@@ -107,7 +107,7 @@ describe("verdictLine", () => {
       totals: totals({ errors: 0, unjudged: 0, costUsd: 1.5 }),
     });
     expect(r.verdict).toBe("inconclusive");
-    expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · 0 errors · 0 unjudged · $1.50 total cost");
+    expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · verdicts: 1 pass, 0 regressed, 2 inconclusive, 0 error · 0 errors · 0 unjudged · $1.50 total cost");
     expect(renderComment(r)).toMatch(/⚠️ Not gated for \*\*claude-haiku-4-5\*\*, \*\*claude-opus-4-8\*\*: no baseline was compared/);
     expect(renderTerminalSummary(r)).toContain("Not gated: no baseline for 2 of 3 models.");
     expect(renderTerminalSummary(r)).not.toContain("No regression");
@@ -122,7 +122,7 @@ describe("verdictLine", () => {
 
   it("says no regression, and nothing to benchmark when no skill ran", () => {
     const ok = report({ skills: [skillReport({ models: [compared(SONNET, {}, {}), compared(HAIKU, {}, {})] })], totals: totals({ errors: 0, unjudged: 2, costUsd: 1.5 }) });
-    expect(verdictLine(ok)).toBe("✅ No regression: 1 skill, 2 models benchmarked · 0 errors · 2 unjudged · $1.50 total cost");
+    expect(verdictLine(ok)).toBe("✅ No regression: 1 skill, 2 models benchmarked · verdicts: 2 pass, 0 regressed, 0 inconclusive, 0 error · 0 errors · 2 unjudged · $1.50 total cost");
     expect(verdictLine(report({ skills: [] }))).toBe("⏭️ Nothing to benchmark: no skill changed");
     expect(verdictLine(report({ skills: [], mode: "baseline" }))).toMatch(/^⏭️ Nothing to benchmark/);
   });
