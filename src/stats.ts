@@ -255,7 +255,8 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
   for (let rank = m; rank >= 1; rank -= 1) {
     const item = order[rank - 1] as { p: number; index: number };
     running = Math.min(running, (item.p * m) / rank);
-    adjusted[item.index] = Math.min(1, running);
+    // Never below the raw p-value (m/rank >= 1; the max only absorbs floating-point rounding).
+    adjusted[item.index] = Math.max(item.p, Math.min(1, running));
   }
   return adjusted;
 }
@@ -268,7 +269,7 @@ export function holm(pValues: readonly number[]): number[] {
   let running = 0;
   order.forEach((item, i) => {
     running = Math.max(running, Math.min(1, (m - i) * item.p));
-    adjusted[item.index] = running;
+    adjusted[item.index] = Math.max(item.p, running);
   });
   return adjusted;
 }
