@@ -50,10 +50,13 @@ Options for run:
   --report PATH              JSON report (default skillbench-report.json)
   --markdown PATH            also write the markdown report
   --no-fail-on-regression    exit 0 even when quality regressed
+  --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
+  --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
-Exit codes: 0 ok, 1 regression, 2 bad input or usage, 3 operational failure (nothing could be judged,
+Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
+  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (nothing could be judged,
   a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
   is written; the baseline is not).`;
 
@@ -71,6 +74,8 @@ const OPTIONS = {
   markdown: { type: "string" },
   "fail-on-regression": { type: "boolean" },
   "no-fail-on-regression": { type: "boolean" },
+  "fail-on-inconclusive": { type: "boolean" },
+  "no-fail-on-inconclusive": { type: "boolean" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -175,6 +180,9 @@ async function run(values: Values, io: RunIo): Promise<number> {
   if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
     throw new UsageError("--fail-on-regression and --no-fail-on-regression contradict each other");
   }
+  if (values["fail-on-inconclusive"] && values["no-fail-on-inconclusive"]) {
+    throw new UsageError("--fail-on-inconclusive and --no-fail-on-inconclusive contradict each other");
+  }
 
   const overrides = overridesFrom(values, io.env);
 
@@ -242,6 +250,14 @@ async function run(values: Values, io: RunIo): Promise<number> {
   }
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
+  if (report.verdict === "inconclusive" && mode === "pr") {
+    // Neutral by default: the run could not decide (too few pairs, no usable baseline, a wide interval).
+    if (result.project.config.failOnInconclusive) {
+      io.stderr("skillbench: the verdict is inconclusive and fail-on-inconclusive is set\n");
+      return EXIT.regression;
+    }
+    io.stderr("warning: the verdict is inconclusive (not a failure; set fail-on-inconclusive to fail on it)\n");
+  }
   return EXIT.ok;
 }
 
@@ -251,6 +267,10 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+  if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {
+    const value = values["fail-on-inconclusive"] ? "true" : "false";
+    overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };
+  }
   if (values["baseline-branch"] !== undefined) {
     overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
   }

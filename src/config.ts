@@ -28,6 +28,7 @@ import {
 import { readSkill, repoRelativePath } from "./skills.js";
 import {
   isOneOf,
+  CORRECTIONS,
   GATES,
   type BaseConfigStatus,
   type Benchmark,
@@ -43,7 +44,14 @@ import {
   type Skill,
 } from "./types.js";
 
-export type OverrideKey = "models" | "judgeModel" | "concurrency" | "baselineBranch" | "apiBaseUrl" | "maxTokens";
+export type OverrideKey =
+  | "models"
+  | "judgeModel"
+  | "concurrency"
+  | "baselineBranch"
+  | "apiBaseUrl"
+  | "maxTokens"
+  | "failOnInconclusive";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
@@ -81,8 +89,11 @@ interface RawConfig {
   concurrency?: number;
   "max-tokens"?: number;
   gate?: string;
+  "gate-dimensions"?: boolean;
+  "fail-on-inconclusive"?: boolean;
+  correction?: string;
   thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
-  baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
+  baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number; "max-age-hours"?: number };
   sampling?: Record<string, SamplingParams>;
   api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
   pricing?: Record<string, RawPriceTier & { above?: RawPriceTier & { tokens: number } }>;
@@ -96,6 +107,7 @@ interface OverrideValues {
   baselineBranch?: string;
   apiBaseUrl?: string;
   maxTokens?: number;
+  failOnInconclusive?: boolean;
 }
 
 interface ConfigRead {
@@ -279,6 +291,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (isHttpUrl(text)) values.apiBaseUrl = text;
         else problem(entry.source, "must be an http:// or https:// URL");
         break;
+      case "failOnInconclusive":
+        if (/^(true|false)$/i.test(text)) values.failOnInconclusive = text.toLowerCase() === "true";
+        else problem(entry.source, `must be true or false, not "${text}"`);
+        break;
       case "concurrency":
       case "maxTokens": {
         const { minimum, maximum } = LIMITS[key];
@@ -336,6 +352,8 @@ function buildConfig(
   }
   const gate = raw.gate ?? d.gate;
   if (!isOneOf(GATES, gate)) throw new Error(`Internal error: the schema let through gate "${gate}".`);
+  const correction = raw.correction ?? d.correction;
+  if (!isOneOf(CORRECTIONS, correction)) throw new Error(`Internal error: the schema let through correction "${correction}".`);
   return {
     root,
     configPath,
@@ -354,10 +372,14 @@ function buildConfig(
       errors: raw.thresholds?.errors ?? d.thresholds.errors,
     },
     gate,
+    gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
+    failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
+    correction,
     baseline: {
       branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
       staleAfterDays: raw.baseline?.["stale-after-days"] ?? d.staleAfterDays,
       historyLimit: raw.baseline?.["history-limit"] ?? d.historyLimit,
+      maxAgeHours: raw.baseline?.["max-age-hours"] ?? null,
     },
     pricing,
     sampling,
@@ -656,6 +678,7 @@ export const GATE_KEYS = [
   "gate",
   "gate-dimensions",
   "fail-on-inconclusive",
+  "correction",
   "thresholds.quality",
   "thresholds.dimension",
   "thresholds.cost",
@@ -670,6 +693,9 @@ export const GATE_KEYS = [
 /** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
 const GATE_DEFAULTS: Partial<Record<(typeof GATE_KEYS)[number], string | number | boolean>> = {
   gate: CONFIG_DEFAULTS.gate,
+  "gate-dimensions": CONFIG_DEFAULTS.gateDimensions,
+  "fail-on-inconclusive": CONFIG_DEFAULTS.failOnInconclusive,
+  correction: CONFIG_DEFAULTS.correction,
   "thresholds.quality": CONFIG_DEFAULTS.thresholds.quality,
   "thresholds.dimension": CONFIG_DEFAULTS.thresholds.dimension,
   "thresholds.cost": CONFIG_DEFAULTS.thresholds.cost,

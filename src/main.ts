@@ -69,6 +69,7 @@ function readInputs(eventName: string): ActionInputs {
   override("concurrency", "max-concurrency");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
+  override("failOnInconclusive", "fail-on-inconclusive");
 
   const inputs: ActionInputs = {
     configPath: core.getInput("config").trim() || "skillbench.yml",
@@ -247,6 +248,10 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));
+  } else if (report.verdict === "inconclusive" && inputs.mode === "pr") {
+    // Neutral unless fail-on-inconclusive: the run could not tell a drop from judge noise, or had nothing to compare.
+    if (result.project.config.failOnInconclusive) core.setFailed(`${verdictLine(report)} (fail-on-inconclusive is set)`);
+    else core.warning(`${verdictLine(report)} (inconclusive: not a failure)`);
   }
 }
 

@@ -268,6 +268,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     gate: config.gate,
     staleAfterDays: config.baseline.staleAfterDays,
     now: now(),
+    gateDimensions: config.gateDimensions,
+    correction: config.correction,
+    maxAgeHours: config.baseline.maxAgeHours,
+    history: snapshot?.history ?? [],
   });
 
   // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.

@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { GATES } from "./types.js";
+import { CORRECTIONS, GATES } from "./types.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -35,6 +35,9 @@ export const CONFIG_DEFAULTS = {
   concurrency: 8,
   maxTokens: 2048,
   gate: "significant",
+  gateDimensions: false,
+  failOnInconclusive: false,
+  correction: "benjamini-hochberg",
   thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
   baselineBranch: "skillbench-baseline",
   staleAfterDays: 90,
@@ -141,11 +144,35 @@ export const SKILLBENCH_SCHEMA = {
     "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
     gate: {
       description:
-        "significant: a drop beyond the threshold fails only when the paired 95% interval excludes zero; " +
-        "threshold: any mean drop beyond the threshold fails.",
+        "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
+        "test of the run; regressed when significant and the mean drop exceeds the threshold, pass when the 95% " +
+        "t-interval shows the drop smaller than the threshold, else inconclusive. threshold (the old gate, not " +
+        "noise-aware): any mean drop beyond the threshold fails.",
       type: "string",
       enum: [...GATES],
       default: CONFIG_DEFAULTS.gate,
+    },
+    "gate-dimensions": {
+      description:
+        "The four dimensions (faithfulness, relevancy, precision, recall) gate like quality. Default false: they " +
+        "are tested and shown with their intervals, but advisory.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.gateDimensions,
+    },
+    "fail-on-inconclusive": {
+      description:
+        "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
+        "the check in pr mode. Default false: it passes with a warning.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.failOnInconclusive,
+    },
+    correction: {
+      description:
+        "Multiplicity correction over every (skill, model, gated metric) tested in a run: benjamini-hochberg " +
+        "(false discovery rate) or holm (family-wise error rate, stricter).",
+      type: "string",
+      enum: [...CORRECTIONS],
+      default: CONFIG_DEFAULTS.correction,
     },
     thresholds: {
       description: "How much worse a pull request may be before it counts as a regression.",
@@ -199,6 +226,13 @@ export const SKILLBENCH_SCHEMA = {
           type: "integer",
           minimum: 1,
           default: CONFIG_DEFAULTS.staleAfterDays,
+        },
+        "max-age-hours": {
+          description:
+            "Baseline entries older than this make the verdict say so, and a drop within the drift seen between " +
+            "nightly baselines is then inconclusive rather than regressed. Unset: no limit.",
+          type: "number",
+          exclusiveMinimum: 0,
         },
         "history-limit": {
           description: "Trend history points kept per skill (oldest dropped first).",

@@ -14,6 +14,10 @@ export type ChartKind = (typeof CHART_KINDS)[number];
 export const GATES = ["significant", "threshold"] as const;
 export type Gate = (typeof GATES)[number];
 
+/** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
+export const CORRECTIONS = ["benjamini-hochberg", "holm"] as const;
+export type Correction = (typeof CORRECTIONS)[number];
+
 /**
  * How a (skill, model), a skill or the run ended (../shared/design.md "Verdicts"):
  * - pass: compared with the baseline, nothing regressed;
@@ -87,7 +91,13 @@ export interface Config {
   maxTokens: number;
   thresholds: Thresholds;
   gate: Gate;
-  baseline: { branch: string; staleAfterDays: number; historyLimit: number };
+  /** The four dimensions gate too (else they are tested and shown, advisory). */
+  gateDimensions: boolean;
+  /** An inconclusive verdict fails the check (exit 1) in pr mode; else it passes with a warning. */
+  failOnInconclusive: boolean;
+  correction: Correction;
+  /** maxAgeHours: baseline entries older than this make the verdict say so (null: no limit). */
+  baseline: { branch: string; staleAfterDays: number; historyLimit: number; maxAgeHours: number | null };
   /** Built-in table merged with the config's `pricing` overrides. Keys are model ids (aliases). */
   pricing: Record<string, Price>;
   /** Per-model sampling parameters from config `sampling`; absent means send none. */
@@ -245,6 +255,35 @@ export interface Interval {
   n: number;
 }
 
+/**
+ * The paired test of one metric of one (skill, model): one-sided t-test of "it dropped" on the per-case deltas,
+ * the two-sided t-interval, and what it would take to decide. Deltas are head minus base, in points.
+ */
+export interface MetricTest {
+  metric: Metric;
+  /** Judged pairs (both sides scored) the test used. */
+  n: number;
+  /** Mean per-case delta; null with no pair. */
+  delta: number | null;
+  /** Standard deviation of the per-case deltas; null with fewer than 2 pairs. */
+  spread: number | null;
+  interval: Interval | null;
+  /** One-sided p-value of "dropped"; null with fewer than 2 pairs. */
+  pValue: number | null;
+  /** pValue after the run's multiplicity correction over its family; null when not tested. */
+  adjustedPValue: number | null;
+  /** Whether it decides the verdict (quality always; dimensions with gate-dimensions). */
+  gated: boolean;
+  threshold: number;
+  /** Smallest true drop detected with 80% power by a one-sided test at the run's alpha, for this n and spread. */
+  detectableDrop: number | null;
+  /** More pairs (beyond n) that would decide it; null when decided or when no feasible count would. */
+  casesNeeded: number | null;
+  outcome: "pass" | "regressed" | "inconclusive";
+  /** Why inconclusive: too few pairs, an interval too wide, or a drop within the drift between nightly baselines. */
+  inconclusiveBecause: "too-few-pairs" | "too-wide" | "baseline-drift" | null;
+}
+
 export interface Delta extends MaybeScores {
   /** Percent change of mean cost per case; null when either side is unknown. */
   costPct: number | null;
@@ -269,9 +308,23 @@ export interface ModelSummary extends MetricSet {
   /** Baseline metrics over the paired cases, or null when there is nothing to compare. */
   baseline: MetricSet | null;
   delta: Delta | null;
-  /** 95% interval of the paired per-case quality delta; null with fewer than 2 pairs. */
+  /** 95% t-interval of the paired per-case quality delta; null with fewer than 2 pairs. */
   qualityInterval: Interval | null;
   pairedCases: number;
+  /** Judged pairs compared for quality (both sides scored); 0 when nothing was compared. */
+  n: number;
+  /** Standard deviation of the per-case quality deltas; null with fewer than 2 pairs. */
+  spread: number | null;
+  /** Quality's one-sided p-value of "dropped", adjusted over the run's family of gated tests; null when not tested. */
+  pValue: number | null;
+  /** Smallest quality drop this run detects with 80% power (one-sided test at alpha 0.05, unadjusted); null when n < 2. */
+  detectableDrop: number | null;
+  /** More judged pairs that would decide the verdict; null when decided (or not estimable). */
+  casesNeeded: number | null;
+  /** Quality and each dimension, tested (dimensions advisory unless gate-dimensions). Empty when nothing compared. */
+  tests: MetricTest[];
+  /** Spread (sd) of this model's quality mean across recent nightly baselines, when the baseline was too old. */
+  baselineDrift: number | null;
   /** The baseline entries compared were recorded more than stale-after-days ago. */
   stale: boolean;
   baselineRecordedAt: string | null;

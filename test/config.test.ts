@@ -452,7 +452,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.maxTokens).toBe(2048);
     expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25, errors: 20 });
     expect(config.gate).toBe("significant");
-    expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365 });
+    expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365, maxAgeHours: null });
+    expect(config).toMatchObject({ gateDimensions: false, failOnInconclusive: false, correction: "benjamini-hochberg" });
     expect(config.sampling).toEqual({});
     expect(config.api).toEqual({ baseUrl: null, maxRetries: 4, timeoutMs: 600_000, rateLimitBudgetMs: 600_000 });
     expect(config.pricing).toEqual(BUILTIN_PRICING);
@@ -486,7 +487,10 @@ describe("loadConfig and loadProject on good input", () => {
         "max-tokens: 1000",
         "gate: threshold",
         "thresholds: { quality: 2.5, dimension: 0, cost: 400 }",
-        "baseline: { branch: bench/base, stale-after-days: 7, history-limit: 30 }",
+        "baseline: { branch: bench/base, stale-after-days: 7, history-limit: 30, max-age-hours: 36 }",
+        "gate-dimensions: true",
+        "fail-on-inconclusive: true",
+        "correction: holm",
         "sampling:",
         "  claude-haiku-4-5: { temperature: 0, top_k: 40 }",
         "  my-proxy/model@v2: {}",
@@ -506,7 +510,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.maxTokens).toBe(1000);
     expect(config.gate).toBe("threshold");
     expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400, errors: 20 });
-    expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30 });
+    expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30, maxAgeHours: 36 });
+    expect(config).toMatchObject({ gateDimensions: true, failOnInconclusive: true, correction: "holm" });
     // Only configured parameters are kept: an empty entry means "send none".
     expect(config.sampling).toEqual({ "claude-haiku-4-5": { temperature: 0, top_k: 40 } });
     expect(config.api).toEqual({ baseUrl: "http://127.0.0.1:9999/v1", maxRetries: 0, timeoutMs: 1500, rateLimitBudgetMs: 90_000 });
