@@ -15,6 +15,7 @@ import {
   type Overrides,
 } from "./config.js";
 import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
+import { matchGlob } from "./glob.js";
 import { RepoFiles } from "./repo-files.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
@@ -375,7 +376,14 @@ async function select(
   });
   const issues: InputIssue[] = [];
   const known = [...new Set(project.benchmarks.map((b) => project.skills.get(b.skillPath)?.name ?? b.skillPath))].sort();
-  for (const pattern of filtered.unmatchedSkills) {
+  // A name that picks a skill which could not be loaded is not a typo: that skill is reported as skipped.
+  const unloaded = (project.skipped ?? []).map((s) => s.skill);
+  const namesUnloaded = (pattern: string) =>
+    unloaded.some((skillPath) => {
+      const folder = skillPath.replace(/\/[^/]*$/, "");
+      return [skillPath, folder, folder.split("/").pop() ?? folder].some((c) => c === pattern || matchGlob(pattern, c));
+    });
+  for (const pattern of filtered.unmatchedSkills.filter((p) => !namesUnloaded(p))) {
     issues.push({ file: skillFilter?.source ?? "--skills", line: null, column: null, field: "", message: `"${pattern}" matches no benchmarked skill (known: ${known.join(", ") || "none"})` });
   }
   for (const pattern of filtered.unmatchedCases) {
