@@ -40,7 +40,10 @@ Options for run:
   --config PATH              config file (default ${DEFAULT_CONFIG_PATH}; optional)
   --mode pr|baseline         pr: compare with the baseline, never write it (default)
                              baseline: benchmark everything and record the baseline on its branch
-  --skills all|changed       default: changed when --base is given in pr mode, else all
+  --skills all|changed|LIST  default: changed when --base is given in pr mode, else all; or skill names,
+                             folders or globs, comma-separated (e.g. internal-comms,skills/react-*)
+  --cases LIST               only these case ids (or globs), comma-separated
+  --strict                   Agent Skills deviations Claude tolerates are errors (also for validate)
   --base REF                 git ref to find changed skills against (merge base with HEAD)
   --models LIST              candidate models, comma-separated (overrides the config)
   --judge-model MODEL        the judge (overrides the config)
@@ -64,6 +67,8 @@ const OPTIONS = {
   config: { type: "string" },
   mode: { type: "string" },
   skills: { type: "string" },
+  cases: { type: "string" },
+  strict: { type: "boolean" },
   base: { type: "string" },
   models: { type: "string" },
   "judge-model": { type: "string" },
@@ -147,9 +152,17 @@ async function validate(values: Values, io: CliIo): Promise<number> {
   const project = await loadProject(io.cwd, {
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     overrides: overridesFrom(values, io.env),
+    ...(values.strict ? { strict: true } : {}),
   });
   const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
   for (const issue of project.warnings) io.stderr(`warning: ${formatIssue(issue)}\n`);
+  // A run skips a skill that cannot be loaded and benchmarks the rest; validate is the check, so it fails.
+  const broken = project.skipped ?? [];
+  for (const skill of broken) io.stderr(`error: ${skill.skill} ${skill.reason}\n`);
+  if (broken.length > 0) {
+    io.stderr(`skillbench: ${broken.length} skill(s) could not be loaded (a run skips them and benchmarks the rest)\n`);
+    return EXIT.usage;
+  }
   if (project.benchmarks.length === 0) {
     io.stderr(
       `warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +
@@ -171,10 +184,14 @@ async function run(values: Values, io: RunIo): Promise<number> {
   if (!isOneOf(MODES, modeValue)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got "${modeValue}"`);
   const mode: Mode = modeValue;
   const defaultSkills: SkillSelection = mode === "pr" && values.base !== undefined ? "changed" : "all";
-  const skills = values.skills ?? defaultSkills;
-  if (!isOneOf(SKILL_SELECTIONS, skills)) {
-    throw new UsageError(`--skills must be one of ${SKILL_SELECTIONS.join(", ")}, got "${values.skills}"`);
+  const skillsValue = values.skills ?? defaultSkills;
+  const skillPatterns = isOneOf(SKILL_SELECTIONS, skillsValue) ? null : listOf(skillsValue);
+  if (skillPatterns !== null && skillPatterns.length === 0) {
+    throw new UsageError(`--skills must be ${SKILL_SELECTIONS.join(", ")} or skill names/globs, got "${skillsValue}"`);
   }
+  const skills: SkillSelection = isOneOf(SKILL_SELECTIONS, skillsValue) ? skillsValue : "all";
+  const casePatterns = values.cases === undefined ? null : listOf(values.cases);
+  if (casePatterns !== null && casePatterns.length === 0) throw new UsageError("--cases needs case ids, comma-separated");
   if (skills === "changed" && values.base === undefined) throw new UsageError("--skills changed needs --base REF");
   if (mode === "baseline" && values["no-baseline"]) throw new UsageError("--mode baseline records the baseline: it cannot go with --no-baseline");
   if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
@@ -202,6 +219,9 @@ async function run(values: Values, io: RunIo): Promise<number> {
     overrides,
     mode,
     skills,
+    ...(skillPatterns ? { skillFilter: { patterns: skillPatterns, source: "--skills" } } : {}),
+    ...(casePatterns ? { caseFilter: { patterns: casePatterns, source: "--cases" } } : {}),
+    ...(values.strict ? { strict: true } : {}),
     baseRef: values.base ?? null,
     commit,
     client: apiKey ? modelClientFactory(apiKey, log, io.redactor) : null,
@@ -259,6 +279,11 @@ async function run(values: Values, io: RunIo): Promise<number> {
     io.stderr("warning: the verdict is inconclusive (not a failure; set fail-on-inconclusive to fail on it)\n");
   }
   return EXIT.ok;
+}
+
+/** A comma- or space-separated list, empty entries dropped. */
+export function listOf(text: string): string[] {
+  return text.split(/[\s,]+/).filter((item) => item !== "");
 }
 
 /** Flags and environment that override skillbench.yml, named so that a bad value's message says where it came from. */

@@ -31,6 +31,10 @@ interface ActionInputs {
   apiBaseUrl: string | null;
   token: string | null;
   skills: SkillSelection;
+  /** Input skills as names or globs (not changed/all): only those skills run. */
+  skillPatterns: string[] | null;
+  /** Input cases: only these case ids (or globs). */
+  casePatterns: string[] | null;
   failOnRegression: boolean;
   comment: boolean;
   reportPath: string;
@@ -71,13 +75,19 @@ function readInputs(eventName: string): ActionInputs {
   override("apiBaseUrl", "anthropic-base-url");
   override("failOnInconclusive", "fail-on-inconclusive");
 
+  const skillsInput = core.getInput("skills").trim();
+  const named = skillsInput !== "" && !isOneOf(SKILL_SELECTIONS, skillsInput);
+  const listOf = (text: string) => text.split(/[\s,]+/).filter((item) => item !== "");
+  const casesInput = listOf(core.getInput("cases"));
   const inputs: ActionInputs = {
     configPath: core.getInput("config").trim() || "skillbench.yml",
     mode,
     apiKey: core.getInput("anthropic-api-key").trim() || process.env.ANTHROPIC_API_KEY?.trim() || null,
     apiBaseUrl: core.getInput("anthropic-base-url").trim() || process.env.ANTHROPIC_BASE_URL?.trim() || null,
     token: core.getInput("github-token").trim() || process.env.GITHUB_TOKEN?.trim() || null,
-    skills: choice("skills", SKILL_SELECTIONS, mode === "pr" ? "changed" : "all"),
+    skills: named ? "all" : choice("skills", SKILL_SELECTIONS, mode === "pr" ? "changed" : "all"),
+    skillPatterns: named ? listOf(skillsInput) : null,
+    casePatterns: casesInput.length > 0 ? casesInput : null,
     failOnRegression: flag("fail-on-regression", true),
     comment: flag("comment", true),
     reportPath: core.getInput("report-path").trim() || "skillbench-report.json",
@@ -184,6 +194,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       overrides: inputs.overrides,
       mode: inputs.mode,
       skills: inputs.skills,
+      ...(inputs.skillPatterns ? { skillFilter: { patterns: inputs.skillPatterns, source: "input skills" } } : {}),
+      ...(inputs.casePatterns ? { caseFilter: { patterns: inputs.casePatterns, source: "input cases" } } : {}),
       baseRef,
       changedFiles,
       commit: process.env.GITHUB_SHA || context.sha || null,

@@ -14,13 +14,15 @@ import {
   type BaseConfig,
   type Overrides,
 } from "./config.js";
-import { formatIssue, messageOf } from "./errors.js";
+import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
+import { matchGlob } from "./glob.js";
+import { RepoFiles } from "./repo-files.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type PlanItem, type Progress } from "./run.js";
-import { changedFilesSince, selectBenchmarks } from "./select.js";
+import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
 import type {
   BaselineSnapshot,
   BaselineStore,
@@ -89,6 +91,12 @@ export interface PipelineOptions {
   tracked?: ReadonlySet<string> | null;
   mode: Mode;
   skills: SkillSelection;
+  /** `--skills NAME|GLOB,...` (input skills): only the skills they name, whatever `skills` selected. */
+  skillFilter?: { patterns: string[]; source: string } | null;
+  /** `--cases ID|GLOB,...` (input cases): only these case ids. */
+  caseFilter?: { patterns: string[]; source: string } | null;
+  /** Tolerated Agent Skills deviations are errors (`--strict`), whatever the config's `strict` says. */
+  strict?: boolean;
   /** Git ref to diff against for `skills: changed` when changedFiles is not given. */
   baseRef?: string | null;
   /** Changed files when the front end already knows them (the pull request's file list). */
@@ -142,8 +150,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
     ...(options.tracked ? { tracked: options.tracked } : {}),
+    ...(options.strict ? { strict: true } : {}),
   });
   let { config } = project;
+  // The skills' folders are read (read_file) through the same checks as loading: realpath, inside, tracked.
+  const repo = await RepoFiles.open(options.root, { tracked: options.tracked ?? null });
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -151,8 +162,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
   // Located input warnings (an unknown but plausible model id) go to the log and the report like any other.
   for (const issue of project.warnings) warn(formatIssue(issue));
+  const unloaded = project.skipped ?? [];
+  for (const broken of unloaded) warn(`Skipped ${broken.skill}: it ${broken.reason}`);
 
-  const { selected, skipped } = await select(project, options);
+  const selection = await select(project, options);
+  const { selected } = selection;
+  const skipped = [...unloaded, ...selection.skipped];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -216,6 +231,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       client: options.client(config),
       config,
       judge,
+      repo,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -234,7 +250,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const skills = selected.map((benchmark) => {
     const skill = project.skills.get(benchmark.skillPath);
     if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
-    return summarizeSkill({ skill, benchmark, results: byBenchmark.get(benchmark) ?? [], models: modelsFor(benchmark, config) });
+    const skillResults = byBenchmark.get(benchmark) ?? [];
+    const summary = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+    const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+    return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
   });
 
   let report: Report = {
@@ -273,6 +292,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     maxAgeHours: config.baseline.maxAgeHours,
     history: snapshot?.history ?? [],
   });
+
+  // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
+  if (unloaded.length > 0) {
+    report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
+  }
 
   // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.
   const notRecorded = options.mode === "baseline" && store ? baselineRecordingFailure(report) : null;
@@ -331,17 +355,46 @@ async function trustBaseConfig(
 async function select(
   project: Project,
   options: PipelineOptions,
-): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[] }> {
-  if (options.skills === "all") return { selected: project.benchmarks, skipped: [] };
-  let changed = options.changedFiles ?? null;
-  if (changed === null) {
-    if (!options.baseRef || !options.git) {
-      throw new Error("Selecting changed skills needs a base to compare with: pass --base REF, or --skills all.");
+): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null }> {
+  let chosen: { selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null };
+  if (options.skills === "all") {
+    chosen = { selected: project.benchmarks, skipped: [], changed: options.changedFiles ?? null };
+  } else {
+    let changed = options.changedFiles ?? null;
+    if (changed === null) {
+      if (!options.baseRef || !options.git) {
+        throw new Error("Selecting changed skills needs a base to compare with: pass --base REF, or --skills all.");
+      }
+      changed = await changedFilesSince(options.git, options.baseRef);
     }
-    changed = await changedFilesSince(options.git, options.baseRef);
+    const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
+    chosen = { selected, skipped, changed };
   }
-  const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
-  return { selected, skipped };
+  const skillFilter = options.skillFilter ?? null;
+  const caseFilter = options.caseFilter ?? null;
+  if (!skillFilter && !caseFilter) return chosen;
+  // Names and globs pick from every benchmark (a name is an explicit choice); cases filter what is left.
+  const filtered = filterBenchmarks(skillFilter ? project.benchmarks : chosen.selected, project.skills, {
+    skills: skillFilter?.patterns ?? null,
+    cases: caseFilter?.patterns ?? null,
+  });
+  const issues: InputIssue[] = [];
+  const known = [...new Set(project.benchmarks.map((b) => project.skills.get(b.skillPath)?.name ?? b.skillPath))].sort();
+  // A name that picks a skill which could not be loaded is not a typo: that skill is reported as skipped.
+  const unloaded = (project.skipped ?? []).map((s) => s.skill);
+  const namesUnloaded = (pattern: string) =>
+    unloaded.some((skillPath) => {
+      const folder = skillPath.replace(/\/[^/]*$/, "");
+      return [skillPath, folder, folder.split("/").pop() ?? folder].some((c) => c === pattern || matchGlob(pattern, c));
+    });
+  for (const pattern of filtered.unmatchedSkills.filter((p) => !namesUnloaded(p))) {
+    issues.push({ file: skillFilter?.source ?? "--skills", line: null, column: null, field: "", message: `"${pattern}" matches no benchmarked skill (known: ${known.join(", ") || "none"})` });
+  }
+  for (const pattern of filtered.unmatchedCases) {
+    issues.push({ file: caseFilter?.source ?? "--cases", line: null, column: null, field: "", message: `"${pattern}" matches no case id of the selected skills` });
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return { ...chosen, selected: filtered.selected };
 }
 
 /** In pr mode an unreadable baseline is a warning (compare with nothing); a baseline run must be able to read it. */

@@ -5,7 +5,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
+import { generate, GenerationError } from "./agent.js";
 import { judgeOutput, type JudgeSettings } from "./judge.js";
+import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
 import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill } from "./types.js";
@@ -62,6 +64,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Default CANCEL_GRACE_MS. */
   graceMs?: number;
+  /** The repository the skills' files are read from (read_file); absent: no tool is offered. */
+  repo?: RepoFiles | null;
   /** Waits out the grace period; injectable for tests. Default: an unref'd timer. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -206,13 +210,12 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
           return counted(() =>
-            client.call({
-              model: item.model,
-              system: item.skill.instructions,
-              user: item.testCase.input,
+            generate(client, item.skill, item.testCase, item.model, {
               maxTokens: config.maxTokens,
               ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
               cacheSystem: cacheable,
+              maxTurns: config.maxTurns,
+              repo: options.repo ?? null,
             }),
           );
         }),
@@ -223,7 +226,13 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       result.latencyMs = Math.round(call.latencyMs);
       result.usage = call.usage;
       result.costUsd = price ? costOf(call.usage, price) : null;
+      result.filesRead = call.filesRead;
+      result.turns = call.turns;
     } catch (error) {
+      if (error instanceof GenerationError) {
+        result.filesRead = error.filesRead;
+        result.turns = error.turns;
+      }
       noteFailure(error, item.model, "candidate");
       result.error =
         error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);

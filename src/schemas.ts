@@ -46,6 +46,9 @@ export const CONFIG_DEFAULTS = {
   apiTimeoutSeconds: 600,
   limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
   apiRateLimitBudgetSeconds: 600,
+  strict: false,
+  skillDirs: ["skills/**", ".claude/skills/**"],
+  maxTurns: 8,
 } as const;
 
 /** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
@@ -58,6 +61,7 @@ export const LIMITS = {
   timeoutSeconds: { maximum: 3600 },
   fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
   inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
+  maxTurns: { minimum: 1, maximum: 50 },
 } as const;
 
 const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
@@ -142,6 +146,27 @@ export const SKILLBENCH_SCHEMA = {
       default: CONFIG_DEFAULTS.concurrency,
     },
     "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
+    strict: {
+      description:
+        "Deviations from the Agent Skills rules that Claude tolerates (a name that differs from its folder, " +
+        "reserved words, long descriptions, keys of other agents) are errors instead of warnings.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.strict,
+    },
+    "skill-dirs": {
+      description:
+        "Globs of the folders that hold skills (SKILL.md folders); an evals/evals.json in a skill folder is a benchmark.",
+      type: "array",
+      uniqueItems: true,
+      items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+      default: [...CONFIG_DEFAULTS.skillDirs],
+    },
+    "max-turns": {
+      description: "Model turns of one generation (each read_file call takes one) before it ends as an error.",
+      type: "integer",
+      ...LIMITS.maxTurns,
+      default: CONFIG_DEFAULTS.maxTurns,
+    },
     gate: {
       description:
         "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
@@ -361,6 +386,32 @@ export const BENCHMARK_SCHEMA = {
             patternErrorMessage: "must not be empty",
           },
           expected: { description: "Optional reference answer.", type: ["string", "null"] },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Anthropic skill-creator's `<skill>/evals/evals.json`; `assertions` is agentskills.io's name for `expectations`. */
+export const EVALS_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  required: ["evals"],
+  properties: {
+    skill_name: { type: "string" },
+    evals: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        required: ["id", "prompt"],
+        properties: {
+          id: { type: ["integer", "string"] },
+          prompt: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+          expected_output: { type: ["string", "null"] },
+          files: { type: "array", items: { type: "string", minLength: 1 } },
+          expectations: { type: "array", items: { type: "string", minLength: 1 } },
+          assertions: { type: "array", items: { type: "string", minLength: 1 } },
         },
       },
     },

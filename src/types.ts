@@ -105,6 +105,12 @@ export interface Config {
   api: { baseUrl: string | null; maxRetries: number; timeoutMs: number; rateLimitBudgetMs: number };
   /** Size caps (bytes) of skill files, benchmark files and each case input, checked before reading. */
   limits: { skillBytes: number; benchmarkBytes: number; inputBytes: number };
+  /** Agent Skills deviations Claude tolerates (name vs folder, reserved words, extra keys) are errors, not warnings. */
+  strict: boolean;
+  /** Globs of folders that hold skills (SKILL.md folders); their evals/evals.json files are benchmarks. */
+  skillDirs: string[];
+  /** Model turns of one generation's read_file loop before it ends as an error ("max-turns reached"). */
+  maxTurns: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -122,8 +128,20 @@ export interface Skill {
   format: SkillFormat;
   /** What the candidate model receives as its system prompt: the markdown body (frontmatter removed). */
   instructions: string;
-  /** sha256 (hex) of the skill file's bytes. */
+  /** sha256 (hex) of the skill file's bytes; for a folder with other files, of every file of the folder. */
   hash: string;
+  /**
+   * The folder's other files the candidate may read with read_file (paths relative to the folder, sizes in bytes),
+   * SKILL.md and evals/ left out; empty for a prompt file. Absent on skills built before folders were read.
+   */
+  files?: SkillFile[];
+}
+
+/** A file of an Agent Skill's folder, as the candidate's system prompt lists it. */
+export interface SkillFile {
+  /** Relative to the skill folder, POSIX separators. */
+  path: string;
+  bytes: number;
 }
 
 export interface BenchmarkCase {
@@ -134,6 +152,10 @@ export interface BenchmarkCase {
   hash: string;
   /** 1-based line of the case in its benchmark file, for messages. */
   line: number;
+  /** Files (relative to the skill folder) the case offers to read_file besides the folder's own (evals.json `files`). */
+  files?: string[];
+  /** Statements about a good answer (evals.json `expectations` / `assertions`), carried for grading. */
+  expectations?: string[];
 }
 
 export interface Benchmark {
@@ -151,8 +173,10 @@ export interface Project {
   benchmarks: Benchmark[];
   /** Keyed by Skill.path. */
   skills: Map<string, Skill>;
-  /** Located problems that do not stop a run (an unknown but plausible model id). */
+  /** Located problems that do not stop a run (an unknown but plausible model id, a tolerated skill deviation). */
   warnings: InputIssue[];
+  /** Skills that could not be loaded (unparsable frontmatter, unreadable file): their benchmarks do not run. */
+  skipped?: { skill: string; reason: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -165,10 +189,33 @@ export interface Usage {
   cacheReadInputTokens: number;
 }
 
+/** A tool the candidate may call (Messages API `tools`). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** Content blocks of a conversation, in our names (src/anthropic.ts maps them to the API's). */
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | { type: "tool_result"; toolUseId: string; content: string; isError: boolean };
+
+export interface ChatMessage {
+  role: "user" | "assistant";
+  content: string | ContentBlock[];
+}
+
 export interface CallRequest {
   model: string;
   system: string;
+  /** The user message; ignored when `messages` is given. */
   user: string;
+  /** The whole conversation so far (a tool loop); when absent the request is the one `user` message. */
+  messages?: ChatMessage[];
+  /** Tools offered to the model; a tool_use answer then comes back with stopReason "tool_use". */
+  tools?: ToolDefinition[];
   maxTokens: number;
   sampling?: SamplingParams;
   /** JSON Schema for structured output (output_config.format); absent for free text. */
@@ -182,6 +229,8 @@ export interface CallRequest {
 export interface CallResult {
   text: string;
   stopReason: string;
+  /** The answer's content blocks (text and tool_use); absent from clients that only return text. */
+  content?: ContentBlock[];
   usage: Usage;
   latencyMs: number;
   /** 1 when the first try succeeded. */
@@ -200,6 +249,7 @@ export type CallErrorKind =
   | "invalid-request"
   | "auth"
   | "not-found"
+  | "max-turns"
   | "unknown";
 
 export interface ModelClient {
@@ -237,6 +287,10 @@ export interface CaseResult {
   usage: Usage | null;
   judgeUsage: Usage | null;
   stopReason: string | null;
+  /** Files of the skill folder the candidate read with read_file, in the order read (relative to the folder). */
+  filesRead?: string[];
+  /** Model turns of the generation (1 without tool use). */
+  turns?: number;
 }
 
 /** The metrics kept per skill and model, in reports, baselines and history points. */
@@ -362,6 +416,8 @@ export interface SkillReport {
   verdict: Verdict;
   /** "<model>: <reason>" for every model whose verdict is not pass. */
   verdictReasons: string[];
+  /** Files of the skill folder this change touched that no case read (relative to the folder): untested edits. */
+  untestedChanges?: string[];
 }
 
 export interface Totals {

@@ -49,6 +49,28 @@ interface BadRow {
 
 const LONG_DESCRIPTION = "x".repeat(1025);
 
+/** Skills that cannot be loaded at all: skipped (not fatal) by loadProject, errors for validate. */
+const BROKEN_SKILL_ROWS: BadRow[] = [
+  {
+    name: "SKILL.md with an empty body",
+    files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\n---\n\n  \n" },
+    issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "", message: "has no instructions" }],
+  },
+  {
+    name: "SKILL.md without frontmatter",
+    files: { "skills/summarize/SKILL.md": "# Summarize\nJust text.\n" },
+    issues: [{ file: "skills/summarize/SKILL.md", line: 1, field: "", message: "must open with YAML frontmatter" }],
+  },
+  {
+    name: "skill with an unsupported extension",
+    files: {
+      "prompts/summarize.json": '{"prompt": "x"}',
+      "benchmarks/summarize.yml": "skill: prompts/summarize.json\ncases:\n  - input: a\n",
+    },
+    issues: [{ file: "prompts/summarize.json", line: null, field: "", message: "is not a skill file" }],
+  },
+];
+
 const BAD_ROWS: BadRow[] = [
   {
     name: "typo at top level",
@@ -236,16 +258,25 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "SKILL.md without a name",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: 'missing required key "name"' }],
   },
   {
     name: "SKILL.md name with bad characters",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: Summarize_It\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: "lowercase letters, digits and hyphens" }],
   },
   {
     name: 'SKILL.md name containing "claude"',
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skills/summarize/SKILL.md": null,
       "skills/claude-notes/SKILL.md": "---\nname: claude-notes\ndescription: Notes.\n---\nBody.\n",
@@ -255,43 +286,37 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "SKILL.md name that does not match its folder",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: summarise\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: 'folder name "summarize"' }],
   },
   {
     name: "SKILL.md description too long",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": `---\nname: summarize\ndescription: ${LONG_DESCRIPTION}\n---\nBody.\n` },
     issues: [{ file: "skills/summarize/SKILL.md", line: 3, field: "description", message: "at most 1024 characters long (it has 1025)" }],
   },
   {
     name: "SKILL.md description with <",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Writes <b>bold</b> summaries.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 3, field: "description", message: "must not contain < or >" }],
   },
   {
     name: "SKILL.md unknown frontmatter key",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\nlicence: MIT\n---\nBody.\n",
     },
     issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "licence", message: 'did you mean "license"?' }],
-  },
-  {
-    name: "SKILL.md with an empty body",
-    files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\n---\n\n  \n" },
-    issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "", message: "has no instructions" }],
-  },
-  {
-    name: "SKILL.md without frontmatter",
-    files: { "skills/summarize/SKILL.md": "# Summarize\nJust text.\n" },
-    issues: [{ file: "skills/summarize/SKILL.md", line: 1, field: "", message: "must open with YAML frontmatter" }],
-  },
-  {
-    name: "skill with an unsupported extension",
-    files: {
-      "prompts/summarize.json": '{"prompt": "x"}',
-      "benchmarks/summarize.yml": "skill: prompts/summarize.json\ncases:\n  - input: a\n",
-    },
-    issues: [{ file: "prompts/summarize.json", line: null, field: "", message: "is not a skill file" }],
   },
   {
     name: "bad override values",
@@ -317,6 +342,8 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "several errors at once, across config, benchmarks and skills",
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skillbench.yml": "concurrency: 0\ngate: strict\n",
       "benchmarks/summarize.yml": "skill: skills/summarize/SKILL.md\ncases:\n  - id: x\n    input: a\n    expected: 3\n",

@@ -77,8 +77,13 @@ export function verdictNotes(report: Report): string[] {
     notes.push(`⚠️ this PR changes the gate: ${list}`);
   }
   if (changes?.base.status === "unavailable") notes.push("⚠️ the base commit's config could not be read: gate changes unknown");
+  const unloaded = report.skipped.filter((s) => s.reason.startsWith(UNLOADED_REASON));
+  if (unloaded.length > 0) notes.push(`⚠️ ${plural(unloaded.length, "skill")} skipped: could not be loaded (${unloaded.map((s) => s.skill).join(", ")})`);
   return notes;
 }
+
+/** How report.skipped names a skill that could not be loaded (src/config.ts). */
+const UNLOADED_REASON = "could not be loaded";
 
 function withNotes(line: string, report: Report): string {
   return [line, ...verdictNotes(report)].join(" · ");
@@ -340,6 +345,10 @@ function skillNotes(skill: SkillReport): string[] {
     removed.length > 0 ? `${removed.length} removed (${idList(removed)})` : null,
   ].filter((c): c is string => c !== null);
   if (changes.length > 0) notes.push(`Cases since the baseline: ${changes.join(", ")}`);
+  // An edited file no model read: the scores cannot have seen the change.
+  for (const file of skill.untestedChanges ?? []) {
+    notes.push(`🙈 ${escapeInline(file)} changed but was not read in any of ${skill.results.length} cases: this change is untested`);
+  }
   return notes;
 }
 

@@ -400,3 +400,43 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
 export function wordsOf(text: string, hidden: readonly string[]): string[] {
   return quotableWords(text, hidden);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The read_file tool loop (design.md): what the simulated candidate asks for
+
+export interface ToolDirectives {
+  /** `sim:read=<path>` (or a fixture's `READ=<path>` hint), in order: the files to ask for, one per turn. */
+  reads: string[];
+  /** `sim:tool-loop`: ask for a file on every turn, never answering (max-turns). */
+  loop: boolean;
+  /** `sim:refuse-after-tool`: once a tool_result arrived, answer with stop_reason refusal. */
+  refuseAfterTool: boolean;
+}
+
+const READ_RE = /(?:sim:read|(?<![\w-])READ)=([^\s)"'`,]+)/g;
+
+/** Directives of the tool loop, recognised in the request's system prompt and user text (never in file contents). */
+export function parseToolDirectives(text: string): ToolDirectives {
+  return {
+    reads: [...text.matchAll(READ_RE)].map((match) => match[1] ?? "").filter((p) => p !== ""),
+    loop: /sim:tool-loop\b/.test(text),
+    refuseAfterTool: /sim:refuse-after-tool\b/.test(text),
+  };
+}
+
+/** The files a system prompt lists in its `<skill_files>` block ("- path (size)" lines). */
+export function listedSkillFiles(system: string): string[] {
+  const block = /<skill_files>([\s\S]*?)<\/skill_files>/.exec(system)?.[1] ?? "";
+  return [...block.matchAll(/^- (.+?) \([^)]*\)\s*$/gm)].map((match) => match[1] ?? "").filter((p) => p !== "");
+}
+
+/**
+ * The file a candidate reads when no directive says which: one the user's request names, else the first listed
+ * markdown file that is not a license or readme, else the first listed.
+ */
+export function defaultRead(listed: readonly string[], userText: string): string | null {
+  const named = listed.find((file) => userText.includes(file));
+  if (named) return named;
+  const guide = listed.find((file) => /\.md$/i.test(file) && !/(^|\/)(license|readme)[^/]*$/i.test(file));
+  return guide ?? listed[0] ?? null;
+}
