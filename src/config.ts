@@ -29,6 +29,8 @@ import { readSkill, repoRelativePath } from "./skills.js";
 import {
   isOneOf,
   GATES,
+  COMPARE_MODES,
+  type CompareMode,
   type BaseConfigStatus,
   type Benchmark,
   type BenchmarkCase,
@@ -43,7 +45,7 @@ import {
   type Skill,
 } from "./types.js";
 
-export type OverrideKey = "models" | "judgeModel" | "concurrency" | "baselineBranch" | "apiBaseUrl" | "maxTokens";
+export type OverrideKey = "models" | "judgeModel" | "concurrency" | "baselineBranch" | "apiBaseUrl" | "maxTokens" | "compare";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
@@ -76,7 +78,8 @@ interface RawPriceTier {
 
 interface RawConfig {
   models?: string[];
-  judge?: { model?: string; "max-tokens"?: number };
+  judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean };
+  compare?: string;
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
@@ -96,6 +99,7 @@ interface OverrideValues {
   baselineBranch?: string;
   apiBaseUrl?: string;
   maxTokens?: number;
+  compare?: CompareMode;
 }
 
 interface ConfigRead {
@@ -274,6 +278,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (BRANCH.test(text)) values.baselineBranch = text;
         else problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
         break;
+      case "compare":
+        if (isOneOf(COMPARE_MODES, text)) values.compare = text;
+        else problem(entry.source, `must be one of ${COMPARE_MODES.join(", ")}, not "${text}"`);
+        break;
       case "apiBaseUrl":
         // The value is not echoed: a proxy URL may carry credentials.
         if (isHttpUrl(text)) values.apiBaseUrl = text;
@@ -336,6 +344,8 @@ function buildConfig(
   }
   const gate = raw.gate ?? d.gate;
   if (!isOneOf(GATES, gate)) throw new Error(`Internal error: the schema let through gate "${gate}".`);
+  const compare = overrides.compare ?? raw.compare ?? d.compare;
+  if (!isOneOf(COMPARE_MODES, compare)) throw new Error(`Internal error: the schema let through compare "${compare}".`);
   return {
     root,
     configPath,
@@ -343,7 +353,9 @@ function buildConfig(
     judge: {
       model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
       maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+      pairwise: raw.judge?.pairwise ?? d.judgePairwise,
     },
+    compare,
     benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
     concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
     maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
@@ -665,6 +677,8 @@ export const GATE_KEYS = [
   "baseline.stale-after-days",
   "baseline.max-age-hours",
   "judge.model",
+  "compare",
+  "judge.pairwise",
 ] as const;
 
 /** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
@@ -676,6 +690,8 @@ const GATE_DEFAULTS: Partial<Record<(typeof GATE_KEYS)[number], string | number 
   "baseline.branch": CONFIG_DEFAULTS.baselineBranch,
   "baseline.stale-after-days": CONFIG_DEFAULTS.staleAfterDays,
   "judge.model": CONFIG_DEFAULTS.judgeModel,
+  compare: CONFIG_DEFAULTS.compare,
+  "judge.pairwise": CONFIG_DEFAULTS.judgePairwise,
 };
 
 /** The override (action input, environment) that, when given, decides a trusted key instead of any file. */

@@ -8,7 +8,7 @@ import { approxTokens } from "./estimate.js";
 import { judgeOutput, type JudgeSettings } from "./judge.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
-import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill } from "./types.js";
+import type { Benchmark, BenchmarkCase, CallResult, CaseResult, Config, ModelClient, Skill } from "./types.js";
 import { causeOf, notRunError } from "./verdict.js";
 
 export interface PlanItem {
@@ -18,6 +18,11 @@ export interface PlanItem {
   model: string;
   /** Content key: skill text, case, model and judge settings. */
   key: string;
+  /**
+   * Judge this output instead of generating one (compare: rejudge judges outputs an earlier run stored). The
+   * result then has no generation usage, cost or latency of its own.
+   */
+  fixedOutput?: string;
 }
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
@@ -188,7 +193,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const warming = new Map<string, Promise<void>>();
 
   const runOne = async (item: PlanItem): Promise<CaseResult> => {
-    const cacheable = approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+    const fixed = item.fixedOutput;
+    const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
     const prefix = `${item.skill.hash}\u0000${item.model}`;
     let releaseWarm: (() => void) | null = null;
     if (cacheable) {
@@ -201,7 +207,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const price = priceFor(item.model, config.pricing);
     let output: string | null = null;
     try {
-      const call = await firstCallAlone(`candidate\u0000${item.model}`, () =>
+      const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
@@ -236,6 +242,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     } finally {
       (releaseWarm as (() => void) | null)?.();
     }
+    if (fixed !== undefined) Object.assign(result, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
 
     if (output !== null) {
       let outcome: Awaited<ReturnType<typeof judgeOutput>>;
@@ -321,6 +328,12 @@ function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, stri
     });
   }
   return stops;
+}
+
+/** A stored output standing in for a generation: no call was made. */
+function storedCall(text: string): CallResult {
+  const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+  return { text, stopReason: "end_turn", usage, latencyMs: 0, attempts: 0 };
 }
 
 function generationError(error: unknown): string {

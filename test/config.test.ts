@@ -446,7 +446,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.root).toBe(root);
     expect(config.configPath).toBeNull();
     expect(config.models).toEqual(["claude-sonnet-5", "claude-haiku-4-5"]);
-    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048 });
+    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false });
+    expect(config.compare).toBe("baseline");
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
     expect(config.maxTokens).toBe(2048);
@@ -500,7 +501,7 @@ describe("loadConfig and loadProject on good input", () => {
     const { config } = project;
     expect(config.configPath).toBe("ci/bench.yml");
     expect(config.models).toEqual(["claude-haiku-4-5", "my-proxy/model@v2"]);
-    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000 });
+    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, pairwise: false });
     expect(config.benchmarks).toEqual(["evals/*.yml"]);
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);
