@@ -238,6 +238,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
   let sameJob: SameJobOutcome | null = null;
+  if (options.mode === "pr" && config.compare === "baseline" && config.judge.pairwise) {
+    warn("judge.pairwise compares base and head outputs in one job: set compare: rejudge or rerun. No pairwise judgements were made.");
+  }
   if (options.mode === "pr" && config.compare !== "baseline" && client && judge && !options.signal?.aborted) {
     log.info(`Building the base side in this job (compare: ${config.compare})`);
     sameJob = await runSameJob({

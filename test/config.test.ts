@@ -104,6 +104,14 @@ const BAD_ROWS: BadRow[] = [
     issues: [{ file: "skillbench.yml", line: 1, field: "gate", message: 'did you mean "significant"?' }],
   },
   {
+    name: "compare mode typo and a non-boolean judge.pairwise",
+    files: { "skillbench.yml": "compare: rejudged\njudge:\n  pairwise: often\n" },
+    issues: [
+      { file: "skillbench.yml", line: 1, field: "compare", message: "rejudge" },
+      { file: "skillbench.yml", line: 3, field: "judge.pairwise", message: "" },
+    ],
+  },
+  {
     name: "YAML syntax error in the config",
     files: { "skillbench.yml": "models: [claude-haiku-4-5\nconcurrency: 3\n" },
     // The yaml package reports where it noticed the problem: the line after the unclosed list.
