@@ -47,6 +47,8 @@ Options for run:
   --base REF                 git ref to find changed skills against (merge base with HEAD)
   --models LIST              candidate models, comma-separated (overrides the config)
   --judge-model MODEL        the judge (overrides the config)
+  --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
+                             again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
@@ -72,6 +74,7 @@ const OPTIONS = {
   base: { type: "string" },
   models: { type: "string" },
   "judge-model": { type: "string" },
+  compare: { type: "string" },
   concurrency: { type: "string" },
   "baseline-branch": { type: "string" },
   "no-baseline": { type: "boolean" },
@@ -291,6 +294,7 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   const overrides: Overrides = {};
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
+  if (values.compare !== undefined) overrides.compare = { value: values.compare, source: "--compare" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
   if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {
     const value = values["fail-on-inconclusive"] ? "true" : "false";

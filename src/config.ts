@@ -31,6 +31,8 @@ import {
   isOneOf,
   CORRECTIONS,
   GATES,
+  COMPARE_MODES,
+  type CompareMode,
   type BaseConfigStatus,
   type Benchmark,
   type BenchmarkCase,
@@ -52,7 +54,8 @@ export type OverrideKey =
   | "baselineBranch"
   | "apiBaseUrl"
   | "maxTokens"
-  | "failOnInconclusive";
+  | "failOnInconclusive"
+  | "compare";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
@@ -89,7 +92,8 @@ interface RawPriceTier {
 
 interface RawConfig {
   models?: string[];
-  judge?: { model?: string; "max-tokens"?: number };
+  judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean };
+  compare?: string;
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
@@ -116,6 +120,7 @@ interface OverrideValues {
   apiBaseUrl?: string;
   maxTokens?: number;
   failOnInconclusive?: boolean;
+  compare?: CompareMode;
 }
 
 interface ConfigRead {
@@ -322,6 +327,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (BRANCH.test(text)) values.baselineBranch = text;
         else problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
         break;
+      case "compare":
+        if (isOneOf(COMPARE_MODES, text)) values.compare = text;
+        else problem(entry.source, `must be one of ${COMPARE_MODES.join(", ")}, not "${text}"`);
+        break;
       case "apiBaseUrl":
         // The value is not echoed: a proxy URL may carry credentials.
         if (isHttpUrl(text)) values.apiBaseUrl = text;
@@ -390,6 +399,8 @@ function buildConfig(
   if (!isOneOf(GATES, gate)) throw new Error(`Internal error: the schema let through gate "${gate}".`);
   const correction = raw.correction ?? d.correction;
   if (!isOneOf(CORRECTIONS, correction)) throw new Error(`Internal error: the schema let through correction "${correction}".`);
+  const compare = overrides.compare ?? raw.compare ?? d.compare;
+  if (!isOneOf(COMPARE_MODES, compare)) throw new Error(`Internal error: the schema let through compare "${compare}".`);
   return {
     root,
     configPath,
@@ -397,7 +408,9 @@ function buildConfig(
     judge: {
       model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
       maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+      pairwise: raw.judge?.pairwise ?? d.judgePairwise,
     },
+    compare,
     benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
     concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
     maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
@@ -860,6 +873,8 @@ export const GATE_KEYS = [
   "baseline.stale-after-days",
   "baseline.max-age-hours",
   "judge.model",
+  "compare",
+  "judge.pairwise",
 ] as const;
 
 /** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
@@ -874,6 +889,8 @@ const GATE_DEFAULTS: Partial<Record<(typeof GATE_KEYS)[number], string | number 
   "baseline.branch": CONFIG_DEFAULTS.baselineBranch,
   "baseline.stale-after-days": CONFIG_DEFAULTS.staleAfterDays,
   "judge.model": CONFIG_DEFAULTS.judgeModel,
+  compare: CONFIG_DEFAULTS.compare,
+  "judge.pairwise": CONFIG_DEFAULTS.judgePairwise,
 };
 
 /** The override (action input, environment) that, when given, decides a trusted key instead of any file. */

@@ -70,6 +70,7 @@ function readInputs(eventName: string): ActionInputs {
   };
   override("models", "models");
   override("judgeModel", "judge-model");
+  override("compare", "compare");
   override("concurrency", "max-concurrency");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
@@ -207,6 +208,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       redactor,
       onProgress: progressPrinter((line) => log.info(line.trimEnd())),
       baseConfig,
+      baseCommit: baseSha,
       tracked,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),

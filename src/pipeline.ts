@@ -34,9 +34,12 @@ import type {
   ModelClient,
   Project,
   Report,
+  SkillReport,
   SkillSelection,
+  Totals,
 } from "./types.js";
 import { VERSION } from "./version.js";
+import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { baselineRecordingFailure } from "./verdict.js";
 
@@ -124,6 +127,11 @@ export interface PipelineOptions {
    * src/config.ts) replace the head's, and what the head changes is recorded in report.configChanges.
    */
   baseConfig?: (() => Promise<BaseConfig>) | null;
+  /**
+   * The pull request's base commit (or a ref): compare rerun generates the skill as it is there, and rejudge shows
+   * the judge its instructions. Default: baseRef.
+   */
+  baseCommit?: string | null;
   /** Cancels the run (a signal): the report is marked partial and the baseline is never written. */
   signal?: AbortSignal;
   /** Grace period for calls in flight after a cancellation; default CANCEL_GRACE_MS in src/run.ts. */
@@ -218,8 +226,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const problem of snapshot?.errors ?? []) warn(problem.message);
 
   let results: CaseResult[] = [];
+  let client: ModelClient | null = null;
+  let judge: JudgeSettings | null = null;
   if (plan.length > 0 && options.client) {
-    const judge: JudgeSettings = {
+    judge = {
       model: config.judge.model,
       maxTokens: config.judge.maxTokens,
       ...(config.sampling[config.judge.model] ? { sampling: config.sampling[config.judge.model] } : {}),
@@ -227,8 +237,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       redact: redactor.text,
     };
     log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
+    client = options.client(config);
     const outcome = await runPlan(plan, {
-      client: options.client(config),
+      client,
       config,
       judge,
       repo,
@@ -241,6 +252,31 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     for (const stop of outcome.stops) warn(stop.message);
   }
 
+  // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
+  let sameJob: SameJobOutcome | null = null;
+  if (options.mode === "pr" && config.compare === "baseline" && config.judge.pairwise) {
+    warn("judge.pairwise compares base and head outputs in one job: set compare: rejudge or rerun. No pairwise judgements were made.");
+  }
+  if (options.mode === "pr" && config.compare !== "baseline" && client && judge && !options.signal?.aborted) {
+    log.info(`Building the base side in this job (compare: ${config.compare})`);
+    sameJob = await runSameJob({
+      mode: config.compare,
+      plan,
+      results,
+      snapshot,
+      git: options.git,
+      base: options.baseCommit ?? options.baseRef ?? null,
+      client,
+      config,
+      judge,
+      judgeKey,
+      now: now(),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    });
+    for (const message of sameJob.warnings) warn(message);
+  }
+
   // runPlan returns results in plan order: group them by benchmark.
   const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
   results.forEach((result, index) => {
@@ -251,7 +287,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const skill = project.skills.get(benchmark.skillPath);
     if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
     const skillResults = byBenchmark.get(benchmark) ?? [];
-    const summary = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+    const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+    const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
     const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
     return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
   });
@@ -271,7 +308,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     verdict: "pass",
     verdictReasons: [],
     failure: null,
-    totals: totalsOf(skills, Date.now() - started),
+    totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
     skills,
     skipped,
     warnings,
@@ -279,9 +316,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     partial: false,
     cancelled: null,
     configChanges,
+    sameJob: sameJob?.info ?? null,
   };
   // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
-  report = applyComparison(report, snapshot, {
+  report = applyComparison(report, sameJob?.snapshot ?? snapshot, {
     judgeKey,
     thresholds: config.thresholds,
     gate: config.gate,
@@ -412,4 +450,22 @@ async function readBaseline(store: BaselineStore, mode: Mode, log: Logger): Prom
     log.warning(`Could not read the baseline, comparing with nothing: ${messageOf(error)}`);
     return null;
   }
+}
+
+/** The skill's model summaries with their pairwise preferences (null when judge.pairwise is off). */
+function withPairwise(skill: SkillReport, sameJob: SameJobOutcome, asked: boolean): SkillReport {
+  const models = skill.models.map((m) => ({ ...m, pairwise: asked ? (sameJob.pairwise.get(pairwiseKey(skill.skill, m.model)) ?? null) : null }));
+  return { ...skill, models };
+}
+
+/** The base side's calls and costs belong to the run's totals. */
+function withSameJobCosts(totals: Totals, sameJob: SameJobOutcome | null): Totals {
+  if (!sameJob) return totals;
+  return {
+    ...totals,
+    candidateCostUsd: totals.candidateCostUsd + sameJob.candidateCostUsd,
+    judgeCostUsd: totals.judgeCostUsd + sameJob.judgeCostUsd,
+    costUsd: totals.costUsd + sameJob.candidateCostUsd + sameJob.judgeCostUsd,
+    calls: totals.calls + sameJob.info.calls,
+  };
 }

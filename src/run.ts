@@ -5,7 +5,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
-import { generate, GenerationError } from "./agent.js";
+import { generate, GenerationError, type Generation } from "./agent.js";
 import { judgeOutput, type JudgeSettings } from "./judge.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
@@ -20,6 +20,11 @@ export interface PlanItem {
   model: string;
   /** Content key: skill text, case, model and judge settings. */
   key: string;
+  /**
+   * Judge this output instead of generating one (compare: rejudge judges outputs an earlier run stored). The
+   * result then has no generation usage, cost or latency of its own.
+   */
+  fixedOutput?: string;
 }
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
@@ -192,7 +197,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const warming = new Map<string, Promise<void>>();
 
   const runOne = async (item: PlanItem): Promise<CaseResult> => {
-    const cacheable = approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+    const fixed = item.fixedOutput;
+    const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
     const prefix = `${item.skill.hash}\u0000${item.model}`;
     let releaseWarm: (() => void) | null = null;
     if (cacheable) {
@@ -205,7 +211,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const price = priceFor(item.model, config.pricing);
     let output: string | null = null;
     try {
-      const call = await firstCallAlone(`candidate\u0000${item.model}`, () =>
+      const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
@@ -245,6 +251,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     } finally {
       (releaseWarm as (() => void) | null)?.();
     }
+    if (fixed !== undefined) Object.assign(result, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
 
     if (output !== null) {
       let outcome: Awaited<ReturnType<typeof judgeOutput>>;
@@ -330,6 +337,13 @@ function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, stri
     });
   }
   return stops;
+}
+
+/** A stored output standing in for a generation: no call was made. */
+/** A stored output (compare: rejudge) as if it had just been generated: nothing called, nothing read now. */
+function storedCall(text: string): Generation {
+  const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+  return { text, stopReason: "end_turn", usage, latencyMs: 0, attempts: 0, turns: 0, filesRead: [] };
 }
 
 function generationError(error: unknown): string {

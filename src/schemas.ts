@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { CORRECTIONS, GATES } from "./types.js";
+import { COMPARE_MODES, CORRECTIONS, GATES } from "./types.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -38,6 +38,8 @@ export const CONFIG_DEFAULTS = {
   gateDimensions: false,
   failOnInconclusive: false,
   correction: "benjamini-hochberg",
+  compare: "baseline",
+  judgePairwise: false,
   thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
   baselineBranch: "skillbench-baseline",
   staleAfterDays: 90,
@@ -129,6 +131,14 @@ export const SKILLBENCH_SCHEMA = {
       properties: {
         model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
         "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
+        pairwise: {
+          description:
+            "On a pull request compared in the same job (compare: rejudge or rerun), also ask the judge which of the " +
+            "base and head outputs of each case is better, in both orders; a preference counts only when both agree. " +
+            "Costs two more judgements per case and model.",
+          type: "boolean",
+          default: CONFIG_DEFAULTS.judgePairwise,
+        },
       },
     },
     benchmarks: {
@@ -198,6 +208,16 @@ export const SKILLBENCH_SCHEMA = {
       type: "string",
       enum: [...CORRECTIONS],
       default: CONFIG_DEFAULTS.correction,
+    },
+    compare: {
+      description:
+        "Where a pull request's base side comes from. baseline: the scores stored by the last baseline run. " +
+        "rejudge: the outputs stored on the baseline branch are judged again in the same job as the head's " +
+        "(judge drift cancels; about 2x the judge calls). rerun: the skill as it is on the base commit is also " +
+        "generated and judged in the same job (judge and model drift cancel; about 2x the calls).",
+      type: "string",
+      enum: [...COMPARE_MODES],
+      default: CONFIG_DEFAULTS.compare,
     },
     thresholds: {
       description: "How much worse a pull request may be before it counts as a regression.",

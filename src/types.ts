@@ -12,6 +12,15 @@ export const CHART_KINDS = ["quickchart", "mermaid", "none"] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
 
 export const GATES = ["significant", "threshold"] as const;
+
+/**
+ * Where the base side of a pull request's comparison comes from (config `compare`):
+ * - baseline: the scores stored by the last baseline run (nightly) on the baseline branch;
+ * - rejudge: the outputs stored on the baseline branch, judged again in this job beside the head's outputs;
+ * - rerun: the skill as it is on the base commit, generated and judged again in this job.
+ */
+export const COMPARE_MODES = ["rejudge", "rerun", "baseline"] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
 export type Gate = (typeof GATES)[number];
 
 /** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
@@ -82,7 +91,10 @@ export interface Config {
   /** Repository-relative path of skillbench.yml, or null when the file does not exist (all defaults). */
   configPath: string | null;
   models: string[];
-  judge: { model: string; maxTokens: number };
+  /** pairwise: also ask the judge which of the base and head outputs is better, in both orders (pr mode, compare rejudge/rerun). */
+  judge: { model: string; maxTokens: number; pairwise: boolean };
+  /** Where the base side of a pull request's comparison comes from (COMPARE_MODES). */
+  compare: CompareMode;
   /** Globs (repository-relative) that find benchmark files. */
   benchmarks: string[];
   /** Model calls in flight across the whole run (generations and judgements together). */
@@ -388,6 +400,22 @@ export interface ModelSummary extends MetricSet {
   verdict: Verdict;
   /** Why the verdict is not a plain pass: the regressions, or what could not be measured or compared. */
   verdictReasons: string[];
+  /** Side-by-side preferences of head over base (judge.pairwise); null when not asked. Absent in older reports. */
+  pairwise?: PairwiseSummary | null;
+}
+
+/**
+ * Pairwise judgements of one (skill, model): per case the judge compared the base and the head outputs in both
+ * orders; a case is a win (head better) or a loss only when both orders agree, else a tie.
+ */
+export interface PairwiseSummary {
+  wins: number;
+  ties: number;
+  losses: number;
+  /** Two-sided exact sign test of wins against losses (ties left out); 1 when there are none. */
+  pValue: number;
+  /** Cases whose pairwise judgement failed (a call errored or its answer was unusable): in no count above. */
+  errors: number;
 }
 
 export interface CaseChanges {
@@ -492,6 +520,25 @@ export interface Report {
   cancelled?: { signal: string } | null;
   /** On a pull request: what it changes in skillbench.yml against its base commit (trusted and gate keys). */
   configChanges?: ConfigChanges | null;
+  /** How the base side was obtained (config `compare`); null or absent when compared with the stored baseline. */
+  sameJob?: SameJobInfo | null;
+}
+
+/** The base side built in this job (compare: rejudge or rerun). */
+export interface SameJobInfo {
+  mode: Exclude<CompareMode, "baseline">;
+  /** The commit whose skill files were read (rerun; rejudge for the judge's instructions), or null. */
+  baseCommit: string | null;
+  /** Base outputs judged in this job (stored ones for rejudge, regenerated ones for rerun). */
+  judged: number;
+  /** Base pairs compared with their stored scores instead (rejudge: no stored output, or it was truncated or failed). */
+  fallback: number;
+  /** Skills with no base side: new in this pull request (rerun), or unreadable at the base commit. */
+  newSkills: string[];
+  /** Candidate plus judge cost of the base side and of the pairwise judgements, USD (also in totals). */
+  costUsd: number;
+  /** Model calls made for the base side and the pairwise judgements (also in totals). */
+  calls: number;
 }
 
 /** An operational failure of the whole run, with its cause named once (pair errors grouped). */
@@ -522,6 +569,15 @@ export interface BaselineEntry extends MaybeScores {
   /** ISO time of the run that recorded it. */
   recordedAt: string;
   commit: string | null;
+  /**
+   * The candidate output (redacted, at most STORED_OUTPUT_MAX_BYTES; see outputTruncated), kept for the current
+   * entries so a pull request can judge it again (compare: rejudge); null when none. Absent in older files.
+   */
+  output?: string | null;
+  /** The stored output was cut at the size cap: it is not judged again (its stored scores are used). */
+  outputTruncated?: boolean;
+  /** Judgements averaged into the scores (per-case mean); 1 when read from older files. */
+  judgements?: number;
 }
 
 export interface SkillBaseline {

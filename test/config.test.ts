@@ -126,6 +126,14 @@ const BAD_ROWS: BadRow[] = [
     issues: [{ file: "skillbench.yml", line: 1, field: "gate", message: 'did you mean "significant"?' }],
   },
   {
+    name: "compare mode typo and a non-boolean judge.pairwise",
+    files: { "skillbench.yml": "compare: rejudged\njudge:\n  pairwise: often\n" },
+    issues: [
+      { file: "skillbench.yml", line: 1, field: "compare", message: "rejudge" },
+      { file: "skillbench.yml", line: 3, field: "judge.pairwise", message: "" },
+    ],
+  },
+  {
     name: "YAML syntax error in the config",
     files: { "skillbench.yml": "models: [claude-haiku-4-5\nconcurrency: 3\n" },
     // The yaml package reports where it noticed the problem: the line after the unclosed list.
@@ -473,7 +481,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.root).toBe(root);
     expect(config.configPath).toBeNull();
     expect(config.models).toEqual(["claude-sonnet-5", "claude-haiku-4-5"]);
-    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048 });
+    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false });
+    expect(config.compare).toBe("baseline");
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
     expect(config.maxTokens).toBe(2048);
@@ -531,7 +540,7 @@ describe("loadConfig and loadProject on good input", () => {
     const { config } = project;
     expect(config.configPath).toBe("ci/bench.yml");
     expect(config.models).toEqual(["claude-haiku-4-5", "my-proxy/model@v2"]);
-    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000 });
+    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, pairwise: false });
     expect(config.benchmarks).toEqual(["evals/*.yml"]);
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);

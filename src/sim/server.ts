@@ -8,6 +8,8 @@ import {
   STRUCTURED_ONLY_FAULTS,
   echoes,
   estimateTokens,
+  gaussianOf,
+  pairwiseChoice,
   freeTextAnswer,
   isNewGenerationModel,
   parseDirectives,
@@ -46,6 +48,11 @@ export interface SimOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** A noisy judge, as real judges are: see JudgeNoise. Off by default (scores are then fixed per request). */
   judgeNoise?: JudgeNoise;
+  /**
+   * Points added to every judge score (a judge that drifted: harsher when negative); default 0. Two servers with
+   * different offsets play a judge that changed between a nightly baseline and a pull request.
+   */
+  judgeOffset?: number;
 }
 
 /**
@@ -683,10 +690,17 @@ class Sim implements SimServer {
       answerText = "";
       stopReason = "refusal";
     } else if (schema) {
+      const noiseKey = noise ? this.judgementKey(noise, key) : null;
+      const choice = pairwiseChoice(
+        text,
+        directives,
+        noise && noiseKey ? (side) => noise.sd * gaussianOf("pairwise", noiseKey, side) : null,
+      );
       const structured = structuredAnswer(schema, {
         key,
-        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text),
-        noise: noise ? { sd: noise.sd, key: this.judgementKey(noise, key) } : null,
+        choice,
+        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text) + (this.options.judgeOffset ?? 0),
+        noise: noise && noiseKey ? { sd: noise.sd, key: noiseKey } : null,
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
         words: wordsOf(userText || text, hidden),
