@@ -12,7 +12,8 @@ import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
-import { writeReportFile } from "./report/write.js";
+import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { baseCasesFromSnapshot } from "./report/html.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
 
@@ -54,6 +55,7 @@ Options for run:
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
   --markdown PATH            also write the markdown report
+  --html PATH                also write the HTML report (one self-contained file: outputs side by side)
   --no-fail-on-regression    exit 0 even when quality regressed
   --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
   --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
@@ -80,6 +82,7 @@ const OPTIONS = {
   "no-baseline": { type: "boolean" },
   report: { type: "string" },
   markdown: { type: "string" },
+  html: { type: "string" },
   "fail-on-regression": { type: "boolean" },
   "no-fail-on-regression": { type: "boolean" },
   "fail-on-inconclusive": { type: "boolean" },
@@ -263,8 +266,13 @@ async function run(values: Values, io: RunIo): Promise<number> {
     const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
     await writeReportFile(resolve(io.cwd, values.markdown), markdown, io.redactor);
   }
+  if (values.html !== undefined) {
+    const snapshot = result.snapshot;
+    await writeHtmlReport(resolve(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
+  }
   io.stdout(renderTerminalSummary(report));
-  io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
+  const extra = [values.markdown, values.html].filter((p): p is string => p !== undefined).map((p) => `, ${resolve(io.cwd, p)}`);
+  io.stdout(`\nReport: ${reportPath}${extra.join("")}\n`);
   if (report.cancelled) return signalExitCode(report.cancelled.signal);
   // Nothing measured (or a baseline run that recorded nothing): an operational failure, named once.
   if (report.failure) {

@@ -45,6 +45,8 @@ export interface RenderContext {
   outputs?: boolean;
   /** Where the full JSON report was written, named when the body had to be shortened. */
   reportPath?: string | null;
+  /** An HTML report was written (html-report-path): the footer links the run, whose artifact holds it. */
+  htmlReport?: boolean;
 }
 
 /** Judge notes and outputs are cut to this many characters in the first shortening step. */
@@ -529,6 +531,7 @@ function chartSection(report: Report, context: RenderContext): string | null {
 function footer(report: Report, context: RenderContext): string {
   const parts: string[] = [];
   if (context.runUrl) parts.push(`[Workflow run](${markdownUrl(context.runUrl)})`);
+  if (context.runUrl && context.htmlReport) parts.push(`[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})`);
   parts.push(`generated ${escapeInline(report.generatedAt)}`);
   if (report.commit) parts.push(`commit ${escapeInline(shortSha(report.commit) ?? "")}`);
   parts.push(`${escapeInline(report.tool.name)} ${escapeInline(report.tool.version)}`);
