@@ -38,7 +38,7 @@ beforeEach(async () => {
     "skillbench.yml": "models: [claude-haiku-4-5]\nconcurrency: 4\n",
     "skills/greet/SKILL.md": skill(),
     // The input asks the (simulated) model to echo markup and the key: the report shows the one, hides the other.
-    "benchmarks/greet.yml": `skill: skills/greet/SKILL.md\ncases:\n  - id: markup\n    input: "Greet <b>Ann</b> and ${KEY}"\n  - id: plain\n    input: "Greet Bob"\n`,
+    "benchmarks/greet.yml": `skill: skills/greet/SKILL.md\ncases:\n  - id: markup\n    input: "Greet <b>Ann</b> and ${KEY}"\n  - id: plain\n    input: "Greet Bob"\n  - id: third\n    input: "Greet Cy"\n`,
     ".gitignore": "skillbench-report.json\nout/\n",
   });
 });
@@ -60,7 +60,8 @@ describe("skillbench run --html", () => {
     expect(report.verdict).toBe("regressed");
     expect(html).toContain('id="verdict">regressed<');
     expect(html).toContain("greet");
-    expect(html.match(/<details class="case"/g)).toHaveLength(2);
+    // Three cases: the noise-aware gate needs at least 3 judged pairs to call a regression.
+    expect(html.match(/<details class="case"/g)).toHaveLength(3);
     for (const result of report.skills[0]?.results ?? []) {
       expect(result.output).not.toBeNull();
       expect(html).toContain((result.output ?? "").slice(0, 20).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
