@@ -3,14 +3,14 @@
 // to max-samples, re-compared after each round; nothing else pays for the extra precision. pr mode only.
 import type { MoreSamples, PlanItem } from "./run.js";
 import type { CaseResult, Config, ModelSummary, Report, Thresholds } from "./types.js";
+import { isBorderline } from "./compare.js";
 import { isErrorGateReason } from "./verdict.js";
 
 /**
- * Local stand-in for compare.ts's isBorderline (the stats helper's; use it once merged): the quality interval
- * straddles -thresholds.quality, and the verdict is neither error nor a regression by the errors gate (more
- * samples cannot fix failed calls).
+ * The quality interval straddles -thresholds.quality, and the verdict is neither error nor a regression by the
+ * errors gate. A plain stand-in for compare.ts's isBorderline (which the loop uses), for callers without tests.
  */
-export function isBorderline(summary: ModelSummary, thresholds: Pick<Thresholds, "quality">): boolean {
+export function straddlesThreshold(summary: ModelSummary, thresholds: Pick<Thresholds, "quality">): boolean {
   const interval = summary.qualityInterval;
   if (interval === null || summary.verdict === "error") return false;
   if (summary.regressions.some(isErrorGateReason)) return false;
@@ -29,7 +29,7 @@ export interface AdaptiveOptions {
   budgetUsd: number | null;
   log: (message: string) => void;
   signal?: AbortSignal;
-  /** Decides which (skill, model)s get more samples; default isBorderline. */
+  /** Decides which (skill, model)s get more samples; default compare.ts's isBorderline. */
   borderline?: (summary: ModelSummary, thresholds: Thresholds) => boolean;
 }
 
@@ -68,7 +68,7 @@ const keyOf = (benchmark: string, model: string) => `${benchmark}\u0000${model}`
 
 export async function adaptiveRounds(options: AdaptiveOptions, first: Report): Promise<AdaptiveOutcome> {
   const { config, plan, results } = options;
-  const borderline = options.borderline ?? isBorderline;
+  const borderline = options.borderline ?? ((summary: ModelSummary) => isBorderline(summary));
   const max = config.maxSamples;
   // What each (skill, model) has reached so far; every pair of it moves together.
   const judgementsPerOutput = new Map<string, number>();

@@ -1,7 +1,7 @@
 // Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
 // the baseline: the comparison fields are left empty for src/compare.ts to fill.
 
-import type { Benchmark, CaseResult, Metric, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
+import type { Benchmark, CaseResult, Metric, MetricTest, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
 import { mean, percentile, sum } from "./stats.js";
 import { skillVerdict } from "./verdict.js";
 
@@ -24,6 +24,13 @@ export const NOT_COMPARED = {
   delta: null,
   qualityInterval: null,
   pairedCases: 0,
+  n: 0,
+  spread: null,
+  pValue: null,
+  detectableDrop: null,
+  casesNeeded: null,
+  tests: [] as MetricTest[],
+  baselineDrift: null,
   stale: false,
   baselineRecordedAt: null,
   regressed: false,

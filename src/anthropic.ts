@@ -6,7 +6,7 @@ import { ModelCallError, messageOf } from "./errors.js";
 import { Redactor } from "./redact.js";
 import { RateLimitGate, type GateOutcome } from "./limiter.js";
 import { classifyFailure, withRetries, type FailureVerdict, type RetryDecision } from "./retry.js";
-import type { CallRequest, CallResult, ModelClient, SamplingParams, Usage } from "./types.js";
+import type { CallRequest, CallResult, ChatMessage, ContentBlock, ModelClient, SamplingParams, Usage } from "./types.js";
 
 export interface RetryInfo {
   model: string;
@@ -54,13 +54,22 @@ function buildParams(request: CallRequest): ParamsWithSampling {
     system: request.cacheSystem
       ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
       : request.system,
-    messages: [
-      {
-        role: "user",
-        content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
-      },
-    ],
+    messages: request.messages
+      ? request.messages.map(toApiMessage)
+      : [
+          {
+            role: "user",
+            content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
+          },
+        ],
   };
+  if (request.tools && request.tools.length > 0) {
+    params.tools = request.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.inputSchema as Anthropic.Tool.InputSchema,
+    }));
+  }
   // Newer models reject sampling parameters with a 400: send only what the user configured for this model.
   const sampling = request.sampling;
   if (sampling?.temperature !== undefined) params.temperature = sampling.temperature;
@@ -70,6 +79,34 @@ function buildParams(request: CallRequest): ParamsWithSampling {
     params.output_config = { format: { type: "json_schema", schema: request.outputSchema } };
   }
   return params;
+}
+
+function toApiBlock(block: ContentBlock): Anthropic.ContentBlockParam {
+  switch (block.type) {
+    case "text":
+      return { type: "text", text: block.text };
+    case "tool_use":
+      return { type: "tool_use", id: block.id, name: block.name, input: block.input };
+    case "tool_result":
+      return { type: "tool_result", tool_use_id: block.toolUseId, content: block.content, ...(block.isError ? { is_error: true } : {}) };
+  }
+}
+
+function toApiMessage(message: ChatMessage): Anthropic.MessageParam {
+  return {
+    role: message.role,
+    content: typeof message.content === "string" ? message.content : message.content.map(toApiBlock),
+  };
+}
+
+/** The answer's text and tool_use blocks, in our names (thinking and other blocks are not ours to keep). */
+function contentOf(message: Anthropic.Message): ContentBlock[] {
+  const blocks: ContentBlock[] = [];
+  for (const block of message.content) {
+    if (block.type === "text") blocks.push({ type: "text", text: block.text });
+    else if (block.type === "tool_use") blocks.push({ type: "tool_use", id: block.id, name: block.name, input: block.input });
+  }
+  return blocks;
 }
 
 function usageOf(message: Anthropic.Message): Usage {
@@ -239,7 +276,7 @@ export function createModelClient(options: ClientOptions): ModelClient {
               { status: 200, attempts: attempt, partialText: text },
             );
           }
-          return { text, stopReason: message.stop_reason ?? "end_turn", usage: usageOf(message), latencyMs };
+          return { text, stopReason: message.stop_reason ?? "end_turn", content: contentOf(message), usage: usageOf(message), latencyMs };
         },
         {
           maxRetries: options.maxRetries,

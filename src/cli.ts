@@ -12,7 +12,8 @@ import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
-import { writeReportFile } from "./report/write.js";
+import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { baseCasesFromSnapshot } from "./report/html.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
 
@@ -40,10 +41,15 @@ Options for run:
   --config PATH              config file (default ${DEFAULT_CONFIG_PATH}; optional)
   --mode pr|baseline         pr: compare with the baseline, never write it (default)
                              baseline: benchmark everything and record the baseline on its branch
-  --skills all|changed       default: changed when --base is given in pr mode, else all
+  --skills all|changed|LIST  default: changed when --base is given in pr mode, else all; or skill names,
+                             folders or globs, comma-separated (e.g. internal-comms,skills/react-*)
+  --cases LIST               only these case ids (or globs), comma-separated
+  --strict                   Agent Skills deviations Claude tolerates are errors (also for validate)
   --base REF                 git ref to find changed skills against (merge base with HEAD)
   --models LIST              candidate models, comma-separated (overrides the config)
   --judge-model MODEL        the judge (overrides the config)
+  --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
+                             again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
   --judge-samples N          judgements per output (config judge.samples, default 1)
@@ -53,11 +59,15 @@ Options for run:
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
   --markdown PATH            also write the markdown report
+  --html PATH                also write the HTML report (one self-contained file: outputs side by side)
   --no-fail-on-regression    exit 0 even when quality regressed
+  --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
+  --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
-Exit codes: 0 ok, 1 regression, 2 bad input or usage, 3 operational failure (nothing could be judged,
+Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
+  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (nothing could be judged,
   a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
   is written; the baseline is not).`;
 
@@ -65,9 +75,12 @@ const OPTIONS = {
   config: { type: "string" },
   mode: { type: "string" },
   skills: { type: "string" },
+  cases: { type: "string" },
+  strict: { type: "boolean" },
   base: { type: "string" },
   models: { type: "string" },
   "judge-model": { type: "string" },
+  compare: { type: "string" },
   concurrency: { type: "string" },
   samples: { type: "string" },
   "judge-samples": { type: "string" },
@@ -78,8 +91,11 @@ const OPTIONS = {
   "no-baseline": { type: "boolean" },
   report: { type: "string" },
   markdown: { type: "string" },
+  html: { type: "string" },
   "fail-on-regression": { type: "boolean" },
   "no-fail-on-regression": { type: "boolean" },
+  "fail-on-inconclusive": { type: "boolean" },
+  "no-fail-on-inconclusive": { type: "boolean" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -151,9 +167,17 @@ async function validate(values: Values, io: CliIo): Promise<number> {
   const project = await loadProject(io.cwd, {
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     overrides: overridesFrom(values, io.env),
+    ...(values.strict ? { strict: true } : {}),
   });
   const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
   for (const issue of project.warnings) io.stderr(`warning: ${formatIssue(issue)}\n`);
+  // A run skips a skill that cannot be loaded and benchmarks the rest; validate is the check, so it fails.
+  const broken = project.skipped ?? [];
+  for (const skill of broken) io.stderr(`error: ${skill.skill} ${skill.reason}\n`);
+  if (broken.length > 0) {
+    io.stderr(`skillbench: ${broken.length} skill(s) could not be loaded (a run skips them and benchmarks the rest)\n`);
+    return EXIT.usage;
+  }
   if (project.benchmarks.length === 0) {
     io.stderr(
       `warning: no benchmark file matched ${project.config.benchmarks.map((g) => `"${g}"`).join(", ")} ` +
@@ -175,14 +199,21 @@ async function run(values: Values, io: RunIo): Promise<number> {
   if (!isOneOf(MODES, modeValue)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got "${modeValue}"`);
   const mode: Mode = modeValue;
   const defaultSkills: SkillSelection = mode === "pr" && values.base !== undefined ? "changed" : "all";
-  const skills = values.skills ?? defaultSkills;
-  if (!isOneOf(SKILL_SELECTIONS, skills)) {
-    throw new UsageError(`--skills must be one of ${SKILL_SELECTIONS.join(", ")}, got "${values.skills}"`);
+  const skillsValue = values.skills ?? defaultSkills;
+  const skillPatterns = isOneOf(SKILL_SELECTIONS, skillsValue) ? null : listOf(skillsValue);
+  if (skillPatterns !== null && skillPatterns.length === 0) {
+    throw new UsageError(`--skills must be ${SKILL_SELECTIONS.join(", ")} or skill names/globs, got "${skillsValue}"`);
   }
+  const skills: SkillSelection = isOneOf(SKILL_SELECTIONS, skillsValue) ? skillsValue : "all";
+  const casePatterns = values.cases === undefined ? null : listOf(values.cases);
+  if (casePatterns !== null && casePatterns.length === 0) throw new UsageError("--cases needs case ids, comma-separated");
   if (skills === "changed" && values.base === undefined) throw new UsageError("--skills changed needs --base REF");
   if (mode === "baseline" && values["no-baseline"]) throw new UsageError("--mode baseline records the baseline: it cannot go with --no-baseline");
   if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
     throw new UsageError("--fail-on-regression and --no-fail-on-regression contradict each other");
+  }
+  if (values["fail-on-inconclusive"] && values["no-fail-on-inconclusive"]) {
+    throw new UsageError("--fail-on-inconclusive and --no-fail-on-inconclusive contradict each other");
   }
 
   const overrides = overridesFrom(values, io.env);
@@ -203,6 +234,9 @@ async function run(values: Values, io: RunIo): Promise<number> {
     overrides,
     mode,
     skills,
+    ...(skillPatterns ? { skillFilter: { patterns: skillPatterns, source: "--skills" } } : {}),
+    ...(casePatterns ? { caseFilter: { patterns: casePatterns, source: "--cases" } } : {}),
+    ...(values.strict ? { strict: true } : {}),
     baseRef: values.base ?? null,
     commit,
     client: apiKey ? modelClientFactory(apiKey, log, io.redactor) : null,
@@ -241,8 +275,13 @@ async function run(values: Values, io: RunIo): Promise<number> {
     const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
     await writeReportFile(resolve(io.cwd, values.markdown), markdown, io.redactor);
   }
+  if (values.html !== undefined) {
+    const snapshot = result.snapshot;
+    await writeHtmlReport(resolve(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
+  }
   io.stdout(renderTerminalSummary(report));
-  io.stdout(`\nReport: ${reportPath}${values.markdown !== undefined ? `, ${resolve(io.cwd, values.markdown)}` : ""}\n`);
+  const extra = [values.markdown, values.html].filter((p): p is string => p !== undefined).map((p) => `, ${resolve(io.cwd, p)}`);
+  io.stdout(`\nReport: ${reportPath}${extra.join("")}\n`);
   if (report.cancelled) return signalExitCode(report.cancelled.signal);
   // Nothing measured (or a baseline run that recorded nothing): an operational failure, named once.
   if (report.failure) {
@@ -251,7 +290,20 @@ async function run(values: Values, io: RunIo): Promise<number> {
   }
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;
+  if (report.verdict === "inconclusive" && mode === "pr") {
+    // Neutral by default: the run could not decide (too few pairs, no usable baseline, a wide interval).
+    if (result.project.config.failOnInconclusive) {
+      io.stderr("skillbench: the verdict is inconclusive and fail-on-inconclusive is set\n");
+      return EXIT.regression;
+    }
+    io.stderr("warning: the verdict is inconclusive (not a failure; set fail-on-inconclusive to fail on it)\n");
+  }
   return EXIT.ok;
+}
+
+/** A comma- or space-separated list, empty entries dropped. */
+export function listOf(text: string): string[] {
+  return text.split(/[\s,]+/).filter((item) => item !== "");
 }
 
 /** Flags and environment that override skillbench.yml, named so that a bad value's message says where it came from. */
@@ -259,12 +311,17 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   const overrides: Overrides = {};
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
+  if (values.compare !== undefined) overrides.compare = { value: values.compare, source: "--compare" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
   if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
   if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
   if (values["max-samples"] !== undefined) overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
   if (values.adaptive) overrides.adaptive = { value: "true", source: "--adaptive" };
   if (values["no-adaptive"]) overrides.adaptive = { value: "false", source: "--no-adaptive" };
+  if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {
+    const value = values["fail-on-inconclusive"] ? "true" : "false";
+    overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };
+  }
   if (values["baseline-branch"] !== undefined) {
     overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
   }

@@ -9,17 +9,30 @@ import {
   type CaseChanges,
   type CaseResult,
   type Delta,
+  type Correction,
   type Gate,
+  type HistoryPoint,
   type Interval,
   type Metric,
   type MetricSet,
+  type MetricTest,
   type ModelSummary,
   type Report,
   type SkillBaseline,
   type SkillReport,
   type Thresholds,
 } from "./types.js";
-import { bootstrapInterval, mean, percentile } from "./stats.js";
+import {
+  benjaminiHochberg,
+  casesToDecide,
+  detectableDrop,
+  dropPValue,
+  holm,
+  mean,
+  percentile,
+  standardDeviation,
+  tInterval,
+} from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
 import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
@@ -31,12 +44,29 @@ export interface CompareOptions {
   gate: Gate;
   staleAfterDays: number;
   now: Date;
+  /** Dimensions gate too (default false: tested and shown, advisory). */
+  gateDimensions?: boolean;
+  /** Default benjamini-hochberg. */
+  correction?: Correction;
+  /** Baseline entries older than this many hours make the verdict say so (default null: no limit). */
+  maxAgeHours?: number | null;
+  /** Baseline history, oldest first: the drift between nightly baselines when the baseline is too old. */
+  history?: readonly HistoryPoint[];
 }
 
-/** With at least this many judged pairs, the "significant" gate also asks the interval to lie below 0. */
-export const MIN_PAIRS_FOR_SIGNIFICANCE = 5;
+/** Fewer judged pairs than this are not tested: the verdict is inconclusive. */
+export const MIN_PAIRS = 3;
+/** @deprecated the noise-aware gate tests from MIN_PAIRS pairs on; kept for importers. */
+export const MIN_PAIRS_FOR_SIGNIFICANCE = MIN_PAIRS;
+/** One-sided significance level of each test, after the run's correction. */
+export const ALPHA = 0.05;
+/** Level of the two-sided t-interval shown and used for "pass" (its low end above -threshold). */
+export const INTERVAL_LEVEL = 0.95;
+/** Power at which the detectable drop is stated. */
+export const POWER = 0.8;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 // Means of scores are sums of fractions; without a little slack a drop of exactly the threshold could
 // count as 5.000000000001 points and fail a check. 1e-9 points is far below anything a report shows.
@@ -99,22 +129,26 @@ function caseChanges(results: readonly CaseResult[], entries: readonly BaselineE
 
 /** The summary with every comparison field back to "nothing compared". */
 function uncompared(summary: ModelSummary): ModelSummary {
-  return { ...summary, ...NOT_COMPARED, regressions: [], verdictReasons: [] };
+  return { ...summary, ...NOT_COMPARED, tests: [], regressions: [], verdictReasons: [] };
 }
 
 /**
  * The summary with the errors gate applied (too many failed or unjudged pairs regress a model, baseline or not)
- * and its verdict set. `noBaseline` says why nothing was compared, when that is the case.
+ * and its verdict set. `noBaseline` says why nothing was compared, when that is the case; `undecided` holds
+ * why a compared model is inconclusive, `notes` what the verdict must say whatever it is (an old baseline).
  */
 function decide(
   summary: ModelSummary,
   results: readonly CaseResult[],
   thresholds: Thresholds,
   noBaseline: string | null,
+  undecided: readonly string[] = [],
+  notes: readonly string[] = [],
 ): ModelSummary {
   const regressions = [...summary.regressions, ...errorGateReasons(summary, results, thresholds.errors)];
   const decided = { ...summary, regressions, regressed: regressions.length > 0 };
-  return { ...decided, ...modelVerdict(decided, noBaseline) };
+  const verdict = modelVerdict(decided, noBaseline, undecided);
+  return { ...decided, ...verdict, verdictReasons: [...verdict.verdictReasons, ...notes] };
 }
 
 /** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
@@ -123,13 +157,11 @@ function intervalText(interval: Interval): string {
 }
 
 interface MetricComparison {
-  delta: number | null;
-  interval: Interval | null;
+  deltas: number[];
   baselineMean: number | null;
-  pairs: number;
 }
 
-function compareMetric(pairs: readonly Pair[], metric: Metric, seed: string): MetricComparison {
+function compareMetric(pairs: readonly Pair[], metric: Metric): MetricComparison {
   const deltas: number[] = [];
   const baselineValues: number[] = [];
   for (const { current, baseline } of pairs) {
@@ -139,27 +171,27 @@ function compareMetric(pairs: readonly Pair[], metric: Metric, seed: string): Me
     deltas.push(now - before);
     baselineValues.push(before);
   }
-  return {
-    delta: mean(deltas),
-    interval: bootstrapInterval(deltas, { seed }),
-    baselineMean: mean(baselineValues),
-    pairs: deltas.length,
-  };
+  return { deltas, baselineMean: mean(baselineValues) };
 }
 
-/**
- * Whether a drop of `comparison.delta` points beyond `threshold` counts, and the reason to show when it does.
- * With the "significant" gate and enough pairs, the drop must also be significant (interval entirely below
- * 0); a drop the interval cannot tell from noise is not a regression and gets no reason (the report shows the
- * interval).
- */
-function dropReason(name: string, comparison: MetricComparison, threshold: number, gate: Gate): string | null {
-  const { delta, interval } = comparison;
-  if (delta === null || !(delta < -threshold - EPSILON)) return null;
-  const testable = gate === "significant" && comparison.pairs >= MIN_PAIRS_FOR_SIGNIFICANCE && interval !== null;
-  if (testable && !(interval.high < 0)) return null;
-  const detail = interval === null ? "" : `; ${intervalText(interval)}`;
-  return `${name} ${formatPoints(delta)} points (threshold ${threshold}${detail})`;
+/** The test of one metric before the run's correction and verdict (adjustedPValue null, outcome provisional). */
+function testOf(metric: Metric, deltas: readonly number[], threshold: number, gated: boolean): MetricTest {
+  const spread = standardDeviation(deltas);
+  return {
+    metric,
+    n: deltas.length,
+    delta: mean(deltas),
+    spread,
+    interval: tInterval(deltas, INTERVAL_LEVEL),
+    pValue: dropPValue(deltas),
+    adjustedPValue: null,
+    gated,
+    threshold,
+    detectableDrop: spread === null ? null : detectableDrop(deltas.length, spread, ALPHA, POWER),
+    casesNeeded: null,
+    outcome: "inconclusive",
+    inconclusiveBecause: null,
+  };
 }
 
 function compareModel(
@@ -169,20 +201,16 @@ function compareModel(
   options: CompareOptions,
   noBaseline: string,
 ): ModelSummary {
-  const skillPath = current.skill;
   if (pairs.length === 0) return decide(uncompared(summary), current.results, options.thresholds, noBaseline);
 
   // Judged on both sides: only those pairs say anything about quality.
   const judgedPairs = pairs.filter(({ current, baseline }) => current.judged && isBaselineJudged(baseline));
-  // One seed per skill, model, judge and metric: reruns reproduce every interval, metrics resample independently.
-  const seedBase = `${skillPath}\n${summary.model}\n${options.judgeKey}`;
-  const seedOf = (metric: Metric): string => (metric === "quality" ? seedBase : `${seedBase}\n${metric}`);
   const metrics: Record<Metric, MetricComparison> = {
-    quality: compareMetric(judgedPairs, "quality", seedOf("quality")),
-    faithfulness: compareMetric(judgedPairs, "faithfulness", seedOf("faithfulness")),
-    relevancy: compareMetric(judgedPairs, "relevancy", seedOf("relevancy")),
-    precision: compareMetric(judgedPairs, "precision", seedOf("precision")),
-    recall: compareMetric(judgedPairs, "recall", seedOf("recall")),
+    quality: compareMetric(judgedPairs, "quality"),
+    faithfulness: compareMetric(judgedPairs, "faithfulness"),
+    relevancy: compareMetric(judgedPairs, "relevancy"),
+    precision: compareMetric(judgedPairs, "precision"),
+    recall: compareMetric(judgedPairs, "recall"),
   };
 
   const costPairs = pairs.filter(({ current, baseline }) => current.costUsd !== null && baseline.costUsd !== null);
@@ -214,26 +242,23 @@ function compareModel(
     ),
   };
   const delta: Delta = {
-    quality: metrics.quality.delta,
-    faithfulness: metrics.faithfulness.delta,
-    relevancy: metrics.relevancy.delta,
-    precision: metrics.precision.delta,
-    recall: metrics.recall.delta,
+    quality: mean(metrics.quality.deltas),
+    faithfulness: mean(metrics.faithfulness.deltas),
+    relevancy: mean(metrics.relevancy.deltas),
+    precision: mean(metrics.precision.deltas),
+    recall: mean(metrics.recall.deltas),
     costPct,
     latencyMs: currentP50 === null || baselineP50 === null ? null : currentP50 - baselineP50,
   };
 
-  const { thresholds, gate } = options;
-  const reasons: string[] = [];
-  for (const metric of METRICS) {
-    const threshold = metric === "quality" ? thresholds.quality : thresholds.dimension;
-    const reason = dropReason(metric, metrics[metric], threshold, gate);
-    if (reason !== null) reasons.push(reason);
-  }
-  // Cost is measured, not judged: no judge noise to test against, so the threshold alone decides.
-  if (costPct !== null && costPct > thresholds.cost + EPSILON) {
-    reasons.push(`cost ${formatPercent(costPct)} (threshold ${thresholds.cost}%)`);
-  }
+  const { thresholds } = options;
+  const gateDimensions = options.gateDimensions ?? false;
+  const tests = METRICS.map((metric) =>
+    metric === "quality"
+      ? testOf(metric, metrics[metric].deltas, thresholds.quality, true)
+      : testOf(metric, metrics[metric].deltas, thresholds.dimension, gateDimensions || options.gate === "threshold"),
+  );
+  const quality = tests[0] as MetricTest;
 
   // A stale baseline is still compared and may still gate: it is the best reference there is, and refusing to
   // gate would let any regression through on a repository whose nightly run stopped. The report flags it.
@@ -250,14 +275,214 @@ function compareModel(
     ...summary,
     baseline: baselineMetrics,
     delta,
-    qualityInterval: metrics.quality.interval,
-    pairedCases: metrics.quality.pairs,
+    qualityInterval: quality.interval,
+    pairedCases: quality.n,
+    n: quality.n,
+    spread: quality.spread,
+    pValue: null,
+    detectableDrop: quality.detectableDrop,
+    casesNeeded: null,
+    tests,
+    baselineDrift: baselineDrift(options, current.skill, summary.model),
     stale,
     baselineRecordedAt: oldest === null ? null : oldest.text,
-    regressed: reasons.length > 0,
-    regressions: reasons,
+    regressed: false,
+    regressions: [],
   };
-  return decide(compared, current.results, options.thresholds, null);
+  // Undecided here: the run's correction and the verdict follow once every skill is compared (decideSkills).
+  return compared;
+}
+
+/** Nightly baseline runs looked at for the drift of a model's quality mean. */
+export const DRIFT_RUNS = 10;
+
+/**
+ * The drift between nightly baselines of this (skill, model): the largest change of its quality mean from one
+ * baseline run to the next over the last DRIFT_RUNS baseline runs in the history. Null without history or with
+ * fewer than 2 such runs.
+ */
+function baselineDrift(options: CompareOptions, skill: string, model: string): number | null {
+  const points = (options.history ?? [])
+    .filter((p) => p.mode === "baseline" && p.skill === skill && p.model === model && p.metrics.quality !== null)
+    .slice(-DRIFT_RUNS);
+  let drift: number | null = null;
+  for (let i = 1; i < points.length; i += 1) {
+    const change = Math.abs((points[i]?.metrics.quality ?? 0) - (points[i - 1]?.metrics.quality ?? 0));
+    drift = drift === null ? change : Math.max(drift, change);
+  }
+  return drift;
+}
+
+function familyKey(skill: string, model: string, metric: Metric): string {
+  return JSON.stringify([skill, model, metric]);
+}
+
+/** A test that enters a correction family: tested (enough pairs, a p-value) under the noise-aware gate. */
+function isTested(test: MetricTest): boolean {
+  return test.n >= MIN_PAIRS && test.pValue !== null;
+}
+
+/**
+ * Adjusted p-values of every tested (skill, model, metric) in `skills`, keyed by familyKey. Gated tests form
+ * the family the verdict depends on; advisory dimension tests are corrected in a family of their own, so that
+ * showing them costs the gated tests no power.
+ */
+function adjustedPValues(skills: readonly SkillReport[], correction: Correction): Map<string, number> {
+  const adjust = correction === "holm" ? holm : benjaminiHochberg;
+  const adjusted = new Map<string, number>();
+  for (const gated of [true, false]) {
+    const keys: string[] = [];
+    const pValues: number[] = [];
+    for (const skill of skills) {
+      for (const model of skill.models) {
+        for (const test of model.tests) {
+          if (test.gated !== gated || !isTested(test) || test.pValue === null) continue;
+          keys.push(familyKey(skill.skill, model.model, test.metric));
+          pValues.push(test.pValue);
+        }
+      }
+    }
+    adjust(pValues).forEach((p, i) => adjusted.set(keys[i] as string, p));
+  }
+  return adjusted;
+}
+
+function hoursText(hours: number): string {
+  return hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours)} h`;
+}
+
+/** One test decided under the noise-aware gate (contract 4), or under the old threshold gate. */
+function decideTest(test: MetricTest, adjustedPValue: number | null, gate: Gate, drift: number | null): MetricTest {
+  const { n, delta, interval, spread, threshold } = test;
+  const decided = { ...test, adjustedPValue, casesNeeded: null, inconclusiveBecause: null };
+  if (delta === null) return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-few-pairs", casesNeeded: MIN_PAIRS };
+  if (gate === "threshold") {
+    // The old behaviour, kept for users who chose it: the mean alone against the threshold, not noise-aware.
+    return { ...decided, outcome: delta < -threshold - EPSILON ? "regressed" : "pass" };
+  }
+  const more = (): number | null => {
+    const total = spread === null ? null : casesToDecide(delta, spread, threshold, { level: INTERVAL_LEVEL, alpha: ALPHA, power: POWER });
+    return total === null ? (n < MIN_PAIRS ? MIN_PAIRS - n : null) : Math.max(total, MIN_PAIRS) - n;
+  };
+  if (n < MIN_PAIRS) return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-few-pairs", casesNeeded: more() };
+  const significant = adjustedPValue !== null && adjustedPValue < ALPHA;
+  if (significant && delta < -threshold - EPSILON) {
+    if (drift !== null && -delta <= drift + EPSILON) {
+      return { ...decided, outcome: "inconclusive", inconclusiveBecause: "baseline-drift" };
+    }
+    return { ...decided, outcome: "regressed" };
+  }
+  if (interval !== null && interval.low > -threshold - EPSILON) return { ...decided, outcome: "pass" };
+  const needed = more();
+  return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-wide", casesNeeded: needed === null ? null : Math.max(needed, 1) };
+}
+
+function testFacts(test: MetricTest): string {
+  const facts = [`n ${test.n}`];
+  if (test.spread !== null) facts.push(`spread ${formatPoints(test.spread).replace(/^\+/, "")}`);
+  if (test.detectableDrop !== null) facts.push(`detectable drop ${formatPoints(test.detectableDrop).replace(/^\+/, "")}`);
+  return facts.join(", ");
+}
+
+/** Why a gated test regressed, or why it could not be decided (null when it passed). */
+function testReason(test: MetricTest, gate: Gate, drift: number | null): string | null {
+  const { metric, delta, interval, threshold } = test;
+  const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
+  if (test.outcome === "regressed") {
+    const detail = interval === null ? "" : `; ${intervalText(interval)}`;
+    if (gate === "threshold") return `${metric}${deltaText} (threshold ${threshold}${detail})`;
+    const p = test.adjustedPValue === null ? "" : `; p ${formatP(test.adjustedPValue)} adjusted`;
+    return `${metric}${deltaText} (threshold ${threshold}${detail}${p}; ${testFacts(test)})`;
+  }
+  if (test.outcome === "pass") return null;
+  const more = test.casesNeeded === null ? "" : `; about ${test.casesNeeded} more case${test.casesNeeded === 1 ? "" : "s"} would decide`;
+  switch (test.inconclusiveBecause) {
+    case "too-few-pairs":
+      return `${metric}: only ${test.n} judged pair${test.n === 1 ? "" : "s"} (at least ${MIN_PAIRS} are needed to test a drop)${more}`;
+    case "baseline-drift":
+      return (
+        `${metric}${deltaText}: within the drift between nightly baselines (${formatPoints(drift ?? 0).replace(/^\+/, "")} points) ` +
+        "and the baseline is older than max-age-hours: not called a regression"
+      );
+    default:
+      return (
+        `${metric}${deltaText}${interval === null ? "" : `, ${intervalText(interval)}`}: too wide to decide against ` +
+        `the threshold ${threshold} (${testFacts(test)})${more}`
+      );
+  }
+}
+
+function formatP(p: number): string {
+  return p < 0.001 ? "< 0.001" : p.toFixed(3);
+}
+
+/**
+ * A compared model's verdict from its tests: the adjusted p-values from the run's family, each gated test
+ * decided, the regressions (gated drops, cost, the errors gate) and why it is inconclusive, and a note when the
+ * baseline is older than max-age-hours. Recomputed from the summary's own tests and delta: deciding twice gives
+ * the same result.
+ */
+function decideModel(
+  summary: ModelSummary,
+  skill: string,
+  results: readonly CaseResult[],
+  options: CompareOptions,
+  adjusted: ReadonlyMap<string, number>,
+): ModelSummary {
+  const { thresholds, gate } = options;
+  const maxAgeHours = options.maxAgeHours ?? null;
+  const recorded = summary.baselineRecordedAt === null ? Number.NaN : Date.parse(summary.baselineRecordedAt);
+  const ageHours = Number.isNaN(recorded) ? null : (options.now.getTime() - recorded) / HOUR_MS;
+  const tooOld = maxAgeHours !== null && ageHours !== null && ageHours > maxAgeHours;
+  const drift = tooOld ? summary.baselineDrift : null;
+
+  const tests = summary.tests.map((test) =>
+    decideTest(test, adjusted.get(familyKey(skill, summary.model, test.metric)) ?? null, gate, drift),
+  );
+  const regressions: string[] = [];
+  const undecided: string[] = [];
+  for (const test of tests) {
+    if (!test.gated) continue;
+    const reason = testReason(test, gate, drift);
+    if (reason === null) continue;
+    (test.outcome === "regressed" ? regressions : undecided).push(reason);
+  }
+  // Cost is measured, not judged: no judge noise to test against, so the threshold alone decides.
+  const costPct = summary.delta?.costPct ?? null;
+  if (costPct !== null && costPct > thresholds.cost + EPSILON) {
+    regressions.push(`cost ${formatPercent(costPct)} (threshold ${thresholds.cost}%)`);
+  }
+  const notes =
+    tooOld && ageHours !== null
+      ? [`the baseline was recorded ${hoursText(ageHours)} ago (max-age-hours ${maxAgeHours})`]
+      : [];
+  const gatedUndecided = tests.filter((t) => t.gated && t.outcome === "inconclusive");
+  const needed = gatedUndecided.map((t) => t.casesNeeded).filter((c): c is number => c !== null);
+  const quality = tests.find((t) => t.metric === "quality") ?? null;
+  const withTests: ModelSummary = {
+    ...summary,
+    tests,
+    pValue: quality?.adjustedPValue ?? null,
+    casesNeeded: gatedUndecided.length > 0 && needed.length > 0 ? Math.max(...needed) : null,
+    regressions,
+  };
+  return decide(withTests, results, thresholds, null, undecided, notes);
+}
+
+/**
+ * Every compared (skill, model) of `skills` decided together: one multiplicity correction over every tested
+ * (skill, model, gated metric), then each verdict. Models that were not compared (no tests) keep theirs. Pure:
+ * deciding already decided skills again gives the same skills.
+ */
+export function decideSkills(skills: readonly SkillReport[], options: CompareOptions): SkillReport[] {
+  const adjusted = adjustedPValues(skills, options.correction ?? "benjamini-hochberg");
+  return skills.map((skill) => {
+    if (skill.models.every((m) => m.tests.length === 0)) return skill;
+    const models = skill.models.map((m) =>
+      m.tests.length === 0 ? m : decideModel(m, skill.skill, skill.results, options, adjusted),
+    );
+    return { ...skill, models, regressed: models.some((m) => m.regressed), ...skillVerdict(models) };
+  });
 }
 
 /**
@@ -318,18 +543,17 @@ export function compareSkillWithNotes(
             "the next baseline run records comparable results.",
         ];
 
-  return {
-    skill: {
-      ...current,
-      models,
-      results: [...current.results],
-      cases: caseChanges(current.results, entries),
-      baselineError: null,
-      regressed: models.some((model) => model.regressed),
-      ...skillVerdict(models),
-    },
-    notes,
+  const compared: SkillReport = {
+    ...current,
+    models,
+    results: [...current.results],
+    cases: caseChanges(current.results, entries),
+    baselineError: null,
+    regressed: models.some((model) => model.regressed),
+    ...skillVerdict(models),
   };
+  // Alone, a skill is its own family; applyComparison decides again over the whole run.
+  return { skill: decideSkills([compared], options)[0] as SkillReport, notes };
 }
 
 /**
@@ -376,11 +600,21 @@ export function applyComparison(report: Report, snapshot: BaselineSnapshot | nul
     return compared;
   });
 
+  // The correction needs every skill's tests: verdicts are decided only once all skills are compared.
+  const decided = decideSkills(skills, options);
   return withRunVerdict({
     ...report,
-    skills,
+    skills: decided,
     warnings,
-    regressed: skills.some((skill) => skill.regressed),
+    regressed: decided.some((skill) => skill.regressed),
     baseline: snapshot === null ? null : { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found },
   });
+}
+
+/**
+ * Whether a (skill, model) is inconclusive because a gated test's interval straddles its threshold (more samples
+ * could decide it), not because there is no baseline, too few pairs or nightly drift. For the adaptive loop.
+ */
+export function isBorderline(summary: ModelSummary): boolean {
+  return summary.verdict === "inconclusive" && summary.tests.some((t) => t.gated && t.inconclusiveBecause === "too-wide");
 }

@@ -1,7 +1,7 @@
 // Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
 // name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
 import path from "node:path";
-import { InputError, messageOf, type InputIssue } from "./errors.js";
+import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
 import { execWithRetry, type GitRunner } from "./git.js";
 import { expandBraces, findFiles, type GlobRefusal } from "./glob.js";
 import { contentHash, sha256Hex } from "./hash.js";
@@ -13,6 +13,7 @@ import {
   BRANCH_PATTERN,
   CONFIG_DEFAULTS,
   CONFIG_FILE_MAX_BYTES,
+  EVALS_SCHEMA,
   GLOB_PATTERN,
   issueAt,
   LIMITS,
@@ -25,10 +26,13 @@ import {
   validateYaml,
   type YamlSource,
 } from "./schemas.js";
-import { readSkill, repoRelativePath } from "./skills.js";
+import { AGENT_SKILL_FILE, EVALS_FILE, readSkill, repoRelativePath } from "./skills.js";
 import {
   isOneOf,
+  CORRECTIONS,
   GATES,
+  COMPARE_MODES,
+  type CompareMode,
   type BaseConfigStatus,
   type Benchmark,
   type BenchmarkCase,
@@ -53,11 +57,16 @@ export type OverrideKey =
   | "samples"
   | "judgeSamples"
   | "maxSamples"
-  | "adaptive";
+  | "adaptive"
+
+  | "failOnInconclusive"
+  | "compare";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
 export const DEFAULT_CONFIG_PATH = "skillbench.yml";
+/** Read instead of skillbench.yml when only it exists. */
+export const ALTERNATE_CONFIG_PATH = "skillbench.yaml";
 
 export interface LoadOptions {
   /** Repository-relative path of the config file; default skillbench.yml, which may be absent. */
@@ -67,6 +76,8 @@ export interface LoadOptions {
   pricing?: Record<string, Price>;
   /** Only these repository-relative files may be read (the action passes what git tracks); default: any. */
   tracked?: ReadonlySet<string> | null;
+  /** Tolerated Agent Skills deviations are errors (`validate --strict`), whatever the config's `strict` says. */
+  strict?: boolean;
 }
 
 const MODEL_ID = new RegExp(MODEL_ID_PATTERN, "u");
@@ -86,7 +97,8 @@ interface RawPriceTier {
 
 interface RawConfig {
   models?: string[];
-  judge?: { model?: string; "max-tokens"?: number; samples?: number };
+  judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean; samples?: number };
+  compare?: string;
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
@@ -94,12 +106,18 @@ interface RawConfig {
   adaptive?: boolean;
   "max-samples"?: number;
   gate?: string;
+  "gate-dimensions"?: boolean;
+  "fail-on-inconclusive"?: boolean;
+  correction?: string;
   thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
-  baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number };
+  baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number; "max-age-hours"?: number };
   sampling?: Record<string, SamplingParams>;
   api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
   pricing?: Record<string, RawPriceTier & { above?: RawPriceTier & { tokens: number } }>;
   limits?: { "skill-bytes"?: number; "benchmark-bytes"?: number; "input-bytes"?: number };
+  strict?: boolean;
+  "skill-dirs"?: string[];
+  "max-turns"?: number;
 }
 
 interface OverrideValues {
@@ -113,6 +131,8 @@ interface OverrideValues {
   judgeSamples?: number;
   maxSamples?: number;
   adaptive?: boolean;
+  failOnInconclusive?: boolean;
+  compare?: CompareMode;
 }
 
 interface ConfigRead {
@@ -163,6 +183,10 @@ async function readConfig(repo: RepoFiles, options: LoadOptions): Promise<Config
   if ("problem" in relative) {
     issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
   } else {
+    if (relative.path === DEFAULT_CONFIG_PATH) {
+      const [yml, yaml] = await Promise.all([repo.resolve(DEFAULT_CONFIG_PATH), repo.resolve(ALTERNATE_CONFIG_PATH)]);
+      if (!yml.ok && yml.kind === "missing" && yaml.ok) relative.path = ALTERNATE_CONFIG_PATH;
+    }
     const read = await repo.readText(relative.path, {
       maxBytes: CONFIG_FILE_MAX_BYTES,
       limitName: "the fixed limit for a config file",
@@ -264,6 +288,30 @@ function safeGlobs(raw: unknown): string[] {
   return [...CONFIG_DEFAULTS.benchmarks];
 }
 
+/** The config's skill-dirs when they are usable, else the defaults (discovery still runs while the config has issues). */
+function safeSkillDirs(raw: unknown): string[] {
+  const globs = raw && typeof raw === "object" ? (raw as Record<string, unknown>)["skill-dirs"] : undefined;
+  const usable = (glob: unknown) => {
+    if (typeof glob !== "string" || !GLOB.test(glob)) return false;
+    try {
+      expandBraces(glob);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (Array.isArray(globs) && globs.every(usable)) return globs as string[];
+  return [...CONFIG_DEFAULTS.skillDirs];
+}
+
+/** The SKILL.md files a folder glob covers: `skills/**` finds `skills/**\/SKILL.md`. */
+export function skillFileGlobs(dirs: readonly string[]): string[] {
+  return dirs.map((dir) => {
+    const trimmed = dir.replace(/\/+$/, "");
+    return trimmed.endsWith(AGENT_SKILL_FILE) ? trimmed : `${trimmed}/${AGENT_SKILL_FILE}`;
+  });
+}
+
 function parseOverrides(overrides: Overrides): { values: OverrideValues; issues: InputIssue[] } {
   const values: OverrideValues = {};
   const issues: InputIssue[] = [];
@@ -291,6 +339,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (BRANCH.test(text)) values.baselineBranch = text;
         else problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
         break;
+      case "compare":
+        if (isOneOf(COMPARE_MODES, text)) values.compare = text;
+        else problem(entry.source, `must be one of ${COMPARE_MODES.join(", ")}, not "${text}"`);
+        break;
       case "apiBaseUrl":
         // The value is not echoed: a proxy URL may carry credentials.
         if (isHttpUrl(text)) values.apiBaseUrl = text;
@@ -298,6 +350,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         break;
       case "adaptive":
         if (/^(true|false)$/i.test(text)) values.adaptive = text.toLowerCase() === "true";
+        else problem(entry.source, `must be true or false, not "${text}"`);
+        break;
+      case "failOnInconclusive":
+        if (/^(true|false)$/i.test(text)) values.failOnInconclusive = text.toLowerCase() === "true";
         else problem(entry.source, `must be true or false, not "${text}"`);
         break;
       case "concurrency":
@@ -360,6 +416,10 @@ function buildConfig(
   }
   const gate = raw.gate ?? d.gate;
   if (!isOneOf(GATES, gate)) throw new Error(`Internal error: the schema let through gate "${gate}".`);
+  const correction = raw.correction ?? d.correction;
+  if (!isOneOf(CORRECTIONS, correction)) throw new Error(`Internal error: the schema let through correction "${correction}".`);
+  const compare = overrides.compare ?? raw.compare ?? d.compare;
+  if (!isOneOf(COMPARE_MODES, compare)) throw new Error(`Internal error: the schema let through compare "${compare}".`);
   return {
     root,
     configPath,
@@ -368,7 +428,9 @@ function buildConfig(
       model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
       maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
       samples: overrides.judgeSamples ?? raw.judge?.samples ?? d.judgeSamples,
+      pairwise: raw.judge?.pairwise ?? d.judgePairwise,
     },
+    compare,
     benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
     concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
     maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
@@ -382,10 +444,14 @@ function buildConfig(
     samples: overrides.samples ?? raw.samples ?? d.samples,
     adaptive: overrides.adaptive ?? raw.adaptive ?? null,
     maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
+    gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
+    failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
+    correction,
     baseline: {
       branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
       staleAfterDays: raw.baseline?.["stale-after-days"] ?? d.staleAfterDays,
       historyLimit: raw.baseline?.["history-limit"] ?? d.historyLimit,
+      maxAgeHours: raw.baseline?.["max-age-hours"] ?? null,
     },
     pricing,
     sampling,
@@ -396,6 +462,9 @@ function buildConfig(
       rateLimitBudgetMs: Math.round((raw.api?.["rate-limit-budget-seconds"] ?? d.apiRateLimitBudgetSeconds) * 1000),
     },
     limits: safeLimits(raw),
+    strict: raw.strict ?? d.strict,
+    skillDirs: [...(raw["skill-dirs"] ?? d.skillDirs)],
+    maxTurns: raw["max-turns"] ?? d.maxTurns,
   };
 }
 
@@ -411,6 +480,10 @@ interface SkillReference {
 
 interface BenchmarkRead {
   benchmark: Benchmark | null;
+  /** Read from a skill folder's evals/evals.json (it may sit beside a YAML benchmark of the same skill). */
+  evals?: boolean;
+  /** Located problems that do not stop the benchmark (evals.json's skill_name differs from the skill's). */
+  warnings?: InputIssue[];
   reference: SkillReference | null;
   /** The parsed file and its `models` as written, to check them against the known ids; absent when it did not parse. */
   models?: { source: YamlSource; value: unknown };
@@ -512,6 +585,101 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
   return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, models: { source, value: raw["models"] }, issues: [] };
 }
 
+interface RawEval {
+  id?: unknown;
+  prompt?: unknown;
+  expected_output?: unknown;
+  files?: unknown;
+  expectations?: unknown;
+  assertions?: unknown;
+}
+
+/**
+ * A skill folder's evals/evals.json (Anthropic skill-creator's format) as a benchmark of that skill: `prompt` is the
+ * input, `expected_output` the reference, `files` are readable through read_file, `expectations` (or agentskills.io's
+ * `assertions`) are kept on the case for grading. JSON is YAML, so problems are located with the same helpers.
+ */
+async function readEvals(repo: RepoFiles, file: string, limits: Config["limits"]): Promise<BenchmarkRead & { warnings: InputIssue[] }> {
+  const skillDir = path.posix.dirname(path.posix.dirname(file));
+  const skillPath = `${skillDir}/${AGENT_SKILL_FILE}`;
+  const none = (issues: InputIssue[]) => ({ benchmark: null, reference: null, evals: true, issues, warnings: [] });
+  const read = await repo.readText(file, {
+    maxBytes: limits.benchmarkBytes,
+    limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
+  });
+  if (!read.ok) return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
+  const parsed = parseYaml(file, read.text);
+  if (parsed.value === undefined) return none(parsed.issues.map((issue) => ({ ...issue, message: `${issue.message} (the file is not valid JSON)` })));
+  if (parsed.value === null) return none([{ file, line: 1, column: 1, field: "", message: 'is empty: evals.json needs "evals"' }]);
+  const { source, value } = parsed;
+  const issues = validateYaml(source, EVALS_SCHEMA, value);
+  const warnings: InputIssue[] = [];
+  const raw = (typeof value === "object" && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
+  const folderName = path.posix.basename(skillDir);
+  if (typeof raw["skill_name"] === "string" && raw["skill_name"] !== folderName) {
+    warnings.push(issueAt(source, ["skill_name"], `"${raw["skill_name"]}" is not the skill's folder name "${folderName}"; the evals run on ${skillPath}`));
+  }
+  const reference: SkillReference = { skillPath, benchmark: file, source };
+  const cases: BenchmarkCase[] = [];
+  const seen = new Map<string, number>();
+  const rawEvals = Array.isArray(raw["evals"]) ? (raw["evals"] as unknown[]) : [];
+  for (const [index, item] of rawEvals.entries()) {
+    if (!item || typeof item !== "object") continue;
+    const entry = item as RawEval;
+    if (typeof entry.prompt !== "string" || (typeof entry.id !== "number" && typeof entry.id !== "string")) continue;
+    const inputBytes = Buffer.byteLength(entry.prompt, "utf8");
+    if (inputBytes > limits.inputBytes) {
+      issues.push(issueAt(source, ["evals", index, "prompt"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
+      continue;
+    }
+    // "eval-1": skill-creator numbers its evals; the prefix keeps them apart from a YAML benchmark's case ids.
+    const id = `eval-${String(entry.id)}`;
+    const { line } = positionOf(source, ["evals", index]);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      issues.push(issueAt(source, ["evals", index, "id"], `duplicate eval id ${JSON.stringify(entry.id)} (first used on line ${first})`));
+      continue;
+    }
+    seen.set(id, line);
+    if (Array.isArray(entry.expectations) && Array.isArray(entry.assertions)) {
+      issues.push(issueAt(source, ["evals", index, "assertions"], 'give "expectations" or "assertions" (the same field), not both', "key"));
+      continue;
+    }
+    const files: string[] = [];
+    for (const [fileIndex, given] of (Array.isArray(entry.files) ? entry.files : []).entries()) {
+      if (typeof given !== "string" || given === "") continue;
+      const relative = repoRelativePath(given);
+      if ("problem" in relative) {
+        issues.push(issueAt(source, ["evals", index, "files", fileIndex], `${relative.problem.replace("the repository", "the skill folder")}`));
+        continue;
+      }
+      const resolved = await repo.resolve(`${skillDir}/${relative.path}`);
+      if (!resolved.ok) {
+        issues.push(issueAt(source, ["evals", index, "files", fileIndex], `"${given}" (relative to ${skillDir}) ${resolved.problem}`));
+        continue;
+      }
+      files.push(relative.path);
+    }
+    const expected = typeof entry.expected_output === "string" ? entry.expected_output : null;
+    const expectations = (Array.isArray(entry.expectations) ? entry.expectations : Array.isArray(entry.assertions) ? entry.assertions : [])
+      .filter((text): text is string => typeof text === "string");
+    const hash = files.length === 0 && expectations.length === 0
+      ? caseHash(entry.prompt, expected)
+      : contentHash(entry.prompt, expected, JSON.stringify(files), JSON.stringify(expectations));
+    cases.push({
+      id,
+      input: entry.prompt,
+      expected,
+      hash,
+      line,
+      ...(files.length > 0 ? { files } : {}),
+      ...(expectations.length > 0 ? { expectations } : {}),
+    });
+  }
+  if (issues.length > 0) return { benchmark: null, reference, evals: true, issues: sortIssues(issues), warnings };
+  return { benchmark: { path: file, skillPath, models: null, cases }, reference, evals: true, issues: [], warnings };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The project
 
@@ -531,14 +699,33 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const files = found.filter((file) => file !== configRead.configPath);
   const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
 
-  // One benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem.
+  // Skills found under skill-dirs: an evals/evals.json beside a SKILL.md is a benchmark (skill-creator's format).
+  const strict = options.strict === true || configRead.raw?.strict === true;
+  const warnings: InputIssue[] = [];
+  const discovered = await findFiles(repo, skillFileGlobs(safeSkillDirs(configRead.raw)), (refusal) => {
+    if (refusal.kind !== "untracked") {
+      warnings.push({ file: refusal.path, line: null, column: null, field: "", message: `skipped while looking for skills: it ${refusal.problem}` });
+    }
+  });
+  const evalsFiles: string[] = [];
+  for (const skillFile of discovered) {
+    const evalsPath = `${path.posix.dirname(skillFile)}/${EVALS_FILE}`;
+    if ((await repo.resolve(evalsPath)).ok) evalsFiles.push(evalsPath);
+  }
+  const evalsReads = await Promise.all(evalsFiles.map((file) => readEvals(repo, file, limits)));
+  for (const read of evalsReads) warnings.push(...read.warnings);
+  const allReads: BenchmarkRead[] = [...reads, ...evalsReads];
+  const allFiles = [...files, ...evalsFiles];
+
+  // One YAML benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem. A
+  // skill's evals/evals.json runs beside its YAML benchmark: they are two benchmarks with distinct case ids.
   const firstBenchmarkOf = new Map<string, string>();
   const referencesOf = new Map<string, SkillReference[]>();
   const referenceIssues = new Map<string, InputIssue[]>();
-  for (const read of reads) {
+  for (const read of allReads) {
     const reference = read.reference;
     if (!reference) continue;
-    const first = firstBenchmarkOf.get(reference.skillPath);
+    const first = read.evals ? undefined : firstBenchmarkOf.get(reference.skillPath);
     if (first) {
       const issue = issueAt(
         reference.source,
@@ -546,7 +733,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
         `skill "${reference.skillPath}" is benchmarked by both ${first} and ${reference.benchmark}; keep one benchmark per skill`,
       );
       referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
-    } else {
+    } else if (!read.evals) {
       firstBenchmarkOf.set(reference.skillPath, reference.benchmark);
     }
     referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
@@ -554,15 +741,28 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
 
   const skillPaths = [...referencesOf.keys()].sort();
   const skillReads = await Promise.all(
-    skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes })),
+    skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes, strict })),
   );
   const skills = new Map<string, Skill>();
   const skillIssues: InputIssue[] = [];
+  const skipped: { skill: string; reason: string }[] = [];
+  const brokenIssues: InputIssue[] = [];
   skillPaths.forEach((skillPath, index) => {
     const read = skillReads[index];
     if (!read) return;
     if (read.skill) skills.set(skillPath, read.skill);
-    skillIssues.push(...read.issues);
+    warnings.push(...read.warnings);
+    if (read.issues.length > 0) {
+      if (read.issues.some((issue) => issue.rule !== undefined)) {
+        // strict: a tolerated deviation is the user's chosen error, for the whole run.
+        skillIssues.push(...read.issues);
+      } else {
+        // A broken skill (unparsable frontmatter, unreadable file) stops only itself: the others still run.
+        brokenIssues.push(...read.issues);
+        const more = read.issues.length > 1 ? ` (and ${read.issues.length - 1} more problem(s))` : "";
+        skipped.push({ skill: skillPath, reason: `could not be loaded: ${formatIssue(read.issues[0] as InputIssue)}${more}` });
+      }
+    }
     if (read.pathProblem !== null) {
       // A skill that cannot be found is the benchmark's mistake: point at its `skill:` line.
       for (const reference of referencesOf.get(skillPath) ?? []) {
@@ -572,17 +772,19 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     }
   });
 
-  files.forEach((file, index) => {
-    issues.push(...sortIssues([...(reads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
+  allFiles.forEach((file, index) => {
+    issues.push(...sortIssues([...(allReads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
   });
   issues.push(...skillIssues);
 
   const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
   issues.push(...models.errors);
 
-  if (issues.length > 0 || !configRead.config) throw new InputError(issues);
-  const benchmarks = reads.flatMap((read) => (read.benchmark ? [read.benchmark] : []));
-  return { config: configRead.config, benchmarks, skills, warnings: [...untracked, ...models.warnings] };
+  // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
+  if (issues.length > 0 || !configRead.config) throw new InputError([...issues, ...brokenIssues]);
+  const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
+  const benchmarks = allReads.flatMap((read) => (read.benchmark && skills.has(read.benchmark.skillPath) ? [read.benchmark] : []));
+  return { config, benchmarks, skills, warnings: [...untracked, ...models.warnings, ...warnings], skipped };
 }
 
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
@@ -684,6 +886,7 @@ export const GATE_KEYS = [
   "gate",
   "gate-dimensions",
   "fail-on-inconclusive",
+  "correction",
   "thresholds.quality",
   "thresholds.dimension",
   "thresholds.cost",
@@ -693,17 +896,24 @@ export const GATE_KEYS = [
   "baseline.stale-after-days",
   "baseline.max-age-hours",
   "judge.model",
+  "compare",
+  "judge.pairwise",
 ] as const;
 
 /** The effective value of a gate key the file leaves out (shown as "5 -> 50", not "unset -> 50"). */
 const GATE_DEFAULTS: Partial<Record<(typeof GATE_KEYS)[number], string | number | boolean>> = {
   gate: CONFIG_DEFAULTS.gate,
+  "gate-dimensions": CONFIG_DEFAULTS.gateDimensions,
+  "fail-on-inconclusive": CONFIG_DEFAULTS.failOnInconclusive,
+  correction: CONFIG_DEFAULTS.correction,
   "thresholds.quality": CONFIG_DEFAULTS.thresholds.quality,
   "thresholds.dimension": CONFIG_DEFAULTS.thresholds.dimension,
   "thresholds.cost": CONFIG_DEFAULTS.thresholds.cost,
   "baseline.branch": CONFIG_DEFAULTS.baselineBranch,
   "baseline.stale-after-days": CONFIG_DEFAULTS.staleAfterDays,
   "judge.model": CONFIG_DEFAULTS.judgeModel,
+  compare: CONFIG_DEFAULTS.compare,
+  "judge.pairwise": CONFIG_DEFAULTS.judgePairwise,
 };
 
 /** The override (action input, environment) that, when given, decides a trusted key instead of any file. */
@@ -829,8 +1039,12 @@ export async function readConfigAtCommit(git: GitRunner, commit: string, configP
     });
     if (fetched.code !== 0) return unavailable(`could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`);
   }
-  const spec = `${commit}:${relative.path}`;
-  const exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
+  let spec = `${commit}:${relative.path}`;
+  let exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
+  if (exists.code !== 0 && relative.path === DEFAULT_CONFIG_PATH) {
+    spec = `${commit}:${ALTERNATE_CONFIG_PATH}`;
+    exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
+  }
   if (exists.code !== 0) return { commit, status: "missing", raw: null, problem: null };
   const shown = await git.exec(["cat-file", "blob", spec], { allowFailure: true });
   if (shown.code !== 0) return unavailable(`could not read ${spec}: ${shown.stderr.trim()}`);

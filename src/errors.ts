@@ -14,6 +14,8 @@ export interface InputIssue {
   /** Dotted path of the field, e.g. "thresholds.quality" or "cases[2].input"; "" for the whole file. */
   field: string;
   message: string;
+  /** The rule a tolerated deviation breaks (e.g. "name-matches-folder"), when the issue is a warning about one. */
+  rule?: string;
 }
 
 export function formatIssue(issue: InputIssue): string {

@@ -184,6 +184,14 @@ export class GitHubClient {
     this.log = log;
   }
 
+  /** The pull request's head commit and head repository ("owner/name"; null when the fork was deleted). */
+  async getPullRequest(pr: PullRef): Promise<{ headSha: string; headRepo: string | null }> {
+    const { data } = await this.call(`read ${where(pr)}`, () =>
+      this.octokit.rest.pulls.get({ owner: pr.owner, repo: pr.repo, pull_number: pr.number }),
+    );
+    return { headSha: data.head.sha, headRepo: data.head.repo?.full_name ?? null };
+  }
+
   /** Every path the pull request touches, including the old path of renamed files; in API order, no duplicates. */
   async listChangedFiles(pr: PullRef): Promise<string[]> {
     const files = await this.call(`list the files of ${where(pr)}`, () =>

@@ -2,7 +2,8 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import { readConfigAtCommit, type Overrides } from "./config.js";
+import { loadConfig, loadProject, readConfigAtCommit, type Overrides } from "./config.js";
+import { exportPrFiles, overlayPrFiles, readPrNumber } from "./fork.js";
 import { InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
 import { GitHubClient, isForbidden, type PullRef } from "./github.js";
@@ -17,7 +18,8 @@ import {
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
-import { writeReportFile } from "./report/write.js";
+import { baseCasesFromSnapshot } from "./report/html.js";
+import { writeHtmlReport, writeReportFile } from "./report/write.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
@@ -31,9 +33,19 @@ interface ActionInputs {
   apiBaseUrl: string | null;
   token: string | null;
   skills: SkillSelection;
+  /** Input skills as names or globs (not changed/all): only those skills run. */
+  skillPatterns: string[] | null;
+  /** Input cases: only these case ids (or globs). */
+  casePatterns: string[] | null;
   failOnRegression: boolean;
   comment: boolean;
   reportPath: string;
+  /** Where to write the HTML report; null when not asked for. */
+  htmlReportPath: string | null;
+  /** Fork recipe, second workflow: the folder of the PR's skill and benchmark files laid over the checkout. */
+  skillsFrom: string | null;
+  /** The pull request to compare and comment on outside pull_request events; null = from the payload or skills-from. */
+  pullRequest: number | null;
   chart: ChartKind;
   quickchartUrl: string;
   overrides: Overrides;
@@ -66,6 +78,7 @@ function readInputs(eventName: string): ActionInputs {
   };
   override("models", "models");
   override("judgeModel", "judge-model");
+  override("compare", "compare");
   override("concurrency", "max-concurrency");
   override("samples", "samples");
   override("judgeSamples", "judge-samples");
@@ -73,21 +86,33 @@ function readInputs(eventName: string): ActionInputs {
   override("maxSamples", "max-samples");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
+  override("failOnInconclusive", "fail-on-inconclusive");
 
+  const skillsInput = core.getInput("skills").trim();
+  const named = skillsInput !== "" && !isOneOf(SKILL_SELECTIONS, skillsInput);
+  const listOf = (text: string) => text.split(/[\s,]+/).filter((item) => item !== "");
+  const casesInput = listOf(core.getInput("cases"));
   const inputs: ActionInputs = {
     configPath: core.getInput("config").trim() || "skillbench.yml",
     mode,
     apiKey: core.getInput("anthropic-api-key").trim() || process.env.ANTHROPIC_API_KEY?.trim() || null,
     apiBaseUrl: core.getInput("anthropic-base-url").trim() || process.env.ANTHROPIC_BASE_URL?.trim() || null,
     token: core.getInput("github-token").trim() || process.env.GITHUB_TOKEN?.trim() || null,
-    skills: choice("skills", SKILL_SELECTIONS, mode === "pr" ? "changed" : "all"),
+    skills: named ? "all" : choice("skills", SKILL_SELECTIONS, mode === "pr" ? "changed" : "all"),
+    skillPatterns: named ? listOf(skillsInput) : null,
+    casePatterns: casesInput.length > 0 ? casesInput : null,
     failOnRegression: flag("fail-on-regression", true),
     comment: flag("comment", true),
     reportPath: core.getInput("report-path").trim() || "skillbench-report.json",
+    htmlReportPath: core.getInput("html-report-path").trim() || null,
+    skillsFrom: core.getInput("skills-from").trim() || null,
+    pullRequest: prNumberInput(problems),
     chart: choice("chart", CHART_KINDS, "quickchart"),
     quickchartUrl: core.getInput("quickchart-url").trim() || "https://quickchart.io",
     overrides,
   };
+  // A fork's files must never become the baseline: with skills-from the run compares, it does not record.
+  if (inputs.skillsFrom && inputs.mode !== "pr") problems.push("input skills-from needs mode: pr (a pull request's files never become the baseline)");
   if (inputs.apiBaseUrl && !overrides.apiBaseUrl) {
     overrides.apiBaseUrl = { value: inputs.apiBaseUrl, source: "env ANTHROPIC_BASE_URL" };
   }
@@ -95,6 +120,14 @@ function readInputs(eventName: string): ActionInputs {
     throw new InputError(problems.map((message) => ({ file: "action inputs", line: null, column: null, field: "", message })));
   }
   return inputs;
+}
+
+function prNumberInput(problems: string[]): number | null {
+  const value = core.getInput("pull-request").trim();
+  if (value === "") return null;
+  if (/^[1-9]\d{0,9}$/.test(value)) return Number(value);
+  problems.push(`input pull-request must be a pull request number, got "${value}"`);
+  return null;
 }
 
 const actionsLogger: Logger = {
@@ -134,6 +167,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
 
 async function runAction(envRedactor: Redactor, options: RunOptions): Promise<void> {
   const context = github.context;
+  if (core.getInput("mode").trim() === "fork-validate") return forkValidate(context, envRedactor);
   const inputs = readInputs(context.eventName);
   if (inputs.apiKey) core.setSecret(inputs.apiKey);
   if (inputs.token) core.setSecret(inputs.token);
@@ -141,8 +175,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   const log = redactor.logger(actionsLogger);
 
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const pr = pullRequestOf(context);
   const gh = inputs.token ? new GitHubClient(inputs.token, { baseUrl: context.apiUrl, log: (m) => log.info(m) }) : null;
+  const pr = pullRequestOf(context) ?? (await verifiedPullRequest(context, inputs, gh));
   core.info(`skillbench: ${inputs.mode} mode on ${context.eventName}${pr ? ` (pull request #${pr.number})` : ""}`);
 
   let changedFiles: string[] | null = null;
@@ -168,9 +202,17 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   // Only committed files are read: other steps may have written credentials into the workspace (cloud auth
   // actions leave a credentials JSON there), and a pull request's config or benchmark could point at them.
   const tracked = await trackedFiles(git);
+  // Fork recipe: the PR's skill and benchmark files, as data, over this (base branch) checkout. The config on disk
+  // stays the base branch's (the overlay refuses it), so it is the trusted one.
+  if (inputs.skillsFrom) {
+    const config = await loadConfig(workspace, { configPath: inputs.configPath, overrides: inputs.overrides, tracked });
+    const laid = await overlayPrFiles({ overlayDir: resolve(workspace, inputs.skillsFrom), root: workspace, config });
+    core.info(`skills-from: laid ${laid.length} skill and benchmark file(s) of the pull request over the checkout`);
+    for (const file of laid) tracked.add(file);
+  }
   // A pull request's skillbench.yml is data: the keys that decide where requests and secrets go come from the
   // base commit's file (or this workflow's inputs / environment), never from the PR's head.
-  const untrusted = pr !== null || inputs.mode === "pr";
+  const untrusted = (pr !== null || inputs.mode === "pr") && !inputs.skillsFrom;
   const baseSha = trustedBaseSha(context, inputs.mode);
   const baseConfig = untrusted
     ? () =>
@@ -187,6 +229,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       overrides: inputs.overrides,
       mode: inputs.mode,
       skills: inputs.skills,
+      ...(inputs.skillPatterns ? { skillFilter: { patterns: inputs.skillPatterns, source: "input skills" } } : {}),
+      ...(inputs.casePatterns ? { caseFilter: { patterns: inputs.casePatterns, source: "input cases" } } : {}),
       baseRef,
       changedFiles,
       commit: process.env.GITHUB_SHA || context.sha || null,
@@ -198,6 +242,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       redactor,
       onProgress: progressPrinter((line) => log.info(line.trimEnd())),
       baseConfig,
+      baseCommit: baseSha,
       tracked,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
@@ -213,11 +258,19 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   await writeReportFile(reportPath, report, redactor);
 
   const runUrl = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
+  let htmlReportPath = "";
+  if (inputs.htmlReportPath) {
+    const path = isAbsolute(inputs.htmlReportPath) ? inputs.htmlReportPath : resolve(workspace, inputs.htmlReportPath);
+    const snapshot = result.snapshot;
+    await writeHtmlReport(path, report, { runUrl, history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, redactor);
+    htmlReportPath = relative(workspace, path) || path;
+  }
   const renderContext = {
     runUrl,
     history: result.snapshot?.history ?? [],
     chart: inputs.chart,
     quickchartUrl: inputs.quickchartUrl,
+    htmlReport: htmlReportPath !== "",
   };
   await writeSummary(redactor.text(renderSummary(report, renderContext)));
 
@@ -233,6 +286,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
 
   core.setOutput("regressed", String(report.regressed));
   core.setOutput("report-path", relative(workspace, reportPath) || reportPath);
+  core.setOutput("html-report-path", htmlReportPath);
   core.setOutput("comment-url", commentUrl);
   core.setOutput("skills-benchmarked", String(report.skills.length));
   core.setOutput("total-cost-usd", report.totals.costUsd.toFixed(6));
@@ -251,7 +305,60 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));
+  } else if (report.verdict === "inconclusive" && inputs.mode === "pr") {
+    // Neutral unless fail-on-inconclusive: the run could not tell a drop from judge noise, or had nothing to compare.
+    if (result.project.config.failOnInconclusive) core.setFailed(`${verdictLine(report)} (fail-on-inconclusive is set)`);
+    else core.warning(`${verdictLine(report)} (inconclusive: not a failure)`);
   }
+}
+
+/**
+ * Fork recipe, first workflow (pull_request, no secrets): validate the project as the CLI's validate does and copy
+ * its skill and benchmark files, with the PR number, into `pr-files` for an artifact. Calls no model.
+ */
+async function forkValidate(context: typeof github.context, redactor: Redactor): Promise<void> {
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const configPath = core.getInput("config").trim() || "skillbench.yml";
+  const outDir = resolve(workspace, core.getInput("pr-files").trim() || "skillbench-pr-files");
+  const git = await Git.create(workspace).catch((error: unknown) => {
+    throw new Error(`skillbench needs the repository checked out: add \`- uses: actions/checkout@v5\` before it (${messageOf(error)})`);
+  });
+  const tracked = await trackedFiles(git);
+  const project = await loadProject(workspace, { configPath, tracked });
+  for (const warning of project.warnings) core.warning(redactor.text(formatIssue(warning)));
+  const number = context.payload.pull_request?.number;
+  const copied = await exportPrFiles({ root: workspace, project, outDir, prNumber: typeof number === "number" ? number : null, tracked });
+  const cases = project.benchmarks.reduce((n, b) => n + b.cases.length, 0);
+  core.info(`Valid: ${project.benchmarks.length} benchmark(s), ${project.skills.size} skill(s), ${cases} case(s).`);
+  core.info(`Copied ${copied.length} skill and benchmark file(s) to ${relative(workspace, outDir) || outDir} for the artifact.`);
+  core.setOutput("skills-benchmarked", "0");
+}
+
+/**
+ * Outside pull_request events (the workflow_run of the fork recipe): the PR from the input, the payload or the
+ * artifact's pull-request.txt, accepted only when the API says its head commit is the one the workflow_run ran
+ * on, so an artifact cannot aim the comment at another pull request.
+ */
+async function verifiedPullRequest(context: typeof github.context, inputs: ActionInputs, gh: GitHubClient | null): Promise<PullRef | null> {
+  if (inputs.pullRequest === null && !inputs.skillsFrom) return null;
+  const run = context.payload.workflow_run as { head_sha?: unknown; pull_requests?: { number?: unknown }[] } | undefined;
+  const fromPayload = run?.pull_requests?.[0]?.number;
+  const number =
+    inputs.pullRequest ??
+    (typeof fromPayload === "number" ? fromPayload : null) ??
+    (inputs.skillsFrom ? await readPrNumber(resolve(process.env.GITHUB_WORKSPACE || process.cwd(), inputs.skillsFrom)) : null);
+  if (number === null) return null;
+  const pr: PullRef = { owner: context.repo.owner, repo: context.repo.repo, number };
+  const headSha = typeof run?.head_sha === "string" ? run.head_sha : null;
+  if (!gh) throw new Error(`pull request #${number}: a github-token is needed to check it before commenting`);
+  const pull = await gh.getPullRequest(pr);
+  if (headSha !== null && pull.headSha !== headSha) {
+    throw new Error(
+      `pull request #${number} has head ${pull.headSha.slice(0, 7)}, but the workflow_run ran on ${headSha.slice(0, 7)}: ` +
+        "the artifact does not belong to that pull request (or it moved on); nothing was benchmarked or posted",
+    );
+  }
+  return pr;
 }
 
 /** Every file git tracks in the workspace (repository-relative, POSIX), from the index. */
@@ -315,6 +422,7 @@ function endWithoutKey(context: typeof github.context, pr: PullRef | null): void
 function setEmptyOutputs(): void {
   core.setOutput("regressed", "false");
   core.setOutput("report-path", "");
+  core.setOutput("html-report-path", "");
   core.setOutput("comment-url", "");
   core.setOutput("skills-benchmarked", "0");
   core.setOutput("total-cost-usd", "0");

@@ -14,14 +14,16 @@ import {
   type BaseConfig,
   type Overrides,
 } from "./config.js";
-import { formatIssue, messageOf } from "./errors.js";
+import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
+import { matchGlob } from "./glob.js";
+import { RepoFiles } from "./repo-files.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress } from "./run.js";
 import { adaptiveRounds } from "./adaptive.js";
-import { changedFilesSince, selectBenchmarks } from "./select.js";
+import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
 import type {
   BaselineSnapshot,
   BaselineStore,
@@ -33,9 +35,12 @@ import type {
   ModelClient,
   Project,
   Report,
+  SkillReport,
   SkillSelection,
+  Totals,
 } from "./types.js";
 import { VERSION } from "./version.js";
+import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { baselineRecordingFailure } from "./verdict.js";
 
@@ -90,6 +95,12 @@ export interface PipelineOptions {
   tracked?: ReadonlySet<string> | null;
   mode: Mode;
   skills: SkillSelection;
+  /** `--skills NAME|GLOB,...` (input skills): only the skills they name, whatever `skills` selected. */
+  skillFilter?: { patterns: string[]; source: string } | null;
+  /** `--cases ID|GLOB,...` (input cases): only these case ids. */
+  caseFilter?: { patterns: string[]; source: string } | null;
+  /** Tolerated Agent Skills deviations are errors (`--strict`), whatever the config's `strict` says. */
+  strict?: boolean;
   /** Git ref to diff against for `skills: changed` when changedFiles is not given. */
   baseRef?: string | null;
   /** Changed files when the front end already knows them (the pull request's file list). */
@@ -117,6 +128,11 @@ export interface PipelineOptions {
    * src/config.ts) replace the head's, and what the head changes is recorded in report.configChanges.
    */
   baseConfig?: (() => Promise<BaseConfig>) | null;
+  /**
+   * The pull request's base commit (or a ref): compare rerun generates the skill as it is there, and rejudge shows
+   * the judge its instructions. Default: baseRef.
+   */
+  baseCommit?: string | null;
   /** Cancels the run (a signal): the report is marked partial and the baseline is never written. */
   signal?: AbortSignal;
   /** Grace period for calls in flight after a cancellation; default CANCEL_GRACE_MS in src/run.ts. */
@@ -143,8 +159,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
     ...(options.tracked ? { tracked: options.tracked } : {}),
+    ...(options.strict ? { strict: true } : {}),
   });
   let { config } = project;
+  // The skills' folders are read (read_file) through the same checks as loading: realpath, inside, tracked.
+  const repo = await RepoFiles.open(options.root, { tracked: options.tracked ?? null });
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -152,8 +171,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
   // Located input warnings (an unknown but plausible model id) go to the log and the report like any other.
   for (const issue of project.warnings) warn(formatIssue(issue));
+  const unloaded = project.skipped ?? [];
+  for (const broken of unloaded) warn(`Skipped ${broken.skill}: it ${broken.reason}`);
 
-  const { selected, skipped } = await select(project, options);
+  const selection = await select(project, options);
+  const { selected } = selection;
+  const skipped = [...unloaded, ...selection.skipped];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -205,8 +228,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   let results: CaseResult[] = [];
   let more: MoreSamples | null = null;
+  let client: ModelClient | null = null;
+  let judge: JudgeSettings | null = null;
   if (plan.length > 0 && options.client) {
-    const judge: JudgeSettings = {
+    judge = {
       model: config.judge.model,
       maxTokens: config.judge.maxTokens,
       ...(config.sampling[config.judge.model] ? { sampling: config.sampling[config.judge.model] } : {}),
@@ -214,10 +239,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       redact: redactor.text,
     };
     log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
+    client = options.client(config);
     const outcome = await runPlan(plan, {
-      client: options.client(config),
+      client,
       config,
       judge,
+      repo,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -226,6 +253,31 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     results = outcome.results;
     more = outcome.more;
     for (const stop of outcome.stops) warn(stop.message);
+  }
+
+  // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
+  let sameJob: SameJobOutcome | null = null;
+  if (options.mode === "pr" && config.compare === "baseline" && config.judge.pairwise) {
+    warn("judge.pairwise compares base and head outputs in one job: set compare: rejudge or rerun. No pairwise judgements were made.");
+  }
+  if (options.mode === "pr" && config.compare !== "baseline" && client && judge && !options.signal?.aborted) {
+    log.info(`Building the base side in this job (compare: ${config.compare})`);
+    sameJob = await runSameJob({
+      mode: config.compare,
+      plan,
+      results,
+      snapshot,
+      git: options.git,
+      base: options.baseCommit ?? options.baseRef ?? null,
+      client,
+      config,
+      judge,
+      judgeKey,
+      now: now(),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    });
+    for (const message of sameJob.warnings) warn(message);
   }
 
   const compose = (): Report => {
@@ -238,8 +290,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const skills = selected.map((benchmark) => {
       const skill = project.skills.get(benchmark.skillPath);
       if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
-      return summarizeSkill({ skill, benchmark, results: byBenchmark.get(benchmark) ?? [], models: modelsFor(benchmark, config) });
+      const skillResults = byBenchmark.get(benchmark) ?? [];
+      const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+      const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
+      const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+      return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
     });
+
     const composed: Report = {
       schemaVersion: 1,
       tool: { name: "skillbench", version: VERSION },
@@ -255,7 +312,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       verdict: "pass",
       verdictReasons: [],
       failure: null,
-      totals: totalsOf(skills, Date.now() - started),
+      totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
       skills,
       skipped,
       warnings: [...warnings],
@@ -263,14 +320,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       partial: false,
       cancelled: null,
       configChanges,
+      sameJob: sameJob?.info ?? null,
     };
     // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
-    return applyComparison(composed, snapshot, {
+    return applyComparison(composed, sameJob?.snapshot ?? snapshot, {
       judgeKey,
       thresholds: config.thresholds,
       gate: config.gate,
       staleAfterDays: config.baseline.staleAfterDays,
       now: now(),
+      gateDimensions: config.gateDimensions,
+      correction: config.correction,
+      maxAgeHours: config.baseline.maxAgeHours,
+      history: snapshot?.history ?? [],
     });
   };
   let report = compose();
@@ -292,6 +354,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     );
     report = adaptive.report;
     if (adaptive.rounds > 0) log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
+  }
+
+  // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
+  if (unloaded.length > 0) {
+    report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
   }
 
   // A baseline run where most pairs failed records nothing: an outage must not replace a good baseline.
@@ -363,17 +430,46 @@ async function trustBaseConfig(
 async function select(
   project: Project,
   options: PipelineOptions,
-): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[] }> {
-  if (options.skills === "all") return { selected: project.benchmarks, skipped: [] };
-  let changed = options.changedFiles ?? null;
-  if (changed === null) {
-    if (!options.baseRef || !options.git) {
-      throw new Error("Selecting changed skills needs a base to compare with: pass --base REF, or --skills all.");
+): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null }> {
+  let chosen: { selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null };
+  if (options.skills === "all") {
+    chosen = { selected: project.benchmarks, skipped: [], changed: options.changedFiles ?? null };
+  } else {
+    let changed = options.changedFiles ?? null;
+    if (changed === null) {
+      if (!options.baseRef || !options.git) {
+        throw new Error("Selecting changed skills needs a base to compare with: pass --base REF, or --skills all.");
+      }
+      changed = await changedFilesSince(options.git, options.baseRef);
     }
-    changed = await changedFilesSince(options.git, options.baseRef);
+    const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
+    chosen = { selected, skipped, changed };
   }
-  const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
-  return { selected, skipped };
+  const skillFilter = options.skillFilter ?? null;
+  const caseFilter = options.caseFilter ?? null;
+  if (!skillFilter && !caseFilter) return chosen;
+  // Names and globs pick from every benchmark (a name is an explicit choice); cases filter what is left.
+  const filtered = filterBenchmarks(skillFilter ? project.benchmarks : chosen.selected, project.skills, {
+    skills: skillFilter?.patterns ?? null,
+    cases: caseFilter?.patterns ?? null,
+  });
+  const issues: InputIssue[] = [];
+  const known = [...new Set(project.benchmarks.map((b) => project.skills.get(b.skillPath)?.name ?? b.skillPath))].sort();
+  // A name that picks a skill which could not be loaded is not a typo: that skill is reported as skipped.
+  const unloaded = (project.skipped ?? []).map((s) => s.skill);
+  const namesUnloaded = (pattern: string) =>
+    unloaded.some((skillPath) => {
+      const folder = skillPath.replace(/\/[^/]*$/, "");
+      return [skillPath, folder, folder.split("/").pop() ?? folder].some((c) => c === pattern || matchGlob(pattern, c));
+    });
+  for (const pattern of filtered.unmatchedSkills.filter((p) => !namesUnloaded(p))) {
+    issues.push({ file: skillFilter?.source ?? "--skills", line: null, column: null, field: "", message: `"${pattern}" matches no benchmarked skill (known: ${known.join(", ") || "none"})` });
+  }
+  for (const pattern of filtered.unmatchedCases) {
+    issues.push({ file: caseFilter?.source ?? "--cases", line: null, column: null, field: "", message: `"${pattern}" matches no case id of the selected skills` });
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return { ...chosen, selected: filtered.selected };
 }
 
 /** In pr mode an unreadable baseline is a warning (compare with nothing); a baseline run must be able to read it. */
@@ -391,4 +487,22 @@ async function readBaseline(store: BaselineStore, mode: Mode, log: Logger): Prom
     log.warning(`Could not read the baseline, comparing with nothing: ${messageOf(error)}`);
     return null;
   }
+}
+
+/** The skill's model summaries with their pairwise preferences (null when judge.pairwise is off). */
+function withPairwise(skill: SkillReport, sameJob: SameJobOutcome, asked: boolean): SkillReport {
+  const models = skill.models.map((m) => ({ ...m, pairwise: asked ? (sameJob.pairwise.get(pairwiseKey(skill.skill, m.model)) ?? null) : null }));
+  return { ...skill, models };
+}
+
+/** The base side's calls and costs belong to the run's totals. */
+function withSameJobCosts(totals: Totals, sameJob: SameJobOutcome | null): Totals {
+  if (!sameJob) return totals;
+  return {
+    ...totals,
+    candidateCostUsd: totals.candidateCostUsd + sameJob.candidateCostUsd,
+    judgeCostUsd: totals.judgeCostUsd + sameJob.judgeCostUsd,
+    costUsd: totals.costUsd + sameJob.candidateCostUsd + sameJob.judgeCostUsd,
+    calls: totals.calls + sameJob.info.calls,
+  };
 }

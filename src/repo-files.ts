@@ -65,6 +65,9 @@ export interface FolderListing {
 }
 
 const MB = 1024 * 1024;
+const CHANGED_WHILE_READ = "changed while it was being read";
+/** Tries for a file that keeps being replaced while it is read. */
+const REREAD_ATTEMPTS = 3;
 
 /** A readable size: "1 MB", "256 KB", "1,234,567 bytes". */
 export function formatBytes(bytes: number): string {
@@ -138,6 +141,17 @@ export class RepoFiles {
 
   /** The bytes of a regular file inside the repository, refused before reading when it is over the limit. */
   async readBytes(relative: string, limit: ReadLimit): Promise<BytesRead | Refusal> {
+    // A file replaced by rename between the checks and the open (an editor saving, a script rewriting it) is a
+    // new file: check it again from the start, a bounded number of times.
+    let read: BytesRead | Refusal = refuse("unreadable", "changed while it was being read");
+    for (let attempt = 0; attempt < REREAD_ATTEMPTS; attempt += 1) {
+      read = await this.readBytesOnce(relative, limit);
+      if (read.ok || read.problem !== CHANGED_WHILE_READ) return read;
+    }
+    return read;
+  }
+
+  private async readBytesOnce(relative: string, limit: ReadLimit): Promise<BytesRead | Refusal> {
     const resolved = await this.resolve(relative);
     if (!resolved.ok) return resolved;
     const { real, stats } = resolved;
@@ -153,7 +167,7 @@ export class RepoFiles {
     try {
       const opened = await handle.stat();
       if (!opened.isFile() || opened.ino !== stats.ino || opened.dev !== stats.dev) {
-        return refuse("unreadable", "changed while it was being read");
+        return refuse("unreadable", CHANGED_WHILE_READ);
       }
       // Read at most one byte past the limit: a file whose stat size lies (or that grows) is still capped.
       const chunks: Buffer[] = [];

@@ -6,6 +6,8 @@ import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
 import { judgeOutput, type Judgement, type JudgeSettings } from "./judge.js";
+import { generate, GenerationError, type Generation } from "./agent.js";
+import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
 import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ModelClient, type Skill, type Usage } from "./types.js";
@@ -18,6 +20,11 @@ export interface PlanItem {
   model: string;
   /** Content key: skill text, case, model and judge settings. */
   key: string;
+  /**
+   * Judge this output instead of generating one (compare: rejudge judges outputs an earlier run stored). The
+   * result then has no generation usage, cost or latency of its own.
+   */
+  fixedOutput?: string;
 }
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
@@ -62,6 +69,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Default CANCEL_GRACE_MS. */
   graceMs?: number;
+  /** The repository the skills' files are read from (read_file); absent: no tool is offered. */
+  repo?: RepoFiles | null;
   /** Waits out the grace period; injectable for tests. Default: an unref'd timer. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -204,8 +213,9 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const cachingJudgeClient: ModelClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
 
   /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
-  const generateOnce = async (item: PlanItem): Promise<Generation> => {
-    const cacheable = approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+  const generateOnce = async (item: PlanItem): Promise<GenerationSample> => {
+    const fixed = item.fixedOutput;
+    const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
     const prefix = `${item.skill.hash}\u0000${item.model}`;
     let releaseWarm: (() => void) | null = null;
     if (cacheable) {
@@ -217,19 +227,18 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const generation = emptyGeneration();
     const price = priceFor(item.model, config.pricing);
     try {
-      const call = await firstCallAlone(`candidate\u0000${item.model}`, () =>
+      const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
           return counted(() => {
             generation.sent = true;
-            return client.call({
-              model: item.model,
-              system: item.skill.instructions,
-              user: item.testCase.input,
+            return generate(client, item.skill, item.testCase, item.model, {
               maxTokens: config.maxTokens,
               ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
               cacheSystem: cacheable,
+              maxTurns: config.maxTurns,
+              repo: options.repo ?? null,
             });
           });
         }),
@@ -239,7 +248,13 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       generation.latencyMs = Math.round(call.latencyMs);
       generation.usage = call.usage;
       generation.costUsd = price ? costOf(call.usage, price) : null;
+      generation.filesRead = call.filesRead;
+      generation.turns = call.turns;
     } catch (error) {
+      if (error instanceof GenerationError) {
+        generation.filesRead = error.filesRead;
+        generation.turns = error.turns;
+      }
       noteFailure(error, item.model, "candidate");
       generation.error =
         error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
@@ -252,6 +267,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     } finally {
       (releaseWarm as (() => void) | null)?.();
     }
+    if (fixed !== undefined) Object.assign(generation, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
     return generation;
   };
 
@@ -289,7 +305,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
    * Judges a generated output `count` more times. With more than one judgement of it in view, the first goes
    * alone and the rest follow, so they read the cache entry the first one wrote.
    */
-  const judgeGeneration = async (item: PlanItem, generation: Generation, count: number, repeated: boolean): Promise<void> => {
+  const judgeGeneration = async (item: PlanItem, generation: GenerationSample, count: number, repeated: boolean): Promise<void> => {
     const output = generation.error === null ? generation.output : null;
     if (output === null || count <= 0) return;
     const first = await judgeOnce(item, output, repeated);
@@ -312,7 +328,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
 
   const states: PairState[] = items.map(() => ({ generations: [] }));
   const runOne = async (item: PlanItem, state: PairState): Promise<CaseResult> => {
-    await addGenerations(item, state, Math.max(1, config.samples));
+    // A stored output (compare: rejudge) is one output: it is judged judge.samples times, never "generated" again.
+    await addGenerations(item, state, item.fixedOutput !== undefined ? 1 : Math.max(1, config.samples));
     return resultOf(item, state);
   };
 
@@ -381,7 +398,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
 }
 
 /** One candidate call of a pair and the judgements of its output. */
-interface Generation {
+interface GenerationSample {
   /** The answer; on a failed call, whatever partial text came back. */
   output: string | null;
   /** Null when the call succeeded. */
@@ -393,6 +410,9 @@ interface Generation {
   /** The request went out (counted as a call). */
   sent: boolean;
   judgements: JudgeAttempt[];
+  /** read_file calls and model turns of the generation (src/agent.ts); absent for a stored output. */
+  filesRead?: string[];
+  turns?: number;
 }
 
 interface JudgeAttempt {
@@ -406,10 +426,10 @@ interface JudgeAttempt {
 
 /** Everything a pair has gathered so far, over the first pass and any extra rounds. */
 interface PairState {
-  generations: Generation[];
+  generations: GenerationSample[];
 }
 
-function emptyGeneration(): Generation {
+function emptyGeneration(): GenerationSample {
   return { output: null, error: null, stopReason: null, latencyMs: null, usage: null, costUsd: null, sent: false, judgements: [] };
 }
 
@@ -447,6 +467,8 @@ function resultOf(item: PlanItem, state: PairState): CaseResult {
     result.error = first.error;
     result.stopReason = first.stopReason;
     result.latencyMs = first.latencyMs;
+    if (first.filesRead !== undefined) result.filesRead = first.filesRead;
+    if (first.turns !== undefined) result.turns = first.turns;
   }
   result.usage = sumUsage(generations.map((g) => g.usage));
   result.costUsd = sumKnown(generations.map((g) => g.costUsd));
@@ -501,6 +523,13 @@ function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, stri
     });
   }
   return stops;
+}
+
+/** A stored output standing in for a generation: no call was made. */
+/** A stored output (compare: rejudge) as if it had just been generated: nothing called, nothing read now. */
+function storedCall(text: string): Generation {
+  const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+  return { text, stopReason: "end_turn", usage, latencyMs: 0, attempts: 0, turns: 0, filesRead: [] };
 }
 
 function generationError(error: unknown): string {

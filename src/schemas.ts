@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { GATES } from "./types.js";
+import { COMPARE_MODES, CORRECTIONS, GATES } from "./types.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -38,6 +38,11 @@ export const CONFIG_DEFAULTS = {
   concurrency: 8,
   maxTokens: 2048,
   gate: "significant",
+  gateDimensions: false,
+  failOnInconclusive: false,
+  correction: "benjamini-hochberg",
+  compare: "baseline",
+  judgePairwise: false,
   thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
   baselineBranch: "skillbench-baseline",
   staleAfterDays: 90,
@@ -46,6 +51,9 @@ export const CONFIG_DEFAULTS = {
   apiTimeoutSeconds: 600,
   limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
   apiRateLimitBudgetSeconds: 600,
+  strict: false,
+  skillDirs: ["skills/**", ".claude/skills/**"],
+  maxTurns: 8,
 } as const;
 
 /** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
@@ -59,6 +67,7 @@ export const LIMITS = {
   timeoutSeconds: { maximum: 3600 },
   fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
   inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
+  maxTurns: { minimum: 1, maximum: 50 },
 } as const;
 
 const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
@@ -134,6 +143,14 @@ export const SKILLBENCH_SCHEMA = {
       properties: {
         model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
         "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
+        pairwise: {
+          description:
+            "On a pull request compared in the same job (compare: rejudge or rerun), also ask the judge which of the " +
+            "base and head outputs of each case is better, in both orders; a preference counts only when both agree. " +
+            "Costs two more judgements per case and model.",
+          type: "boolean",
+          default: CONFIG_DEFAULTS.judgePairwise,
+        },
         samples: sampleCount(
           "Judgements per output, averaged per case before any test. Current judge models reject temperature: " +
             "repeating the judgement is the way to average out judge noise. Each costs one judge call (repeats read " +
@@ -157,6 +174,27 @@ export const SKILLBENCH_SCHEMA = {
       default: CONFIG_DEFAULTS.concurrency,
     },
     "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
+    strict: {
+      description:
+        "Deviations from the Agent Skills rules that Claude tolerates (a name that differs from its folder, " +
+        "reserved words, long descriptions, keys of other agents) are errors instead of warnings.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.strict,
+    },
+    "skill-dirs": {
+      description:
+        "Globs of the folders that hold skills (SKILL.md folders); an evals/evals.json in a skill folder is a benchmark.",
+      type: "array",
+      uniqueItems: true,
+      items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+      default: [...CONFIG_DEFAULTS.skillDirs],
+    },
+    "max-turns": {
+      description: "Model turns of one generation (each read_file call takes one) before it ends as an error.",
+      type: "integer",
+      ...LIMITS.maxTurns,
+      default: CONFIG_DEFAULTS.maxTurns,
+    },
     samples: sampleCount(
       "Generations per case and model, each judged judge.samples times; all averaged per case before any test.",
       CONFIG_DEFAULTS.samples,
@@ -174,11 +212,45 @@ export const SKILLBENCH_SCHEMA = {
     ),
     gate: {
       description:
-        "significant: a drop beyond the threshold fails only when the paired 95% interval excludes zero; " +
-        "threshold: any mean drop beyond the threshold fails.",
+        "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
+        "test of the run; regressed when significant and the mean drop exceeds the threshold, pass when the 95% " +
+        "t-interval shows the drop smaller than the threshold, else inconclusive. threshold (the old gate, not " +
+        "noise-aware): any mean drop beyond the threshold fails.",
       type: "string",
       enum: [...GATES],
       default: CONFIG_DEFAULTS.gate,
+    },
+    "gate-dimensions": {
+      description:
+        "The four dimensions (faithfulness, relevancy, precision, recall) gate like quality. Default false: they " +
+        "are tested and shown with their intervals, but advisory.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.gateDimensions,
+    },
+    "fail-on-inconclusive": {
+      description:
+        "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
+        "the check in pr mode. Default false: it passes with a warning.",
+      type: "boolean",
+      default: CONFIG_DEFAULTS.failOnInconclusive,
+    },
+    correction: {
+      description:
+        "Multiplicity correction over every (skill, model, gated metric) tested in a run: benjamini-hochberg " +
+        "(false discovery rate) or holm (family-wise error rate, stricter).",
+      type: "string",
+      enum: [...CORRECTIONS],
+      default: CONFIG_DEFAULTS.correction,
+    },
+    compare: {
+      description:
+        "Where a pull request's base side comes from. baseline: the scores stored by the last baseline run. " +
+        "rejudge: the outputs stored on the baseline branch are judged again in the same job as the head's " +
+        "(judge drift cancels; about 2x the judge calls). rerun: the skill as it is on the base commit is also " +
+        "generated and judged in the same job (judge and model drift cancel; about 2x the calls).",
+      type: "string",
+      enum: [...COMPARE_MODES],
+      default: CONFIG_DEFAULTS.compare,
     },
     thresholds: {
       description: "How much worse a pull request may be before it counts as a regression.",
@@ -232,6 +304,13 @@ export const SKILLBENCH_SCHEMA = {
           type: "integer",
           minimum: 1,
           default: CONFIG_DEFAULTS.staleAfterDays,
+        },
+        "max-age-hours": {
+          description:
+            "Baseline entries older than this make the verdict say so, and a drop within the drift seen between " +
+            "nightly baselines is then inconclusive rather than regressed. Unset: no limit.",
+          type: "number",
+          exclusiveMinimum: 0,
         },
         "history-limit": {
           description: "Trend history points kept per skill (oldest dropped first).",
@@ -360,6 +439,32 @@ export const BENCHMARK_SCHEMA = {
             patternErrorMessage: "must not be empty",
           },
           expected: { description: "Optional reference answer.", type: ["string", "null"] },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Anthropic skill-creator's `<skill>/evals/evals.json`; `assertions` is agentskills.io's name for `expectations`. */
+export const EVALS_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  required: ["evals"],
+  properties: {
+    skill_name: { type: "string" },
+    evals: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        required: ["id", "prompt"],
+        properties: {
+          id: { type: ["integer", "string"] },
+          prompt: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+          expected_output: { type: ["string", "null"] },
+          files: { type: "array", items: { type: "string", minLength: 1 } },
+          expectations: { type: "array", items: { type: "string", minLength: 1 } },
+          assertions: { type: "array", items: { type: "string", minLength: 1 } },
         },
       },
     },

@@ -1,10 +1,12 @@
 // Which benchmarks a pull request run needs: those whose skill file, skill folder or benchmark file changed
 // since the merge base with the base branch; a changed config file changes everything.
 
-import type { Benchmark, Skill } from "./types.js";
+import { matchGlob } from "./glob.js";
+import type { Benchmark, CaseResult, Skill } from "./types.js";
 import type { GitRunner } from "./git.js";
 
 const DEFAULT_CONFIG_PATH = "skillbench.yml";
+const ALTERNATE_CONFIG_PATH = "skillbench.yaml";
 
 /**
  * Files changed by the commits between merge-base(baseRef, HEAD) and HEAD, repository-relative with POSIX
@@ -75,7 +77,7 @@ export function selectBenchmarks(
   // With no config file, a change to the default name can only be its removal (or an addition the config
   // loader did not see); either way every skill's settings may have changed.
   const config = normalize(configPath ?? DEFAULT_CONFIG_PATH);
-  const configChanged = changedSet.has(config);
+  const configChanged = changedSet.has(config) || (configPath === null && changedSet.has(ALTERNATE_CONFIG_PATH));
 
   const selected: Benchmark[] = [];
   const reasons = new Map<string, string>();
@@ -116,4 +118,70 @@ function reasonFor(
   const benchmarkPath = normalize(benchmark.path);
   if (changed.has(benchmarkPath)) return `benchmark ${benchmarkPath} changed`;
   return null;
+}
+
+/** Whether a `--skills` name or glob picks this skill: its name, folder name, folder, SKILL.md path or benchmark path. */
+export function skillMatches(pattern: string, skill: Skill | undefined, benchmark: Benchmark): boolean {
+  const candidates = [benchmark.skillPath, benchmark.path];
+  if (skill) {
+    candidates.push(skill.name);
+    if (skill.dir !== null && skill.dir !== ".") candidates.push(skill.dir, skill.dir.split("/").pop() ?? skill.dir);
+  }
+  return candidates.some((candidate) => candidate === pattern || matchGlob(pattern, candidate));
+}
+
+/**
+ * The benchmarks `--skills NAME|GLOB,...` and `--cases ID|GLOB,...` pick, cases filtered; benchmarks left with no
+ * case are dropped. `unmatched` lists the patterns that picked nothing (the caller reports them as input errors).
+ */
+export function filterBenchmarks(
+  benchmarks: Benchmark[],
+  skills: Map<string, Skill>,
+  filter: { skills?: string[] | null; cases?: string[] | null },
+): { selected: Benchmark[]; unmatchedSkills: string[]; unmatchedCases: string[] } {
+  const skillPatterns = filter.skills ?? null;
+  const casePatterns = filter.cases ?? null;
+  const usedSkills = new Set<string>();
+  const usedCases = new Set<string>();
+  const selected: Benchmark[] = [];
+  for (const benchmark of benchmarks) {
+    const skill = skills.get(benchmark.skillPath);
+    if (skillPatterns) {
+      const hits = skillPatterns.filter((pattern) => skillMatches(pattern, skill, benchmark));
+      if (hits.length === 0) continue;
+      for (const hit of hits) usedSkills.add(hit);
+    }
+    if (!casePatterns) {
+      selected.push(benchmark);
+      continue;
+    }
+    const cases = benchmark.cases.filter((testCase) => {
+      const hits = casePatterns.filter((pattern) => testCase.id === pattern || matchGlob(pattern, testCase.id));
+      for (const hit of hits) usedCases.add(hit);
+      return hits.length > 0;
+    });
+    if (cases.length > 0) selected.push({ ...benchmark, cases });
+  }
+  return {
+    selected,
+    unmatchedSkills: (skillPatterns ?? []).filter((pattern) => !usedSkills.has(pattern)),
+    unmatchedCases: (casePatterns ?? []).filter((pattern) => !usedCases.has(pattern)),
+  };
+}
+
+/**
+ * Files of the skill's folder that the change touched but no case read with read_file (relative to the folder):
+ * such an edit was never seen by a model, whatever the scores say. SKILL.md (always in the prompt) and evals/
+ * (the cases themselves) are not listed; nor are files the folder no longer holds.
+ */
+export function untestedChanges(skill: Skill, changed: readonly string[], results: readonly CaseResult[]): string[] {
+  if (skill.dir === null || skill.dir === "." || !skill.files || skill.files.length === 0) return [];
+  const prefix = `${normalize(skill.dir)}/`;
+  const present = new Set(skill.files.map((file) => file.path));
+  const read = new Set(results.flatMap((result) => result.filesRead ?? []));
+  return [...new Set(changed.map(normalize))]
+    .filter((file) => file.startsWith(prefix))
+    .map((file) => file.slice(prefix.length))
+    .filter((file) => present.has(file) && !read.has(file))
+    .sort();
 }

@@ -2,10 +2,10 @@
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
 import path from "node:path";
 import { InputError, type InputIssue } from "./errors.js";
-import { sha256Hex } from "./hash.js";
+import { contentHash, sha256Hex } from "./hash.js";
 import { RepoFiles, type FolderListing, type Refusal } from "./repo-files.js";
 import { issueAt, parseYaml, SKILL_FRONTMATTER_SCHEMA, sortIssues, validateYaml } from "./schemas.js";
-import type { Skill } from "./types.js";
+import type { Skill, SkillFile } from "./types.js";
 
 export const AGENT_SKILL_FILE = "SKILL.md";
 const PROMPT_EXTENSIONS = [".md", ".txt"];
@@ -54,11 +54,33 @@ function splitFrontmatter(text: string): Frontmatter | "unclosed" | null {
 export interface ParsedSkill {
   /** The skill without its hash (hashing needs the file's bytes); null when there are issues. */
   skill: Omit<Skill, "hash"> | null;
+  /** Problems that stop this skill: it cannot be benchmarked. */
   issues: InputIssue[];
+  /**
+   * Deviations from the Agent Skills rules that Claude tolerates (a name that differs from its folder, a reserved
+   * word, a long description, keys of other agents): the skill is still benchmarked. With `strict` they are issues.
+   */
+  warnings: InputIssue[];
+}
+
+export interface ParseSkillOptions {
+  /** Deviations Claude tolerates are errors (config `strict`, `validate --strict`). */
+  strict?: boolean;
 }
 
 /** Parses a skill file's text. `skillPath` is repository-relative; it decides the format and is used in issues. */
-export function parseSkill(skillPath: string, rawText: string): ParsedSkill {
+export function parseSkill(skillPath: string, rawText: string, options: ParseSkillOptions = {}): ParsedSkill {
+  const parsed = parseSkillLenient(skillPath, rawText);
+  if (!options.strict || parsed.warnings.length === 0) return parsed;
+  const issues = sortIssues([...parsed.issues, ...parsed.warnings.map(asStrictError)]);
+  return { skill: null, issues, warnings: [] };
+}
+
+function asStrictError(warning: InputIssue): InputIssue {
+  return { ...warning, message: warning.message.replace(/; Claude loads the skill anyway\)$/, "; an error with strict)") };
+}
+
+function parseSkillLenient(skillPath: string, rawText: string): ParsedSkill {
   const text = rawText.startsWith("\uFEFF") ? rawText.slice(1) : rawText;
   const base = path.posix.basename(skillPath);
   if (base === AGENT_SKILL_FILE) return parseAgentSkill(skillPath, text);
@@ -75,6 +97,7 @@ export function parseSkill(skillPath: string, rawText: string): ParsedSkill {
           message: `is not a skill file: use an Agent Skill (${AGENT_SKILL_FILE}) or a .md/.txt prompt`,
         },
       ],
+      warnings: [],
     };
   }
   const frontmatter = splitFrontmatter(text);
@@ -84,6 +107,7 @@ export function parseSkill(skillPath: string, rawText: string): ParsedSkill {
     return {
       skill: null,
       issues: [{ file: skillPath, line: 1, column: 1, field: "", message: "is empty: a prompt file needs instructions" }],
+      warnings: [],
     };
   }
   return {
@@ -96,7 +120,26 @@ export function parseSkill(skillPath: string, rawText: string): ParsedSkill {
       instructions,
     },
     issues: [],
+    warnings: [],
   };
+}
+
+/** The Agent Skills rule a frontmatter deviation breaks, named in its warning. */
+function ruleOf(issue: InputIssue): string {
+  const top = issue.field.split(/[.[]/)[0] ?? "";
+  if (issue.message.startsWith("unknown key")) return "known-keys";
+  if (issue.message.startsWith("missing required key")) return `${issue.field}-required`;
+  if (top === "name") return "name-format";
+  if (top === "description") {
+    if (issue.message.includes("< or >")) return "description-no-angle-brackets";
+    if (issue.message.includes("at most")) return "description-length";
+    return "description-format";
+  }
+  return `${top || "frontmatter"}-format`;
+}
+
+function tolerated(issue: InputIssue, rule: string): InputIssue {
+  return { ...issue, rule, message: `${issue.message} (Agent Skills rule ${rule}; Claude loads the skill anyway)` };
 }
 
 function parseAgentSkill(skillPath: string, text: string): ParsedSkill {
@@ -107,18 +150,16 @@ function parseAgentSkill(skillPath: string, text: string): ParsedSkill {
     field,
     message,
   });
+  const broken = (issues: InputIssue[]): ParsedSkill => ({ skill: null, issues, warnings: [] });
   const frontmatter = splitFrontmatter(text);
   if (frontmatter === null) {
-    return {
-      skill: null,
-      issues: [at(1, "an Agent Skill must open with YAML frontmatter between --- lines, with name and description")],
-    };
+    return broken([at(1, "an Agent Skill must open with YAML frontmatter between --- lines, with name and description")]);
   }
-  if (frontmatter === "unclosed") {
-    return { skill: null, issues: [at(1, "the frontmatter opened on line 1 is never closed by a --- line")] };
-  }
+  if (frontmatter === "unclosed") return broken([at(1, "the frontmatter opened on line 1 is never closed by a --- line")]);
   const dir = path.posix.dirname(skillPath);
+  const folder = dir === "." ? null : path.posix.basename(dir);
   const issues: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
   const parsed = parseYaml(skillPath, frontmatter.yaml, 1);
   issues.push(...parsed.issues);
   let name: string | null = null;
@@ -126,36 +167,55 @@ function parseAgentSkill(skillPath: string, text: string): ParsedSkill {
   if (parsed.value === null) {
     issues.push(at(1, "the frontmatter is empty: it needs name and description"));
   } else if (parsed.value !== undefined) {
-    issues.push(...validateYaml(parsed.source, SKILL_FRONTMATTER_SCHEMA, parsed.value));
-    const fields = parsed.value as Record<string, unknown>;
-    if (typeof fields["name"] === "string") {
-      name = fields["name"];
-      const problem = nameProblem(name, dir === "." ? null : path.posix.basename(dir));
-      if (problem) issues.push(issueAt(parsed.source, ["name"], problem));
+    const schemaIssues = validateYaml(parsed.source, SKILL_FRONTMATTER_SCHEMA, parsed.value);
+    if (typeof parsed.value !== "object" || Array.isArray(parsed.value)) {
+      // Not a mapping at all: nothing to benchmark by.
+      issues.push(...schemaIssues);
+    } else {
+      for (const issue of schemaIssues) warnings.push(tolerated(issue, ruleOf(issue)));
+      const fields = parsed.value as Record<string, unknown>;
+      if (typeof fields["name"] === "string" && fields["name"] !== "") {
+        name = fields["name"];
+        for (const problem of nameProblems(name, folder)) {
+          warnings.push(tolerated(issueAt(parsed.source, ["name"], problem.message), problem.rule));
+        }
+      } else if (folder !== null) {
+        // Claude Code names a skill by its folder when the frontmatter does not.
+        name = folder;
+      }
+      if (typeof fields["description"] === "string") description = fields["description"];
     }
-    if (typeof fields["description"] === "string") description = fields["description"];
   }
   const instructions = frontmatter.body.trim();
   if (instructions === "") {
     issues.push(at(frontmatter.bodyLine - 1, "has no instructions: the markdown after the frontmatter is empty"));
   }
-  if (issues.length > 0 || name === null) return { skill: null, issues: sortIssues(issues) };
+  if (issues.length === 0 && name === null) issues.push(at(2, "has no name, and a SKILL.md at the repository root has no folder to name it", "name"));
+  if (issues.length > 0 || name === null) return { skill: null, issues: sortIssues(issues), warnings: sortIssues(warnings) };
   return {
     skill: { path: skillPath, dir, name, description, format: "agent-skill", instructions },
     issues: [],
+    warnings: sortIssues(warnings),
   };
 }
 
-/** The Agent Skills naming rules beyond the length limit (which the schema checks). */
-function nameProblem(name: string, folder: string | null): string | null {
-  if (name === "") return "must not be empty";
-  if (!/^[a-z0-9-]+$/.test(name)) return `"${name}" may use only lowercase letters, digits and hyphens`;
-  if (name.startsWith("-") || name.endsWith("-")) return `"${name}" must not start or end with a hyphen`;
-  if (name.includes("--")) return `"${name}" must not contain two hyphens in a row`;
-  const reserved = RESERVED_NAME_WORDS.find((word) => name.includes(word));
-  if (reserved) return `"${name}" must not contain the reserved word "${reserved}"`;
-  if (folder !== null && folder !== name) return `"${name}" must match the skill's folder name "${folder}"`;
-  return null;
+/** The Agent Skills naming rules beyond the length limit (which the schema checks), each with its rule name. */
+function nameProblems(name: string, folder: string | null): { rule: string; message: string }[] {
+  const problems: { rule: string; message: string }[] = [];
+  if (!/^[a-z0-9-]+$/.test(name)) {
+    problems.push({ rule: "name-format", message: `"${name}" may use only lowercase letters, digits and hyphens` });
+  } else if (name.startsWith("-") || name.endsWith("-")) {
+    problems.push({ rule: "name-format", message: `"${name}" must not start or end with a hyphen` });
+  } else if (name.includes("--")) {
+    problems.push({ rule: "name-format", message: `"${name}" must not contain two hyphens in a row` });
+  }
+  const reserved = RESERVED_NAME_WORDS.find((word) => name.toLowerCase().includes(word));
+  if (reserved) problems.push({ rule: "name-reserved-word", message: `"${name}" must not contain the reserved word "${reserved}"` });
+  if (folder !== null && folder !== name) {
+    problems.push({ rule: "name-matches-folder", message: `"${name}" must match the skill's folder name "${folder}"` });
+  }
+  // One sentence per name: the first rule it breaks (a malformed name rarely matches its folder either).
+  return problems.slice(0, 1);
 }
 
 export interface SkillRead {
@@ -164,6 +224,8 @@ export interface SkillRead {
   pathProblem: string | null;
   /** Problems inside the skill file. */
   issues: InputIssue[];
+  /** Deviations Claude tolerates (see ParsedSkill.warnings); empty with `strict`, where they are issues. */
+  warnings: InputIssue[];
 }
 
 /** Default cap of a skill file's size (config `limits.skill-bytes`). */
@@ -174,6 +236,8 @@ export interface ReadSkillOptions {
   repo?: RepoFiles;
   /** Largest accepted skill file; default 1 MB. */
   maxBytes?: number;
+  /** Deviations from the Agent Skills rules that Claude tolerates are errors. */
+  strict?: boolean;
 }
 
 /**
@@ -182,22 +246,61 @@ export interface ReadSkillOptions {
  * limit or one that is not UTF-8 is refused with a message that names the path and never quotes the file.
  */
 export async function readSkill(root: string, skillPath: string, options: ReadSkillOptions = {}): Promise<SkillRead> {
+  const none = { skill: null, warnings: [] };
   const relative = repoRelativePath(skillPath);
-  if ("problem" in relative) return { skill: null, pathProblem: relative.problem, issues: [] };
+  if ("problem" in relative) return { ...none, pathProblem: relative.problem, issues: [] };
   const repo = options.repo ?? (await RepoFiles.open(root));
   const maxBytes = options.maxBytes ?? DEFAULT_SKILL_BYTES;
   const read = await repo.readText(relative.path, { maxBytes, limitName: "the limit for a skill file (limits.skill-bytes)" });
   if (!read.ok) {
-    if (read.kind === "too-large" || read.kind === "not-utf8") {
+    if (read.kind === "too-large" || read.kind === "not-utf8" || read.kind === "unreadable") {
       // The path is fine; the file itself is the problem.
       const issue: InputIssue = { file: relative.path, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem };
-      return { skill: null, pathProblem: null, issues: [issue] };
+      return { ...none, pathProblem: null, issues: [issue] };
     }
-    return { skill: null, pathProblem: await readProblem(repo, relative.path, read), issues: [] };
+    return { ...none, pathProblem: await readProblem(repo, relative.path, read), issues: [] };
   }
-  const parsed = parseSkill(relative.path, read.text);
-  if (!parsed.skill) return { skill: null, pathProblem: null, issues: parsed.issues };
-  return { skill: { ...parsed.skill, hash: sha256Hex(read.bytes) }, pathProblem: null, issues: [] };
+  const parsed = parseSkill(relative.path, read.text, { strict: options.strict ?? false });
+  if (!parsed.skill) return { ...none, pathProblem: null, issues: parsed.issues };
+  const folder = await readSkillFolder(repo, parsed.skill, maxBytes);
+  const hash = folder.hash ?? sha256Hex(read.bytes);
+  return { skill: { ...parsed.skill, hash, files: folder.files }, pathProblem: null, issues: [], warnings: parsed.warnings };
+}
+
+/** The folder of skill-creator's evals, left out of what the candidate is shown (it holds the expected answers). */
+export const EVALS_DIR = "evals";
+export const EVALS_FILE = `${EVALS_DIR}/evals.json`;
+
+/**
+ * The files of an Agent Skill's folder the candidate may read (relative to the folder; SKILL.md and evals/ left
+ * out) and the folder's hash: sha256 over every file's path and bytes (evals/evals.json aside: its cases carry their
+ * own hashes), so an edit to references/x.md changes the skill's identity. Null hash when the folder holds only
+ * SKILL.md: the skill's hash is then its file's, as before folders were read.
+ */
+export async function readSkillFolder(
+  repo: RepoFiles,
+  skill: Pick<Skill, "dir" | "path">,
+  maxBytes = DEFAULT_SKILL_BYTES,
+): Promise<{ files: SkillFile[]; hash: string | null }> {
+  // A SKILL.md at the repository root has the whole repository as its folder: nothing of it is offered.
+  if (skill.dir === null || skill.dir === ".") return { files: [], hash: null };
+  const listing = await listSkillFolder(repo, skill);
+  if (!listing.ok) return { files: [], hash: null };
+  const prefix = `${skill.dir}/`;
+  const all = listing.files
+    .filter((file) => file.path.startsWith(prefix))
+    .map((file) => ({ path: file.path.slice(prefix.length), bytes: file.bytes }));
+  const others = all.filter((file) => file.path !== AGENT_SKILL_FILE);
+  if (others.length === 0) return { files: [], hash: null };
+  const parts: string[] = [];
+  for (const file of all) {
+    if (file.path === EVALS_FILE) continue;
+    const bytes = await repo.readBytes(`${prefix}${file.path}`, { maxBytes, limitName: "the limit for a skill file (limits.skill-bytes)" });
+    // A file too large to read still counts by its size: growing or shrinking it changes the hash.
+    parts.push(file.path, bytes.ok ? sha256Hex(bytes.bytes) : `${bytes.kind}:${file.bytes}`);
+  }
+  const files = others.filter((file) => !file.path.startsWith(`${EVALS_DIR}/`));
+  return { files, hash: contentHash("skill-folder", ...parts) };
 }
 
 async function readProblem(repo: RepoFiles, relative: string, refusal: Refusal): Promise<string> {

@@ -12,7 +12,20 @@ export const CHART_KINDS = ["quickchart", "mermaid", "none"] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
 
 export const GATES = ["significant", "threshold"] as const;
+
+/**
+ * Where the base side of a pull request's comparison comes from (config `compare`):
+ * - baseline: the scores stored by the last baseline run (nightly) on the baseline branch;
+ * - rejudge: the outputs stored on the baseline branch, judged again in this job beside the head's outputs;
+ * - rerun: the skill as it is on the base commit, generated and judged again in this job.
+ */
+export const COMPARE_MODES = ["rejudge", "rerun", "baseline"] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
 export type Gate = (typeof GATES)[number];
+
+/** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
+export const CORRECTIONS = ["benjamini-hochberg", "holm"] as const;
+export type Correction = (typeof CORRECTIONS)[number];
 
 /**
  * How a (skill, model), a skill or the run ended (../shared/design.md "Verdicts"):
@@ -78,8 +91,13 @@ export interface Config {
   /** Repository-relative path of skillbench.yml, or null when the file does not exist (all defaults). */
   configPath: string | null;
   models: string[];
-  /** `samples`: judgements per output (config judge.samples), averaged per case. */
-  judge: { model: string; maxTokens: number; samples: number };
+  /**
+   * pairwise: also ask the judge which of the base and head outputs is better, in both orders (pr mode, compare
+   * rejudge/rerun). samples: judgements per output (config judge.samples), averaged per case.
+   */
+  judge: { model: string; maxTokens: number; pairwise: boolean; samples: number };
+  /** Where the base side of a pull request's comparison comes from (COMPARE_MODES). */
+  compare: CompareMode;
   /** Globs (repository-relative) that find benchmark files. */
   benchmarks: string[];
   /** Model calls in flight across the whole run (generations and judgements together). */
@@ -97,7 +115,13 @@ export interface Config {
   adaptive: boolean | null;
   /** Most judgements per output, and most generations per case, that adaptive rounds may reach (`max-samples`). */
   maxSamples: number;
-  baseline: { branch: string; staleAfterDays: number; historyLimit: number };
+  /** The four dimensions gate too (else they are tested and shown, advisory). */
+  gateDimensions: boolean;
+  /** An inconclusive verdict fails the check (exit 1) in pr mode; else it passes with a warning. */
+  failOnInconclusive: boolean;
+  correction: Correction;
+  /** maxAgeHours: baseline entries older than this make the verdict say so (null: no limit). */
+  baseline: { branch: string; staleAfterDays: number; historyLimit: number; maxAgeHours: number | null };
   /** Built-in table merged with the config's `pricing` overrides. Keys are model ids (aliases). */
   pricing: Record<string, Price>;
   /** Per-model sampling parameters from config `sampling`; absent means send none. */
@@ -105,6 +129,12 @@ export interface Config {
   api: { baseUrl: string | null; maxRetries: number; timeoutMs: number; rateLimitBudgetMs: number };
   /** Size caps (bytes) of skill files, benchmark files and each case input, checked before reading. */
   limits: { skillBytes: number; benchmarkBytes: number; inputBytes: number };
+  /** Agent Skills deviations Claude tolerates (name vs folder, reserved words, extra keys) are errors, not warnings. */
+  strict: boolean;
+  /** Globs of folders that hold skills (SKILL.md folders); their evals/evals.json files are benchmarks. */
+  skillDirs: string[];
+  /** Model turns of one generation's read_file loop before it ends as an error ("max-turns reached"). */
+  maxTurns: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -122,8 +152,20 @@ export interface Skill {
   format: SkillFormat;
   /** What the candidate model receives as its system prompt: the markdown body (frontmatter removed). */
   instructions: string;
-  /** sha256 (hex) of the skill file's bytes. */
+  /** sha256 (hex) of the skill file's bytes; for a folder with other files, of every file of the folder. */
   hash: string;
+  /**
+   * The folder's other files the candidate may read with read_file (paths relative to the folder, sizes in bytes),
+   * SKILL.md and evals/ left out; empty for a prompt file. Absent on skills built before folders were read.
+   */
+  files?: SkillFile[];
+}
+
+/** A file of an Agent Skill's folder, as the candidate's system prompt lists it. */
+export interface SkillFile {
+  /** Relative to the skill folder, POSIX separators. */
+  path: string;
+  bytes: number;
 }
 
 export interface BenchmarkCase {
@@ -134,6 +176,10 @@ export interface BenchmarkCase {
   hash: string;
   /** 1-based line of the case in its benchmark file, for messages. */
   line: number;
+  /** Files (relative to the skill folder) the case offers to read_file besides the folder's own (evals.json `files`). */
+  files?: string[];
+  /** Statements about a good answer (evals.json `expectations` / `assertions`), carried for grading. */
+  expectations?: string[];
 }
 
 export interface Benchmark {
@@ -151,8 +197,10 @@ export interface Project {
   benchmarks: Benchmark[];
   /** Keyed by Skill.path. */
   skills: Map<string, Skill>;
-  /** Located problems that do not stop a run (an unknown but plausible model id). */
+  /** Located problems that do not stop a run (an unknown but plausible model id, a tolerated skill deviation). */
   warnings: InputIssue[];
+  /** Skills that could not be loaded (unparsable frontmatter, unreadable file): their benchmarks do not run. */
+  skipped?: { skill: string; reason: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -165,10 +213,33 @@ export interface Usage {
   cacheReadInputTokens: number;
 }
 
+/** A tool the candidate may call (Messages API `tools`). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** Content blocks of a conversation, in our names (src/anthropic.ts maps them to the API's). */
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | { type: "tool_result"; toolUseId: string; content: string; isError: boolean };
+
+export interface ChatMessage {
+  role: "user" | "assistant";
+  content: string | ContentBlock[];
+}
+
 export interface CallRequest {
   model: string;
   system: string;
+  /** The user message; ignored when `messages` is given. */
   user: string;
+  /** The whole conversation so far (a tool loop); when absent the request is the one `user` message. */
+  messages?: ChatMessage[];
+  /** Tools offered to the model; a tool_use answer then comes back with stopReason "tool_use". */
+  tools?: ToolDefinition[];
   maxTokens: number;
   sampling?: SamplingParams;
   /** JSON Schema for structured output (output_config.format); absent for free text. */
@@ -184,6 +255,8 @@ export interface CallRequest {
 export interface CallResult {
   text: string;
   stopReason: string;
+  /** The answer's content blocks (text and tool_use); absent from clients that only return text. */
+  content?: ContentBlock[];
   usage: Usage;
   latencyMs: number;
   /** 1 when the first try succeeded. */
@@ -202,6 +275,7 @@ export type CallErrorKind =
   | "invalid-request"
   | "auth"
   | "not-found"
+  | "max-turns"
   | "unknown";
 
 export interface ModelClient {
@@ -252,6 +326,10 @@ export interface CaseResult {
   outputs?: string[];
   /** Model calls made for this pair (generations and judgements, failed ones too); absent in older reports. */
   calls?: number;
+  /** Files of the skill folder the candidate read with read_file, in the order read (relative to the folder). */
+  filesRead?: string[];
+  /** Model turns of the generation (1 without tool use). */
+  turns?: number;
 }
 
 /** The metrics kept per skill and model, in reports, baselines and history points. */
@@ -268,6 +346,35 @@ export interface Interval {
   level: number;
   /** Number of paired cases it was computed from. */
   n: number;
+}
+
+/**
+ * The paired test of one metric of one (skill, model): one-sided t-test of "it dropped" on the per-case deltas,
+ * the two-sided t-interval, and what it would take to decide. Deltas are head minus base, in points.
+ */
+export interface MetricTest {
+  metric: Metric;
+  /** Judged pairs (both sides scored) the test used. */
+  n: number;
+  /** Mean per-case delta; null with no pair. */
+  delta: number | null;
+  /** Standard deviation of the per-case deltas; null with fewer than 2 pairs. */
+  spread: number | null;
+  interval: Interval | null;
+  /** One-sided p-value of "dropped"; null with fewer than 2 pairs. */
+  pValue: number | null;
+  /** pValue after the run's multiplicity correction over its family; null when not tested. */
+  adjustedPValue: number | null;
+  /** Whether it decides the verdict (quality always; dimensions with gate-dimensions). */
+  gated: boolean;
+  threshold: number;
+  /** Smallest true drop detected with 80% power by a one-sided test at the run's alpha, for this n and spread. */
+  detectableDrop: number | null;
+  /** More pairs (beyond n) that would decide it; null when decided or when no feasible count would. */
+  casesNeeded: number | null;
+  outcome: "pass" | "regressed" | "inconclusive";
+  /** Why inconclusive: too few pairs, an interval too wide, or a drop within the drift between nightly baselines. */
+  inconclusiveBecause: "too-few-pairs" | "too-wide" | "baseline-drift" | null;
 }
 
 export interface Delta extends MaybeScores {
@@ -294,9 +401,23 @@ export interface ModelSummary extends MetricSet {
   /** Baseline metrics over the paired cases, or null when there is nothing to compare. */
   baseline: MetricSet | null;
   delta: Delta | null;
-  /** 95% interval of the paired per-case quality delta; null with fewer than 2 pairs. */
+  /** 95% t-interval of the paired per-case quality delta; null with fewer than 2 pairs. */
   qualityInterval: Interval | null;
   pairedCases: number;
+  /** Judged pairs compared for quality (both sides scored); 0 when nothing was compared. */
+  n: number;
+  /** Standard deviation of the per-case quality deltas; null with fewer than 2 pairs. */
+  spread: number | null;
+  /** Quality's one-sided p-value of "dropped", adjusted over the run's family of gated tests; null when not tested. */
+  pValue: number | null;
+  /** Smallest quality drop this run detects with 80% power (one-sided test at alpha 0.05, unadjusted); null when n < 2. */
+  detectableDrop: number | null;
+  /** More judged pairs that would decide the verdict; null when decided (or not estimable). */
+  casesNeeded: number | null;
+  /** Quality and each dimension, tested (dimensions advisory unless gate-dimensions). Empty when nothing compared. */
+  tests: MetricTest[];
+  /** Spread (sd) of this model's quality mean across recent nightly baselines, when the baseline was too old. */
+  baselineDrift: number | null;
   /** The baseline entries compared were recorded more than stale-after-days ago. */
   stale: boolean;
   baselineRecordedAt: string | null;
@@ -306,6 +427,22 @@ export interface ModelSummary extends MetricSet {
   verdict: Verdict;
   /** Why the verdict is not a plain pass: the regressions, or what could not be measured or compared. */
   verdictReasons: string[];
+  /** Side-by-side preferences of head over base (judge.pairwise); null when not asked. Absent in older reports. */
+  pairwise?: PairwiseSummary | null;
+}
+
+/**
+ * Pairwise judgements of one (skill, model): per case the judge compared the base and the head outputs in both
+ * orders; a case is a win (head better) or a loss only when both orders agree, else a tie.
+ */
+export interface PairwiseSummary {
+  wins: number;
+  ties: number;
+  losses: number;
+  /** Two-sided exact sign test of wins against losses (ties left out); 1 when there are none. */
+  pValue: number;
+  /** Cases whose pairwise judgement failed (a call errored or its answer was unusable): in no count above. */
+  errors: number;
 }
 
 export interface CaseChanges {
@@ -334,6 +471,8 @@ export interface SkillReport {
   verdict: Verdict;
   /** "<model>: <reason>" for every model whose verdict is not pass. */
   verdictReasons: string[];
+  /** Files of the skill folder this change touched that no case read (relative to the folder): untested edits. */
+  untestedChanges?: string[];
 }
 
 export interface Totals {
@@ -408,6 +547,25 @@ export interface Report {
   cancelled?: { signal: string } | null;
   /** On a pull request: what it changes in skillbench.yml against its base commit (trusted and gate keys). */
   configChanges?: ConfigChanges | null;
+  /** How the base side was obtained (config `compare`); null or absent when compared with the stored baseline. */
+  sameJob?: SameJobInfo | null;
+}
+
+/** The base side built in this job (compare: rejudge or rerun). */
+export interface SameJobInfo {
+  mode: Exclude<CompareMode, "baseline">;
+  /** The commit whose skill files were read (rerun; rejudge for the judge's instructions), or null. */
+  baseCommit: string | null;
+  /** Base outputs judged in this job (stored ones for rejudge, regenerated ones for rerun). */
+  judged: number;
+  /** Base pairs compared with their stored scores instead (rejudge: no stored output, or it was truncated or failed). */
+  fallback: number;
+  /** Skills with no base side: new in this pull request (rerun), or unreadable at the base commit. */
+  newSkills: string[];
+  /** Candidate plus judge cost of the base side and of the pairwise judgements, USD (also in totals). */
+  costUsd: number;
+  /** Model calls made for the base side and the pairwise judgements (also in totals). */
+  calls: number;
 }
 
 /** An operational failure of the whole run, with its cause named once (pair errors grouped). */
@@ -438,6 +596,15 @@ export interface BaselineEntry extends MaybeScores {
   /** ISO time of the run that recorded it. */
   recordedAt: string;
   commit: string | null;
+  /**
+   * The candidate output (redacted, at most STORED_OUTPUT_MAX_BYTES; see outputTruncated), kept for the current
+   * entries so a pull request can judge it again (compare: rejudge); null when none. Absent in older files.
+   */
+  output?: string | null;
+  /** The stored output was cut at the size cap: it is not judged again (its stored scores are used). */
+  outputTruncated?: boolean;
+  /** Judgements averaged into the scores (per-case mean); 1 when read from older files. */
+  judgements?: number;
 }
 
 export interface SkillBaseline {

@@ -118,10 +118,16 @@ export function errorGateReasons(summary: ModelSummary, results: readonly CaseRe
 
 /**
  * A model's verdict from its compared summary: error when nothing of it was judged, regressed when a regression
- * reason exists (measured drop or the errors gate), inconclusive when no judged pair was compared with the
- * baseline, else pass. `noBaseline` names why nothing was compared, for the reason.
+ * reason exists (a gated drop, cost, or the errors gate: too many failed or unjudged pairs regress a model even
+ * when the rest would be inconclusive), inconclusive when no judged pair was compared with the baseline or when a
+ * gated test could not decide (`undecided`: too few pairs, an interval too wide, a drop within the drift between
+ * nightly baselines), else pass. `noBaseline` names why nothing was compared, for the reason.
  */
-export function modelVerdict(summary: ModelSummary, noBaseline: string | null): { verdict: Verdict; verdictReasons: string[] } {
+export function modelVerdict(
+  summary: ModelSummary,
+  noBaseline: string | null,
+  undecided: readonly string[] = [],
+): { verdict: Verdict; verdictReasons: string[] } {
   if (summary.cases > 0 && summary.judged === 0) {
     return { verdict: "error", verdictReasons: summary.regressions.length > 0 ? [...summary.regressions] : ["no pair was judged"] };
   }
@@ -135,6 +141,7 @@ export function modelVerdict(summary: ModelSummary, noBaseline: string | null): 
         : "no judged pair to compare with the baseline (its entries for these cases have errors)");
     return { verdict: "inconclusive", verdictReasons: [why] };
   }
+  if (undecided.length > 0) return { verdict: "inconclusive", verdictReasons: [...undecided] };
   return { verdict: "pass", verdictReasons: [] };
 }
 

@@ -1,7 +1,7 @@
 // The adaptive loop's decisions (which (skill, model)s get what, when it stops), over typed fakes of the run's
 // extra rounds and of the comparison; the calls themselves are covered in test/samples.test.ts.
 import { describe, expect, it } from "vitest";
-import { adaptiveRounds, bestNarrowing, couldDecide, isBorderline } from "../src/adaptive.js";
+import { adaptiveRounds, bestNarrowing, couldDecide, straddlesThreshold } from "../src/adaptive.js";
 import type { MoreSamples, PlanItem } from "../src/run.js";
 import type { Benchmark, CaseResult, Interval, Report } from "../src/types.js";
 import { caseResult, modelSummary, report, skillReport } from "./support/report-factory.js";
@@ -54,13 +54,14 @@ function scenario(width: (round: number) => number, budgetUsd: number | null = n
         plan,
         results,
         more,
-        config: { samples: 1, maxSamples, judge: { model: "j", maxTokens: 1, samples: 1 }, thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 } },
+        config: { samples: 1, maxSamples, judge: { model: "j", maxTokens: 1, pairwise: false, samples: 1 }, thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 } },
         compare: () => {
           round += 1;
           return compose();
         },
         budgetUsd,
         log: (m) => log.push(m),
+        borderline: straddlesThreshold,
       },
       compose(),
     );
@@ -110,15 +111,15 @@ describe("adaptiveRounds", () => {
     expect(log.at(-1)).toMatch(/would pass max-cost-usd/);
   });
 
-  it("isBorderline: the interval straddles -threshold; never an error verdict or an errors-gate regression", () => {
+  it("straddlesThreshold: the interval straddles -threshold; never an error verdict or an errors-gate regression", () => {
     const t = { quality: 5 };
-    expect(isBorderline(modelSummary({ qualityInterval: interval(-8, 2) }), t)).toBe(true);
-    expect(isBorderline(modelSummary({ qualityInterval: interval(-4, 2) }), t)).toBe(false);
-    expect(isBorderline(modelSummary({ qualityInterval: interval(-12, -6) }), t)).toBe(false);
-    expect(isBorderline(modelSummary({ qualityInterval: null }), t)).toBe(false);
-    expect(isBorderline(modelSummary({ qualityInterval: interval(-8, 2), verdict: "error" }), t)).toBe(false);
+    expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-8, 2) }), t)).toBe(true);
+    expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-4, 2) }), t)).toBe(false);
+    expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-12, -6) }), t)).toBe(false);
+    expect(straddlesThreshold(modelSummary({ qualityInterval: null }), t)).toBe(false);
+    expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-8, 2), verdict: "error" }), t)).toBe(false);
     expect(
-      isBorderline(modelSummary({ qualityInterval: interval(-8, 2), verdict: "regressed", regressions: ["errors: 3 of 6 pairs failed"] }), t),
+      straddlesThreshold(modelSummary({ qualityInterval: interval(-8, 2), verdict: "regressed", regressions: ["errors: 3 of 6 pairs failed"] }), t),
     ).toBe(false);
   });
 });

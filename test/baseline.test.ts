@@ -109,6 +109,9 @@ function expectedEntry(r: Report, s: SkillReport, result: SkillReport["results"]
     error: result.error ?? result.judgeError,
     recordedAt: r.generatedAt,
     commit: r.commit,
+    // The current entries keep their output (for compare: rejudge) and how many judgements were averaged.
+    output: result.output,
+    judgements: result.judged ? 1 : 0,
   };
 }
 

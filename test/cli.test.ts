@@ -74,6 +74,7 @@ describe("skillbench run", () => {
     [["run", "--frobnicate"], /Unknown option/],
     [["bench"], /unknown command "bench"/],
     [["run", "--concurrency", "0"], /--concurrency/],
+    [["run", "--compare", "twice"], /--compare: must be one of rejudge, rerun, baseline, not "twice"/],
   ])("usage error %j exits 2", async (argv, message) => {
     const { code, stderr } = await cli(argv);
     expect(code).toBe(2);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarizeSkill } from "../src/aggregate.js";
-import { applyComparison, compareSkill, compareSkillWithNotes, type CompareOptions } from "../src/compare.js";
+import { applyComparison, compareSkill, compareSkillWithNotes, isBorderline, type CompareOptions } from "../src/compare.js";
+import { seededRandom } from "../src/stats.js";
 import type {
   BaselineEntry,
   BaselineSnapshot,
@@ -331,17 +332,27 @@ describe("regression rules", () => {
     const low = model.qualityInterval?.low ?? Number.NaN;
     const high = model.qualityInterval?.high ?? Number.NaN;
     const fmt = (v: number) => `\u2212${Math.abs(Math.round(v * 10) / 10).toFixed(1).replace(/\.0$/, "")}`;
-    expect(model.regressions).toContain(`quality \u22128.5 points (threshold 5; 95% CI [${fmt(low)}, ${fmt(high)}])`);
+    expect(model.verdict).toBe("regressed");
+    expect(model.regressions).toHaveLength(1);
+    expect(model.regressions[0]).toContain(`quality \u22128.5 points (threshold 5; 95% CI [${fmt(low)}, ${fmt(high)}]; p `);
+    expect(model.regressions[0]).toMatch(/adjusted; n 6, spread [\d.]+, detectable drop [\d.]+\)$/);
   });
 
-  it("significant gate with fewer than 5 pairs: the threshold alone decides", () => {
+  it("significant gate with few pairs: never a silent threshold-only fallback", () => {
     const fewNoisy = [-40, 30, -40, 10]; // mean -10, interval straddles 0
     const model = gateRun(fewNoisy, "significant");
     expect(model.pairedCases).toBe(4);
     expect(model.qualityInterval?.low).toBeLessThan(0);
     expect(model.qualityInterval?.high).toBeGreaterThan(0);
-    expect(model.regressed).toBe(true);
-    expect(model.regressions[0]).toMatch(/^quality \u221210\.0 points/);
+    expect(model.regressed).toBe(false);
+    expect(model.verdict).toBe("inconclusive");
+    expect(model.verdictReasons[0]).toMatch(/^quality \u221210\.0 points, 95% CI \[.*\]: too wide to decide against the threshold 5 \(n 4,/);
+    // Two pairs, however consistent, are not tested at all.
+    const two = gateRun([-30, -31], "significant");
+    expect(two).toMatchObject({ verdict: "inconclusive", regressed: false, n: 2, casesNeeded: 1 });
+    expect(two.verdictReasons[0]).toMatch(/^quality: only 2 judged pairs \(at least 3 are needed to test a drop\)/);
+    // The old threshold gate, for users who chose it, still decides on the mean alone.
+    expect(gateRun([-30, -31], "threshold")).toMatchObject({ verdict: "regressed", regressed: true });
   });
 
   it("significant gate applies to dimensions too", () => {
@@ -367,37 +378,29 @@ describe("regression rules", () => {
   });
 
   it("a model with no pairs never regresses, another model in the same skill can", () => {
-    const results = [result("a", "m", 10), result("a", "n", 10), result("b", "n", 10)];
-    const entries = [entry("a", "n", 90), entry("b", "n", 90)];
+    const results = [result("a", "m", 10), result("a", "n", 10), result("b", "n", 11), result("c", "n", 12)];
+    const entries = [entry("a", "n", 90), entry("b", "n", 90), entry("c", "n", 90)];
     const compared = compareSkill(skillReport("s", results), baselineOf("s", entries), options());
     const [m, n] = compared.models;
     expect(m).toMatchObject({ model: "m", regressed: false, pairedCases: 0, baseline: null });
-    expect(n).toMatchObject({ model: "n", regressed: true, pairedCases: 2 });
+    expect(n).toMatchObject({ model: "n", regressed: true, pairedCases: 3 });
     expect(compared.regressed).toBe(true);
   });
 });
 
-describe("interval reproducibility", () => {
-  it("gives the same interval for the same inputs and another one for another skill path (seed)", () => {
+describe("interval", () => {
+  it("is the textbook t-interval of the paired deltas, the same for the same inputs whatever the skill path", () => {
     const deltas = [-12, -3, 4, -8, -15, 2, -6];
     const a1 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
-    const a2 = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/a.md");
     const b = paired(deltas.map((d) => 70 + d), deltas.map(() => 70), "skills/b.md");
-    const first = onlyModel(compareSkill(a1.report, a1.base, options())).qualityInterval;
-    const second = onlyModel(compareSkill(a2.report, a2.base, options())).qualityInterval;
+    const first = onlyModel(compareSkill(a1.report, a1.base, options()));
     const other = onlyModel(compareSkill(b.report, b.base, options())).qualityInterval;
-    const otherJudge = onlyModel(
-      compareSkill(
-        a1.report,
-        baselineOf("skills/a.md", a1.base.entries.map((e) => ({ ...e, judgeKey: "k2" }))),
-        options({ judgeKey: "k2" }),
-      ),
-    ).qualityInterval;
-    expect(first).not.toBeNull();
-    expect(second).toEqual(first);
-    expect(other).not.toEqual(first);
-    expect(otherJudge).not.toEqual(first);
-    expect(first?.n).toBe(7);
+    // mean -5.428571, sd 6.972736, t(0.975, 6) = 2.446912 (table): half-width 6.448706
+    expect(first.qualityInterval?.low).toBeCloseTo(-5.428571 - 6.448706, 4);
+    expect(first.qualityInterval?.high).toBeCloseTo(-5.428571 + 6.448706, 4);
+    expect(first.spread).toBeCloseTo(6.972736, 5);
+    expect(other).toEqual(first.qualityInterval);
+    expect(first.qualityInterval?.n).toBe(7);
   });
 });
 
@@ -591,9 +594,9 @@ describe("verdicts and the errors gate", () => {
   });
 
   it("is error when nothing of a model was judged; the skill is error, but a measured regression elsewhere wins", () => {
-    const { report: fine } = paired([80, 80], [80, 80]);
+    const { report: fine } = paired([80, 80, 80], [80, 80, 80]);
     const dead = [failed("c0", "dead"), failed("c1", "dead")];
-    const base = baselineOf("skills/s.md", [entry("c0", "m", 80), entry("c1", "m", 80), entry("c0", "dead", 80), entry("c1", "dead", 80)]);
+    const base = baselineOf("skills/s.md", [entry("c0", "m", 80), entry("c1", "m", 80), entry("c2", "m", 80), entry("c0", "dead", 80), entry("c1", "dead", 80)]);
     const skill = compareSkill(skillReport("skills/s.md", [...fine.results, ...dead]), base, options());
     expect(skill.models.map((m) => m.verdict)).toEqual(["pass", "error"]);
     expect(skill.verdict).toBe("error");
@@ -601,7 +604,7 @@ describe("verdicts and the errors gate", () => {
     expect(skill.verdictReasons).toEqual(["dead: errors: 2 of 2 pairs failed (100%, threshold 20%): HTTP 500 api_error"]);
 
     const worse = skillReport("skills/s.md", [result("c0", "m", 40), result("c1", "m", 40), result("c2", "m", 40), ...dead]);
-    const worseBase = baselineOf("skills/s.md", [...["c0", "c1", "c2"].map((id) => entry(id, "m", 80)), ...base.entries.slice(2)]);
+    const worseBase = baselineOf("skills/s.md", [...["c0", "c1", "c2"].map((id) => entry(id, "m", 80)), ...base.entries.slice(3)]);
     expect(compareSkill(worse, worseBase, options({ gate: "threshold" })).verdict).toBe("regressed");
   });
 
@@ -661,4 +664,165 @@ describe("verdicts and the errors gate", () => {
       baseline: null,
     };
   }
+});
+
+describe("noise-aware verdicts (issue 8)", () => {
+  const failedPair = (caseId: string, model: string) =>
+    result(caseId, model, { quality: null, faithfulness: null, relevancy: null, precision: null, recall: null }, {
+      output: null, judged: false, error: "server: HTTP 500 api_error (simulated)",
+    });
+  function reportOf(skills: SkillReport[]): Report {
+    return {
+      schemaVersion: 1, tool: { name: "skillbench", version: "0.0.0-test" }, mode: "pr", commit: "def456", baseRef: "main",
+      generatedAt: NOW.toISOString(), judgeModel: "judge-model", judgeKey: JUDGE, gate: "significant",
+      thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 }, regressed: false, verdict: "pass", verdictReasons: [],
+      failure: null,
+      totals: { costUsd: 0, candidateCostUsd: 0, judgeCostUsd: 0, unpricedModels: [], calls: 0, cases: 0, errors: 0, unjudged: 0, durationMs: 0 },
+      skills, skipped: [], warnings: [], baseline: null,
+    };
+  }
+  function snapshotOf(baselines: SkillBaseline[], history: BaselineSnapshot["history"] = []): BaselineSnapshot {
+    return { branch: "skillbench-baseline", commit: "feedbeef", found: true, skills: new Map(baselines.map((b) => [b.skill, b])), history, errors: [] };
+  }
+  /** Deltas per model for one skill: baseline 60 per case, head 60 + delta. */
+  function skillWith(path: string, deltasByModel: Record<string, number[]>) {
+    const results: CaseResult[] = [];
+    const entries: BaselineEntry[] = [];
+    for (const [model, deltas] of Object.entries(deltasByModel)) {
+      deltas.forEach((d, i) => {
+        results.push(result(`c${i}`, model, { quality: 60 + d, faithfulness: 60, relevancy: 60, precision: 60, recall: 60 }));
+        entries.push(entry(`c${i}`, model, 60));
+      });
+    }
+    return { report: skillReport(path, results), base: baselineOf(path, entries) };
+  }
+  /** Judge noise sd 10 on each side, one judgement per side: per-case delta noise sd ~14. */
+  function noisyDeltas(random: () => number, n: number, trueDelta: number): number[] {
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    return Array.from({ length: n }, () => trueDelta + 10 * Math.SQRT2 * gauss());
+  }
+
+  it("pass: the interval shows the drop smaller than the threshold; the report carries n, spread, p, detectable drop", () => {
+    const { report, base } = skillWith("s", { m: [1, -1, 0, 2, -2, 1, 0, -1] });
+    const model = onlyModel(compareSkill(report, base, options()));
+    expect(model).toMatchObject({ verdict: "pass", n: 8, casesNeeded: null, regressed: false });
+    expect(model.qualityInterval?.low).toBeGreaterThan(-5);
+    expect(model.spread).toBeGreaterThan(0);
+    expect(model.pValue).toBeGreaterThan(0.05);
+    expect(model.detectableDrop).toBeGreaterThan(0);
+    expect(model.tests.map((t) => [t.metric, t.gated])).toEqual([
+      ["quality", true], ["faithfulness", false], ["relevancy", false], ["precision", false], ["recall", false],
+    ]);
+  });
+
+  it("inconclusive from a wide interval: says how many more cases would decide, and is borderline", () => {
+    const { report, base } = skillWith("s", { m: [-30, 20, -25, 15, -10, 5] });
+    const model = onlyModel(compareSkill(report, base, options()));
+    expect(model.verdict).toBe("inconclusive");
+    expect(model.casesNeeded).toBeGreaterThan(0);
+    expect(model.verdictReasons[0]).toMatch(/too wide to decide against the threshold 5 \(n 6, spread [\d.]+, detectable drop [\d.]+\); about \d+ more cases would decide$/);
+    expect(isBorderline(model)).toBe(true);
+    const noBase = onlyModel(compareSkill(report, undefined, options()));
+    expect(noBase.verdict).toBe("inconclusive");
+    expect(isBorderline(noBase)).toBe(false);
+  });
+
+  it("inconclusive with 2 judged pairs, however large the drop; not borderline (more judgements add no pairs)", () => {
+    const { report, base } = skillWith("s", { m: [-40, -41] });
+    const model = onlyModel(compareSkill(report, base, options()));
+    expect(model).toMatchObject({ verdict: "inconclusive", n: 2, pValue: null, casesNeeded: 1 });
+    expect(isBorderline(model)).toBe(false);
+  });
+
+  it("50% errors: the errors gate regresses it (default 20%); with the errors gate above 50% the 3 judged pairs decide", () => {
+    const results = [result("a", "m", 60), result("b", "m", 61), result("c", "m", 59), failedPair("d", "m"), failedPair("e", "m"), failedPair("f", "m")];
+    const base = baselineOf("s", ["a", "b", "c", "d", "e", "f"].map((id) => entry(id, "m", 60)));
+    const gated = onlyModel(compareSkill(skillReport("s", results), base, options()));
+    expect(gated.verdict).toBe("regressed");
+    expect(gated.regressions).toEqual([expect.stringMatching(/^errors: 3 of 6 pairs failed \(50%, threshold 20%\)/)]);
+    const lenient = options({ thresholds: { quality: 5, dimension: 10, cost: 25, errors: 60 } });
+    const tested = onlyModel(compareSkill(skillReport("s", results), base, lenient));
+    expect(tested.n).toBe(3);
+    expect(tested.verdict).toBe("pass"); // 3 judged pairs within ±1: the interval decides
+    const twoLeft = [result("a", "m", 60), result("b", "m", 61), failedPair("c", "m"), failedPair("d", "m")];
+    const few = onlyModel(compareSkill(skillReport("s", twoLeft), baselineOf("s", ["a", "b", "c", "d"].map((id) => entry(id, "m", 60))), lenient));
+    expect(few.verdict).toBe("inconclusive");
+    expect(few.verdictReasons[0]).toMatch(/only 2 judged pairs/);
+  });
+
+  it("dimensions are tested and shown but advisory, and gate with gateDimensions", () => {
+    const results = [0, 1, 2, 3, 4, 5].map((i) => result(`c${i}`, "m", { quality: 60, recall: 30 + (i % 2) }));
+    const entries = [0, 1, 2, 3, 4, 5].map((i) => entry(`c${i}`, "m", 60));
+    const advisory = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
+    expect(advisory.verdict).toBe("pass");
+    expect(advisory.tests.find((t) => t.metric === "recall")).toMatchObject({ gated: false, outcome: "regressed" });
+    const gated = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options({ gateDimensions: true })));
+    expect(gated.verdict).toBe("regressed");
+    expect(gated.regressions[0]).toMatch(/^recall \u221229\.5 points \(threshold 10;/);
+  });
+
+  it("corrects across the run: 40 null (skill, model) tests raise no false regression, one real drop among them is caught", () => {
+    const random = seededRandom("family");
+    const skills = Array.from({ length: 20 }, (_, s) =>
+      skillWith(`skills/s${s}.md`, { m1: noisyDeltas(random, 6, 0), m2: noisyDeltas(random, 6, 0) }),
+    );
+    const raw = skills.flatMap(({ report, base }) => compareSkill(report, base, options()).models);
+    const run = applyComparison(reportOf(skills.map((s) => s.report)), snapshotOf(skills.map((s) => s.base)), options());
+    const models = run.skills.flatMap((s) => s.models);
+    expect(models).toHaveLength(40);
+    expect(models.filter((m) => m.verdict === "regressed")).toEqual([]);
+    // Adjusted p-values are never below the raw ones, and the correction is over all 40.
+    models.forEach((m, i) => expect(m.pValue ?? 0).toBeGreaterThanOrEqual(m.tests[0]?.pValue ?? 1));
+    expect(raw.some((m, i) => (m.pValue ?? 1) < (models[i]?.pValue ?? 0))).toBe(true);
+
+    const drop = skillWith("skills/drop.md", { m1: noisyDeltas(random, 10, -25), m2: noisyDeltas(random, 10, -25) });
+    const withDrop = applyComparison(
+      reportOf([...skills.map((s) => s.report), drop.report]),
+      snapshotOf([...skills.map((s) => s.base), drop.base]),
+      options(),
+    );
+    const dropped = withDrop.skills.find((s) => s.skill === "skills/drop.md");
+    expect(dropped?.verdict).toBe("regressed");
+    expect(withDrop.verdict).toBe("regressed");
+    expect(withDrop.skills.filter((s) => s.verdict === "regressed")).toHaveLength(1);
+    // Deciding again (an updated report) gives the same verdicts.
+    const again = applyComparison(withDrop, snapshotOf([...skills.map((s) => s.base), drop.base]), options());
+    expect(again.skills.map((s) => s.models.map((m) => [m.verdict, m.pValue]))).toEqual(
+      withDrop.skills.map((s) => s.models.map((m) => [m.verdict, m.pValue])),
+    );
+  });
+
+  it("Holm is at least as strict as Benjamini-Hochberg", () => {
+    const random = seededRandom("holm");
+    const skills = Array.from({ length: 5 }, (_, s) => skillWith(`skills/h${s}.md`, { m: noisyDeltas(random, 8, -12) }));
+    const run = (correction: "holm" | "benjamini-hochberg") =>
+      applyComparison(reportOf(skills.map((s) => s.report)), snapshotOf(skills.map((s) => s.base)), options({ correction }))
+        .skills.map((s) => s.models[0]?.pValue ?? 0);
+    const bh = run("benjamini-hochberg");
+    run("holm").forEach((p, i) => expect(p).toBeGreaterThanOrEqual((bh[i] ?? 1) - 1e-12));
+    expect(run("holm").some((p, i) => p > (bh[i] ?? 1) + 1e-6)).toBe(true);
+  });
+
+  it("baseline older than max-age-hours: the verdict says so, and a drop within the nightly drift is inconclusive", () => {
+    const old = new Date(NOW.getTime() - 80 * 3600 * 1000).toISOString();
+    const deltas = [-9, -10, -11, -10, -9, -11];
+    const results = deltas.map((d, i) => result(`c${i}`, "m", 60 + d));
+    const base = baselineOf("s", deltas.map((_, i) => entry(`c${i}`, "m", 60, { recordedAt: old })));
+    const point = (day: number, quality: number) => ({
+      runId: `r${day}`, commit: null, time: daysBefore(10 - day), mode: "baseline" as const, skill: "s", model: "m",
+      metrics: { quality, faithfulness: null, relevancy: null, precision: null, recall: null, costUsd: null, latencyMsP50: null },
+    });
+    const history = [point(1, 60), point(2, 72), point(3, 61)]; // nightly means moved by up to 12 points
+    const run = (maxAgeHours: number | null) =>
+      onlyModel(applyComparison(reportOf([skillReport("s", results)]), snapshotOf([base], history), options({ maxAgeHours, history })).skills[0] as SkillReport);
+    expect(run(null).verdict).toBe("regressed");
+    const tooOld = run(48);
+    expect(tooOld.verdict).toBe("inconclusive");
+    expect(tooOld.baselineDrift).toBe(12);
+    expect(tooOld.verdictReasons).toEqual([
+      expect.stringMatching(/^quality \u221210\.0 points: within the drift between nightly baselines \(12\.0 points\)/),
+      "the baseline was recorded 3 days ago (max-age-hours 48)",
+    ]);
+    expect(run(100).verdict).toBe("regressed");
+  });
 });

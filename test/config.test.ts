@@ -49,6 +49,28 @@ interface BadRow {
 
 const LONG_DESCRIPTION = "x".repeat(1025);
 
+/** Skills that cannot be loaded at all: skipped (not fatal) by loadProject, errors for validate. */
+const BROKEN_SKILL_ROWS: BadRow[] = [
+  {
+    name: "SKILL.md with an empty body",
+    files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\n---\n\n  \n" },
+    issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "", message: "has no instructions" }],
+  },
+  {
+    name: "SKILL.md without frontmatter",
+    files: { "skills/summarize/SKILL.md": "# Summarize\nJust text.\n" },
+    issues: [{ file: "skills/summarize/SKILL.md", line: 1, field: "", message: "must open with YAML frontmatter" }],
+  },
+  {
+    name: "skill with an unsupported extension",
+    files: {
+      "prompts/summarize.json": '{"prompt": "x"}',
+      "benchmarks/summarize.yml": "skill: prompts/summarize.json\ncases:\n  - input: a\n",
+    },
+    issues: [{ file: "prompts/summarize.json", line: null, field: "", message: "is not a skill file" }],
+  },
+];
+
 const BAD_ROWS: BadRow[] = [
   {
     name: "typo at top level",
@@ -112,6 +134,14 @@ const BAD_ROWS: BadRow[] = [
     name: "gate typo",
     files: { "skillbench.yml": "gate: signficant\n" },
     issues: [{ file: "skillbench.yml", line: 1, field: "gate", message: 'did you mean "significant"?' }],
+  },
+  {
+    name: "compare mode typo and a non-boolean judge.pairwise",
+    files: { "skillbench.yml": "compare: rejudged\njudge:\n  pairwise: often\n" },
+    issues: [
+      { file: "skillbench.yml", line: 1, field: "compare", message: "rejudge" },
+      { file: "skillbench.yml", line: 3, field: "judge.pairwise", message: "" },
+    ],
   },
   {
     name: "YAML syntax error in the config",
@@ -246,16 +276,25 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "SKILL.md without a name",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: 'missing required key "name"' }],
   },
   {
     name: "SKILL.md name with bad characters",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: Summarize_It\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: "lowercase letters, digits and hyphens" }],
   },
   {
     name: 'SKILL.md name containing "claude"',
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skills/summarize/SKILL.md": null,
       "skills/claude-notes/SKILL.md": "---\nname: claude-notes\ndescription: Notes.\n---\nBody.\n",
@@ -265,43 +304,37 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "SKILL.md name that does not match its folder",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: summarise\ndescription: Summarizes.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 2, field: "name", message: 'folder name "summarize"' }],
   },
   {
     name: "SKILL.md description too long",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": `---\nname: summarize\ndescription: ${LONG_DESCRIPTION}\n---\nBody.\n` },
     issues: [{ file: "skills/summarize/SKILL.md", line: 3, field: "description", message: "at most 1024 characters long (it has 1025)" }],
   },
   {
     name: "SKILL.md description with <",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Writes <b>bold</b> summaries.\n---\nBody.\n" },
     issues: [{ file: "skills/summarize/SKILL.md", line: 3, field: "description", message: "must not contain < or >" }],
   },
   {
     name: "SKILL.md unknown frontmatter key",
+    // A deviation Claude tolerates: a warning by default, an error with strict.
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\nlicence: MIT\n---\nBody.\n",
     },
     issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "licence", message: 'did you mean "license"?' }],
-  },
-  {
-    name: "SKILL.md with an empty body",
-    files: { "skills/summarize/SKILL.md": "---\nname: summarize\ndescription: Summarizes.\n---\n\n  \n" },
-    issues: [{ file: "skills/summarize/SKILL.md", line: 4, field: "", message: "has no instructions" }],
-  },
-  {
-    name: "SKILL.md without frontmatter",
-    files: { "skills/summarize/SKILL.md": "# Summarize\nJust text.\n" },
-    issues: [{ file: "skills/summarize/SKILL.md", line: 1, field: "", message: "must open with YAML frontmatter" }],
-  },
-  {
-    name: "skill with an unsupported extension",
-    files: {
-      "prompts/summarize.json": '{"prompt": "x"}',
-      "benchmarks/summarize.yml": "skill: prompts/summarize.json\ncases:\n  - input: a\n",
-    },
-    issues: [{ file: "prompts/summarize.json", line: null, field: "", message: "is not a skill file" }],
   },
   {
     name: "bad override values",
@@ -335,6 +368,8 @@ const BAD_ROWS: BadRow[] = [
   },
   {
     name: "several errors at once, across config, benchmarks and skills",
+    options: { strict: true },
+    cliArgs: ["--strict"],
     files: {
       "skillbench.yml": "concurrency: 0\ngate: strict\n",
       "benchmarks/summarize.yml": "skill: skills/summarize/SKILL.md\ncases:\n  - id: x\n    input: a\n    expected: 3\n",
@@ -464,14 +499,16 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.root).toBe(root);
     expect(config.configPath).toBeNull();
     expect(config.models).toEqual(["claude-sonnet-5", "claude-haiku-4-5"]);
-    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, samples: 1 });
+    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false, samples: 1 });
     expect([config.samples, config.adaptive, config.maxSamples]).toEqual([1, null, 4]);
+    expect(config.compare).toBe("baseline");
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
     expect(config.maxTokens).toBe(2048);
     expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25, errors: 20 });
     expect(config.gate).toBe("significant");
-    expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365 });
+    expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365, maxAgeHours: null });
+    expect(config).toMatchObject({ gateDimensions: false, failOnInconclusive: false, correction: "benjamini-hochberg" });
     expect(config.sampling).toEqual({});
     expect(config.api).toEqual({ baseUrl: null, maxRetries: 4, timeoutMs: 600_000, rateLimitBudgetMs: 600_000 });
     expect(config.pricing).toEqual(BUILTIN_PRICING);
@@ -508,7 +545,10 @@ describe("loadConfig and loadProject on good input", () => {
         "max-tokens: 1000",
         "gate: threshold",
         "thresholds: { quality: 2.5, dimension: 0, cost: 400 }",
-        "baseline: { branch: bench/base, stale-after-days: 7, history-limit: 30 }",
+        "baseline: { branch: bench/base, stale-after-days: 7, history-limit: 30, max-age-hours: 36 }",
+        "gate-dimensions: true",
+        "fail-on-inconclusive: true",
+        "correction: holm",
         "sampling:",
         "  claude-haiku-4-5: { temperature: 0, top_k: 40 }",
         "  my-proxy/model@v2: {}",
@@ -522,14 +562,15 @@ describe("loadConfig and loadProject on good input", () => {
     const { config } = project;
     expect(config.configPath).toBe("ci/bench.yml");
     expect(config.models).toEqual(["claude-haiku-4-5", "my-proxy/model@v2"]);
-    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, samples: 3 });
+    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, pairwise: false, samples: 3 });
     expect([config.samples, config.adaptive, config.maxSamples]).toEqual([2, false, 6]);
     expect(config.benchmarks).toEqual(["evals/*.yml"]);
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);
     expect(config.gate).toBe("threshold");
     expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400, errors: 20 });
-    expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30 });
+    expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30, maxAgeHours: 36 });
+    expect(config).toMatchObject({ gateDimensions: true, failOnInconclusive: true, correction: "holm" });
     // Only configured parameters are kept: an empty entry means "send none".
     expect(config.sampling).toEqual({ "claude-haiku-4-5": { temperature: 0, top_k: 40 } });
     expect(config.api).toEqual({ baseUrl: "http://127.0.0.1:9999/v1", maxRetries: 0, timeoutMs: 1500, rateLimitBudgetMs: 90_000 });

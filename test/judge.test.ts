@@ -124,7 +124,7 @@ describe("blinding", () => {
 
   it("takes the models of the whole config: every benchmark's and the judge's, not only the selection", () => {
     const models = configuredModels(
-      { models: ["claude-sonnet-5"], judge: { model: "claude-opus-4-8", maxTokens: 1, samples: 1 } },
+      { models: ["claude-sonnet-5"], judge: { model: "claude-opus-4-8", maxTokens: 1 } },
       [{ models: null }, { models: ["my-finetune-v2"] }],
     );
     expect(models).toEqual(["claude-opus-4-8", "claude-sonnet-5", "my-finetune-v2"]);

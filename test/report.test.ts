@@ -97,7 +97,7 @@ function smallReport(): Report {
 describe("verdictLine", () => {
   it("counts regressed skills, skills and distinct models, with errors, unjudged and total cost", () => {
     expect(verdictLine(smallReport())).toBe(
-      "❌ Quality regression in 1 of 2 skills (3 models); not gated: no baseline for 1 of 4 models · 1 error · 1 unjudged · $0.421 total cost",
+      "❌ Quality regression in 1 of 2 skills (3 models); not gated: no baseline for 1 of 4 models · verdicts: 2 pass, 1 regressed, 1 inconclusive, 0 error · 1 error · 1 unjudged · $0.421 total cost",
     );
   });
 
@@ -107,7 +107,7 @@ describe("verdictLine", () => {
       totals: totals({ errors: 0, unjudged: 0, costUsd: 1.5 }),
     });
     expect(r.verdict).toBe("inconclusive");
-    expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · 0 errors · 0 unjudged · $1.50 total cost");
+    expect(verdictLine(r)).toBe("⚠️ No baseline for 2 of 3 models: not gated (1 compared: no regression) · verdicts: 1 pass, 0 regressed, 2 inconclusive, 0 error · 0 errors · 0 unjudged · $1.50 total cost");
     expect(renderComment(r)).toMatch(/⚠️ Not gated for \*\*claude-haiku-4-5\*\*, \*\*claude-opus-4-8\*\*: no baseline was compared/);
     expect(renderTerminalSummary(r)).toContain("Not gated: no baseline for 2 of 3 models.");
     expect(renderTerminalSummary(r)).not.toContain("No regression");
@@ -122,7 +122,7 @@ describe("verdictLine", () => {
 
   it("says no regression, and nothing to benchmark when no skill ran", () => {
     const ok = report({ skills: [skillReport({ models: [compared(SONNET, {}, {}), compared(HAIKU, {}, {})] })], totals: totals({ errors: 0, unjudged: 2, costUsd: 1.5 }) });
-    expect(verdictLine(ok)).toBe("✅ No regression: 1 skill, 2 models benchmarked · 0 errors · 2 unjudged · $1.50 total cost");
+    expect(verdictLine(ok)).toBe("✅ No regression: 1 skill, 2 models benchmarked · verdicts: 2 pass, 0 regressed, 0 inconclusive, 0 error · 0 errors · 2 unjudged · $1.50 total cost");
     expect(verdictLine(report({ skills: [] }))).toBe("⏭️ Nothing to benchmark: no skill changed");
     expect(verdictLine(report({ skills: [], mode: "baseline" }))).toMatch(/^⏭️ Nothing to benchmark/);
   });
@@ -466,5 +466,32 @@ describe("renderComment: budget", () => {
     expect(summary.length).toBeGreaterThan(comment.length);
     expect(summary).not.toContain("Shortened");
     expect(summary.match(/<details>/g)).toHaveLength(12);
+  });
+});
+
+describe("per (skill, model) statistics in the comment (issue 8)", () => {
+  it("shows verdict, n, the change with its interval, spread, detectable drop and the cases that would decide", () => {
+    const undecided = compared(SONNET, { quality: 66 }, { quality: 70 }, {
+      verdict: "inconclusive",
+      verdictReasons: ["quality \u22124.0 points, 95% CI [\u221219.2, +11.2]: too wide to decide against the threshold 5"],
+      n: 6, pairedCases: 6, spread: 14.5, pValue: 0.61, detectableDrop: 17.4, casesNeeded: 31,
+      qualityInterval: { low: -19.2, high: 11.2, level: 0.95, n: 6 },
+      tests: [{
+        metric: "quality", n: 6, delta: -4, spread: 14.5, interval: { low: -19.2, high: 11.2, level: 0.95, n: 6 }, pValue: 0.3,
+        adjustedPValue: 0.61, gated: true, threshold: 5, detectableDrop: 17.4, casesNeeded: 31, outcome: "inconclusive",
+        inconclusiveBecause: "too-wide",
+      }],
+    });
+    const decided = compared(HAIKU, { quality: 70 }, { quality: 70 }, { n: 12, pairedCases: 12, spread: 2, pValue: 0.5, detectableDrop: 1.6 });
+    const r = report({ skills: [skillReport({ models: [undecided, decided] })], totals: totals({ errors: 0, unjudged: 0 }) });
+    const comment = renderComment(r);
+    expect(comment).toContain("| Model | Verdict | n | Δ quality (95% CI) | p (adj.) | Spread | Detectable drop | Cases to decide |");
+    expect(comment).toContain(`| ${SONNET} | ⚠️ inconclusive | 6 | \u22124.0 [\u221219.2, 11.2] | 0.610 | 14.5 | 17.4 | +31 |`);
+    expect(comment).toContain(`| ${HAIKU} | ✅ pass | 12 | `);
+    expect(comment).toMatch(/\| 2\.0 \| 1\.6 \| – \|/);
+    expect(verdictLine(r)).toContain("verdicts: 1 pass, 0 regressed, 1 inconclusive, 0 error");
+    expect(comment).toContain(`⚠️ Inconclusive for **${SONNET}**: quality`);
+    const terminal = renderTerminalSummary(r);
+    expect(terminal).toContain(`${SONNET}: inconclusive; n 6; quality \u22124.0 [\u221219.2, 11.2]; spread 14.5; detectable drop 17.4; about 31 more case(s) would decide`);
   });
 });

@@ -258,10 +258,10 @@ describe("adaptive sampling", () => {
 
   it("adds judgements only to the borderline (skill, model) it could decide, and stops when its interval no longer narrows", async () => {
     // The judge's scores for these outputs, read from a first run; the baseline then makes the per-case deltas
-    // -10.5 +5 -4 +6.5 +3: the interval straddles -5, and would clear it if it narrowed by bestNarrowing(4).
+    // -7 +3 -3 +4.5 +2.5: the interval straddles -5, and would clear it if it narrowed by bestNarrowing(4).
     const first = await run("pr", await setUp("adaptive: false\n"));
     const scores = first.report?.skills.find((s) => s.skill === "skills/border.md")?.results.map((r) => r.quality ?? 0) ?? [];
-    const deltas = [-10.5, 5, -4, 6.5, 3];
+    const deltas = [-7, 3, -3, 4.5, 2.5];
     quiet.reset();
     const { report, log } = await run("pr", await setUp("", scores.map((q, i) => q - (deltas[i] ?? 0))));
     const border = report?.skills.find((s) => s.skill === "skills/border.md");

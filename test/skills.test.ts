@@ -44,6 +44,7 @@ describe("loadSkill", () => {
       format: "agent-skill",
       instructions: "# Triage\n\nLabel each issue.",
       hash: sha256(Buffer.from(text, "utf8")),
+      files: [],
     });
   });
 
@@ -165,7 +166,8 @@ describe("loadSkill", () => {
 
   it.each(badSkills)("rejects $name", async (row) => {
     const root = await makeRepo({ [row.file]: row.text });
-    const issues = await issuesOf(loadSkill(root, row.file));
+    // Strict: the deviations Claude tolerates are errors too (they are warnings by default, tested below).
+    const issues = await issuesOf(loadSkill(root, row.file, { strict: true }));
     const shown = JSON.stringify(issues, null, 2);
     expect(issues.length, shown).toBe(row.issues.length);
     for (const want of row.issues) {
@@ -199,9 +201,11 @@ describe("parseSkill", () => {
   it("is pure: the path decides the format and the folder the name must match", () => {
     const text = "---\nname: notes\ndescription: d\n---\nBody\n";
     expect(parseSkill("skills/notes/SKILL.md", text).skill?.format).toBe("agent-skill");
-    expect(parseSkill("skills/other/SKILL.md", text).issues[0]?.message).toContain('folder name "other"');
+    expect(parseSkill("skills/other/SKILL.md", text).warnings[0]?.message).toContain('folder name "other"');
+    expect(parseSkill("skills/other/SKILL.md", text, { strict: true }).issues[0]?.message).toContain('folder name "other"');
     // A SKILL.md at the repository root has no folder name to match.
     expect(parseSkill("SKILL.md", text).issues).toEqual([]);
+    expect(parseSkill("SKILL.md", text).warnings).toEqual([]);
     expect(parseSkill("skills/notes/notes.md", text).skill).toMatchObject({ format: "prompt", name: "notes", instructions: "Body" });
   });
 });

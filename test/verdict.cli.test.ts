@@ -1,6 +1,6 @@
 // The verdict end to end: the CLI in-process on real repositories with a bare origin, against the simulated API.
 // A run that measured nothing exits 3 with its cause named once; an outage never degrades the baseline.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
@@ -148,5 +148,25 @@ describe("the baseline never degrades", () => {
     expect(stdout).not.toContain("No regression");
     expect(await readFile(join(repo.dir, "out.md"), "utf8")).toMatch(/^### ⚠️ No baseline for 2 of 2 models: not gated/);
     expect((await readReport()).verdict).toBe("inconclusive");
+  });
+});
+
+describe("fail-on-inconclusive", () => {
+  it("an inconclusive verdict exits 0 with a warning by default, 1 with the flag or the config key, and the flag wins", async () => {
+    // Without a baseline every model is inconclusive: neutral unless the user asked to fail on it.
+    const neutral = await cli(["run", "--mode", "pr", "--skills", "all", "--no-baseline"]);
+    expect((await readReport()).verdict).toBe("inconclusive");
+    expect(neutral.code).toBe(0);
+    expect(neutral.stderr).toContain("warning: the verdict is inconclusive");
+
+    const flagged = await cli(["run", "--mode", "pr", "--skills", "all", "--no-baseline", "--fail-on-inconclusive"]);
+    expect(flagged.code).toBe(1);
+    expect(flagged.stderr).toContain("the verdict is inconclusive and fail-on-inconclusive is set");
+
+    await writeFile(join(repo.dir, "skillbench.yml"), `${config([SONNET, HAIKU])}fail-on-inconclusive: true\n`);
+    expect((await cli(["run", "--mode", "pr", "--skills", "all", "--no-baseline"])).code).toBe(1);
+    expect((await cli(["run", "--mode", "pr", "--skills", "all", "--no-baseline", "--no-fail-on-inconclusive"])).code).toBe(0);
+    const both = await cli(["run", "--no-baseline", "--fail-on-inconclusive", "--no-fail-on-inconclusive"]);
+    expect(both.code).toBe(2);
   });
 });

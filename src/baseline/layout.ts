@@ -39,6 +39,38 @@ export const HISTORY_SCALE: Record<HistoryColumn, number> = {
 
 const RUN_COLUMNS = ["seq", "id", "commit", "time", "mode"] as const;
 
+/**
+ * The most of one candidate output a current entry keeps (UTF-8 bytes), so that a pull request can judge it again
+ * (compare: rejudge). A longer output is cut and marked `outputTruncated` (never judged again: a cut output would
+ * score lower than the one that was judged). 16 KB holds ~4000 tokens of text, more than most skills' answers.
+ */
+export const STORED_OUTPUT_MAX_BYTES = 16 * 1024;
+
+/** The output as stored: at most `maxBytes` UTF-8 bytes, cut at a character boundary. */
+export function storedOutput(
+  output: string | null,
+  maxBytes = STORED_OUTPUT_MAX_BYTES,
+): { output: string | null; truncated: boolean } {
+  if (output === null) return { output: null, truncated: false };
+  if (Buffer.byteLength(output, "utf8") <= maxBytes) return { output, truncated: false };
+  let bytes = 0;
+  let end = 0;
+  for (const char of output) {
+    const size = Buffer.byteLength(char, "utf8");
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += char.length;
+  }
+  return { output: output.slice(0, end), truncated: true };
+}
+
+/** Judgements averaged into a result's scores: CaseResult.judgements when the run sets it, else 1 when judged. */
+function judgementsOf(result: Report["skills"][number]["results"][number]): number {
+  const counted = (result as { judgements?: unknown }).judgements;
+  if (typeof counted === "number" && Number.isInteger(counted) && counted >= 0) return counted;
+  return result.judged ? 1 : 0;
+}
+
 export interface RunRecord {
   /** Small integer naming the run inside history files (cheaper than repeating the id in every file). */
   seq: number;
@@ -171,26 +203,33 @@ export function contributionFromReport(report: Report, runId: string): RunContri
       item = { skill: skillReport.skill, baseline: null, points: [] };
       bySkill.set(skillReport.skill, item);
     }
-    const entries: BaselineEntry[] = skillReport.results.map((result) => ({
-      key: result.key,
-      caseId: result.caseId,
-      caseHash: result.caseHash,
-      model: result.model,
-      skillHash: skillReport.skillHash,
-      judgeKey: report.judgeKey,
-      quality: result.quality,
-      faithfulness: result.faithfulness,
-      relevancy: result.relevancy,
-      precision: result.precision,
-      recall: result.recall,
-      matchesExpected: result.matchesExpected,
-      costUsd: costPerGeneration(result),
-      latencyMs: result.latencyMs,
-      // A judge failure leaves the scores null; its reason is worth keeping next to them.
-      error: result.error ?? result.judgeError,
-      recordedAt: report.generatedAt,
-      commit: report.commit,
-    }));
+    const entries: BaselineEntry[] = skillReport.results.map((result) => {
+      // Already redacted (the store redacts the whole report first): the branch is public to repository readers.
+      const stored = storedOutput(result.output);
+      return {
+        key: result.key,
+        caseId: result.caseId,
+        caseHash: result.caseHash,
+        model: result.model,
+        skillHash: skillReport.skillHash,
+        judgeKey: report.judgeKey,
+        quality: result.quality,
+        faithfulness: result.faithfulness,
+        relevancy: result.relevancy,
+        precision: result.precision,
+        recall: result.recall,
+        matchesExpected: result.matchesExpected,
+        costUsd: costPerGeneration(result),
+        latencyMs: result.latencyMs,
+        // A judge failure leaves the scores null; its reason is worth keeping next to them.
+        error: result.error ?? result.judgeError,
+        recordedAt: report.generatedAt,
+        commit: report.commit,
+        output: stored.output,
+        ...(stored.truncated ? { outputTruncated: true } : {}),
+        judgements: judgementsOf(result),
+      };
+    });
     if (entries.length > 0) {
       const previous = item.baseline?.entries ?? [];
       item.baseline = {
@@ -437,6 +476,9 @@ export function serializeSkillBaseline(baseline: SkillBaseline): string {
     error: e.error,
     recordedAt: e.recordedAt,
     commit: e.commit,
+    judgements: e.judgements ?? 1,
+    output: e.output ?? null,
+    ...(e.outputTruncated ? { outputTruncated: true } : {}),
   }));
   return jsonWithRows(
     {
@@ -579,6 +621,7 @@ const isNullableString = (v: unknown): v is string | null => v === null || typeo
 const isNullableNumber = (v: unknown): v is number | null =>
   v === null || (typeof v === "number" && Number.isFinite(v));
 const isNullableBoolean = (v: unknown): v is boolean | null => v === null || typeof v === "boolean";
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isTime = (v: unknown): v is string => typeof v === "string" && Number.isFinite(Date.parse(v));
 
 function checkFields(
@@ -650,6 +693,14 @@ export function parseSkillBaseline(text: string): Check<SkillBaseline> {
     if (!isRecord(item)) return fail(`entries[${i}] must be an object`);
     const problem = checkFields(item, `entries[${i}].`, ENTRY_FIELDS, EXPECTED);
     if (problem) return fail(problem);
+    // Added later: absent in older files (no stored output, one judgement per entry).
+    const optional = checkFields(
+      { output: item.output ?? null, outputTruncated: item.outputTruncated ?? false, judgements: item.judgements ?? 1 },
+      `entries[${i}].`,
+      { output: isNullableString, outputTruncated: (v) => typeof v === "boolean", judgements: isCount },
+      { output: "a string or null", outputTruncated: "true or false", judgements: "a whole number, 0 or more" },
+    );
+    if (optional) return fail(optional);
     entries.push({
       key: item.key as string,
       caseId: item.caseId as string,
@@ -668,6 +719,9 @@ export function parseSkillBaseline(text: string): Check<SkillBaseline> {
       error: item.error as string | null,
       recordedAt: item.recordedAt as string,
       commit: item.commit as string | null,
+      output: (item.output ?? null) as string | null,
+      ...(item.outputTruncated === true ? { outputTruncated: true } : {}),
+      judgements: (item.judgements ?? 1) as number,
     });
   }
   return {
@@ -899,6 +953,10 @@ The current baseline of one skill. \`<slug>\` is a readable form of the skill's 
 sha256 of the path; the path itself is the \`skill\` field. \`entries\` holds one result per (caseId, model),
 keyed by \`key\`: the hash of the skill text, the case, the model and the judge settings, so a result is only
 compared with one produced from the same inputs. \`recordedAt\` is the time of the run that produced it.
+\`judgements\` is how many judgements were averaged into its scores. \`output\` is the candidate's answer (known
+secrets redacted), kept only for these current entries so that a pull request can judge it again beside its own
+outputs (\`compare: rejudge\`); an answer over 16 KB is cut and marked \`outputTruncated\`, and is not judged
+again. History keeps aggregates only.
 
 ## history/<slug>.json
 

@@ -45,6 +45,8 @@ export interface RenderContext {
   outputs?: boolean;
   /** Where the full JSON report was written, named when the body had to be shortened. */
   reportPath?: string | null;
+  /** An HTML report was written (html-report-path): the footer links the run, whose artifact holds it. */
+  htmlReport?: boolean;
 }
 
 /** Judge notes and outputs are cut to this many characters in the first shortening step. */
@@ -77,8 +79,13 @@ export function verdictNotes(report: Report): string[] {
     notes.push(`⚠️ this PR changes the gate: ${list}`);
   }
   if (changes?.base.status === "unavailable") notes.push("⚠️ the base commit's config could not be read: gate changes unknown");
+  const unloaded = report.skipped.filter((s) => s.reason.startsWith(UNLOADED_REASON));
+  if (unloaded.length > 0) notes.push(`⚠️ ${plural(unloaded.length, "skill")} skipped: could not be loaded (${unloaded.map((s) => s.skill).join(", ")})`);
   return notes;
 }
+
+/** How report.skipped names a skill that could not be loaded (src/config.ts). */
+const UNLOADED_REASON = "could not be loaded";
 
 function withNotes(line: string, report: Report): string {
   return [line, ...verdictNotes(report)].join(" · ");
@@ -90,7 +97,10 @@ export function notGatedText(report: Report): string | null {
   const inconclusive = summaries.filter((m) => m.verdict === "inconclusive");
   if (inconclusive.length === 0) return null;
   const plain = inconclusive.every((m) => m.verdictReasons.every((r) => /^no baseline\b/.test(r)));
-  return `${plain ? "No baseline" : "No usable baseline"} for ${inconclusive.length} of ${plural(summaries.length, "model")}`;
+  // A compared model the tests could not decide (too few pairs, too wide) is inconclusive, not short of a baseline.
+  const undecided = inconclusive.some((m) => m.tests.length > 0 && m.pairedCases > 0);
+  const label = plain ? "No baseline" : undecided ? "Inconclusive" : "No usable baseline";
+  return `${label} for ${inconclusive.length} of ${plural(summaries.length, "model")}`;
 }
 
 function capitalized(text: string): string {
@@ -148,7 +158,15 @@ function verdictHead(report: Report): string {
   }
   const t = report.totals;
   const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
-  return `${head} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
+  const counts = report.failure || report.mode === "baseline" ? "" : ` · ${verdictCounts(report)}`;
+  return `${head}${counts} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
+}
+
+/** "3 pass, 1 regressed, 2 inconclusive, 0 error": the (skill, model) verdicts of the run. */
+export function verdictCounts(report: Report): string {
+  const summaries = report.skills.flatMap((s) => s.models);
+  const count = (v: string) => summaries.filter((m) => m.verdict === v).length;
+  return `verdicts: ${count("pass")} pass, ${count("regressed")} regressed, ${count("inconclusive")} inconclusive, ${count("error")} error`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,6 +219,50 @@ function modelCell(summary: ModelSummary): string {
   return `${escapeInline(summary.model)}${mark}${summary.stale ? " ⏳" : ""}`;
 }
 
+const VERDICT_LABEL: Record<ModelSummary["verdict"], string> = {
+  pass: "✅ pass",
+  regressed: "❌ regressed",
+  inconclusive: "⚠️ inconclusive",
+  error: "⛔ error",
+};
+
+function unsigned(value: number | null): string {
+  return value === null ? NOT_AVAILABLE : formatPoints(value).replace(/^[+\u2212-]/, "");
+}
+
+/** Verdict, n, the quality change with its t-interval, spread, detectable drop and cases to decide. */
+function statsRow(m: ModelSummary): string[] {
+  const delta = m.delta?.quality ?? null;
+  const change =
+    delta === null ? NOT_AVAILABLE : `${formatPoints(delta)}${m.qualityInterval ? ` ${formatInterval(m.qualityInterval)}` : ""}`;
+  const advisory = m.tests.filter((t) => !t.gated && t.adjustedPValue !== null && t.adjustedPValue < 0.05 && (t.delta ?? 0) < -t.threshold);
+  const more =
+    m.casesNeeded !== null
+      ? `+${m.casesNeeded}`
+      : m.verdict === "inconclusive" && m.n > 0
+        ? "more than 10,000"
+        : "–";
+  return [
+    escapeInline(m.model),
+    VERDICT_LABEL[m.verdict] + (advisory.length > 0 ? ` (advisory: ${advisory.map((t) => t.metric).join(", ")} dropped)` : ""),
+    String(m.n),
+    change,
+    m.pValue === null ? NOT_AVAILABLE : m.pValue < 0.001 ? "< 0.001" : m.pValue.toFixed(3),
+    unsigned(m.spread),
+    unsigned(m.detectableDrop),
+    more,
+  ];
+}
+
+function statsTable(skill: SkillReport): string | null {
+  if (!skill.models.some((m) => m.n > 0)) return null;
+  const rows = [
+    ["Model", "Verdict", "n", "Δ quality (95% CI)", "p (adj.)", "Spread", "Detectable drop", "Cases to decide"],
+    ...skill.models.map(statsRow),
+  ];
+  return table(rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
+}
+
 function table(rows: string[][], align: string[]): string {
   return markdownTable(rows, { align, alignDelimiters: false });
 }
@@ -243,7 +305,8 @@ function skillNotes(skill: SkillReport): string[] {
     notGated.set(why, [...(notGated.get(why) ?? []), m.model]);
   }
   for (const [why, models] of notGated) {
-    notes.push(`⚠️ Not gated for ${models.map((m) => `**${escapeInline(m)}**`).join(", ")}: ${escapeInline(why)}`);
+    const undecided = skill.models.some((m) => models.includes(m.model) && m.tests.length > 0 && m.pairedCases > 0);
+    notes.push(`⚠️ ${undecided ? "Inconclusive" : "Not gated"} for ${models.map((m) => `**${escapeInline(m)}**`).join(", ")}: ${escapeInline(why)}`);
   }
   if (skill.baselineError !== null) {
     notes.push(`⚠️ The baseline could not be read, so nothing was compared: ${escapeInline(truncate(skill.baselineError, ERROR_CELL_CHARS))}`);
@@ -284,6 +347,10 @@ function skillNotes(skill: SkillReport): string[] {
     removed.length > 0 ? `${removed.length} removed (${idList(removed)})` : null,
   ].filter((c): c is string => c !== null);
   if (changes.length > 0) notes.push(`Cases since the baseline: ${changes.join(", ")}`);
+  // An edited file no model read: the scores cannot have seen the change.
+  for (const file of skill.untestedChanges ?? []) {
+    notes.push(`🙈 ${escapeInline(file)} changed but was not read in any of ${skill.results.length} cases: this change is untested`);
+  }
   return notes;
 }
 
@@ -308,6 +375,15 @@ function skillTable(skill: SkillReport, report: Report): string {
   ];
   const parts = [skillHeading(skill)];
   parts.push(skill.models.length > 0 ? table(rows, ["l", "r", "r", "r", "r", "r", "r", "r"]) : "_No model ran for this skill._");
+  const stats = statsTable(skill);
+  if (stats !== null) {
+    parts.push(stats);
+    parts.push(
+      "_n: judged pairs compared; spread: standard deviation of the per-case quality change; detectable drop: the " +
+        "smallest true drop this run catches 4 times in 5 (one-sided test at 5%); cases to decide: more judged " +
+        "cases that would make an inconclusive verdict decisive._",
+    );
+  }
   const { quality, cheapest, qualityPerDollar } = skill.best;
   if (quality !== null || cheapest !== null || qualityPerDollar !== null) {
     const name = (m: string | null): string => (m === null ? NOT_AVAILABLE : `**${escapeInline(m)}**`);
@@ -455,6 +531,7 @@ function chartSection(report: Report, context: RenderContext): string | null {
 function footer(report: Report, context: RenderContext): string {
   const parts: string[] = [];
   if (context.runUrl) parts.push(`[Workflow run](${markdownUrl(context.runUrl)})`);
+  if (context.runUrl && context.htmlReport) parts.push(`[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})`);
   parts.push(`generated ${escapeInline(report.generatedAt)}`);
   if (report.commit) parts.push(`commit ${escapeInline(shortSha(report.commit) ?? "")}`);
   parts.push(`${escapeInline(report.tool.name)} ${escapeInline(report.tool.version)}`);

@@ -1,7 +1,7 @@
 // The CLI's closing summary: plain text for a terminal or a CI log, one block per skill.
 import { markdownTable } from "markdown-table";
 import type { ModelSummary, Report } from "../types.js";
-import { formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
+import { formatInterval, formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
 import { notGatedText, regressionLabel } from "./markdown.js";
 
 function withDelta(value: number | null, delta: number | null | undefined): string {
@@ -11,7 +11,16 @@ function withDelta(value: number | null, delta: number | null | undefined): stri
 
 function row(m: ModelSummary): string[] {
   return [
-    m.model + (m.verdict === "error" ? " NOT MEASURED" : m.regressed ? " REGRESSED" : m.verdict === "inconclusive" ? " (not gated)" : ""),
+    m.model +
+      (m.verdict === "error"
+        ? " NOT MEASURED"
+        : m.regressed
+          ? " REGRESSED"
+          : m.verdict === "inconclusive"
+            ? m.pairedCases > 0
+              ? " INCONCLUSIVE"
+              : " (not gated)"
+            : ""),
     withDelta(m.quality, m.delta?.quality),
     withDelta(m.faithfulness, m.delta?.faithfulness),
     withDelta(m.relevancy, m.delta?.relevancy),
@@ -55,7 +64,21 @@ export function renderTerminalSummary(report: Report): string {
     if (skill.best.quality) {
       lines.push(`best: ${skill.best.quality}; cheapest: ${skill.best.cheapest ?? "n/a"}; best quality per dollar: ${skill.best.qualityPerDollar ?? "n/a"}`);
     }
+    for (const m of skill.models) {
+      if (m.n === 0) continue;
+      const delta = m.delta?.quality ?? null;
+      const parts = [`${m.verdict}`, `n ${m.n}`];
+      if (delta !== null) parts.push(`quality ${formatPoints(delta)}${m.qualityInterval ? ` ${formatInterval(m.qualityInterval)}` : ""}`);
+      if (m.spread !== null) parts.push(`spread ${formatPoints(m.spread).replace(/^\+/, "")}`);
+      if (m.detectableDrop !== null) parts.push(`detectable drop ${formatPoints(m.detectableDrop).replace(/^\+/, "")}`);
+      if (m.casesNeeded !== null) parts.push(`about ${m.casesNeeded} more case(s) would decide`);
+      lines.push(`  ${m.model}: ${parts.join("; ")}`);
+    }
     for (const m of skill.models) for (const reason of m.regressions) lines.push(`  ${m.model}: ${reason}`);
+    for (const m of skill.models) {
+      if (m.verdict !== "inconclusive" || m.pairedCases === 0) continue;
+      for (const reason of m.verdictReasons) lines.push(`  ${m.model}: inconclusive: ${reason}`);
+    }
     if (skill.baselineError) lines.push(`  baseline unreadable: ${skill.baselineError}`);
   }
   lines.push(

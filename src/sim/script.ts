@@ -88,6 +88,11 @@ export interface Directives {
    * case's true quality, as a skill edit that really hurts would make them (last one wins; null when absent).
    */
   drop: number | null;
+  /**
+   * `sim:position-bias=NN`: in a pairwise request (two outputs, `<output_a>` and `<output_b>`) the judge adds NN
+   * points to whichever output is shown first, as position-biased judges do.
+   */
+  positionBias: number | null;
 }
 
 const QUALITY_RE = /sim:quality(?:@([\w.-]+?))?=(\d{1,3})\b/g;
@@ -97,6 +102,7 @@ const ECHO_RE = /sim:echo(?::(generate|judge))?=secret\b/g;
 const SELF_IDENTIFY_RE = /sim:self-identify\b/;
 const SELF_PREFERENCE_RE = /sim:self-preference=(\d{1,3})\b/g;
 const DROP_RE = /sim:drop=(\d{1,3})\b/g;
+const POSITION_BIAS_RE = /sim:position-bias=(\d{1,3})\b/g;
 
 function clampScore(value: number): number {
   return Math.min(100, Math.max(0, Math.round(value)));
@@ -119,6 +125,7 @@ export function parseDirectives(text: string): Directives {
     selfIdentify: SELF_IDENTIFY_RE.test(text),
     selfPreference: null,
     drop: null,
+    positionBias: null,
   };
   for (const match of text.matchAll(QUALITY_RE)) {
     const value = clampScore(Number(match[2]));
@@ -140,6 +147,7 @@ export function parseDirectives(text: string): Directives {
   }
   for (const match of text.matchAll(SELF_PREFERENCE_RE)) directives.selfPreference = clampScore(Number(match[1]));
   for (const match of text.matchAll(DROP_RE)) directives.drop = clampScore(Number(match[1]));
+  for (const match of text.matchAll(POSITION_BIAS_RE)) directives.positionBias = clampScore(Number(match[1]));
   return directives;
 }
 
@@ -205,6 +213,37 @@ export function gaussianOf(...parts: string[]): number {
   const u1 = 1 - unitOf("gauss-1", ...parts);
   const u2 = unitOf("gauss-2", ...parts);
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pairwise judgements: two outputs side by side
+
+/** Below this difference (points) the pairwise judge calls a tie. */
+export const PAIRWISE_TIE_MARGIN = 3;
+
+/** The quality an output block carries (`sim:output-quality=NN`, the last one in the block), or null. */
+function blockQuality(text: string, block: string): number | null {
+  const body = new RegExp(`<${block}>([\\s\\S]*?)</${block}>`).exec(text)?.[1];
+  if (body === undefined) return null;
+  let quality: number | null = null;
+  for (const match of body.matchAll(OUTPUT_QUALITY_RE)) quality = clampScore(Number(match[1]));
+  return quality;
+}
+
+/**
+ * The pairwise judge's choice when the request shows two outputs (`<output_a>`, `<output_b>`), else null: the
+ * output whose quality (its `sim:output-quality`, plus `sim:position-bias` for the one shown first, plus noise
+ * when given) is higher by at least PAIRWISE_TIE_MARGIN, else "tie".
+ */
+export function pairwiseChoice(text: string, directives: Directives, noise: ((side: string) => number) | null = null): "A" | "B" | "tie" | null {
+  if (!/<output_a>/.test(text) || !/<output_b>/.test(text)) return null;
+  const a = blockQuality(text, "output_a");
+  const b = blockQuality(text, "output_b");
+  if (a === null || b === null) return "tie";
+  const scoreA = a + (directives.positionBias ?? 0) + (noise?.("a") ?? 0);
+  const scoreB = b + (noise?.("b") ?? 0);
+  if (Math.abs(scoreA - scoreB) < PAIRWISE_TIE_MARGIN) return "tie";
+  return scoreA > scoreB ? "A" : "B";
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -299,6 +338,8 @@ export interface StructuredContext {
    * two judgements of the same output (the server adds how many times it has judged that request).
    */
   noise?: { sd: number; key: string } | null;
+  /** A pairwise judgement's choice: an enum field that offers it answers it. */
+  choice?: string | null;
 }
 
 const NOTE_NAME = /note|reason|rational|explan|justif|evidence|summary|comment|feedback|critique|analysis/i;
@@ -335,6 +376,7 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
 
   // Verdict-like enums ("yes" / "no" / "no_reference") follow the score centre and the reference marker.
   const enumValue = (values: unknown[], path: string): JsonValue => {
+    if (context.choice && values.includes(context.choice)) return context.choice;
     const find = (re: RegExp) => values.find((v) => typeof v === "string" && re.test(v));
     const positive = find(/^(yes|true|match(es|ed)?|pass(ed)?|correct)$/i);
     const negative = find(/^(no|false|mismatch|fail(ed)?|incorrect)$/i);
@@ -399,4 +441,44 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
 
 export function wordsOf(text: string, hidden: readonly string[]): string[] {
   return quotableWords(text, hidden);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The read_file tool loop (design.md): what the simulated candidate asks for
+
+export interface ToolDirectives {
+  /** `sim:read=<path>` (or a fixture's `READ=<path>` hint), in order: the files to ask for, one per turn. */
+  reads: string[];
+  /** `sim:tool-loop`: ask for a file on every turn, never answering (max-turns). */
+  loop: boolean;
+  /** `sim:refuse-after-tool`: once a tool_result arrived, answer with stop_reason refusal. */
+  refuseAfterTool: boolean;
+}
+
+const READ_RE = /(?:sim:read|(?<![\w-])READ)=([^\s)"'`,]+)/g;
+
+/** Directives of the tool loop, recognised in the request's system prompt and user text (never in file contents). */
+export function parseToolDirectives(text: string): ToolDirectives {
+  return {
+    reads: [...text.matchAll(READ_RE)].map((match) => match[1] ?? "").filter((p) => p !== ""),
+    loop: /sim:tool-loop\b/.test(text),
+    refuseAfterTool: /sim:refuse-after-tool\b/.test(text),
+  };
+}
+
+/** The files a system prompt lists in its `<skill_files>` block ("- path (size)" lines). */
+export function listedSkillFiles(system: string): string[] {
+  const block = /<skill_files>([\s\S]*?)<\/skill_files>/.exec(system)?.[1] ?? "";
+  return [...block.matchAll(/^- (.+?) \([^)]*\)\s*$/gm)].map((match) => match[1] ?? "").filter((p) => p !== "");
+}
+
+/**
+ * The file a candidate reads when no directive says which: one the user's request names, else the first listed
+ * markdown file that is not a license or readme, else the first listed.
+ */
+export function defaultRead(listed: readonly string[], userText: string): string | null {
+  const named = listed.find((file) => userText.includes(file));
+  if (named) return named;
+  const guide = listed.find((file) => /\.md$/i.test(file) && !/(^|\/)(license|readme)[^/]*$/i.test(file));
+  return guide ?? listed[0] ?? null;
 }

@@ -8,6 +8,8 @@ import {
   STRUCTURED_ONLY_FAULTS,
   echoes,
   estimateTokens,
+  gaussianOf,
+  pairwiseChoice,
   freeTextAnswer,
   isNewGenerationModel,
   parseDirectives,
@@ -20,6 +22,9 @@ import {
   trueQuality,
   unitOf,
   wordsOf,
+  defaultRead,
+  listedSkillFiles,
+  parseToolDirectives,
   type RequestKind,
   type SimFault,
 } from "./script.js";
@@ -43,6 +48,11 @@ export interface SimOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** A noisy judge, as real judges are: see JudgeNoise. Off by default (scores are then fixed per request). */
   judgeNoise?: JudgeNoise;
+  /**
+   * Points added to every judge score (a judge that drifted: harsher when negative); default 0. Two servers with
+   * different offsets play a judge that changed between a nightly baseline and a pull request.
+   */
+  judgeOffset?: number;
 }
 
 /**
@@ -155,13 +165,68 @@ function messagesText(messages: unknown): string {
   return Array.isArray(messages) ? messages.filter(isRecord).map((m) => contentText(m["content"])).join("\n") : "";
 }
 
-/** Characters the usage counts: system blocks and message contents, without separators. */
+/** Characters of tool blocks (tool_use inputs, tool_result contents), which the text of a message leaves out. */
+function toolChars(content: unknown): number {
+  if (!Array.isArray(content)) return 0;
+  let chars = 0;
+  for (const block of content.filter(isRecord)) {
+    if (block["type"] === "tool_use") chars += JSON.stringify(block["input"] ?? null).length;
+    if (block["type"] === "tool_result") chars += contentText(block["content"], "").length;
+  }
+  return chars;
+}
+
+/** Characters the usage counts: system blocks, tool definitions and message contents, without separators. */
 function inputChars(body: Record<string, unknown>): number {
   const system = systemParts(body["system"]).reduce((sum, part) => sum + part.text.length, 0);
+  const tools = Array.isArray(body["tools"]) ? JSON.stringify(body["tools"]).length : 0;
   const messages = Array.isArray(body["messages"])
-    ? body["messages"].filter(isRecord).reduce((sum, m) => sum + contentText(m["content"], "").length, 0)
+    ? body["messages"].filter(isRecord).reduce((sum, m) => sum + contentText(m["content"], "").length + toolChars(m["content"]), 0)
     : 0;
-  return system + messages;
+  return system + tools + messages;
+}
+
+function blocksOf(message: unknown, type: string): Record<string, unknown>[] {
+  const content = isRecord(message) ? message["content"] : undefined;
+  return Array.isArray(content) ? content.filter(isRecord).filter((block) => block["type"] === type) : [];
+}
+
+function firstUserText(messages: unknown): string {
+  if (!Array.isArray(messages)) return "";
+  const first = messages.filter(isRecord).find((m) => m["role"] === "user");
+  return contentText(first?.["content"]);
+}
+
+/** What the simulated candidate does on this turn of a read_file loop; null when no read_file is offered. */
+function toolTurn(
+  body: Record<string, unknown>,
+  systemText: string,
+): { kind: "read"; path: string } | { kind: "refuse" } | { kind: "answer"; markers: string[]; read: string[] } | null {
+  const tools = Array.isArray(body["tools"]) ? body["tools"].filter(isRecord) : [];
+  if (!tools.some((tool) => tool["name"] === "read_file")) return null;
+  const messages = Array.isArray(body["messages"]) ? body["messages"].filter(isRecord) : [];
+  const userText = firstUserText(messages);
+  const directives = parseToolDirectives(`${systemText}\n${userText}`);
+  const listed = listedSkillFiles(systemText);
+  const turnsTaken = messages.filter((m) => m["role"] === "assistant" && blocksOf(m, "tool_use").length > 0).length;
+  const results = messages.flatMap((m) => (m["role"] === "user" ? blocksOf(m, "tool_result") : []));
+  if (results.length > 0 && directives.refuseAfterTool) return { kind: "refuse" };
+  const planned = directives.reads.length > 0 ? directives.reads : [defaultRead(listed, userText)].filter((p): p is string => p !== null);
+  if (directives.loop) return { kind: "read", path: planned[turnsTaken % Math.max(1, planned.length)] ?? "README.md" };
+  const next = planned[turnsTaken];
+  if (next !== undefined && listed.length + directives.reads.length > 0) return { kind: "read", path: next };
+  // The answer shows which files reached the model: their fixture markers, and the paths read.
+  const markers = new Set<string>();
+  const read: string[] = [];
+  for (const result of results) {
+    if (result["is_error"] === true) continue;
+    for (const match of contentText(result["content"], "").matchAll(/\bREF_MARKER_\w+/g)) markers.add(match[0]);
+  }
+  for (const m of messages) for (const use of blocksOf(m, "tool_use")) {
+    const input = use["input"];
+    if (isRecord(input) && typeof input["path"] === "string") read.push(input["path"]);
+  }
+  return { kind: "answer", markers: [...markers], read };
 }
 
 /** The system blocks, then the message blocks, up to the last cache_control breakpoint (text null when there is none). */
@@ -247,6 +312,15 @@ function validate(body: Record<string, unknown>): void {
     }
     const content = message["content"];
     if (typeof content !== "string" && !Array.isArray(content)) throw invalid(`messages.${i}.content: Field required`);
+    // Like the API: every tool_use must be answered by a tool_result in the very next (user) message.
+    const uses = message["role"] === "assistant" ? blocksOf(message, "tool_use").map((b) => b["id"]) : [];
+    if (uses.length > 0) {
+      const next: unknown = messages[i + 1];
+      const answered = new Set(blocksOf(next, "tool_result").map((b) => b["tool_use_id"]));
+      if (!isRecord(next) || next["role"] !== "user" || uses.some((id) => !answered.has(id))) {
+        throw invalid(`messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${uses.join(", ")}`);
+      }
+    }
   });
   if (model.includes("does-not-exist")) throw new HttpFailure(404, "not_found_error", `model: ${model}`);
   if (isNewGenerationModel(model)) {
@@ -604,14 +678,30 @@ class Sim implements SimServer {
     const noise = this.options.judgeNoise;
     let answerText: string;
     let stopReason = "end_turn";
-    if (fault === "refusal") {
+    let toolUse: { type: "tool_use"; id: string; name: string; input: { path: string } } | null = null;
+    const tool = schema ? null : toolTurn(body, input.systemText);
+    if (tool?.kind === "refuse") {
+      answerText = "";
+      stopReason = "refusal";
+    } else if (tool?.kind === "read") {
+      answerText = `Reading ${tool.path} first.`;
+      stopReason = "tool_use";
+      toolUse = { type: "tool_use", id: `toolu_sim_${shortId("tool", key)}`, name: "read_file", input: { path: tool.path } };
+    } else if (fault === "refusal") {
       answerText = "";
       stopReason = "refusal";
     } else if (schema) {
+      const noiseKey = noise ? this.judgementKey(noise, key) : null;
+      const choice = pairwiseChoice(
+        text,
+        directives,
+        noise && noiseKey ? (side) => noise.sd * gaussianOf("pairwise", noiseKey, side) : null,
+      );
       const structured = structuredAnswer(schema, {
         key,
-        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text),
-        noise: noise ? { sd: noise.sd, key: this.judgementKey(noise, key) } : null,
+        choice,
+        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text) + (this.options.judgeOffset ?? 0),
+        noise: noise && noiseKey ? { sd: noise.sd, key: noiseKey } : null,
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
         words: wordsOf(userText || text, hidden),
@@ -623,7 +713,11 @@ class Sim implements SimServer {
         answerText = `Here is my assessment${quoted}: ${answerText.slice(0, Math.ceil(answerText.length / 2))}`;
       }
     } else {
-      answerText = freeTextAnswer({ key, user: userText, system: input.systemText, hidden });
+      const user = tool ? firstUserText(body["messages"]) : userText;
+      answerText = freeTextAnswer({ key, user, system: input.systemText, hidden });
+      if (tool?.kind === "answer" && tool.read.length > 0) {
+        answerText += ` Based on ${tool.read.join(", ")}.${tool.markers.length > 0 ? ` [${tool.markers.join(" ")}]` : ""}`;
+      }
       const quality = noise ? trueQuality(directives, model, userText, noise.seed ?? "") : qualityForGeneration(directives, model);
       // Carries the directed quality into the judge's request, whatever else the judge is shown.
       if (quality !== null) answerText += ` sim:output-quality=${quality}`;
@@ -632,7 +726,7 @@ class Sim implements SimServer {
     }
 
     let outputTokens = estimateTokens(answerText.length, newTokenizer);
-    if (stopReason !== "refusal" && (fault === "max-tokens" || outputTokens > maxTokens)) {
+    if (stopReason !== "refusal" && stopReason !== "tool_use" && (fault === "max-tokens" || outputTokens > maxTokens)) {
       // The model stops mid-answer: half of it for the injected fault, else what max_tokens leaves room for.
       const keep = fault === "max-tokens" ? Math.ceil(answerText.length / 2) : Math.floor((maxTokens * 4) / (newTokenizer ? 1.3 : 1));
       answerText = answerText.slice(0, Math.min(keep, answerText.length - 1));
@@ -658,7 +752,7 @@ class Sim implements SimServer {
       type: "message",
       role: "assistant",
       model,
-      content: answerText === "" ? [] : [{ type: "text", text: answerText }],
+      content: [...(answerText === "" ? [] : [{ type: "text", text: answerText }]), ...(toolUse ? [toolUse] : [])],
       stop_reason: stopReason,
       stop_sequence: null,
       usage: {

@@ -70,6 +70,8 @@ export interface GitHubServerOptions {
   forbidWrites?: boolean;
   /** Changed files per pull request, keyed "owner/repo#number". */
   files?: Record<string, ServerFile[]>;
+  /** Pull requests for GET /repos/:o/:r/pulls/:n, keyed "owner/repo#number". */
+  pulls?: Record<string, ServerPull>;
   comments?: SeedComment[];
   /** Injected failures, consumed in order of the list (first matching rule with times left). */
   faults?: GitHubFault[];
@@ -79,11 +81,19 @@ export interface GitHubServerOptions {
   issue?: number;
 }
 
+export interface ServerPull {
+  headSha: string;
+  headRepo: string;
+  baseRef: string;
+  baseSha: string;
+}
+
 export interface GitHubServerState {
   user: ServerUser | null;
   appUser: ServerUser;
   forbidWrites: boolean;
   files: Map<string, ServerFile[]>;
+  pulls: Map<string, ServerPull>;
   comments: ServerComment[];
   nextCommentId: number;
   /** Pending injected failures; push more at any time. `times` counts down as they are served. */
@@ -240,6 +250,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     appUser: options.appUser ?? ACTIONS_BOT,
     forbidWrites: options.forbidWrites ?? false,
     files: new Map(Object.entries(options.files ?? {})),
+    pulls: new Map(Object.entries(options.pulls ?? {})),
     comments: [],
     nextCommentId: 1000,
     faults: (options.faults ?? []).map((f) => ({ ...f })),
@@ -324,6 +335,20 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (parts[0] !== "repos" || parts.length < 5) throw notFound();
     const [, owner = "", repo = "", kind = "", fourth = "", fifth = "", sixth] = parts;
 
+    // GET /repos/:o/:r/pulls/:n
+    if (method === "GET" && kind === "pulls" && /^\d+$/.test(fourth) && fifth === "") {
+      const pull = state.pulls.get(`${owner}/${repo}#${fourth}`);
+      if (!pull) throw notFound();
+      return {
+        status: 200,
+        json: {
+          number: Number(fourth),
+          state: "open",
+          head: { sha: pull.headSha, repo: { full_name: pull.headRepo } },
+          base: { ref: pull.baseRef, sha: pull.baseSha, repo: { full_name: `${owner}/${repo}` } },
+        },
+      };
+    }
     // GET /repos/:o/:r/pulls/:n/files
     if (method === "GET" && kind === "pulls" && fifth === "files" && sixth === undefined) {
       const files = state.files.get(`${owner}/${repo}#${fourth}`);
