@@ -40,7 +40,7 @@ const USAGE = `usage: npx tsx scripts/bench-gate.ts [options]   (or: npm run ben
   --run-skills N    skills in the run-level scenario; default 20
   --seed S          noise and case seed; default "gate"
   --config FILE     YAML appended to every trial's skillbench.yml (new settings to measure); the cost multiple is
-                    then taken against a run with today's defaults
+                    then taken against a run with today's settings (adaptive: false)
   --parallel N      PR runs in flight at once; default 6
   --concurrency N   model calls in flight per run (config key concurrency); default 32
 `;
@@ -80,6 +80,8 @@ const parallel = positiveInt("parallel", values.parallel);
 const concurrency = positiveInt("concurrency", values.concurrency);
 const seed = values.seed;
 const extraConfig = values.config === undefined ? "" : readFileSync(values.config, "utf8");
+/** Today's settings, the cost reference: one generation and one judgement per pair, no adaptive rounds. */
+const TODAY = "adaptive: false\n";
 const rows = values.rows.split(",").map((pair) => {
   const [sd, cases] = pair.split(":").map(Number);
   if (sd === undefined || cases === undefined || !(sd >= 0) || !Number.isInteger(cases) || cases < 1) {
@@ -335,9 +337,9 @@ try {
       const run = await runLevelTrials(sim, root, `${tag}run`, row.cases, runTrials);
       const cost = meanCost(one.harmless);
       let multiple = 1;
-      if (extraConfig !== "") {
-        // Token counts barely depend on the noise: a few trials with today's defaults give the reference cost.
-        const reference = await oneSkillTrials(sim, root, `${tag}ref`, row.cases, Math.min(trials, 4), "", ["harmless"]);
+      if (extraConfig !== TODAY) {
+        // Token counts barely depend on the noise: a few trials with today's settings give the reference cost.
+        const reference = await oneSkillTrials(sim, root, `${tag}ref`, row.cases, Math.min(trials, 4), TODAY, ["harmless"]);
         multiple = cost / meanCost(reference.harmless);
       }
       pairsJudged += sim.requests.filter((r) => r.kind === "judge").length;

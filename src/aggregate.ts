@@ -9,6 +9,15 @@ function meanScore(judged: readonly CaseResult[], metric: Metric): number | null
   return mean(judged.map((result) => result[metric]));
 }
 
+/**
+ * A pair's candidate cost for ONE generation: its summed cost over its `generations` (samples, adaptive rounds).
+ * Per-case costs that are shown or compared use it, so more samples (or an adaptive round on one side only) never
+ * read as a cost rise; the spend itself (totalCostUsd, totals) stays the sum.
+ */
+export function costPerGeneration(result: Pick<CaseResult, "costUsd" | "generations">): number | null {
+  return result.costUsd === null ? null : result.costUsd / Math.max(1, result.generations ?? 1);
+}
+
 /** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
 export const NOT_COMPARED = {
   baseline: null,
@@ -37,8 +46,8 @@ export const NOT_COMPARED = {
  *   but never enters a mean as 0. Null when nothing was judged.
  * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
  *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
- * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
- *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
+ * - `costUsd` is the mean candidate cost per case (of one generation: costPerGeneration) over results with a known
+ *   cost; null when no result has one (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
  * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
  */
 export function summarizeModel(model: string, results: CaseResult[]): ModelSummary {
@@ -48,6 +57,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
   const latencies = generated.map((result) => result.latencyMs);
   const withExpectation = judged.filter((result) => result.matchesExpected !== null);
   const costs = own.map((result) => result.costUsd);
+  const costsPerGeneration = own.map(costPerGeneration);
 
   let inputTokens = 0;
   let outputTokens = 0;
@@ -64,7 +74,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
     relevancy: meanScore(judged, "relevancy"),
     precision: meanScore(judged, "precision"),
     recall: meanScore(judged, "recall"),
-    costUsd: mean(costs),
+    costUsd: mean(costsPerGeneration),
     latencyMsP50: percentile(latencies, 50),
     latencyMsP95: percentile(latencies, 95),
     cases: own.length,
@@ -156,8 +166,9 @@ export function summarizeSkill(input: {
 /**
  * Run totals over every result of every skill.
  * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
- * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
- *   or with a judge error); retries inside a call are not counted.
+ * - `calls` counts every model call of every result (`CaseResult.calls`: each generation and judgement sent, with
+ *   samples and adaptive rounds); for results without it, one generation plus one judgement when the judge was
+ *   asked (judged, or with a judge error). Retries inside a call are not counted.
  * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
  *   their spend is missing from the cost totals. In order of first appearance.
  */
@@ -175,8 +186,8 @@ export function totalsOf(skills: SkillReport[], durationMs: number): Totals {
       candidateCostUsd += result.costUsd ?? 0;
       judgeCostUsd += result.judgeCostUsd ?? 0;
       cases += 1;
-      calls += 1;
-      if (result.judged || result.judgeError !== null) calls += 1;
+      if (result.calls !== undefined) calls += result.calls;
+      else calls += 1 + (result.judged || result.judgeError !== null ? 1 : 0);
       if (result.error !== null) errors += 1;
       else if (!result.judged) unjudged += 1;
       if (result.usage !== null && result.costUsd === null) unpriced.add(result.model);

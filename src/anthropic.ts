@@ -54,7 +54,14 @@ function buildParams(request: CallRequest): ParamsWithSampling {
     system: request.cacheSystem
       ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
       : request.system,
-    messages: request.messages ? request.messages.map(toApiMessage) : [{ role: "user", content: request.user }],
+    messages: request.messages
+      ? request.messages.map(toApiMessage)
+      : [
+          {
+            role: "user",
+            content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
+          },
+        ],
   };
   if (request.tools && request.tools.length > 0) {
     params.tools = request.tools.map((tool) => ({

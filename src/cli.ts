@@ -51,6 +51,10 @@ Options for run:
   --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
                              again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
+  --samples N                generations per case (config samples, default 1)
+  --judge-samples N          judgements per output (config judge.samples, default 1)
+  --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
+  --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
@@ -78,6 +82,11 @@ const OPTIONS = {
   "judge-model": { type: "string" },
   compare: { type: "string" },
   concurrency: { type: "string" },
+  samples: { type: "string" },
+  "judge-samples": { type: "string" },
+  adaptive: { type: "boolean" },
+  "no-adaptive": { type: "boolean" },
+  "max-samples": { type: "string" },
   "baseline-branch": { type: "string" },
   "no-baseline": { type: "boolean" },
   report: { type: "string" },
@@ -304,6 +313,11 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
   if (values.compare !== undefined) overrides.compare = { value: values.compare, source: "--compare" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+  if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
+  if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
+  if (values["max-samples"] !== undefined) overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
+  if (values.adaptive) overrides.adaptive = { value: "true", source: "--adaptive" };
+  if (values["no-adaptive"]) overrides.adaptive = { value: "false", source: "--no-adaptive" };
   if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {
     const value = values["fail-on-inconclusive"] ? "true" : "false";
     overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };

@@ -34,7 +34,7 @@ import {
   tInterval,
 } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
-import { NOT_COMPARED } from "./aggregate.js";
+import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
 import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
 
 export interface CompareOptions {
@@ -214,7 +214,7 @@ function compareModel(
   };
 
   const costPairs = pairs.filter(({ current, baseline }) => current.costUsd !== null && baseline.costUsd !== null);
-  const currentCost = mean(costPairs.map(({ current }) => current.costUsd));
+  const currentCost = mean(costPairs.map(({ current }) => costPerGeneration(current)));
   const baselineCost = mean(costPairs.map(({ baseline }) => baseline.costUsd));
   const costPct =
     currentCost === null || baselineCost === null || baselineCost === 0

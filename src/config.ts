@@ -54,6 +54,11 @@ export type OverrideKey =
   | "baselineBranch"
   | "apiBaseUrl"
   | "maxTokens"
+  | "samples"
+  | "judgeSamples"
+  | "maxSamples"
+  | "adaptive"
+
   | "failOnInconclusive"
   | "compare";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
@@ -92,11 +97,14 @@ interface RawPriceTier {
 
 interface RawConfig {
   models?: string[];
-  judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean };
+  judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean; samples?: number };
   compare?: string;
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
+  samples?: number;
+  adaptive?: boolean;
+  "max-samples"?: number;
   gate?: string;
   "gate-dimensions"?: boolean;
   "fail-on-inconclusive"?: boolean;
@@ -119,6 +127,10 @@ interface OverrideValues {
   baselineBranch?: string;
   apiBaseUrl?: string;
   maxTokens?: number;
+  samples?: number;
+  judgeSamples?: number;
+  maxSamples?: number;
+  adaptive?: boolean;
   failOnInconclusive?: boolean;
   compare?: CompareMode;
 }
@@ -336,13 +348,20 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (isHttpUrl(text)) values.apiBaseUrl = text;
         else problem(entry.source, "must be an http:// or https:// URL");
         break;
+      case "adaptive":
+        if (/^(true|false)$/i.test(text)) values.adaptive = text.toLowerCase() === "true";
+        else problem(entry.source, `must be true or false, not "${text}"`);
+        break;
       case "failOnInconclusive":
         if (/^(true|false)$/i.test(text)) values.failOnInconclusive = text.toLowerCase() === "true";
         else problem(entry.source, `must be true or false, not "${text}"`);
         break;
       case "concurrency":
-      case "maxTokens": {
-        const { minimum, maximum } = LIMITS[key];
+      case "maxTokens":
+      case "samples":
+      case "judgeSamples":
+      case "maxSamples": {
+        const { minimum, maximum } = LIMITS[key === "concurrency" || key === "maxTokens" ? key : "samples"];
         const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
         if (Number.isSafeInteger(number) && number >= minimum && number <= maximum) values[key] = number;
         else problem(entry.source, `must be a whole number from ${minimum} to ${maximum}, not "${text}"`);
@@ -408,6 +427,7 @@ function buildConfig(
     judge: {
       model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
       maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+      samples: overrides.judgeSamples ?? raw.judge?.samples ?? d.judgeSamples,
       pairwise: raw.judge?.pairwise ?? d.judgePairwise,
     },
     compare,
@@ -421,6 +441,9 @@ function buildConfig(
       errors: raw.thresholds?.errors ?? d.thresholds.errors,
     },
     gate,
+    samples: overrides.samples ?? raw.samples ?? d.samples,
+    adaptive: overrides.adaptive ?? raw.adaptive ?? null,
+    maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
     gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
     failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
     correction,

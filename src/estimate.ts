@@ -6,7 +6,7 @@ import type { Config } from "./types.js";
 
 export interface CostEstimate {
   pairs: number;
-  /** One generation and one judgement per pair. */
+  /** Per pair: `samples` generations, each judged `judge.samples` times (before any adaptive round). */
   calls: number;
   /** Null when some model has no price (see unpricedModels); the priced part is in pricedUsd. */
   usd: number | null;
@@ -18,22 +18,25 @@ export interface CostEstimate {
 const CHARS_PER_TOKEN = 4;
 const DEFAULT_ANSWER_TOKENS = 400;
 const JUDGE_ANSWER_TOKENS = 350;
+const ZERO_PRICE = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
 
 /** A rough token count for planning (cache eligibility, estimates); real counts come from the API's usage. */
 export function approxTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
-const usage = (input: number, output: number) => ({
+const usage = (input: number, output: number, cacheCreation = 0, cacheRead = 0) => ({
   inputTokens: input,
   outputTokens: output,
-  cacheCreationInputTokens: 0,
-  cacheReadInputTokens: 0,
+  cacheCreationInputTokens: cacheCreation,
+  cacheReadInputTokens: cacheRead,
 });
 
 export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
   const unpriced = new Set<string>();
   let priced = 0;
   const judgePrice = priceFor(config.judge.model, config.pricing);
+  const samples = Math.max(1, config.samples);
+  const judgeSamples = Math.max(1, config.judge.samples);
   for (const item of plan) {
     const answer = Math.min(
       config.maxTokens,
@@ -41,15 +44,21 @@ export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
     );
     const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
     const price = priceFor(item.model, config.pricing);
-    if (price) priced += costOf(usage(prompt, answer), price);
+    if (price) priced += samples * costOf(usage(prompt, answer), price);
     else unpriced.add(item.model);
     const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
-    if (judgePrice) priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
+    // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
+    const judging =
+      judgeSamples === 1
+        ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE)
+        : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE) +
+          (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE);
+    if (judgePrice) priced += samples * judging;
     else unpriced.add(config.judge.model);
   }
   return {
     pairs: plan.length,
-    calls: plan.length * 2,
+    calls: plan.length * samples * (1 + judgeSamples),
     usd: unpriced.size === 0 ? priced : null,
     pricedUsd: priced,
     unpricedModels: [...unpriced].sort(),

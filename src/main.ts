@@ -80,6 +80,10 @@ function readInputs(eventName: string): ActionInputs {
   override("judgeModel", "judge-model");
   override("compare", "compare");
   override("concurrency", "max-concurrency");
+  override("samples", "samples");
+  override("judgeSamples", "judge-samples");
+  override("adaptive", "adaptive");
+  override("maxSamples", "max-samples");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
   override("failOnInconclusive", "fail-on-inconclusive");

@@ -21,7 +21,8 @@ import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
-import { modelsFor, planRun, runPlan, type PlanItem, type Progress } from "./run.js";
+import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress } from "./run.js";
+import { adaptiveRounds } from "./adaptive.js";
 import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
 import type {
   BaselineSnapshot,
@@ -226,6 +227,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const problem of snapshot?.errors ?? []) warn(problem.message);
 
   let results: CaseResult[] = [];
+  let more: MoreSamples | null = null;
   let client: ModelClient | null = null;
   let judge: JudgeSettings | null = null;
   if (plan.length > 0 && options.client) {
@@ -236,7 +238,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       blindTerms,
       redact: redactor.text,
     };
-    log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
+    log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
     client = options.client(config);
     const outcome = await runPlan(plan, {
       client,
@@ -249,6 +251,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
     });
     results = outcome.results;
+    more = outcome.more;
     for (const stop of outcome.stops) warn(stop.message);
   }
 
@@ -277,59 +280,81 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     for (const message of sameJob.warnings) warn(message);
   }
 
-  // runPlan returns results in plan order: group them by benchmark.
-  const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
-  results.forEach((result, index) => {
-    const item = plan[index];
-    if (item) byBenchmark.get(item.benchmark)?.push(result);
-  });
-  const skills = selected.map((benchmark) => {
-    const skill = project.skills.get(benchmark.skillPath);
-    if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
-    const skillResults = byBenchmark.get(benchmark) ?? [];
-    const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
-    const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
-    const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
-    return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
-  });
+  const compose = (): Report => {
+    // runPlan returns results in plan order: group them by benchmark.
+    const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
+    results.forEach((result, index) => {
+      const item = plan[index];
+      if (item) byBenchmark.get(item.benchmark)?.push(result);
+    });
+    const skills = selected.map((benchmark) => {
+      const skill = project.skills.get(benchmark.skillPath);
+      if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
+      const skillResults = byBenchmark.get(benchmark) ?? [];
+      const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+      const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
+      const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+      return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
+    });
 
-  let report: Report = {
-    schemaVersion: 1,
-    tool: { name: "skillbench", version: VERSION },
-    mode: options.mode,
-    commit: options.commit,
-    baseRef: options.baseRef ?? null,
-    generatedAt: now().toISOString(),
-    judgeModel: config.judge.model,
-    judgeKey,
-    gate: config.gate,
-    thresholds: config.thresholds,
-    regressed: false,
-    verdict: "pass",
-    verdictReasons: [],
-    failure: null,
-    totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
-    skills,
-    skipped,
-    warnings,
-    baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
-    partial: false,
-    cancelled: null,
-    configChanges,
-    sameJob: sameJob?.info ?? null,
+    const composed: Report = {
+      schemaVersion: 1,
+      tool: { name: "skillbench", version: VERSION },
+      mode: options.mode,
+      commit: options.commit,
+      baseRef: options.baseRef ?? null,
+      generatedAt: now().toISOString(),
+      judgeModel: config.judge.model,
+      judgeKey,
+      gate: config.gate,
+      thresholds: config.thresholds,
+      regressed: false,
+      verdict: "pass",
+      verdictReasons: [],
+      failure: null,
+      totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
+      skills,
+      skipped,
+      warnings: [...warnings],
+      baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
+      partial: false,
+      cancelled: null,
+      configChanges,
+      sameJob: sameJob?.info ?? null,
+    };
+    // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
+    return applyComparison(composed, sameJob?.snapshot ?? snapshot, {
+      judgeKey,
+      thresholds: config.thresholds,
+      gate: config.gate,
+      staleAfterDays: config.baseline.staleAfterDays,
+      now: now(),
+      gateDimensions: config.gateDimensions,
+      correction: config.correction,
+      maxAgeHours: config.baseline.maxAgeHours,
+      history: snapshot?.history ?? [],
+    });
   };
-  // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
-  report = applyComparison(report, sameJob?.snapshot ?? snapshot, {
-    judgeKey,
-    thresholds: config.thresholds,
-    gate: config.gate,
-    staleAfterDays: config.baseline.staleAfterDays,
-    now: now(),
-    gateDimensions: config.gateDimensions,
-    correction: config.correction,
-    maxAgeHours: config.baseline.maxAgeHours,
-    history: snapshot?.history ?? [],
-  });
+  let report = compose();
+
+  // Adaptive sampling (pr mode by default, never in baseline mode): more samples where the verdict is borderline.
+  if (more !== null && options.mode !== "baseline" && (config.adaptive ?? options.mode === "pr")) {
+    const adaptive = await adaptiveRounds(
+      {
+        plan,
+        results,
+        more,
+        config,
+        compare: compose,
+        budgetUsd: budgetOf(config),
+        log: (message) => log.info(message),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      report,
+    );
+    report = adaptive.report;
+    if (adaptive.rounds > 0) log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
+  }
 
   // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
   if (unloaded.length > 0) {
@@ -356,6 +381,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }
   return { ...base, report, snapshot, recorded };
+}
+
+/** " (2 generations per case, 3 judgements per output)" when sampling more than once; "" otherwise. */
+function samplesNote(config: Config): string {
+  if (config.samples === 1 && config.judge.samples === 1) return "";
+  return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
+}
+
+/** The run's spending cap for adaptive rounds: config max-cost-usd when this build has it, else none. */
+function budgetOf(config: Config): number | null {
+  const cap = (config as Config & { maxCostUsd?: number | null }).maxCostUsd;
+  return typeof cap === "number" ? cap : null;
 }
 
 /** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */

@@ -5,12 +5,12 @@ import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
+import { judgeOutput, type Judgement, type JudgeSettings } from "./judge.js";
 import { generate, GenerationError, type Generation } from "./agent.js";
-import { judgeOutput, type JudgeSettings } from "./judge.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
-import type { Benchmark, BenchmarkCase, CaseResult, Config, ModelClient, Skill } from "./types.js";
+import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ModelClient, type Skill, type Usage } from "./types.js";
 import { causeOf, notRunError } from "./verdict.js";
 
 export interface PlanItem {
@@ -90,6 +90,18 @@ export interface RunOutcome {
   calls: number;
   /** Calls stopped because an earlier call showed they could not succeed (404 model, 401/403, spend cap). */
   stops: RunStop[];
+  /**
+   * Extra rounds for adaptive sampling, through the same limiter, client and stops: `judgements` adds `count`
+   * judgements to every generated output of the pairs at these plan indices; `generations` adds `count`
+   * generations to each, each judged judge.samples times. `results[index]` is replaced by the pair's result over
+   * all its samples; `calls`, `maxInFlight` and `stops` are updated. No call starts after a cancellation.
+   */
+  more: MoreSamples;
+}
+
+export interface MoreSamples {
+  judgements(indices: readonly number[], count: number): Promise<void>;
+  generations(indices: readonly number[], count: number): Promise<void>;
 }
 
 export interface RunStop {
@@ -196,7 +208,12 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   // each writing it. Only for prefixes long enough to be cached at all.
   const warming = new Map<string, Promise<void>>();
 
-  const runOne = async (item: PlanItem): Promise<CaseResult> => {
+  // A repeated judgement sends the same request again: its user block (skill, case, output) is a cache breakpoint
+  // too, so the repeats read the prompt cache written by the first.
+  const cachingJudgeClient: ModelClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
+
+  /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
+  const generateOnce = async (item: PlanItem): Promise<GenerationSample> => {
     const fixed = item.fixedOutput;
     const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
     const prefix = `${item.skill.hash}\u0000${item.model}`;
@@ -207,91 +224,120 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       else warming.set(prefix, new Promise<void>((resolve) => (releaseWarm = resolve)));
     }
 
-    const result = emptyResult(item);
+    const generation = emptyGeneration();
     const price = priceFor(item.model, config.pricing);
-    let output: string | null = null;
     try {
       const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
-          return counted(() =>
-            generate(client, item.skill, item.testCase, item.model, {
+          return counted(() => {
+            generation.sent = true;
+            return generate(client, item.skill, item.testCase, item.model, {
               maxTokens: config.maxTokens,
               ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
               cacheSystem: cacheable,
               maxTurns: config.maxTurns,
               repo: options.repo ?? null,
-            }),
-          );
+            });
+          });
         }),
       );
-      output = call.text;
-      result.output = call.text;
-      result.stopReason = call.stopReason;
-      result.latencyMs = Math.round(call.latencyMs);
-      result.usage = call.usage;
-      result.costUsd = price ? costOf(call.usage, price) : null;
-      result.filesRead = call.filesRead;
-      result.turns = call.turns;
+      generation.output = call.text;
+      generation.stopReason = call.stopReason;
+      generation.latencyMs = Math.round(call.latencyMs);
+      generation.usage = call.usage;
+      generation.costUsd = price ? costOf(call.usage, price) : null;
+      generation.filesRead = call.filesRead;
+      generation.turns = call.turns;
     } catch (error) {
       if (error instanceof GenerationError) {
-        result.filesRead = error.filesRead;
-        result.turns = error.turns;
+        generation.filesRead = error.filesRead;
+        generation.turns = error.turns;
       }
       noteFailure(error, item.model, "candidate");
-      result.error =
+      generation.error =
         error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
       if (error instanceof ModelCallError) {
-        result.output = error.partialText || null;
-        result.usage = error.usage;
-        result.costUsd = price && error.usage ? costOf(error.usage, price) : null;
-        result.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
+        generation.output = error.partialText || null;
+        generation.usage = error.usage;
+        generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+        generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
       }
     } finally {
       (releaseWarm as (() => void) | null)?.();
     }
-    if (fixed !== undefined) Object.assign(result, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
+    if (fixed !== undefined) Object.assign(generation, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
+    return generation;
+  };
 
-    if (output !== null) {
-      let outcome: Awaited<ReturnType<typeof judgeOutput>>;
-      try {
-        outcome = await firstCallAlone("judge", () =>
-          limiter.run(() => {
-            const stopped = stoppedAll;
-            if (stopped !== null) return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
-            return counted(() =>
-              judgeOutput(judgeClient, { skill: item.skill, testCase: item.testCase, output: output as string }, judge),
-            );
-          }, "high"),
-        );
-      } catch (error) {
-        if (!(error instanceof Cancelled)) throw error;
-        result.judgeError = error.message === NOT_RUN ? "cancelled: not judged" : error.message;
-        return result;
-      }
-      if (outcome.call) {
-        result.judgeUsage = outcome.call.usage;
-        const judgePrice = priceFor(judge.model, config.pricing);
-        result.judgeCostUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
-      }
-      if (outcome.judgement) {
-        Object.assign(result, outcome.judgement.scores);
-        result.matchesExpected = outcome.judgement.matchesExpected;
-        result.judgeNotes = outcome.judgement.notes;
-        result.judged = true;
-      } else {
-        result.judgeError = outcome.error;
-      }
+  /** One judgement of one output. Never throws but for internal errors. */
+  const judgeOnce = async (item: PlanItem, output: string, repeated: boolean): Promise<JudgeAttempt> => {
+    const attempt: JudgeAttempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
+    let outcome: Awaited<ReturnType<typeof judgeOutput>>;
+    try {
+      outcome = await firstCallAlone("judge", () =>
+        limiter.run(() => {
+          const stopped = stoppedAll;
+          if (stopped !== null) return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
+          return counted(() => {
+            attempt.sent = true;
+            return judgeOutput(repeated ? cachingJudgeClient : judgeClient, { skill: item.skill, testCase: item.testCase, output }, judge);
+          });
+        }, "high"),
+      );
+    } catch (error) {
+      if (!(error instanceof Cancelled)) throw error;
+      attempt.error = error.message === NOT_RUN ? "cancelled: not judged" : error.message;
+      return attempt;
     }
-    return result;
+    if (outcome.call) {
+      attempt.usage = outcome.call.usage;
+      const judgePrice = priceFor(judge.model, config.pricing);
+      attempt.costUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
+    }
+    attempt.judgement = outcome.judgement;
+    attempt.error = outcome.judgement ? null : outcome.error;
+    return attempt;
+  };
+
+  /**
+   * Judges a generated output `count` more times. With more than one judgement of it in view, the first goes
+   * alone and the rest follow, so they read the cache entry the first one wrote.
+   */
+  const judgeGeneration = async (item: PlanItem, generation: GenerationSample, count: number, repeated: boolean): Promise<void> => {
+    const output = generation.error === null ? generation.output : null;
+    if (output === null || count <= 0) return;
+    const first = await judgeOnce(item, output, repeated);
+    const rest = await Promise.all(Array.from({ length: count - 1 }, () => judgeOnce(item, output, repeated)));
+    generation.judgements.push(first, ...rest);
+  };
+
+  /** `count` more generations of a pair, each judged judge.samples times as soon as it exists. */
+  const addGenerations = async (item: PlanItem, state: PairState, count: number): Promise<void> => {
+    const perOutput = Math.max(1, config.judge.samples);
+    const added = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const generation = await generateOnce(item);
+        await judgeGeneration(item, generation, perOutput, perOutput > 1);
+        return generation;
+      }),
+    );
+    state.generations.push(...added);
+  };
+
+  const states: PairState[] = items.map(() => ({ generations: [] }));
+  const runOne = async (item: PlanItem, state: PairState): Promise<CaseResult> => {
+    // A stored output (compare: rejudge) is one output: it is judged judge.samples times, never "generated" again.
+    await addGenerations(item, state, item.fixedOutput !== undefined ? 1 : Math.max(1, config.samples));
+    return resultOf(item, state);
   };
 
   const results = await Promise.all(
-    items.map(async (item) => {
+    items.map(async (item, index) => {
       let result: CaseResult;
       try {
-        result = await runOne(item);
+        result = await runOne(item, states[index] as PairState);
       } catch (error) {
         // Nothing above should throw; if it does, the pair still ends with a recorded error.
         result = { ...emptyResult(item), error: `internal error: ${messageOf(error)}` };
@@ -307,7 +353,147 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     }),
   );
   stop?.removeEventListener("abort", onStop);
-  return { results, maxInFlight: limiter.maxInFlight, calls, stops: stopsOf(results, stoppedModels, stoppedAll) };
+
+  const outcome: RunOutcome = {
+    results,
+    maxInFlight: limiter.maxInFlight,
+    calls,
+    stops: stopsOf(results, stoppedModels, stoppedAll),
+    more: { judgements: async () => undefined, generations: async () => undefined },
+  };
+  /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
+  const round = async (indices: readonly number[], work: (item: PlanItem, state: PairState) => Promise<void>): Promise<void> => {
+    if (stop?.aborted) return;
+    stop?.addEventListener("abort", onStop, { once: true });
+    try {
+      await Promise.all(
+        [...new Set(indices)].map(async (index) => {
+          const item = items[index];
+          const state = states[index];
+          if (!item || !state) throw new Error(`internal: no plan item ${index}`);
+          try {
+            await work(item, state);
+            results[index] = resultOf(item, state);
+          } catch (error) {
+            // Keeps what the pair had; a round never loses earlier samples.
+            results[index] = { ...resultOf(item, state), judgeError: `internal error: ${messageOf(error)}` };
+          }
+        }),
+      );
+    } finally {
+      stop?.removeEventListener("abort", onStop);
+      outcome.calls = calls;
+      outcome.maxInFlight = limiter.maxInFlight;
+      outcome.stops = stopsOf(results, stoppedModels, stoppedAll);
+    }
+  };
+  outcome.more = {
+    judgements: (indices, count) =>
+      round(indices, async (item, state) => {
+        await Promise.all(state.generations.map((generation) => judgeGeneration(item, generation, count, true)));
+      }),
+    generations: (indices, count) => round(indices, (item, state) => addGenerations(item, state, count)),
+  };
+  return outcome;
+}
+
+/** One candidate call of a pair and the judgements of its output. */
+interface GenerationSample {
+  /** The answer; on a failed call, whatever partial text came back. */
+  output: string | null;
+  /** Null when the call succeeded. */
+  error: string | null;
+  stopReason: string | null;
+  latencyMs: number | null;
+  usage: Usage | null;
+  costUsd: number | null;
+  /** The request went out (counted as a call). */
+  sent: boolean;
+  judgements: JudgeAttempt[];
+  /** read_file calls and model turns of the generation (src/agent.ts); absent for a stored output. */
+  filesRead?: string[];
+  turns?: number;
+}
+
+interface JudgeAttempt {
+  judgement: Judgement | null;
+  /** Why there are no scores; null when judged. */
+  error: string | null;
+  usage: Usage | null;
+  costUsd: number | null;
+  sent: boolean;
+}
+
+/** Everything a pair has gathered so far, over the first pass and any extra rounds. */
+interface PairState {
+  generations: GenerationSample[];
+}
+
+function emptyGeneration(): GenerationSample {
+  return { output: null, error: null, stopReason: null, latencyMs: null, usage: null, costUsd: null, sent: false, judgements: [] };
+}
+
+/** Sum of the known values; null when none is known. */
+function sumKnown(values: readonly (number | null)[]): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+}
+
+function sumUsage(usages: readonly (Usage | null)[]): Usage | null {
+  const known = usages.filter((usage): usage is Usage => usage !== null);
+  if (known.length === 0) return null;
+  return {
+    inputTokens: known.reduce((a, u) => a + u.inputTokens, 0),
+    outputTokens: known.reduce((a, u) => a + u.outputTokens, 0),
+    cacheCreationInputTokens: known.reduce((a, u) => a + u.cacheCreationInputTokens, 0),
+    cacheReadInputTokens: known.reduce((a, u) => a + u.cacheReadInputTokens, 0),
+  };
+}
+
+/**
+ * A pair's result from all its samples (design contract 1): scores are the mean over every judged judgement of
+ * every generation; output, latency and stop reason are the first successful generation's (the first one's when
+ * none succeeded, with its error); costs and usage are summed over every call. A failed generation or judgement
+ * among several leaves the others: the pair errs only when no generation succeeded, and is unjudged only when no
+ * judgement of any output succeeded.
+ */
+function resultOf(item: PlanItem, state: PairState): CaseResult {
+  const result = emptyResult(item);
+  const { generations } = state;
+  const succeeded = generations.filter((g) => g.error === null);
+  const first = succeeded[0] ?? generations[0];
+  if (first) {
+    result.output = first.output;
+    result.error = first.error;
+    result.stopReason = first.stopReason;
+    result.latencyMs = first.latencyMs;
+    if (first.filesRead !== undefined) result.filesRead = first.filesRead;
+    if (first.turns !== undefined) result.turns = first.turns;
+  }
+  result.usage = sumUsage(generations.map((g) => g.usage));
+  result.costUsd = sumKnown(generations.map((g) => g.costUsd));
+
+  const attempts = succeeded.flatMap((g) => g.judgements);
+  const judged = attempts.flatMap((a) => (a.judgement ? [a.judgement] : []));
+  result.judgeUsage = sumUsage(attempts.map((a) => a.usage));
+  result.judgeCostUsd = sumKnown(attempts.map((a) => a.costUsd));
+  const firstJudged = judged[0];
+  if (firstJudged) {
+    for (const metric of METRICS) result[metric] = judged.reduce((a, j) => a + j.scores[metric], 0) / judged.length;
+    const yes = judged.filter((j) => j.matchesExpected === true).length;
+    const no = judged.filter((j) => j.matchesExpected === false).length;
+    result.matchesExpected = yes === no ? firstJudged.matchesExpected : yes > no;
+    result.judgeNotes = firstJudged.notes;
+    result.judged = true;
+  } else if (attempts.length > 0) {
+    result.judgeError = attempts[0]?.error ?? "the judge gave no scores";
+  }
+  result.generations = succeeded.length;
+  result.judgements = judged.length;
+  result.qualitySamples = judged.map((j) => j.scores.quality);
+  if (succeeded.length > 1) result.outputs = succeeded.map((g) => g.output ?? "");
+  result.calls = generations.filter((g) => g.sent).length + attempts.filter((a) => a.sent).length;
+  return result;
 }
 
 function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, string>, stoppedAll: string | null): RunStop[] {
@@ -377,5 +563,8 @@ function emptyResult(item: PlanItem): CaseResult {
     usage: null,
     judgeUsage: null,
     stopReason: null,
+    generations: 0,
+    judgements: 0,
+    qualitySamples: [],
   };
 }

@@ -25,6 +25,7 @@ import type {
   Skill,
   SkillBaseline,
 } from "./types.js";
+import { costPerGeneration } from "./aggregate.js";
 
 export interface SameJobOptions {
   mode: Exclude<CompareMode, "baseline">;
@@ -174,7 +175,8 @@ export async function runSameJob(options: SameJobOptions): Promise<SameJobOutcom
       skillHash: base.item.skill.hash,
       judgeKey,
       ...scoresOf(result),
-      costUsd: result.costUsd,
+      // Per generation, as on the head side, so samples never read as a cost change.
+      costUsd: costPerGeneration(result),
       latencyMs: result.latencyMs,
       error: result.error ?? result.judgeError,
       recordedAt: now,

@@ -31,6 +31,9 @@ export const CONFIG_DEFAULTS = {
   models: ["claude-sonnet-5", "claude-haiku-4-5"],
   judgeModel: "claude-opus-4-8",
   judgeMaxTokens: 2048,
+  samples: 1,
+  judgeSamples: 1,
+  maxSamples: 4,
   benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
   concurrency: 8,
   maxTokens: 2048,
@@ -59,6 +62,7 @@ export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 export const LIMITS = {
   concurrency: { minimum: 1, maximum: 64 },
   maxTokens: { minimum: 1, maximum: 128_000 },
+  samples: { minimum: 1, maximum: 20 },
   maxRetries: { minimum: 0, maximum: 10 },
   timeoutSeconds: { maximum: 3600 },
   fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
@@ -82,6 +86,14 @@ const maxTokens = (description: string, defaultValue: number) => ({
   type: "integer",
   minimum: LIMITS.maxTokens.minimum,
   maximum: LIMITS.maxTokens.maximum,
+  default: defaultValue,
+});
+
+const sampleCount = (description: string, defaultValue: number) => ({
+  description,
+  type: "integer",
+  minimum: LIMITS.samples.minimum,
+  maximum: LIMITS.samples.maximum,
   default: defaultValue,
 });
 
@@ -139,6 +151,12 @@ export const SKILLBENCH_SCHEMA = {
           type: "boolean",
           default: CONFIG_DEFAULTS.judgePairwise,
         },
+        samples: sampleCount(
+          "Judgements per output, averaged per case before any test. Current judge models reject temperature: " +
+            "repeating the judgement is the way to average out judge noise. Each costs one judge call (repeats read " +
+            "the prompt cache).",
+          CONFIG_DEFAULTS.judgeSamples,
+        ),
       },
     },
     benchmarks: {
@@ -177,6 +195,21 @@ export const SKILLBENCH_SCHEMA = {
       ...LIMITS.maxTurns,
       default: CONFIG_DEFAULTS.maxTurns,
     },
+    samples: sampleCount(
+      "Generations per case and model, each judged judge.samples times; all averaged per case before any test.",
+      CONFIG_DEFAULTS.samples,
+    ),
+    adaptive: {
+      description:
+        "Gives a (skill, model) whose first verdict is borderline (its interval straddles the threshold) more " +
+        "judgements per output, then more generations, up to max-samples, within max-cost-usd. Default: on in pr " +
+        "mode, off in baseline mode.",
+      type: "boolean",
+    },
+    "max-samples": sampleCount(
+      "The most judgements per output, and the most generations per case, that adaptive rounds may reach.",
+      CONFIG_DEFAULTS.maxSamples,
+    ),
     gate: {
       description:
         "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +

@@ -91,8 +91,11 @@ export interface Config {
   /** Repository-relative path of skillbench.yml, or null when the file does not exist (all defaults). */
   configPath: string | null;
   models: string[];
-  /** pairwise: also ask the judge which of the base and head outputs is better, in both orders (pr mode, compare rejudge/rerun). */
-  judge: { model: string; maxTokens: number; pairwise: boolean };
+  /**
+   * pairwise: also ask the judge which of the base and head outputs is better, in both orders (pr mode, compare
+   * rejudge/rerun). samples: judgements per output (config judge.samples), averaged per case.
+   */
+  judge: { model: string; maxTokens: number; pairwise: boolean; samples: number };
   /** Where the base side of a pull request's comparison comes from (COMPARE_MODES). */
   compare: CompareMode;
   /** Globs (repository-relative) that find benchmark files. */
@@ -103,6 +106,15 @@ export interface Config {
   maxTokens: number;
   thresholds: Thresholds;
   gate: Gate;
+  /** Generations per case (config `samples`); each is judged `judge.samples` times, all averaged per case. */
+  samples: number;
+  /**
+   * Adds judgements, then generations, to (skill, model)s whose first verdict is borderline (config `adaptive`);
+   * null = by mode: on in pr mode, off in baseline mode (resolved by the pipeline).
+   */
+  adaptive: boolean | null;
+  /** Most judgements per output, and most generations per case, that adaptive rounds may reach (`max-samples`). */
+  maxSamples: number;
   /** The four dimensions gate too (else they are tested and shown, advisory). */
   gateDimensions: boolean;
   /** An inconclusive verdict fails the check (exit 1) in pr mode; else it passes with a warning. */
@@ -234,6 +246,8 @@ export interface CallRequest {
   outputSchema?: Record<string, unknown>;
   /** Mark the system prompt as a cache breakpoint. */
   cacheSystem?: boolean;
+  /** Mark the user message as a cache breakpoint too (a request sent again unchanged, e.g. a repeated judgement). */
+  cacheUser?: boolean;
   /** Aborts the request (a cancelled run); never sent to the API. */
   signal?: AbortSignal;
 }
@@ -299,6 +313,19 @@ export interface CaseResult {
   usage: Usage | null;
   judgeUsage: Usage | null;
   stopReason: string | null;
+  /**
+   * Samples (config samples, judge.samples, adaptive rounds). The five scores above are the PER-CASE MEAN over
+   * every judged judgement of every generation; `output`, `latencyMs` and `stopReason` are the first generation's;
+   * costs and usage are summed over every call of the pair. `generations`: generations that produced an output;
+   * `judgements`: judged judgements in the mean; `qualitySamples`: each of their quality scores, in order.
+   */
+  generations: number;
+  judgements: number;
+  qualitySamples: number[];
+  /** Every generated output in order (the first is `output`); only when more than one was generated. */
+  outputs?: string[];
+  /** Model calls made for this pair (generations and judgements, failed ones too); absent in older reports. */
+  calls?: number;
   /** Files of the skill folder the candidate read with read_file, in the order read (relative to the folder). */
   filesRead?: string[];
   /** Model turns of the generation (1 without tool use). */

@@ -32,6 +32,9 @@ function judged(caseId: string, model: string, score: number, overrides: Partial
     usage: usage(100, 50),
     judgeUsage: usage(300, 40),
     stopReason: "end_turn",
+    generations: 1,
+    judgements: 1,
+    qualitySamples: [score],
     ...overrides,
   };
 }
@@ -48,6 +51,8 @@ function unjudged(caseId: string, model: string, overrides: Partial<CaseResult> 
     judged: false,
     judgeError: "judge answer was not valid JSON",
     judgeCostUsd: 0.001,
+    judgements: 0,
+    qualitySamples: [],
     ...overrides,
   });
 }
@@ -63,6 +68,7 @@ function failed(caseId: string, model: string, overrides: Partial<CaseResult> = 
     usage: null,
     judgeUsage: null,
     stopReason: null,
+    generations: 0,
     ...overrides,
   });
 }
@@ -107,6 +113,25 @@ describe("summarizeModel", () => {
     expect(summary.costUsd).toBeCloseTo((0.01 + 0.03 + 0.02 + 0.04) / 4, 12);
     expect(summary.totalCostUsd).toBeCloseTo(0.1, 12);
     expect(summary.judgeCostUsd).toBeCloseTo(0.002 * 3 + 0.001, 12);
+  });
+
+  it("means cost per case over one generation each, so more samples never read as a cost rise; totals keep the spend", () => {
+    const summary = summarizeModel("m", [
+      judged("a", "m", 80, { costUsd: 0.03, generations: 3, calls: 6 }),
+      judged("b", "m", 80, { costUsd: 0.01 }),
+    ]);
+    expect(summary.costUsd).toBeCloseTo(0.01, 12);
+    expect(summary.totalCostUsd).toBeCloseTo(0.04, 12);
+  });
+
+  it("counts every call of a result with samples in the totals", () => {
+    const skill = summarizeSkill({
+      skill: { path: "s.md", dir: null, name: "s", description: null, format: "prompt", instructions: "x", hash: "h" },
+      benchmark: { path: "b.yml", skillPath: "s.md", models: null, cases: [] },
+      results: [judged("a", "m", 80, { generations: 2, judgements: 6, calls: 8 }), judged("b", "m", 80)],
+      models: ["m"],
+    });
+    expect(totalsOf([skill], 0).calls).toBe(8 + 2);
   });
 
   it("counts cache creation and cache reads as input tokens", () => {

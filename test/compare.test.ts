@@ -52,6 +52,9 @@ function result(caseId: string, model: string, score: ScoreInput, overrides: Par
     usage: { inputTokens: 10, outputTokens: 10, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
     judgeUsage: null,
     stopReason: "end_turn",
+    generations: 1,
+    judgements: 1,
+    qualitySamples: [scoresOf(score).quality ?? 0],
     ...overrides,
   };
 }

@@ -106,6 +106,16 @@ const BAD_ROWS: BadRow[] = [
     issues: [{ file: "skillbench.yml", line: 1, field: "concurrency", message: "from 1 to 64, not 1000" }],
   },
   {
+    name: "samples out of range, judge samples 0, adaptive not a boolean",
+    files: { "skillbench.yml": "samples: 21\njudge:\n  samples: 0\nadaptive: sometimes\nmax-samples: 1.5\n" },
+    issues: [
+      { file: "skillbench.yml", line: 1, field: "samples", message: "from 1 to 20, not 21" },
+      { file: "skillbench.yml", line: 3, field: "judge.samples", message: "from 1 to 20, not 0" },
+      { file: "skillbench.yml", line: 4, field: "adaptive", message: "must be true or false" },
+      { file: "skillbench.yml", line: 5, field: "max-samples", message: "must be a whole number" },
+    ],
+  },
+  {
     name: "non-integer concurrency",
     files: { "skillbench.yml": "concurrency: 2.5\n" },
     issues: [{ file: "skillbench.yml", line: 1, field: "concurrency", message: "must be a whole number" }],
@@ -337,6 +347,10 @@ const BAD_ROWS: BadRow[] = [
         apiBaseUrl: { value: "ftp://secret@proxy", source: "input anthropic-base-url" },
         baselineBranch: { value: "bad..branch", source: "--baseline-branch" },
         judgeModel: { value: "-judge", source: "--judge-model" },
+        samples: { value: "0", source: "--samples" },
+        judgeSamples: { value: "many", source: "input judge-samples" },
+        maxSamples: { value: "21", source: "--max-samples" },
+        adaptive: { value: "yes", source: "input adaptive" },
       },
     },
     issues: [
@@ -346,6 +360,10 @@ const BAD_ROWS: BadRow[] = [
       { file: "input anthropic-base-url", line: null, field: "", message: "http:// or https:// URL" },
       { file: "--baseline-branch", line: null, field: "", message: "git branch name" },
       { file: "--judge-model", line: null, field: "", message: "must be a model id" },
+      { file: "--samples", line: null, field: "", message: 'from 1 to 20, not "0"' },
+      { file: "input judge-samples", line: null, field: "", message: 'from 1 to 20, not "many"' },
+      { file: "--max-samples", line: null, field: "", message: 'from 1 to 20, not "21"' },
+      { file: "input adaptive", line: null, field: "", message: 'must be true or false, not "yes"' },
     ],
   },
   {
@@ -481,7 +499,8 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.root).toBe(root);
     expect(config.configPath).toBeNull();
     expect(config.models).toEqual(["claude-sonnet-5", "claude-haiku-4-5"]);
-    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false });
+    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false, samples: 1 });
+    expect([config.samples, config.adaptive, config.maxSamples]).toEqual([1, null, 4]);
     expect(config.compare).toBe("baseline");
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
@@ -517,8 +536,11 @@ describe("loadConfig and loadProject on good input", () => {
     const root = await makeRepo({
       "ci/bench.yml": [
         "models: [claude-haiku-4-5, my-proxy/model@v2]",
-        "judge: { model: claude-opus-5, max-tokens: 4000 }",
+        "judge: { model: claude-opus-5, max-tokens: 4000, samples: 3 }",
         "benchmarks: ['evals/*.yml']",
+        "samples: 2",
+        "adaptive: false",
+        "max-samples: 6",
         "concurrency: 3",
         "max-tokens: 1000",
         "gate: threshold",
@@ -540,7 +562,8 @@ describe("loadConfig and loadProject on good input", () => {
     const { config } = project;
     expect(config.configPath).toBe("ci/bench.yml");
     expect(config.models).toEqual(["claude-haiku-4-5", "my-proxy/model@v2"]);
-    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, pairwise: false });
+    expect(config.judge).toEqual({ model: "claude-opus-5", maxTokens: 4000, pairwise: false, samples: 3 });
+    expect([config.samples, config.adaptive, config.maxSamples]).toEqual([2, false, 6]);
     expect(config.benchmarks).toEqual(["evals/*.yml"]);
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);

@@ -13,6 +13,7 @@ import type {
 } from "../types.js";
 import { METRICS, MODES, isOneOf } from "../types.js";
 import { messageOf } from "../errors.js";
+import { costPerGeneration } from "../aggregate.js";
 
 export const SCHEMA_VERSION = 1;
 export const README_FILE = "README.md";
@@ -218,7 +219,7 @@ export function contributionFromReport(report: Report, runId: string): RunContri
         precision: result.precision,
         recall: result.recall,
         matchesExpected: result.matchesExpected,
-        costUsd: result.costUsd,
+        costUsd: costPerGeneration(result),
         latencyMs: result.latencyMs,
         // A judge failure leaves the scores null; its reason is worth keeping next to them.
         error: result.error ?? result.judgeError,

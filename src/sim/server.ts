@@ -229,9 +229,10 @@ function toolTurn(
   return { kind: "answer", markers: [...markers], read };
 }
 
-/** The system blocks up to the last cache_control breakpoint (text null when there is none). */
+/** The system blocks, then the message blocks, up to the last cache_control breakpoint (text null when there is none). */
 function cachedPrefix(body: Record<string, unknown>): { text: string | null; chars: number; ttlMs: number } {
-  const parts = systemParts(body["system"]);
+  const messages = Array.isArray(body["messages"]) ? body["messages"].filter(isRecord) : [];
+  const parts = [...systemParts(body["system"]), ...messages.flatMap((m) => systemParts(m["content"]))];
   const last = parts.map((p) => p.cached).lastIndexOf(true);
   if (last < 0) return { text: null, chars: 0, ttlMs: 0 };
   const prefix = parts.slice(0, last + 1);

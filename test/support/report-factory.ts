@@ -57,6 +57,9 @@ export function caseResult(overrides: Partial<CaseResult> = {}): CaseResult {
     usage: usage(),
     judgeUsage: usage({ inputTokens: 2000, outputTokens: 200 }),
     stopReason: "end_turn",
+    generations: 1,
+    judgements: 1,
+    qualitySamples: [80],
     ...overrides,
   };
 }
