@@ -11170,7 +11170,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5052);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4300);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -11205,7 +11205,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5052:
+/***/ 4300:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12085,6 +12085,9 @@ const CONFIG_DEFAULTS = {
     models: ["claude-sonnet-5", "claude-haiku-4-5"],
     judgeModel: "claude-opus-4-8",
     judgeMaxTokens: 2048,
+    samples: 1,
+    judgeSamples: 1,
+    maxSamples: 4,
     benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
     concurrency: 8,
     maxTokens: 2048,
@@ -12111,6 +12114,7 @@ const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const LIMITS = {
     concurrency: { minimum: 1, maximum: 64 },
     maxTokens: { minimum: 1, maximum: 128_000 },
+    samples: { minimum: 1, maximum: 20 },
     maxRetries: { minimum: 0, maximum: 10 },
     timeoutSeconds: { maximum: 3600 },
     fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
@@ -12131,6 +12135,13 @@ const maxTokens = (description, defaultValue) => ({
     type: "integer",
     minimum: LIMITS.maxTokens.minimum,
     maximum: LIMITS.maxTokens.maximum,
+    default: defaultValue,
+});
+const sampleCount = (description, defaultValue) => ({
+    description,
+    type: "integer",
+    minimum: LIMITS.samples.minimum,
+    maximum: LIMITS.samples.maximum,
     default: defaultValue,
 });
 const usdPerMTok = (description) => ({ description, type: "number", minimum: 0 });
@@ -12182,6 +12193,9 @@ const SKILLBENCH_SCHEMA = {
                     type: "boolean",
                     default: CONFIG_DEFAULTS.judgePairwise,
                 },
+                samples: sampleCount("Judgements per output, averaged per case before any test. Current judge models reject temperature: " +
+                    "repeating the judgement is the way to average out judge noise. Each costs one judge call (repeats read " +
+                    "the prompt cache).", CONFIG_DEFAULTS.judgeSamples),
             },
         },
         benchmarks: {
@@ -12218,6 +12232,14 @@ const SKILLBENCH_SCHEMA = {
             ...LIMITS.maxTurns,
             default: CONFIG_DEFAULTS.maxTurns,
         },
+        samples: sampleCount("Generations per case and model, each judged judge.samples times; all averaged per case before any test.", CONFIG_DEFAULTS.samples),
+        adaptive: {
+            description: "Gives a (skill, model) whose first verdict is borderline (its interval straddles the threshold) more " +
+                "judgements per output, then more generations, up to max-samples, within max-cost-usd. Default: on in pr " +
+                "mode, off in baseline mode.",
+            type: "boolean",
+        },
+        "max-samples": sampleCount("The most judgements per output, and the most generations per case, that adaptive rounds may reach.", CONFIG_DEFAULTS.maxSamples),
         gate: {
             description: "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
                 "test of the run; regressed when significant and the mean drop exceeds the threshold, pass when the 95% " +
@@ -13476,6 +13498,12 @@ function parseOverrides(overrides) {
                 else
                     problem(entry.source, "must be an http:// or https:// URL");
                 break;
+            case "adaptive":
+                if (/^(true|false)$/i.test(text))
+                    values.adaptive = text.toLowerCase() === "true";
+                else
+                    problem(entry.source, `must be true or false, not "${text}"`);
+                break;
             case "failOnInconclusive":
                 if (/^(true|false)$/i.test(text))
                     values.failOnInconclusive = text.toLowerCase() === "true";
@@ -13483,8 +13511,11 @@ function parseOverrides(overrides) {
                     problem(entry.source, `must be true or false, not "${text}"`);
                 break;
             case "concurrency":
-            case "maxTokens": {
-                const { minimum, maximum } = LIMITS[key];
+            case "maxTokens":
+            case "samples":
+            case "judgeSamples":
+            case "maxSamples": {
+                const { minimum, maximum } = LIMITS[key === "concurrency" || key === "maxTokens" ? key : "samples"];
                 const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
                 if (Number.isSafeInteger(number) && number >= minimum && number <= maximum)
                     values[key] = number;
@@ -13550,6 +13581,7 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         judge: {
             model: overrides.judgeModel ?? raw.judge?.model ?? d.judgeModel,
             maxTokens: raw.judge?.["max-tokens"] ?? d.judgeMaxTokens,
+            samples: overrides.judgeSamples ?? raw.judge?.samples ?? d.judgeSamples,
             pairwise: raw.judge?.pairwise ?? d.judgePairwise,
         },
         compare,
@@ -13563,6 +13595,9 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
             errors: raw.thresholds?.errors ?? d.thresholds.errors,
         },
         gate,
+        samples: overrides.samples ?? raw.samples ?? d.samples,
+        adaptive: overrides.adaptive ?? raw.adaptive ?? null,
+        maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
         gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
         failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
         correction,
@@ -14540,7 +14575,7 @@ function causesText(results) {
 /** How the errors gate's reasons start, so views can tell them from measured drops. */
 const ERRORS_REASON = "errors:";
 const UNJUDGED_REASON = "unjudged:";
-function isErrorGateReason(reason) {
+function verdict_isErrorGateReason(reason) {
     return reason.startsWith(ERRORS_REASON) || reason.startsWith(UNJUDGED_REASON);
 }
 /**
@@ -14658,6 +14693,14 @@ function withRunVerdict(report) {
 function meanScore(judged, metric) {
     return mean(judged.map((result) => result[metric]));
 }
+/**
+ * A pair's candidate cost for ONE generation: its summed cost over its `generations` (samples, adaptive rounds).
+ * Per-case costs that are shown or compared use it, so more samples (or an adaptive round on one side only) never
+ * read as a cost rise; the spend itself (totalCostUsd, totals) stays the sum.
+ */
+function costPerGeneration(result) {
+    return result.costUsd === null ? null : result.costUsd / Math.max(1, result.generations ?? 1);
+}
 /** The comparison fields of a ModelSummary before (or without) a comparison with the baseline. */
 const NOT_COMPARED = {
     baseline: null,
@@ -14685,8 +14728,8 @@ const NOT_COMPARED = {
  *   but never enters a mean as 0. Null when nothing was judged.
  * - `inputTokens` is everything the model read: uncached input + cache creation + cache read tokens, because
  *   the API's `input_tokens` counts only the uncached remainder. Candidate generations only, not the judge.
- * - `costUsd` is the mean candidate cost per case over results with a known cost; null when no result has one
- *   (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
+ * - `costUsd` is the mean candidate cost per case (of one generation: costPerGeneration) over results with a known
+ *   cost; null when no result has one (the model's price is unknown). `totalCostUsd` and `judgeCostUsd` are sums, null when nothing is known.
  * - Latency percentiles cover successful generations only: a failed call's latency says nothing about speed.
  */
 function summarizeModel(model, results) {
@@ -14696,6 +14739,7 @@ function summarizeModel(model, results) {
     const latencies = generated.map((result) => result.latencyMs);
     const withExpectation = judged.filter((result) => result.matchesExpected !== null);
     const costs = own.map((result) => result.costUsd);
+    const costsPerGeneration = own.map(costPerGeneration);
     let inputTokens = 0;
     let outputTokens = 0;
     for (const { usage } of own) {
@@ -14711,7 +14755,7 @@ function summarizeModel(model, results) {
         relevancy: meanScore(judged, "relevancy"),
         precision: meanScore(judged, "precision"),
         recall: meanScore(judged, "recall"),
-        costUsd: mean(costs),
+        costUsd: mean(costsPerGeneration),
         latencyMsP50: percentile(latencies, 50),
         latencyMsP95: percentile(latencies, 95),
         cases: own.length,
@@ -14786,8 +14830,9 @@ function summarizeSkill(input) {
 /**
  * Run totals over every result of every skill.
  * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
- * - `calls` counts one generation per result plus one judgement per result the judge was asked about (judged,
- *   or with a judge error); retries inside a call are not counted.
+ * - `calls` counts every model call of every result (`CaseResult.calls`: each generation and judgement sent, with
+ *   samples and adaptive rounds); for results without it, one generation plus one judgement when the judge was
+ *   asked (judged, or with a judge error). Retries inside a call are not counted.
  * - `unpricedModels`: models that were billed (usage recorded) but have no cost, i.e. whose price is unknown;
  *   their spend is missing from the cost totals. In order of first appearance.
  */
@@ -14804,9 +14849,10 @@ function totalsOf(skills, durationMs) {
             candidateCostUsd += result.costUsd ?? 0;
             judgeCostUsd += result.judgeCostUsd ?? 0;
             cases += 1;
-            calls += 1;
-            if (result.judged || result.judgeError !== null)
-                calls += 1;
+            if (result.calls !== undefined)
+                calls += result.calls;
+            else
+                calls += 1 + (result.judged || result.judgeError !== null ? 1 : 0);
             if (result.error !== null)
                 errors += 1;
             else if (!result.judged)
@@ -45931,7 +45977,14 @@ function buildParams(request) {
         system: request.cacheSystem
             ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
             : request.system,
-        messages: request.messages ? request.messages.map(toApiMessage) : [{ role: "user", content: request.user }],
+        messages: request.messages
+            ? request.messages.map(toApiMessage)
+            : [
+                {
+                    role: "user",
+                    content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
+                },
+            ],
     };
     if (request.tools && request.tools.length > 0) {
         params.tools = request.tools.map((tool) => ({
@@ -46163,6 +46216,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 
+
 const SCHEMA_VERSION = 1;
 const README_FILE = "README.md";
 const RUNS_FILE = "runs.json";
@@ -46303,7 +46357,7 @@ function contributionFromReport(report, runId) {
                 precision: result.precision,
                 recall: result.recall,
                 matchesExpected: result.matchesExpected,
-                costUsd: result.costUsd,
+                costUsd: costPerGeneration(result),
                 latencyMs: result.latencyMs,
                 // A judge failure leaves the scores null; its reason is worth keeping next to them.
                 error: result.error ?? result.judgeError,
@@ -47554,7 +47608,7 @@ function compareModel(summary, pairs, current, options, noBaseline) {
         recall: compareMetric(judgedPairs, "recall"),
     };
     const costPairs = pairs.filter(({ current, baseline }) => current.costUsd !== null && baseline.costUsd !== null);
-    const currentCost = mean(costPairs.map(({ current }) => current.costUsd));
+    const currentCost = mean(costPairs.map(({ current }) => costPerGeneration(current)));
     const baselineCost = mean(costPairs.map(({ baseline }) => baseline.costUsd));
     const costPct = currentCost === null || baselineCost === null || baselineCost === 0
         ? null
@@ -48329,37 +48383,45 @@ var external_node_events_ = __nccwpck_require__(8474);
 const CHARS_PER_TOKEN = 4;
 const DEFAULT_ANSWER_TOKENS = 400;
 const JUDGE_ANSWER_TOKENS = 350;
+const ZERO_PRICE = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
 /** A rough token count for planning (cache eligibility, estimates); real counts come from the API's usage. */
 function approxTokens(text) {
     return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
-const usage = (input, output) => ({
+const usage = (input, output, cacheCreation = 0, cacheRead = 0) => ({
     inputTokens: input,
     outputTokens: output,
-    cacheCreationInputTokens: 0,
-    cacheReadInputTokens: 0,
+    cacheCreationInputTokens: cacheCreation,
+    cacheReadInputTokens: cacheRead,
 });
 function estimateCost(plan, config) {
     const unpriced = new Set();
     let priced = 0;
     const judgePrice = priceFor(config.judge.model, config.pricing);
+    const samples = Math.max(1, config.samples);
+    const judgeSamples = Math.max(1, config.judge.samples);
     for (const item of plan) {
         const answer = Math.min(config.maxTokens, item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected));
         const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
         const price = priceFor(item.model, config.pricing);
         if (price)
-            priced += costOf(usage(prompt, answer), price);
+            priced += samples * costOf(usage(prompt, answer), price);
         else
             unpriced.add(item.model);
         const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
+        // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
+        const judging = judgeSamples === 1
+            ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE)
+            : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE) +
+                (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE);
         if (judgePrice)
-            priced += costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice);
+            priced += samples * judging;
         else
             unpriced.add(config.judge.model);
     }
     return {
         pairs: plan.length,
-        calls: plan.length * 2,
+        calls: plan.length * samples * (1 + judgeSamples),
         usd: unpriced.size === 0 ? priced : null,
         pricedUsd: priced,
         unpricedModels: [...unpriced].sort(),
@@ -48571,6 +48633,7 @@ async function agent_generate(client, skill, testCase, model, options) {
 
 
 
+
 function resultKey(skillHash, caseHash, model, judgeKey) {
     return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
 }
@@ -48694,7 +48757,11 @@ async function runPlan(items, options) {
     // (skill, model) prefix goes alone, the rest of that prefix wait for it, so they read the cache instead of
     // each writing it. Only for prefixes long enough to be cached at all.
     const warming = new Map();
-    const runOne = async (item) => {
+    // A repeated judgement sends the same request again: its user block (skill, case, output) is a cache breakpoint
+    // too, so the repeats read the prompt cache written by the first.
+    const cachingJudgeClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
+    /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
+    const generateOnce = async (item) => {
         const fixed = item.fixedOutput;
         const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
         const prefix = `${item.skill.hash}\u0000${item.model}`;
@@ -48706,88 +48773,116 @@ async function runPlan(items, options) {
             else
                 warming.set(prefix, new Promise((resolve) => (releaseWarm = resolve)));
         }
-        const result = emptyResult(item);
+        const generation = emptyGeneration();
         const price = priceFor(item.model, config.pricing);
-        let output = null;
         try {
             const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () => limiter.run(() => {
                 const stopped = stopOf(item.model);
                 if (stopped !== null)
                     throw new NotSent(stopped);
-                return counted(() => agent_generate(client, item.skill, item.testCase, item.model, {
-                    maxTokens: config.maxTokens,
-                    ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
-                    cacheSystem: cacheable,
-                    maxTurns: config.maxTurns,
-                    repo: options.repo ?? null,
-                }));
+                return counted(() => {
+                    generation.sent = true;
+                    return agent_generate(client, item.skill, item.testCase, item.model, {
+                        maxTokens: config.maxTokens,
+                        ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
+                        cacheSystem: cacheable,
+                        maxTurns: config.maxTurns,
+                        repo: options.repo ?? null,
+                    });
+                });
             }));
-            output = call.text;
-            result.output = call.text;
-            result.stopReason = call.stopReason;
-            result.latencyMs = Math.round(call.latencyMs);
-            result.usage = call.usage;
-            result.costUsd = price ? costOf(call.usage, price) : null;
-            result.filesRead = call.filesRead;
-            result.turns = call.turns;
+            generation.output = call.text;
+            generation.stopReason = call.stopReason;
+            generation.latencyMs = Math.round(call.latencyMs);
+            generation.usage = call.usage;
+            generation.costUsd = price ? costOf(call.usage, price) : null;
+            generation.filesRead = call.filesRead;
+            generation.turns = call.turns;
         }
         catch (error) {
             if (error instanceof GenerationError) {
-                result.filesRead = error.filesRead;
-                result.turns = error.turns;
+                generation.filesRead = error.filesRead;
+                generation.turns = error.turns;
             }
             noteFailure(error, item.model, "candidate");
-            result.error =
+            generation.error =
                 error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
             if (error instanceof errors/* ModelCallError */.sX) {
-                result.output = error.partialText || null;
-                result.usage = error.usage;
-                result.costUsd = price && error.usage ? costOf(error.usage, price) : null;
-                result.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
+                generation.output = error.partialText || null;
+                generation.usage = error.usage;
+                generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+                generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
             }
         }
         finally {
             releaseWarm?.();
         }
         if (fixed !== undefined)
-            Object.assign(result, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
-        if (output !== null) {
-            let outcome;
-            try {
-                outcome = await firstCallAlone("judge", () => limiter.run(() => {
-                    const stopped = stoppedAll;
-                    if (stopped !== null)
-                        return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
-                    return counted(() => judgeOutput(judgeClient, { skill: item.skill, testCase: item.testCase, output: output }, judge));
-                }, "high"));
-            }
-            catch (error) {
-                if (!(error instanceof Cancelled))
-                    throw error;
-                result.judgeError = error.message === run_NOT_RUN ? "cancelled: not judged" : error.message;
-                return result;
-            }
-            if (outcome.call) {
-                result.judgeUsage = outcome.call.usage;
-                const judgePrice = priceFor(judge.model, config.pricing);
-                result.judgeCostUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
-            }
-            if (outcome.judgement) {
-                Object.assign(result, outcome.judgement.scores);
-                result.matchesExpected = outcome.judgement.matchesExpected;
-                result.judgeNotes = outcome.judgement.notes;
-                result.judged = true;
-            }
-            else {
-                result.judgeError = outcome.error;
-            }
-        }
-        return result;
+            Object.assign(generation, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
+        return generation;
     };
-    const results = await Promise.all(items.map(async (item) => {
+    /** One judgement of one output. Never throws but for internal errors. */
+    const judgeOnce = async (item, output, repeated) => {
+        const attempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
+        let outcome;
+        try {
+            outcome = await firstCallAlone("judge", () => limiter.run(() => {
+                const stopped = stoppedAll;
+                if (stopped !== null)
+                    return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
+                return counted(() => {
+                    attempt.sent = true;
+                    return judgeOutput(repeated ? cachingJudgeClient : judgeClient, { skill: item.skill, testCase: item.testCase, output }, judge);
+                });
+            }, "high"));
+        }
+        catch (error) {
+            if (!(error instanceof Cancelled))
+                throw error;
+            attempt.error = error.message === run_NOT_RUN ? "cancelled: not judged" : error.message;
+            return attempt;
+        }
+        if (outcome.call) {
+            attempt.usage = outcome.call.usage;
+            const judgePrice = priceFor(judge.model, config.pricing);
+            attempt.costUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
+        }
+        attempt.judgement = outcome.judgement;
+        attempt.error = outcome.judgement ? null : outcome.error;
+        return attempt;
+    };
+    /**
+     * Judges a generated output `count` more times. With more than one judgement of it in view, the first goes
+     * alone and the rest follow, so they read the cache entry the first one wrote.
+     */
+    const judgeGeneration = async (item, generation, count, repeated) => {
+        const output = generation.error === null ? generation.output : null;
+        if (output === null || count <= 0)
+            return;
+        const first = await judgeOnce(item, output, repeated);
+        const rest = await Promise.all(Array.from({ length: count - 1 }, () => judgeOnce(item, output, repeated)));
+        generation.judgements.push(first, ...rest);
+    };
+    /** `count` more generations of a pair, each judged judge.samples times as soon as it exists. */
+    const addGenerations = async (item, state, count) => {
+        const perOutput = Math.max(1, config.judge.samples);
+        const added = await Promise.all(Array.from({ length: count }, async () => {
+            const generation = await generateOnce(item);
+            await judgeGeneration(item, generation, perOutput, perOutput > 1);
+            return generation;
+        }));
+        state.generations.push(...added);
+    };
+    const states = items.map(() => ({ generations: [] }));
+    const runOne = async (item, state) => {
+        // A stored output (compare: rejudge) is one output: it is judged judge.samples times, never "generated" again.
+        await addGenerations(item, state, item.fixedOutput !== undefined ? 1 : Math.max(1, config.samples));
+        return resultOf(item, state);
+    };
+    const results = await Promise.all(items.map(async (item, index) => {
         let result;
         try {
-            result = await runOne(item);
+            result = await runOne(item, states[index]);
         }
         catch (error) {
             // Nothing above should throw; if it does, the pair still ends with a recorded error.
@@ -48805,7 +48900,116 @@ async function runPlan(items, options) {
         return result;
     }));
     stop?.removeEventListener("abort", onStop);
-    return { results, maxInFlight: limiter.maxInFlight, calls, stops: stopsOf(results, stoppedModels, stoppedAll) };
+    const outcome = {
+        results,
+        maxInFlight: limiter.maxInFlight,
+        calls,
+        stops: stopsOf(results, stoppedModels, stoppedAll),
+        more: { judgements: async () => undefined, generations: async () => undefined },
+    };
+    /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
+    const round = async (indices, work) => {
+        if (stop?.aborted)
+            return;
+        stop?.addEventListener("abort", onStop, { once: true });
+        try {
+            await Promise.all([...new Set(indices)].map(async (index) => {
+                const item = items[index];
+                const state = states[index];
+                if (!item || !state)
+                    throw new Error(`internal: no plan item ${index}`);
+                try {
+                    await work(item, state);
+                    results[index] = resultOf(item, state);
+                }
+                catch (error) {
+                    // Keeps what the pair had; a round never loses earlier samples.
+                    results[index] = { ...resultOf(item, state), judgeError: `internal error: ${(0,errors/* messageOf */.bD)(error)}` };
+                }
+            }));
+        }
+        finally {
+            stop?.removeEventListener("abort", onStop);
+            outcome.calls = calls;
+            outcome.maxInFlight = limiter.maxInFlight;
+            outcome.stops = stopsOf(results, stoppedModels, stoppedAll);
+        }
+    };
+    outcome.more = {
+        judgements: (indices, count) => round(indices, async (item, state) => {
+            await Promise.all(state.generations.map((generation) => judgeGeneration(item, generation, count, true)));
+        }),
+        generations: (indices, count) => round(indices, (item, state) => addGenerations(item, state, count)),
+    };
+    return outcome;
+}
+function emptyGeneration() {
+    return { output: null, error: null, stopReason: null, latencyMs: null, usage: null, costUsd: null, sent: false, judgements: [] };
+}
+/** Sum of the known values; null when none is known. */
+function sumKnown(values) {
+    const known = values.filter((value) => value !== null);
+    return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+}
+function sumUsage(usages) {
+    const known = usages.filter((usage) => usage !== null);
+    if (known.length === 0)
+        return null;
+    return {
+        inputTokens: known.reduce((a, u) => a + u.inputTokens, 0),
+        outputTokens: known.reduce((a, u) => a + u.outputTokens, 0),
+        cacheCreationInputTokens: known.reduce((a, u) => a + u.cacheCreationInputTokens, 0),
+        cacheReadInputTokens: known.reduce((a, u) => a + u.cacheReadInputTokens, 0),
+    };
+}
+/**
+ * A pair's result from all its samples (design contract 1): scores are the mean over every judged judgement of
+ * every generation; output, latency and stop reason are the first successful generation's (the first one's when
+ * none succeeded, with its error); costs and usage are summed over every call. A failed generation or judgement
+ * among several leaves the others: the pair errs only when no generation succeeded, and is unjudged only when no
+ * judgement of any output succeeded.
+ */
+function resultOf(item, state) {
+    const result = emptyResult(item);
+    const { generations } = state;
+    const succeeded = generations.filter((g) => g.error === null);
+    const first = succeeded[0] ?? generations[0];
+    if (first) {
+        result.output = first.output;
+        result.error = first.error;
+        result.stopReason = first.stopReason;
+        result.latencyMs = first.latencyMs;
+        if (first.filesRead !== undefined)
+            result.filesRead = first.filesRead;
+        if (first.turns !== undefined)
+            result.turns = first.turns;
+    }
+    result.usage = sumUsage(generations.map((g) => g.usage));
+    result.costUsd = sumKnown(generations.map((g) => g.costUsd));
+    const attempts = succeeded.flatMap((g) => g.judgements);
+    const judged = attempts.flatMap((a) => (a.judgement ? [a.judgement] : []));
+    result.judgeUsage = sumUsage(attempts.map((a) => a.usage));
+    result.judgeCostUsd = sumKnown(attempts.map((a) => a.costUsd));
+    const firstJudged = judged[0];
+    if (firstJudged) {
+        for (const metric of METRICS)
+            result[metric] = judged.reduce((a, j) => a + j.scores[metric], 0) / judged.length;
+        const yes = judged.filter((j) => j.matchesExpected === true).length;
+        const no = judged.filter((j) => j.matchesExpected === false).length;
+        result.matchesExpected = yes === no ? firstJudged.matchesExpected : yes > no;
+        result.judgeNotes = firstJudged.notes;
+        result.judged = true;
+    }
+    else if (attempts.length > 0) {
+        result.judgeError = attempts[0]?.error ?? "the judge gave no scores";
+    }
+    result.generations = succeeded.length;
+    result.judgements = judged.length;
+    result.qualitySamples = judged.map((j) => j.scores.quality);
+    if (succeeded.length > 1)
+        result.outputs = succeeded.map((g) => g.output ?? "");
+    result.calls = generations.filter((g) => g.sent).length + attempts.filter((a) => a.sent).length;
+    return result;
 }
 function stopsOf(results, stoppedModels, stoppedAll) {
     const notRun = (cause, model) => results.filter((r) => (model === null || r.model === model) &&
@@ -48867,7 +49071,159 @@ function emptyResult(item) {
         usage: null,
         judgeUsage: null,
         stopReason: null,
+        generations: 0,
+        judgements: 0,
+        qualitySamples: [],
     };
+}
+
+;// CONCATENATED MODULE: ./src/adaptive.ts
+
+
+/**
+ * The quality interval straddles -thresholds.quality, and the verdict is neither error nor a regression by the
+ * errors gate. A plain stand-in for compare.ts's isBorderline (which the loop uses), for callers without tests.
+ */
+function straddlesThreshold(summary, thresholds) {
+    const interval = summary.qualityInterval;
+    if (interval === null || summary.verdict === "error")
+        return false;
+    if (summary.regressions.some(isErrorGateReason))
+        return false;
+    return interval.low < -thresholds.quality && interval.high > -thresholds.quality;
+}
+/**
+ * A (skill, model) whose quality interval narrowed by less than this share in its last round gets no more: the
+ * rest of its width is noise more samples on this side cannot remove (the baseline's judgements, too few cases).
+ */
+const MIN_NARROWING = 0.1;
+/**
+ * The narrowest a quality interval can get from samples on the head side alone, as a share of its width now: a
+ * per-case difference carries the noise of both sides, and the head's part shrinks at most to 1/max-samples of
+ * itself, so at best the variance falls to (1 + 1/max) / 2 of what it is (both sides equally noisy).
+ */
+function bestNarrowing(maxSamples) {
+    return Math.sqrt((1 + 1 / Math.max(1, maxSamples)) / 2);
+}
+/** Whether the interval, narrowed as far as head-side samples could narrow it around its centre, would decide. */
+function couldDecide(interval, threshold, maxSamples) {
+    const centre = (interval.low + interval.high) / 2;
+    const half = ((interval.high - interval.low) / 2) * bestNarrowing(maxSamples);
+    return centre - half > -threshold || centre + half < -threshold;
+}
+/** "benchmark path\0model": a (skill, model) of the report and of the plan. */
+const keyOf = (benchmark, model) => `${benchmark}\u0000${model}`;
+async function adaptiveRounds(options, first) {
+    const { config, plan, results } = options;
+    const borderline = options.borderline ?? ((summary) => isBorderline(summary));
+    const max = config.maxSamples;
+    // What each (skill, model) has reached so far; every pair of it moves together.
+    const judgementsPerOutput = new Map();
+    const generationsPerCase = new Map();
+    // Interval width of each (skill, model) before its last round, and those that stopped narrowing.
+    const widthBefore = new Map();
+    const futile = new Set();
+    let report = first;
+    let rounds = 0;
+    // Each round adds one judgement or one generation per pair of every (skill, model) it touches: bounded.
+    for (let guard = 0; guard < 2 * max + 2; guard++) {
+        if (options.signal?.aborted)
+            return { report, rounds, stopped: "cancelled" };
+        const wanted = new Set();
+        let stalled = 0;
+        for (const skill of report.skills) {
+            for (const summary of skill.models) {
+                if (!borderline(summary, report.thresholds))
+                    continue;
+                const key = keyOf(skill.benchmark, summary.model);
+                // Samples cannot decide a difference this close to the threshold: leave it inconclusive, at no cost.
+                if (summary.qualityInterval && !couldDecide(summary.qualityInterval, report.thresholds.quality, max))
+                    futile.add(key);
+                const width = summary.qualityInterval ? summary.qualityInterval.high - summary.qualityInterval.low : null;
+                const before = widthBefore.get(key);
+                if (width !== null && before !== undefined && width > before * (1 - MIN_NARROWING))
+                    futile.add(key);
+                if (futile.has(key)) {
+                    stalled += 1;
+                    continue;
+                }
+                if (width !== null)
+                    widthBefore.set(key, width);
+                wanted.add(key);
+            }
+        }
+        if (wanted.size === 0) {
+            if (stalled > 0) {
+                options.log(`adaptive: ${stalled} (skill, model) borderline, but more samples could not decide it ` +
+                    `(its interval narrowed by less than ${MIN_NARROWING * 100}% in a round, or is too close to the threshold): stopping`);
+                return { report, rounds, stopped: "samples cannot decide" };
+            }
+            return { report, rounds, stopped: "nothing borderline" };
+        }
+        const judge = [];
+        const generate = [];
+        const judgeKeys = new Set();
+        const generateKeys = new Set();
+        plan.forEach((item, index) => {
+            const key = keyOf(item.benchmark.path, item.model);
+            if (!wanted.has(key))
+                return;
+            if ((judgementsPerOutput.get(key) ?? config.judge.samples) < max) {
+                judge.push(index);
+                judgeKeys.add(key);
+            }
+            else if ((generationsPerCase.get(key) ?? config.samples) < max) {
+                generate.push(index);
+                generateKeys.add(key);
+            }
+        });
+        if (judge.length === 0 && generate.length === 0) {
+            options.log(`adaptive: ${wanted.size} (skill, model) borderline, but each is at max-samples (${max}): stopping`);
+            return { report, rounds, stopped: "max-samples reached" };
+        }
+        const spent = spendOf(results);
+        const next = roundCost(results, judge, generate, config.judge.samples);
+        if (options.budgetUsd !== null && spent + next > options.budgetUsd) {
+            options.log(`adaptive: ${wanted.size} (skill, model) borderline, but another round (~$${next.toFixed(4)}) would pass ` +
+                `max-cost-usd ($${options.budgetUsd}; spent $${spent.toFixed(4)}): stopping`);
+            return { report, rounds, stopped: "budget" };
+        }
+        const parts = [];
+        if (judgeKeys.size > 0)
+            parts.push(`${judgeKeys.size} (skill, model) borderline, adding 1 judgement per output`);
+        if (generateKeys.size > 0) {
+            parts.push(`${generateKeys.size} (skill, model) borderline at ${max} judgements per output, adding 1 generation per case`);
+        }
+        rounds += 1;
+        options.log(`adaptive round ${rounds}: ${parts.join("; ")}`);
+        await Promise.all([options.more.judgements(judge, 1), options.more.generations(generate, 1)]);
+        for (const key of judgeKeys)
+            judgementsPerOutput.set(key, (judgementsPerOutput.get(key) ?? config.judge.samples) + 1);
+        for (const key of generateKeys)
+            generationsPerCase.set(key, (generationsPerCase.get(key) ?? config.samples) + 1);
+        report = options.compare();
+    }
+    return { report, rounds, stopped: "max-samples reached" };
+}
+function spendOf(results) {
+    return results.reduce((sum, r) => sum + (r.costUsd ?? 0) + (r.judgeCostUsd ?? 0), 0);
+}
+/** A rough price of the next round from what the same pairs cost so far. */
+function roundCost(results, judge, generate, judgeSamples) {
+    const perJudgement = (r) => (r.judgeCostUsd ?? 0) / Math.max(1, r.judgements);
+    const perGeneration = (r) => (r.costUsd ?? 0) / Math.max(1, r.generations);
+    let cost = 0;
+    for (const index of judge) {
+        const r = results[index];
+        if (r)
+            cost += perJudgement(r) * Math.max(1, r.generations);
+    }
+    for (const index of generate) {
+        const r = results[index];
+        if (r)
+            cost += perGeneration(r) + perJudgement(r) * judgeSamples;
+    }
+    return cost;
 }
 
 ;// CONCATENATED MODULE: ./src/select.ts
@@ -49086,6 +49442,7 @@ function signTestPValue(wins, losses) {
 
 
 
+
 function pairwiseKey(skill, model) {
     return `${skill}\u0000${model}`;
 }
@@ -49199,7 +49556,8 @@ async function runSameJob(options) {
             skillHash: base.item.skill.hash,
             judgeKey,
             ...scoresOf(result),
-            costUsd: result.costUsd,
+            // Per generation, as on the head side, so samples never read as a cost change.
+            costUsd: costPerGeneration(result),
             latencyMs: result.latencyMs,
             error: result.error ?? result.judgeError,
             recordedAt: now,
@@ -49408,6 +49766,7 @@ async function readSkillAtCommit(git, commit, path, maxBytes) {
 
 
 
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
@@ -49511,6 +49870,7 @@ async function runPipeline(options) {
     for (const problem of snapshot?.errors ?? [])
         warn(problem.message);
     let results = [];
+    let more = null;
     let client = null;
     let judge = null;
     if (plan.length > 0 && options.client) {
@@ -49521,7 +49881,7 @@ async function runPipeline(options) {
             blindTerms,
             redact: redactor.text,
         };
-        log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once`);
+        log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
         client = options.client(config);
         const outcome = await runPlan(plan, {
             client,
@@ -49534,6 +49894,7 @@ async function runPipeline(options) {
             ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
         });
         results = outcome.results;
+        more = outcome.more;
         for (const stop of outcome.stops)
             warn(stop.message);
     }
@@ -49562,60 +49923,79 @@ async function runPipeline(options) {
         for (const message of sameJob.warnings)
             warn(message);
     }
-    // runPlan returns results in plan order: group them by benchmark.
-    const byBenchmark = new Map(selected.map((b) => [b, []]));
-    results.forEach((result, index) => {
-        const item = plan[index];
-        if (item)
-            byBenchmark.get(item.benchmark)?.push(result);
-    });
-    const skills = selected.map((benchmark) => {
-        const skill = project.skills.get(benchmark.skillPath);
-        if (!skill)
-            throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
-        const skillResults = byBenchmark.get(benchmark) ?? [];
-        const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
-        const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
-        const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
-        return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
-    });
-    let report = {
-        schemaVersion: 1,
-        tool: { name: "skillbench", version: src_version_VERSION },
-        mode: options.mode,
-        commit: options.commit,
-        baseRef: options.baseRef ?? null,
-        generatedAt: now().toISOString(),
-        judgeModel: config.judge.model,
-        judgeKey,
-        gate: config.gate,
-        thresholds: config.thresholds,
-        regressed: false,
-        verdict: "pass",
-        verdictReasons: [],
-        failure: null,
-        totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
-        skills,
-        skipped,
-        warnings,
-        baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
-        partial: false,
-        cancelled: null,
-        configChanges,
-        sameJob: sameJob?.info ?? null,
+    const compose = () => {
+        // runPlan returns results in plan order: group them by benchmark.
+        const byBenchmark = new Map(selected.map((b) => [b, []]));
+        results.forEach((result, index) => {
+            const item = plan[index];
+            if (item)
+                byBenchmark.get(item.benchmark)?.push(result);
+        });
+        const skills = selected.map((benchmark) => {
+            const skill = project.skills.get(benchmark.skillPath);
+            if (!skill)
+                throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
+            const skillResults = byBenchmark.get(benchmark) ?? [];
+            const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+            const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
+            const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+            return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
+        });
+        const composed = {
+            schemaVersion: 1,
+            tool: { name: "skillbench", version: src_version_VERSION },
+            mode: options.mode,
+            commit: options.commit,
+            baseRef: options.baseRef ?? null,
+            generatedAt: now().toISOString(),
+            judgeModel: config.judge.model,
+            judgeKey,
+            gate: config.gate,
+            thresholds: config.thresholds,
+            regressed: false,
+            verdict: "pass",
+            verdictReasons: [],
+            failure: null,
+            totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
+            skills,
+            skipped,
+            warnings: [...warnings],
+            baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
+            partial: false,
+            cancelled: null,
+            configChanges,
+            sameJob: sameJob?.info ?? null,
+        };
+        // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
+        return applyComparison(composed, sameJob?.snapshot ?? snapshot, {
+            judgeKey,
+            thresholds: config.thresholds,
+            gate: config.gate,
+            staleAfterDays: config.baseline.staleAfterDays,
+            now: now(),
+            gateDimensions: config.gateDimensions,
+            correction: config.correction,
+            maxAgeHours: config.baseline.maxAgeHours,
+            history: snapshot?.history ?? [],
+        });
     };
-    // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
-    report = applyComparison(report, sameJob?.snapshot ?? snapshot, {
-        judgeKey,
-        thresholds: config.thresholds,
-        gate: config.gate,
-        staleAfterDays: config.baseline.staleAfterDays,
-        now: now(),
-        gateDimensions: config.gateDimensions,
-        correction: config.correction,
-        maxAgeHours: config.baseline.maxAgeHours,
-        history: snapshot?.history ?? [],
-    });
+    let report = compose();
+    // Adaptive sampling (pr mode by default, never in baseline mode): more samples where the verdict is borderline.
+    if (more !== null && options.mode !== "baseline" && (config.adaptive ?? options.mode === "pr")) {
+        const adaptive = await adaptiveRounds({
+            plan,
+            results,
+            more,
+            config,
+            compare: compose,
+            budgetUsd: budgetOf(config),
+            log: (message) => log.info(message),
+            ...(options.signal ? { signal: options.signal } : {}),
+        }, report);
+        report = adaptive.report;
+        if (adaptive.rounds > 0)
+            log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
+    }
     // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
     if (unloaded.length > 0) {
         report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -49639,6 +50019,17 @@ async function runPipeline(options) {
         log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
     }
     return { ...base, report, snapshot, recorded };
+}
+/** " (2 generations per case, 3 judgements per output)" when sampling more than once; "" otherwise. */
+function samplesNote(config) {
+    if (config.samples === 1 && config.judge.samples === 1)
+        return "";
+    return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
+}
+/** The run's spending cap for adaptive rounds: config max-cost-usd when this build has it, else none. */
+function budgetOf(config) {
+    const cap = config.maxCostUsd;
+    return typeof cap === "number" ? cap : null;
 }
 /** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */
 function cancellationOf(signal) {
@@ -50498,7 +50889,7 @@ function chart_round(value, decimals) {
     const factor = 10 ** decimals;
     return Math.round(value * factor) / factor;
 }
-function roundCost(value) {
+function chart_roundCost(value) {
     return value === null ? null : Number(value.toPrecision(2));
 }
 /** "claude-sonnet-5" -> "sonnet-5": the legend is the widest part of a small chart. */
@@ -50519,7 +50910,7 @@ function quickchartConfig(trend, variant) {
         series.forEach((s, i) => {
             datasets.push({
                 label: `${shortModel(s.model)} $`,
-                data: s.cost.slice(keepFrom).map(roundCost),
+                data: s.cost.slice(keepFrom).map(chart_roundCost),
                 borderColor: colorAt(i).hex,
                 borderDash: [4, 4],
                 yAxisID: "c",
@@ -50715,7 +51106,7 @@ function capitalized(text) {
 /** The regression label: a measured drop is a quality regression; the errors gate alone is about failed pairs. */
 function regressionLabel(report) {
     const reasons = report.skills.flatMap((s) => s.models.flatMap((m) => m.regressions));
-    return reasons.every(isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
+    return reasons.every(verdict_isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
 }
 /** One line of plain text (no markdown), also used in logs and the failed check's message. */
 function verdictLine(report) {
@@ -52015,6 +52406,10 @@ Options for run:
   --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
                              again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
+  --samples N                generations per case (config samples, default 1)
+  --judge-samples N          judgements per output (config judge.samples, default 1)
+  --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
+  --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
@@ -52041,6 +52436,11 @@ const OPTIONS = {
     "judge-model": { type: "string" },
     compare: { type: "string" },
     concurrency: { type: "string" },
+    samples: { type: "string" },
+    "judge-samples": { type: "string" },
+    adaptive: { type: "boolean" },
+    "no-adaptive": { type: "boolean" },
+    "max-samples": { type: "string" },
     "baseline-branch": { type: "string" },
     "no-baseline": { type: "boolean" },
     report: { type: "string" },
@@ -52263,6 +52663,16 @@ function overridesFrom(values, env) {
         overrides.compare = { value: values.compare, source: "--compare" };
     if (values.concurrency !== undefined)
         overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
+    if (values.samples !== undefined)
+        overrides.samples = { value: values.samples, source: "--samples" };
+    if (values["judge-samples"] !== undefined)
+        overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
+    if (values["max-samples"] !== undefined)
+        overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
+    if (values.adaptive)
+        overrides.adaptive = { value: "true", source: "--adaptive" };
+    if (values["no-adaptive"])
+        overrides.adaptive = { value: "false", source: "--no-adaptive" };
     if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {
         const value = values["fail-on-inconclusive"] ? "true" : "false";
         overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };
