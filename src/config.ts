@@ -272,9 +272,9 @@ function globIssues(source: YamlSource, raw: unknown): InputIssue[] {
   return issues;
 }
 
-/** The config's globs when they are usable (so benchmarks are still checked while the config has issues). */
-function safeGlobs(raw: unknown): string[] {
-  const globs = raw && typeof raw === "object" ? (raw as Record<string, unknown>)["benchmarks"] : undefined;
+/** The raw config's list under `key` when every entry is a glob the matcher takes, else null. */
+function usableGlobs(raw: unknown, key: "benchmarks" | "skill-dirs"): string[] | null {
+  const globs = raw && typeof raw === "object" ? (raw as Record<string, unknown>)[key] : undefined;
   const usable = (glob: unknown) => {
     if (typeof glob !== "string" || !GLOB.test(glob)) return false;
     try {
@@ -284,24 +284,18 @@ function safeGlobs(raw: unknown): string[] {
       return false;
     }
   };
-  if (Array.isArray(globs) && globs.length > 0 && globs.every(usable)) return globs as string[];
-  return [...CONFIG_DEFAULTS.benchmarks];
+  return Array.isArray(globs) && globs.every(usable) ? (globs as string[]) : null;
+}
+
+/** The config's globs when they are usable (so benchmarks are still checked while the config has issues). */
+function safeGlobs(raw: unknown): string[] {
+  const globs = usableGlobs(raw, "benchmarks");
+  return globs && globs.length > 0 ? globs : [...CONFIG_DEFAULTS.benchmarks];
 }
 
 /** The config's skill-dirs when they are usable, else the defaults (discovery still runs while the config has issues). */
 function safeSkillDirs(raw: unknown): string[] {
-  const globs = raw && typeof raw === "object" ? (raw as Record<string, unknown>)["skill-dirs"] : undefined;
-  const usable = (glob: unknown) => {
-    if (typeof glob !== "string" || !GLOB.test(glob)) return false;
-    try {
-      expandBraces(glob);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (Array.isArray(globs) && globs.every(usable)) return globs as string[];
-  return [...CONFIG_DEFAULTS.skillDirs];
+  return usableGlobs(raw, "skill-dirs") ?? [...CONFIG_DEFAULTS.skillDirs];
 }
 
 /** The SKILL.md files a folder glob covers: `skills/**` finds `skills/**\/SKILL.md`. */

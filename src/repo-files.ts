@@ -102,19 +102,9 @@ export class RepoFiles {
    */
   async resolve(relative: string): Promise<{ ok: true; real: string; stats: Stats } | Refusal> {
     const given = path.join(this.realRoot, ...relative.split("/"));
-    let real: string;
-    try {
-      real = await realpath(given);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return refuse("missing", "does not exist");
-      if (code === "ELOOP") return refuse("unreadable", "is a symlink loop");
-      return refuse("unreadable", `could not be read: ${messageOf(error)}`);
-    }
-    const inside = path.relative(this.realRoot, real);
-    if (inside === ".." || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
-      return refuse("outside", `resolves outside the repository (symlink to ${await linkTarget(given, real)})`);
-    }
+    const located = await this.locate(given, { namesLoops: true });
+    if (!located.ok) return located;
+    const { real, inside } = located;
     if (inside.split(path.sep).includes(".git")) {
       const via = real === given ? "is inside .git" : `resolves into .git (symlink to ${await linkTarget(given, real)})`;
       return refuse("git", `${via}, which skillbench never reads`);
@@ -245,21 +235,33 @@ export class RepoFiles {
     return listing;
   }
 
-  /** A folder inside the repository (links allowed when they stay inside), or why it must not be walked. */
-  async resolveFolder(relativeDir: string): Promise<{ ok: true; real: string } | Refusal> {
-    const given = path.join(this.realRoot, ...relativeDir.split("/").filter((s) => s !== "" && s !== "."));
+  /**
+   * Where `given` (a path under the root) really is and that path relative to the root, or why not: it does not
+   * exist, cannot be read (a symlink loop named as such when `namesLoops`), or resolves outside the repository.
+   */
+  private async locate(given: string, options: { namesLoops: boolean }): Promise<{ ok: true; real: string; inside: string } | Refusal> {
     let real: string;
     try {
       real = await realpath(given);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") return refuse("missing", "does not exist");
+      if (code === "ELOOP" && options.namesLoops) return refuse("unreadable", "is a symlink loop");
       return refuse("unreadable", `could not be read: ${messageOf(error)}`);
     }
     const inside = path.relative(this.realRoot, real);
     if (inside === ".." || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
       return refuse("outside", `resolves outside the repository (symlink to ${await linkTarget(given, real)})`);
     }
+    return { ok: true, real, inside };
+  }
+
+  /** A folder inside the repository (links allowed when they stay inside), or why it must not be walked. */
+  async resolveFolder(relativeDir: string): Promise<{ ok: true; real: string } | Refusal> {
+    const given = path.join(this.realRoot, ...relativeDir.split("/").filter((s) => s !== "" && s !== "."));
+    const located = await this.locate(given, { namesLoops: false });
+    if (!located.ok) return located;
+    const { real, inside } = located;
     if (inside.split(path.sep).includes(".git")) return refuse("git", "is inside .git, which skillbench never reads");
     const stats = await stat(real).catch(() => null);
     if (!stats?.isDirectory()) return refuse("missing", "is not a folder");

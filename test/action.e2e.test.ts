@@ -1,7 +1,6 @@
 // The bundled action (dist/index.js) run as the runner runs it: INPUT_* env, GITHUB_EVENT_PATH, GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY, GITHUB_API_URL; against the simulated Anthropic API, a local server speaking the GitHub
 // REST endpoints used, and a real bare git origin. The scenarios run in order and share the repository.
-import { spawn } from "node:child_process";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMENT_MARKER } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { requireBundle, runBundledAction, type ActionRun } from "./support/action-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 import { startGitHubServer, type GitHubServer } from "./support/github-server.js";
 
-const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const API_KEY = "sk-ant-e2e-secret-0123456789";
 const TOKEN = "ghs_e2eTokenSecret987";
@@ -22,33 +21,10 @@ const OWNER = "acme";
 const NAME = "skills";
 const PR = 7;
 
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
 let sim: SimServer;
 let gh: GitHubServer;
 let repo: RepoWithOrigin;
 let scratch: string;
-let runCount = 0;
-
-/** Parses the GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER`. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i += 1) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? "");
-    if (!match?.[1] || !match[2]) continue;
-    const end = lines.indexOf(match[2], i + 1);
-    outputs[match[1]] = lines.slice(i + 1, end).join("\n");
-    i = end;
-  }
-  return outputs;
-}
 
 async function runAction(options: {
   event: string;
@@ -60,64 +36,18 @@ async function runAction(options: {
   /** The checkout the action runs in; default the shared clone. */
   workspace?: string;
 }): Promise<ActionRun> {
-  runCount += 1;
-  const eventPath = join(scratch, `event-${runCount}.json`);
-  const outputPath = join(scratch, `output-${runCount}.txt`);
-  const summaryPath = join(scratch, `summary-${runCount}.md`);
-  await writeFile(eventPath, JSON.stringify(options.payload));
-  await writeFile(outputPath, "");
-  await writeFile(summaryPath, "");
-  const inputs = Object.fromEntries(Object.entries(options.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: scratch,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GITHUB_ACTIONS: "true",
-    CI: "true",
-    GITHUB_EVENT_NAME: options.event,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_API_URL: gh.url,
-    GITHUB_SERVER_URL: "https://github.example",
-    GITHUB_REPOSITORY: `${OWNER}/${NAME}`,
-    GITHUB_SHA: await repo.head(),
-    GITHUB_RUN_ID: "4242",
-    GITHUB_WORKSPACE: options.workspace ?? repo.dir,
-    RUNNER_TEMP: scratch,
-    ...inputs,
-    ...options.env,
-  };
-  const child = spawn(process.execPath, [DIST], { cwd: options.workspace ?? repo.dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  let signalled = false;
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (options.cancel && !signalled && options.cancel.when.test(stdout)) {
-      signalled = true;
-      child.kill(options.cancel.signal);
-    }
+  return runBundledAction({
+    scratch,
+    workspace: options.workspace ?? repo.dir,
+    apiUrl: gh.url,
+    repository: `${OWNER}/${NAME}`,
+    sha: await repo.head(),
+    event: options.event,
+    payload: options.payload,
+    inputs: options.inputs,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cancel ? { cancel: options.cancel } : {}),
   });
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`dist/index.js did not finish in 90 s\n${stdout}\n${stderr}`));
-    }, 90_000);
-    child.on("close", (exit) => {
-      clearTimeout(timer);
-      resolve(exit ?? -1);
-    });
-  });
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputs(await readFile(outputPath, "utf8")),
-    summary: await readFile(summaryPath, "utf8"),
-  };
 }
 
 const baseInputs = (): Record<string, string> => ({
@@ -155,9 +85,7 @@ function expectNoSecrets(...texts: string[]) {
 }
 
 beforeAll(async () => {
-  await readFile(DIST).catch(() => {
-    throw new Error("dist/index.js is missing: run `npm run bundle`");
-  });
+  await requireBundle();
   scratch = await mkdtemp(join(tmpdir(), "skillbench-e2e-"));
   sim = await startSimServer({ latencyMs: [5, 20] });
   const files: Record<string, string> = {

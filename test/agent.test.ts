@@ -7,13 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { READ_FILE_TOOL } from "../src/agent.js";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
-import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { costOf, priceFor } from "../src/pricing.js";
 import { RepoFiles } from "../src/repo-files.js";
-import { planRun, runPlan } from "../src/run.js";
 import { startSimServer, type RecordedRequest, type SimServer } from "../src/sim/server.js";
 import type { CaseResult, Project } from "../src/types.js";
 import { writeTree } from "./support/files.js";
+import { planAndRun } from "./support/plan-run.js";
 
 let sim: SimServer;
 let dir: string;
@@ -32,15 +31,8 @@ function benchmark(inputs: string[]): string {
 }
 
 async function run(p: Project, withRepo = true): Promise<CaseResult[]> {
-  const blindTerms = blindingTerms(configuredModels(p.config, p.benchmarks));
-  const plan = planRun(p.benchmarks, p.skills, p.config, judgeKeyOf(p.config.judge.model, blindTerms));
   const client = createModelClient({ apiKey: "sk-test-agent", baseUrl: sim.url, maxRetries: 0, timeoutMs: 10_000, sleep: async () => {} });
-  const outcome = await runPlan(plan, {
-    client,
-    config: p.config,
-    judge: { model: p.config.judge.model, maxTokens: p.config.judge.maxTokens, blindTerms },
-    repo: withRepo ? await RepoFiles.open(dir) : null,
-  });
+  const outcome = await planAndRun(p, { client, repo: withRepo ? await RepoFiles.open(dir) : null });
   return outcome.results;
 }
 

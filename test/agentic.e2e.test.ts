@@ -6,12 +6,12 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { loadProject } from "../src/config.js";
 import { modelClientFactory, runPipeline, type Logger } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";
 import { renderMarkdownReport } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
+import { runCli } from "./support/cli-runner.js";
 
 const FIXTURE = path.resolve(import.meta.dirname, "../../shared/fixtures/agentic/repo");
 
@@ -64,14 +64,13 @@ describe.skipIf(!existsSync(FIXTURE))("public skills, as published", () => {
       ["eval-2", ["evals/files/q3-metrics.csv"], 1],
     ]);
 
-    let stderr = "";
-    const io = { cwd: dir, env: {}, stdout: () => {}, stderr: (t: string) => void (stderr += t) };
-    expect(await main(["validate"], io)).toBe(0);
-    expect(stderr).toContain("warning: skills/claude-api/SKILL.md:");
-    stderr = "";
-    expect(await main(["validate", "--strict"], io)).toBe(2);
-    expect(stderr).toContain("skills/react-view-transitions/SKILL.md:2:");
-    expect(stderr).toContain("an error with strict");
+    const lenient = await runCli(["validate"], { cwd: dir, env: {} });
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toContain("warning: skills/claude-api/SKILL.md:");
+    const strict = await runCli(["validate", "--strict"], { cwd: dir, env: {} });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain("skills/react-view-transitions/SKILL.md:2:");
+    expect(strict.stderr).toContain("an error with strict");
   });
 
   it("run end to end: the candidate reads the files it is pointed to, evals files included, and nothing fails", async () => {

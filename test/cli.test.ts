@@ -2,9 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { runCli, simCliEnv } from "./support/cli-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 
 let sim: SimServer;
@@ -14,16 +14,8 @@ const skill = (extra = "") =>
   `---\nname: greet\ndescription: Greets people.\n---\nGreet the person named in the input warmly, in one sentence.${extra}\n`;
 const cases = Array.from({ length: 6 }, (_, i) => `  - id: person-${i}\n    input: "Please greet person number ${i}"`).join("\n");
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    cwd: repo.dir,
-    env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: sim.url, ...env },
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
+function cli(argv: string[], env: Record<string, string> = {}) {
+  return runCli(argv, { cwd: repo.dir, env: simCliEnv(sim.url, "sk-test", env) });
 }
 
 async function readReport(path = "skillbench-report.json"): Promise<Report> {

@@ -457,16 +457,8 @@ const cliPath = path.join(REPO_ROOT, "src", "cli.ts");
 
 describe.skipIf(!existsSync(cliPath))("skillbench validate (CLI, in process) on the same bad inputs", () => {
   async function runValidate(root: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const { main } = await import("../src/cli.js");
-    let stdout = "";
-    let stderr = "";
-    const code = await main(["validate", ...args], {
-      cwd: root,
-      env: {},
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
-    });
-    return { code, stdout, stderr };
+    const { runCli } = await import("./support/cli-runner.js");
+    return runCli(["validate", ...args], { cwd: root, env: {} });
   }
 
   // Overrides come from `run` flags and action inputs; validate checks files (and --config) only.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMENT_MARKER } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
-import { DIST, runBundledAction, type ActionRun } from "./support/action-runner.js";
+import { requireBundle, runBundledAction, type ActionRun } from "./support/action-runner.js";
 import { makeRepoWithOrigin, type RepoWithOrigin, type WorkRepo } from "./support/git-repo.js";
 import { startGitHubServer, type GitHubServer } from "./support/github-server.js";
 
@@ -75,9 +75,7 @@ async function artifactCopy(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await readFile(DIST).catch(() => {
-    throw new Error("dist/index.js is missing: run `npm run bundle`");
-  });
+  await requireBundle();
   scratch = await mkdtemp(join(tmpdir(), "skillbench-fork-"));
   sim = await startSimServer({ latencyMs: [1, 5] });
   const files: Record<string, string> = { "skillbench.yml": "models: [claude-haiku-4-5]\nconcurrency: 4\n" };

@@ -3,9 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { runCli, simCliEnv } from "./support/cli-runner.js";
 import { makeRepoWithOrigin, type RepoWithOrigin } from "./support/git-repo.js";
 
 let sim: SimServer;
@@ -14,16 +14,8 @@ const KEY = "sk-ant-html-test-key-0123456789";
 
 const skill = (extra = "") => `---\nname: greet\ndescription: Greets people.\n---\nGreet the person named in the input warmly.${extra}\n`;
 
-async function cli(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    cwd: repo.dir,
-    env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: sim.url },
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
+function cli(argv: string[]) {
+  return runCli(argv, { cwd: repo.dir, env: simCliEnv(sim.url, KEY) });
 }
 
 beforeAll(async () => {

@@ -6,11 +6,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GitBaselineStore } from "../src/baseline/store.js";
-import { main } from "../src/cli.js";
 import { Git } from "../src/git.js";
 import { REDACTED, Redactor } from "../src/redact.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { runCli, simCliEnv } from "./support/cli-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 import { report as makeReport } from "./support/report-factory.js";
 
@@ -31,23 +31,8 @@ const BENCHMARK = [
   "",
 ].join("\n");
 
-async function cli(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    cwd: repo.dir,
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      ANTHROPIC_API_KEY: API_KEY,
-      ANTHROPIC_BASE_URL: sim.url,
-      DEPLOY_SECRET,
-    },
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
+function cli(argv: string[]) {
+  return runCli(argv, { cwd: repo.dir, env: simCliEnv(sim.url, API_KEY, { DEPLOY_SECRET }) });
 }
 
 /** Every blob reachable from the branch in the bare origin, whole history included. */

@@ -2,19 +2,17 @@
 // the request's x-api-key in candidate outputs, judge notes, an invalid judge answer and an error body. The PR
 // comment, the job summary, the report file, the action's log lines and annotations (stdout) and the baseline
 // branch must hold "[redacted]" where the key was, never the key or the GitHub token.
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDACTED } from "../src/redact.js";
 import { COMMENT_MARKER } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
+import { requireBundle, runBundledAction, type ActionRun } from "./support/action-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 import { startGitHubServer, type GitHubServer } from "./support/github-server.js";
 
-const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const API_KEY = "sk-ant-e2e-echo-7Hq2LmP9xW4v";
 const TOKEN = "ghs_e2eEchoToken5522aa";
 /** Secret only by its variable's name: the runner's own token. */
@@ -30,72 +28,30 @@ let repo: RepoWithOrigin;
 let scratch: string;
 let runCount = 0;
 
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  summary: string;
-  report: string;
-}
-
-async function runAction(event: string, payload: Record<string, unknown>): Promise<ActionRun> {
+async function runAction(event: string, payload: Record<string, unknown>): Promise<ActionRun & { report: string }> {
   runCount += 1;
-  const eventPath = join(scratch, `event-${runCount}.json`);
-  const outputPath = join(scratch, `output-${runCount}.txt`);
-  const summaryPath = join(scratch, `summary-${runCount}.md`);
   const reportPath = join(scratch, `report-${runCount}.json`);
-  await writeFile(eventPath, JSON.stringify(payload));
-  await writeFile(outputPath, "");
-  await writeFile(summaryPath, "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: scratch,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GITHUB_ACTIONS: "true",
-    CI: "true",
-    GITHUB_EVENT_NAME: event,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_API_URL: gh.url,
-    GITHUB_SERVER_URL: "https://github.example",
-    GITHUB_REPOSITORY: `${OWNER}/${NAME}`,
-    GITHUB_SHA: await repo.head(),
-    GITHUB_RUN_ID: "77",
-    GITHUB_WORKSPACE: repo.dir,
-    RUNNER_TEMP: scratch,
-    ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN,
-    "INPUT_ANTHROPIC-API-KEY": API_KEY,
-    "INPUT_ANTHROPIC-BASE-URL": sim.url,
-    "INPUT_GITHUB-TOKEN": TOKEN,
-    "INPUT_FAIL-ON-REGRESSION": "false",
-    INPUT_COMMENT: "true",
-    "INPUT_REPORT-PATH": reportPath,
-    INPUT_CHART: "none",
-  };
-  const child = spawn(process.execPath, [DIST], { cwd: repo.dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`dist/index.js did not finish in 90 s\n${stdout}\n${stderr}`));
-    }, 90_000);
-    child.on("close", (exit) => {
-      clearTimeout(timer);
-      resolve(exit ?? -1);
-    });
+  const run = await runBundledAction({
+    scratch,
+    workspace: repo.dir,
+    apiUrl: gh.url,
+    repository: `${OWNER}/${NAME}`,
+    sha: await repo.head(),
+    runId: "77",
+    event,
+    payload,
+    env: { ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN },
+    inputs: {
+      "anthropic-api-key": API_KEY,
+      "anthropic-base-url": sim.url,
+      "github-token": TOKEN,
+      "fail-on-regression": "false",
+      comment: "true",
+      "report-path": reportPath,
+      chart: "none",
+    },
   });
-  return {
-    code,
-    stdout,
-    stderr,
-    summary: await readFile(summaryPath, "utf8"),
-    report: await readFile(reportPath, "utf8").catch(() => ""),
-  };
+  return { ...run, report: await readFile(reportPath, "utf8").catch(() => "") };
 }
 
 /** `::add-mask::` lines are the masking command itself: the runner consumes them and never shows them. */
@@ -107,9 +63,7 @@ function expectNoSecrets(label: string, text: string) {
 }
 
 beforeAll(async () => {
-  await readFile(DIST).catch(() => {
-    throw new Error("dist/index.js is missing: run `npm run bundle`");
-  });
+  await requireBundle();
   scratch = await mkdtemp(join(tmpdir(), "skillbench-redact-e2e-"));
   sim = await startSimServer({ latencyMs: [2, 10] });
   repo = await makeRepoWithOrigin({

@@ -5,12 +5,12 @@ import { execFileSync } from "node:child_process";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { loadProject, type LoadOptions } from "../src/config.js";
 import type { InputIssue } from "../src/errors.js";
 import { findFiles, type GlobRefusal } from "../src/glob.js";
 import { decodeUtf8, firstInvalidUtf8, RepoFiles } from "../src/repo-files.js";
 import { listSkillFolder, loadSkill } from "../src/skills.js";
+import { runCli, type CliRun } from "./support/cli-runner.js";
 import { issuesOf, tempTree, writeTree } from "./support/files.js";
 
 const temps: string[] = [];
@@ -32,16 +32,8 @@ async function outsideSecret(name = "secret.txt"): Promise<{ dir: string; file: 
   return { dir, file: join(dir, name) };
 }
 
-async function validate(root: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["validate", ...args], {
-    cwd: root,
-    env: {},
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { code, stdout, stderr };
+function validate(root: string, args: string[] = []): Promise<CliRun> {
+  return runCli(["validate", ...args], { cwd: root, env: {} });
 }
 
 function expectIssue(issues: InputIssue[], want: Partial<InputIssue> & { message: string }): InputIssue {
@@ -404,15 +396,9 @@ describe("model ids are checked before anything is spent", () => {
     expect(stderr).toContain("warning: skillbench.yml:1:10: models[0]:");
     expect(stderr).toContain('"my-proxy/model@v2" is not a model skillbench knows;');
 
-    let out = "";
-    const dry = await main(["run", "--dry-run", "--no-baseline"], {
-      cwd: root,
-      env: {},
-      stdout: (text) => void (out += text),
-      stderr: (text) => void (out += text),
-    });
-    expect(dry).toBe(0);
-    expect(out).toContain("warning: skillbench.yml:1:10: models[0]:");
+    const dry = await runCli(["run", "--dry-run", "--no-baseline"], { cwd: root, env: {} });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout + dry.stderr).toContain("warning: skillbench.yml:1:10: models[0]:");
   });
 });
 

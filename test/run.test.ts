@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
-import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
+import { judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan, type Progress } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import { ModelCallError } from "../src/errors.js";
 import type { ModelClient, Project } from "../src/types.js";
 import { writeTree } from "./support/files.js";
+import { planAndRun } from "./support/plan-run.js";
 
 let sim: SimServer;
 let dir: string;
@@ -30,22 +31,9 @@ function benchmark(cases: string[], models?: string[]): string {
   ].join("\n");
 }
 
-async function run(p: Project, onProgress?: (progress: Progress) => void) {
-  const blindTerms = blindingTerms(configuredModels(p.config, p.benchmarks));
-  const judgeKey = judgeKeyOf(p.config.judge.model, blindTerms);
-  const plan = planRun(p.benchmarks, p.skills, p.config, judgeKey);
+function run(p: Project, onProgress?: (progress: Progress) => void) {
   const client = createModelClient({ apiKey: "sk-test-secret-key", baseUrl: sim.url, maxRetries: 2, timeoutMs: 10_000, sleep: async () => {} });
-  const outcome = await runPlan(plan, {
-    client,
-    config: p.config,
-    judge: {
-      model: p.config.judge.model,
-      maxTokens: p.config.judge.maxTokens,
-      blindTerms,
-    },
-    ...(onProgress ? { onProgress } : {}),
-  });
-  return { plan, ...outcome };
+  return planAndRun(p, { client, ...(onProgress ? { onProgress } : {}) });
 }
 
 beforeAll(async () => {

@@ -1,16 +1,17 @@
 // Samples (generations per case, judgements per output), extra rounds and adaptive sampling: the real SDK
 // against the simulated Messages API, which records every request.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { runPipeline, type Logger } from "../src/pipeline.js";
-import { planRun, runPlan } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { BaselineEntry, BaselineSnapshot, BaselineStore, Mode, Project, Report } from "../src/types.js";
+import { writeTree } from "./support/files.js";
+import { planAndRun } from "./support/plan-run.js";
 
 let sim: SimServer;
 let dir: string;
@@ -27,12 +28,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "skillbench-samples-"));
 });
 
-async function files(entries: Record<string, string>): Promise<void> {
-  for (const [path, text] of Object.entries(entries)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
-}
+const files = (entries: Record<string, string>): Promise<void> => writeTree(dir, entries);
 
 function benchmark(skill: string, inputs: string[]): string {
   return [`skill: ${skill}`, "cases:", ...inputs.flatMap((input, i) => [`  - id: c${i}`, `    input: ${JSON.stringify(input)}`])].join("\n");
@@ -40,16 +36,7 @@ function benchmark(skill: string, inputs: string[]): string {
 
 const client = () => createModelClient({ apiKey: "sk-test-samples", baseUrl: sim.url, maxRetries: 0, timeoutMs: 10_000, sleep: async () => {} });
 
-async function runProject(p: Project) {
-  const blindTerms = blindingTerms(configuredModels(p.config, p.benchmarks));
-  const plan = planRun(p.benchmarks, p.skills, p.config, judgeKeyOf(p.config.judge.model, blindTerms));
-  const outcome = await runPlan(plan, {
-    client: client(),
-    config: p.config,
-    judge: { model: p.config.judge.model, maxTokens: p.config.judge.maxTokens, blindTerms },
-  });
-  return { plan, ...outcome };
-}
+const runProject = (p: Project) => planAndRun(p, { client: client() });
 
 const judgeRequests = () => sim.requests.filter((r) => r.kind === "judge");
 const generateRequests = () => sim.requests.filter((r) => r.kind === "generate");

@@ -3,10 +3,10 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { loadProject } from "../src/config.js";
 import { filterBenchmarks } from "../src/select.js";
 import { loadSkill } from "../src/skills.js";
+import { runCli } from "./support/cli-runner.js";
 import { issuesOf, tempTree } from "./support/files.js";
 
 const temps: string[] = [];
@@ -63,13 +63,12 @@ describe("frontmatter deviations Claude tolerates", () => {
 
   it("validate prints the warnings and passes; validate --strict fails with file:line", async () => {
     const root = await makeRepo({ "skills/x/SKILL.md": "---\nname: y\ndescription: d\n---\nBody\n", "benchmarks/x.yml": bench("skills/x/SKILL.md") });
-    let stderr = "";
-    const io = { cwd: root, env: {}, stdout: () => {}, stderr: (t: string) => void (stderr += t) };
-    expect(await main(["validate"], io)).toBe(0);
-    expect(stderr).toContain('warning: skills/x/SKILL.md:2:7: name: "y" must match the skill\'s folder name "x"');
-    stderr = "";
-    expect(await main(["validate", "--strict"], io)).toBe(2);
-    expect(stderr).toContain("skills/x/SKILL.md:2:7: name:");
+    const lenient = await runCli(["validate"], { cwd: root, env: {} });
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toContain('warning: skills/x/SKILL.md:2:7: name: "y" must match the skill\'s folder name "x"');
+    const strict = await runCli(["validate", "--strict"], { cwd: root, env: {} });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain("skills/x/SKILL.md:2:7: name:");
   });
 
   it("a skill whose frontmatter does not parse is skipped alone; validate fails on it", async () => {
@@ -82,8 +81,8 @@ describe("frontmatter deviations Claude tolerates", () => {
     const project = await loadProject(root);
     expect(project.benchmarks.map((b) => b.skillPath)).toEqual(["skills/good/SKILL.md"]);
     expect(project.skipped).toEqual([{ skill: "skills/bad/SKILL.md", reason: expect.stringContaining("could not be loaded: skills/bad/SKILL.md:3:") }]);
-    let stderr = "";
-    expect(await main(["validate"], { cwd: root, env: {}, stdout: () => {}, stderr: (t) => void (stderr += t) })).toBe(2);
+    const { code, stderr } = await runCli(["validate"], { cwd: root, env: {} });
+    expect(code).toBe(2);
     expect(stderr).toContain("error: skills/bad/SKILL.md could not be loaded: skills/bad/SKILL.md:3:");
   });
 });
@@ -201,13 +200,12 @@ describe("picking skills and cases", () => {
     expect(cases.selected.map((b) => [b.path, b.cases.map((c) => c.id)])).toEqual([["benchmarks/alpha.yml", ["a2"]], ["benchmarks/beta.yml", ["one"]]]);
     expect(pick(["alpha"], ["one", "a*"]).unmatchedCases).toEqual(["one"]);
 
-    let stderr = "";
-    const code = await main(["run", "--no-baseline", "--dry-run", "--skills", "nope"], { cwd: root, env: {}, stdout: () => {}, stderr: (t) => void (stderr += t) });
-    expect(code).toBe(2);
-    expect(stderr).toContain('--skills: "nope" matches no benchmarked skill (known: alpha, beta)');
-    let stdout = "";
-    expect(await main(["run", "--no-baseline", "--dry-run", "--skills", "alpha", "--cases", "a1"], { cwd: root, env: {}, stdout: (t) => void (stdout += t), stderr: () => {} })).toBe(0);
-    expect(stdout).toContain("skills/alpha/SKILL.md: 1 case(s)");
-    expect(stdout).not.toContain("beta");
+    const nope = await runCli(["run", "--no-baseline", "--dry-run", "--skills", "nope"], { cwd: root, env: {} });
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toContain('--skills: "nope" matches no benchmarked skill (known: alpha, beta)');
+    const alpha = await runCli(["run", "--no-baseline", "--dry-run", "--skills", "alpha", "--cases", "a1"], { cwd: root, env: {} });
+    expect(alpha.code).toBe(0);
+    expect(alpha.stdout).toContain("skills/alpha/SKILL.md: 1 case(s)");
+    expect(alpha.stdout).not.toContain("beta");
   });
 });

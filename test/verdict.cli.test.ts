@@ -3,9 +3,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { runCli, simCliEnv } from "./support/cli-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 
 let sim: SimServer;
@@ -18,16 +18,8 @@ const skill = (extra = "") =>
 const cases = Array.from({ length: 6 }, (_, i) => `  - id: person-${i}\n    input: "Please greet person number ${i}"`).join("\n");
 const config = (models: string[]) => `models: [${models.join(", ")}]\nconcurrency: 4\napi: { max-retries: 0 }\n`;
 
-async function cli(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    cwd: repo.dir,
-    env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: sim.url },
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
+function cli(argv: string[]) {
+  return runCli(argv, { cwd: repo.dir, env: simCliEnv(sim.url, "sk-test") });
 }
 
 async function readReport(): Promise<Report> {

@@ -54,6 +54,13 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
+/** Fails the suite's setup with the fix when dist/index.js was not built. */
+export async function requireBundle(dist = DIST): Promise<void> {
+  await readFile(dist).catch(() => {
+    throw new Error("dist/index.js is missing: run `npm run bundle`");
+  });
+}
+
 let runCount = 0;
 
 export async function runBundledAction(options: ActionRunOptions): Promise<ActionRun> {
