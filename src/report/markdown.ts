@@ -4,6 +4,7 @@
 import { markdownTable } from "markdown-table";
 import { messageOf } from "../errors.js";
 import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillReport } from "../types.js";
+import { ALPHA } from "../compare.js";
 import { NOT_RUN } from "../run.js";
 import { ERRORS_REASON, UNJUDGED_REASON, isErrorGateReason } from "../verdict.js";
 import { trendChart } from "./chart.js";
@@ -235,7 +236,7 @@ function statsRow(m: ModelSummary): string[] {
   const delta = m.delta?.quality ?? null;
   const change =
     delta === null ? NOT_AVAILABLE : `${formatPoints(delta)}${m.qualityInterval ? ` ${formatInterval(m.qualityInterval)}` : ""}`;
-  const advisory = m.tests.filter((t) => !t.gated && t.adjustedPValue !== null && t.adjustedPValue < 0.05 && (t.delta ?? 0) < -t.threshold);
+  const advisory = m.tests.filter((t) => !t.gated && t.adjustedPValue !== null && t.adjustedPValue < ALPHA && (t.delta ?? 0) < -t.threshold);
   const more =
     m.casesNeeded !== null
       ? `+${m.casesNeeded}`
