@@ -10,6 +10,7 @@ import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeli
 import { renderMarkdownReport } from "./report/markdown.js";
 import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
+import { CONFIG_DEFAULTS } from "./schemas.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
 import { writeHtmlReport, writeReportFile } from "./report/write.js";
@@ -52,7 +53,7 @@ Options for run:
                              again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
-  --judge-samples N          judgements per output (config judge.samples, default 1)
+  --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
   --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
   --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)

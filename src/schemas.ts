@@ -32,7 +32,7 @@ export const CONFIG_DEFAULTS = {
   judgeModel: "claude-opus-4-8",
   judgeMaxTokens: 2048,
   samples: 1,
-  judgeSamples: 1,
+  judgeSamples: 2,
   maxSamples: 4,
   benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
   concurrency: 8,

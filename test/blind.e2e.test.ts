@@ -49,7 +49,7 @@ describe("blinding against the simulated API", () => {
     await writeTree(dir, {
       "skillbench.yml": [
         `models: [${CANDIDATES.join(", ")}]`,
-        `judge: { model: ${JUDGE} }`,
+        `judge: { model: ${JUDGE}, samples: 1 }`,
         `api: { base-url: "${sim.url}" }`,
         "",
       ].join("\n"),

@@ -47,9 +47,15 @@ describe("skillbench run", () => {
   it("--dry-run prints the plan, the number of calls and an estimate, and calls nothing", async () => {
     const { code, stdout } = await cli(["run", "--dry-run", "--no-baseline"], { ANTHROPIC_API_KEY: "" });
     expect(code).toBe(0);
-    expect(stdout).toContain("13 case x model pair(s), 26 model calls");
+    // By default each output is judged twice: 13 generations and 26 judgements.
+    expect(stdout).toContain("13 case x model pair(s), 39 model calls");
     expect(stdout).toMatch(/skills\/greet\/SKILL\.md: 6 case\(s\) x claude-sonnet-5, claude-haiku-4-5/);
     expect(stdout).toMatch(/Estimated cost: \$\d/);
+    // The count follows judge.samples: one judgement per output is one call fewer per pair, three is one more.
+    const calls = async (judgeSamples: string) =>
+      (await cli(["run", "--dry-run", "--no-baseline", "--judge-samples", judgeSamples], { ANTHROPIC_API_KEY: "" })).stdout;
+    expect(await calls("1")).toContain("13 case x model pair(s), 26 model calls");
+    expect(await calls("3")).toContain("13 case x model pair(s), 52 model calls");
     expect(sim.requests).toHaveLength(0);
   });
 

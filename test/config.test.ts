@@ -491,7 +491,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.root).toBe(root);
     expect(config.configPath).toBeNull();
     expect(config.models).toEqual(["claude-sonnet-5", "claude-haiku-4-5"]);
-    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false, samples: 1 });
+    expect(config.judge).toEqual({ model: "claude-opus-4-8", maxTokens: 2048, pairwise: false, samples: 2 });
     expect([config.samples, config.adaptive, config.maxSamples]).toEqual([1, null, 4]);
     expect(config.compare).toBe("baseline");
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);

@@ -27,7 +27,7 @@ describe("a steady rate limit (token bucket 20/s, burst 20) at concurrency 16", 
   it("loses no pair: every one is generated and judged, with 429s along the way", async () => {
     const cases = Array.from({ length: 20 }, (_, i) => `  - id: c${i}\n    input: "Question ${i}?"`).join("\n");
     await writeTree(dir, {
-      "skillbench.yml": "concurrency: 16\nmodels: [claude-sonnet-5, claude-haiku-4-5]\napi: { max-retries: 1 }\n",
+      "skillbench.yml": "concurrency: 16\nmodels: [claude-sonnet-5, claude-haiku-4-5]\njudge: { samples: 1 }\napi: { max-retries: 1 }\n",
       "skills/answer.md": "Answer the question briefly.\n",
       "benchmarks/answer.yml": `skill: skills/answer.md\ncases:\n${cases}\n`,
     });

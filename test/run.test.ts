@@ -51,7 +51,7 @@ beforeEach(async () => {
 describe("runPlan against the simulated API", () => {
   it("keeps every call of the run under one limit, measured at the server, and judges while generating", async () => {
     const p = await project({
-      "skillbench.yml": "concurrency: 3\nmodels: [claude-sonnet-5, claude-haiku-4-5]\n",
+      "skillbench.yml": "concurrency: 3\nmodels: [claude-sonnet-5, claude-haiku-4-5]\njudge: { samples: 1 }\n",
       "skills/echo/SKILL.md": skill,
       "benchmarks/echo.yml": benchmark(Array.from({ length: 10 }, (_, i) => `question number ${i}`)),
     });
@@ -76,7 +76,7 @@ describe("runPlan against the simulated API", () => {
 
   it("shows the judge no candidate model, alias or provider name in the output; the task as written", async () => {
     const p = await project({
-      "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5-20251001]\njudge: { model: claude-opus-4-8 }\n",
+      "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5-20251001]\njudge: { model: claude-opus-4-8, samples: 1 }\n",
       "skills/echo/SKILL.md": skill,
       "benchmarks/echo.yml": benchmark(["sim:self-identify Which model are you, Claude Sonnet or Haiku?", "sim:self-identify say hello"]),
     });
@@ -99,7 +99,7 @@ describe("runPlan against the simulated API", () => {
 
   it("isolates failures per pair: refusal, truncation and judge failures end as recorded errors or unjudged", async () => {
     const p = await project({
-      "skillbench.yml": "models: [claude-haiku-4-5]\n",
+      "skillbench.yml": "models: [claude-haiku-4-5]\njudge: { samples: 1 }\n",
       "skills/echo/SKILL.md": skill,
       "benchmarks/echo.yml": benchmark(["fine one", "please sim:fault=refusal", "please sim:fault=max-tokens", "fine two"]),
     });
@@ -118,7 +118,7 @@ describe("runPlan against the simulated API", () => {
 
   it("records an out-of-range judgement as unjudged, never as a score", async () => {
     const p = await project({
-      "skillbench.yml": "models: [claude-haiku-4-5]\n",
+      "skillbench.yml": "models: [claude-haiku-4-5]\njudge: { samples: 1 }\n",
       "skills/echo/SKILL.md": skill,
       "benchmarks/echo.yml": benchmark(["one"]),
     });

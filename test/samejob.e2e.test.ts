@@ -22,8 +22,9 @@ function skillText(body: string): string {
 }
 
 beforeEach(async () => {
+  // The call counts below are one judgement per output (judge.samples 1), whatever the default.
   repo = await makeRepoWithOrigin({
-    "skillbench.yml": `models: [${MODEL}]\njudge: { model: claude-opus-4-8 }\n`,
+    "skillbench.yml": `models: [${MODEL}]\njudge: { model: claude-opus-4-8, samples: 1 }\n`,
     [SKILL]: skillText("Summarise the input in one line."),
     "benchmarks/sum.yml": [
       "skill: skills/sum/SKILL.md",
@@ -170,7 +171,7 @@ describe("compare: rejudge / rerun against the simulated API and a real baseline
 });
 
 describe("judge.pairwise: both orders, a preference only when they agree", () => {
-  const withPairwise = { "skillbench.yml": `models: [${MODEL}]\njudge: { model: claude-opus-4-8, pairwise: true }\n` };
+  const withPairwise = { "skillbench.yml": `models: [${MODEL}]\njudge: { model: claude-opus-4-8, samples: 1, pairwise: true }\n` };
 
   it("a head 20 points worse loses every case; the sign test is exact", async () => {
     await nightlyThenPr(skillText("Summarise the input in one line. sim:drop=20"), withPairwise);

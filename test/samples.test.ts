@@ -78,7 +78,7 @@ describe("samples and judge.samples", () => {
 
   it("with one judgement per output, sends the user block uncached and keeps `outputs` away", async () => {
     await files({
-      "skillbench.yml": "models: [claude-haiku-4-5]\n",
+      "skillbench.yml": "models: [claude-haiku-4-5]\njudge: { samples: 1 }\n",
       "skills/echo.md": "Answer briefly.\n",
       "benchmarks/echo.yml": benchmark("skills/echo.md", ["only question"]),
     });
@@ -110,7 +110,7 @@ describe("samples and judge.samples", () => {
 
   it("a failed generation among several leaves the others; the pair errs only when every generation failed", async () => {
     await files({
-      "skillbench.yml": "models: [claude-haiku-4-5]\nsamples: 3\n",
+      "skillbench.yml": "models: [claude-haiku-4-5]\nsamples: 3\njudge: { samples: 1 }\n",
       "skills/echo.md": "Answer briefly.\n",
       "benchmarks/echo.yml": benchmark("skills/echo.md", ["one bad generation", "every generation bad"]),
     });
@@ -126,7 +126,7 @@ describe("samples and judge.samples", () => {
 
   it("extra rounds add judgements and generations to chosen pairs only, merging into the per-case means", async () => {
     await files({
-      "skillbench.yml": "models: [claude-haiku-4-5]\n",
+      "skillbench.yml": "models: [claude-haiku-4-5]\njudge: { samples: 1 }\n",
       "skills/echo.md": "Answer briefly.\n",
       "benchmarks/echo.yml": benchmark("skills/echo.md", ["gets more", "stays"]),
     });
@@ -172,6 +172,8 @@ describe("adaptive sampling", () => {
   const now = new Date("2026-11-21T12:00:00Z");
   const pr = [70, 90, 72, 88, 75];
   const BORDER = [80, 80, 80, 80, 80]; // deltas -10 +10 -8 +8 -5: mean -1, interval straddles -5
+  // The counts below assume one judgement per output unless a test asks for more: pinned, not left to the default.
+  const ONE = "judge: { samples: 1 }\n";
   async function setUp(config: string, borderBaseline: readonly number[] = BORDER): Promise<BaselineSnapshot> {
     const inputs = pr.map((q, i) => `question ${i} sim:quality=${q}`);
     await files({
@@ -233,7 +235,7 @@ describe("adaptive sampling", () => {
     quiet.requests.filter((r) => r.kind === kind && JSON.stringify(r.body).includes(text)).length;
 
   it("leaves a borderline (skill, model) that samples could not decide: its interval is centred on the threshold", async () => {
-    const snapshot = await setUp("");
+    const snapshot = await setUp(ONE);
     const { report, log } = await run("pr", snapshot);
     expect(quiet.requests).toHaveLength(20);
     expect(report?.skills.flatMap((s) => s.results).every((r) => r.judgements === 1)).toBe(true);
@@ -246,11 +248,11 @@ describe("adaptive sampling", () => {
   it("adds judgements only to the borderline (skill, model) it could decide, and stops when its interval no longer narrows", async () => {
     // The judge's scores for these outputs, read from a first run; the baseline then makes the per-case deltas
     // -7 +3 -3 +4.5 +2.5: the interval straddles -5, and would clear it if it narrowed by bestNarrowing(4).
-    const first = await run("pr", await setUp("adaptive: false\n"));
+    const first = await run("pr", await setUp(`${ONE}adaptive: false\n`));
     const scores = first.report?.skills.find((s) => s.skill === "skills/border.md")?.results.map((r) => r.quality ?? 0) ?? [];
     const deltas = [-7, 3, -3, 4.5, 2.5];
     quiet.reset();
-    const { report, log } = await run("pr", await setUp("", scores.map((q, i) => q - (deltas[i] ?? 0))));
+    const { report, log } = await run("pr", await setUp(ONE, scores.map((q, i) => q - (deltas[i] ?? 0))));
     const border = report?.skills.find((s) => s.skill === "skills/border.md");
     const steady = report?.skills.find((s) => s.skill === "skills/steady.md");
     expect(log[log.findIndex((m) => m.startsWith("adaptive"))]).toBe("adaptive round 1: 1 (skill, model) borderline, adding 1 judgement per output");
@@ -271,7 +273,7 @@ describe("adaptive sampling", () => {
   });
 
   it("adds nothing when max-samples is already reached", async () => {
-    const snapshot = await setUp("max-samples: 1\n");
+    const snapshot = await setUp(`${ONE}max-samples: 1\n`);
     const { log } = await run("pr", snapshot);
     expect(quiet.requests).toHaveLength(20);
     expect(log.filter((m) => m.startsWith("adaptive"))).toHaveLength(1);
@@ -279,12 +281,12 @@ describe("adaptive sampling", () => {
   });
 
   it("is off with adaptive: false, and never runs in baseline mode even when configured on", async () => {
-    const snapshot = await setUp("adaptive: false\n");
+    const snapshot = await setUp(`${ONE}adaptive: false\n`);
     await run("pr", snapshot);
     expect(quiet.requests).toHaveLength(20);
 
     quiet.reset();
-    const on = await setUp("adaptive: true\n");
+    const on = await setUp(`${ONE}adaptive: true\n`);
     const { log } = await run("baseline", on);
     expect(quiet.requests).toHaveLength(20);
     expect(log.some((m) => m.startsWith("adaptive"))).toBe(false);
@@ -294,7 +296,7 @@ describe("adaptive sampling", () => {
     const estimate = async () =>
       (await runPipeline({ root: dir, mode: "pr", skills: "all", commit: null, client: null, store: null, git: null, log: silent, dryRun: true }))
         .estimate;
-    await setUp("");
+    await setUp(ONE);
     const one = await estimate();
     await setUp("samples: 2\njudge: { samples: 3 }\n");
     const more = await estimate();
