@@ -12087,7 +12087,7 @@ const CONFIG_DEFAULTS = {
     judgeModel: "claude-opus-4-8",
     judgeMaxTokens: 2048,
     samples: 1,
-    judgeSamples: 1,
+    judgeSamples: 2,
     maxSamples: 4,
     benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
     concurrency: 8,
@@ -47483,7 +47483,11 @@ function markdownUrl(url) {
 const MIN_PAIRS = 3;
 /** @deprecated the noise-aware gate tests from MIN_PAIRS pairs on; kept for importers. */
 const MIN_PAIRS_FOR_SIGNIFICANCE = (/* unused pure expression or super */ null && (MIN_PAIRS));
-/** One-sided significance level of each test, after the run's correction. */
+/**
+ * One-sided significance level of each test, after the run's correction. 0.025 matches the 95% two-sided interval
+ * the comment shows (a regression's interval lies below zero). Measured with `npm run bench -- gate`: at 0.05 a
+ * harmless one-skill PR failed 8-10% of runs at judge noise sd 10; at 0.025 (with judge.samples 2) 5%.
+ */
 const ALPHA = 0.025;
 /** Level of the two-sided t-interval shown and used for "pass" (its low end above -threshold). */
 const INTERVAL_LEVEL = 0.95;
@@ -51023,6 +51027,7 @@ function trendChart(history, report, options) {
 
 
 
+
 const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
 const COMMENT_LIMIT = 65_536;
@@ -51207,7 +51212,7 @@ function unsigned(value) {
 function statsRow(m) {
     const delta = m.delta?.quality ?? null;
     const change = delta === null ? NOT_AVAILABLE : `${formatPoints(delta)}${m.qualityInterval ? ` ${formatInterval(m.qualityInterval)}` : ""}`;
-    const advisory = m.tests.filter((t) => !t.gated && t.adjustedPValue !== null && t.adjustedPValue < 0.05 && (t.delta ?? 0) < -t.threshold);
+    const advisory = m.tests.filter((t) => !t.gated && t.adjustedPValue !== null && t.adjustedPValue < ALPHA && (t.delta ?? 0) < -t.threshold);
     const more = m.casesNeeded !== null
         ? `+${m.casesNeeded}`
         : m.verdict === "inconclusive" && m.n > 0
@@ -52363,6 +52368,7 @@ async function writeHtmlReport(path, report, context, redactor) {
 
 
 
+
 const USAGE = `skillbench ${src_version_VERSION}: benchmark LLM skills across Claude models with a blinded judge.
 
 Usage:
@@ -52385,7 +52391,7 @@ Options for run:
                              again in this run) or rerun (the skill at --base generated and judged again)
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
-  --judge-samples N          judgements per output (config judge.samples, default 1)
+  --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
   --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
   --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
