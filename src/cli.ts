@@ -14,7 +14,7 @@ import { CONFIG_DEFAULTS } from "./schemas.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
 import { writeHtmlReport, writeReportFile } from "./report/write.js";
-import { baseCasesFromSnapshot } from "./report/html.js";
+import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
 
@@ -273,7 +273,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
   const reportPath = resolve(io.cwd, values.report ?? "skillbench-report.json");
   await writeReportFile(reportPath, report, io.redactor);
   if (values.markdown !== undefined) {
-    const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
+    const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(result.snapshot) });
     await writeReportFile(resolve(io.cwd, values.markdown), markdown, io.redactor);
   }
   if (values.html !== undefined) {

@@ -18,7 +18,7 @@ import {
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
-import { baseCasesFromSnapshot } from "./report/html.js";
+import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { writeHtmlReport, writeReportFile } from "./report/write.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
@@ -258,11 +258,12 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   await writeReportFile(reportPath, report, redactor);
 
   const runUrl = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
+  // The base scores and stored base outputs, beside each head result in the HTML report and the comment.
+  const baseCases = baseCasesFromSnapshot(result.snapshot);
   let htmlReportPath = "";
   if (inputs.htmlReportPath) {
     const path = isAbsolute(inputs.htmlReportPath) ? inputs.htmlReportPath : resolve(workspace, inputs.htmlReportPath);
-    const snapshot = result.snapshot;
-    await writeHtmlReport(path, report, { runUrl, history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, redactor);
+    await writeHtmlReport(path, report, { runUrl, history: result.snapshot?.history ?? [], baseCases }, redactor);
     htmlReportPath = relative(workspace, path) || path;
   }
   const renderContext = {
@@ -271,6 +272,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     chart: inputs.chart,
     quickchartUrl: inputs.quickchartUrl,
     htmlReport: htmlReportPath !== "",
+    baseCases,
   };
   await writeSummary(redactor.text(renderSummary(report, renderContext)));
 

@@ -176,6 +176,16 @@ describe("the bundled action, end to end", () => {
     expect(gh.state.comments.find((c) => c.user.login === "someone")?.body).toBe(`${COMMENT_MARKER}\nquoted by a human`);
     expect(gh.requests.some((r) => r.method === "GET" && /comments\?.*page=2/.test(r.url))).toBe(true);
     expect(run.summary).toMatch(/regression/i);
+    // The cases that dropped most: what the model answered at the baseline (stored on the branch by the nightly
+    // run) and in this pull request, collapsed; the job summary carries the same section.
+    const heading = "#### Cases that dropped most";
+    const worst = body.slice(body.indexOf(heading), body.indexOf("<details>\n<summary>Per-case results"));
+    expect(worst.startsWith(heading)).toBe(true);
+    expect(worst).toMatch(
+      /<details>\n<summary>[^<\n]+: quality [\d.]+ → [\d.]+ \(−[\d.]+\)<\/summary>\n\nBase output:\n\n<pre>[^<]+<\/pre>\n\nHead output:\n\n<pre>[^<]+<\/pre>\n\n<\/details>/,
+    );
+    expect(worst).not.toContain("not stored in the baseline");
+    expect(run.summary).toContain(worst);
     expectNoSecrets(run.stdout, run.stderr, run.summary, body);
   });
 

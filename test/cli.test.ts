@@ -140,7 +140,10 @@ describe("skillbench run", () => {
       expect(model.regressions.join("\n")).toMatch(/^quality −\d+\.\d points/m);
     }
     expect(stdout).toContain("Quality regression.");
-    expect(await readFile(join(repo.dir, "out/report.md"), "utf8")).toMatch(/regression/i);
+    const markdown = await readFile(join(repo.dir, "out/report.md"), "utf8");
+    expect(markdown).toMatch(/regression/i);
+    // The cases that dropped most, with the base output the baseline run stored beside the head's.
+    expect(markdown).toMatch(/#### Cases that dropped most[\s\S]*?<details>\n<summary>[^<\n]+: quality [\d.]+ → [\d.]+ \(−[\d.]+\)<\/summary>\n\nBase output:\n\n<pre>[^<]+<\/pre>\n\nHead output:\n\n<pre>/);
     // A PR run never writes the baseline.
     expect(await runGit(repo.originDir, ["rev-list", "--count", "skillbench-baseline"])).toBe("1");
   });

@@ -8,17 +8,14 @@
 // hash) and inline styles, so an output holding `<script>` or `onerror=` is shown, never run.
 
 import { createHash } from "node:crypto";
-import type { BaselineSnapshot, CaseResult, HistoryPoint, ModelSummary, Report, SkillReport, Verdict } from "../types.js";
+import type { CaseResult, HistoryPoint, ModelSummary, Report, SkillReport, Verdict } from "../types.js";
 import { METRICS } from "../types.js";
+import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { wordDiff } from "./diff.js";
 import { formatMs, formatMsDelta, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
 
-/** What the baseline recorded for one (skill, case, model), when the baseline stores it. */
-export interface BaseCase {
-  /** The base output; absent or undefined when the baseline does not store outputs. */
-  output?: string | null;
-  quality?: number | null;
-}
+// Shared with the markdown views; re-exported so existing imports keep working.
+export { type BaseCase, baseCaseKey, baseCasesFromSnapshot } from "./base-cases.js";
 
 export interface HtmlRenderContext {
   /** Baseline history, oldest first (for the trend charts). */
@@ -29,30 +26,6 @@ export interface HtmlRenderContext {
   baseCases?: ReadonlyMap<string, BaseCase>;
   /** History runs shown per chart before this run (default 20). */
   maxPoints?: number;
-}
-
-/** The key of `HtmlRenderContext.baseCases`. */
-export function baseCaseKey(skill: string, caseId: string, model: string): string {
-  return JSON.stringify([skill, caseId, model]);
-}
-
-/**
- * Base results from a baseline snapshot: the scores always, the output when the entry carries one (an `output`
- * field on baseline entries; older baselines have none, and the report then says "base output not stored").
- */
-export function baseCasesFromSnapshot(snapshot: BaselineSnapshot | null | undefined): Map<string, BaseCase> {
-  const cases = new Map<string, BaseCase>();
-  if (!snapshot) return cases;
-  for (const [skill, baseline] of snapshot.skills) {
-    for (const entry of baseline.entries) {
-      const output = (entry as { output?: unknown }).output;
-      cases.set(baseCaseKey(skill, entry.caseId, entry.model), {
-        quality: entry.quality,
-        ...(typeof output === "string" || output === null ? { output } : {}),
-      });
-    }
-  }
-  return cases;
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

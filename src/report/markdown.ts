@@ -7,6 +7,7 @@ import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillRe
 import { ALPHA } from "../compare.js";
 import { NOT_RUN } from "../run.js";
 import { ERRORS_REASON, UNJUDGED_REASON, isErrorGateReason } from "../verdict.js";
+import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { trendChart } from "./chart.js";
 import {
   NOT_AVAILABLE,
@@ -48,6 +49,11 @@ export interface RenderContext {
   reportPath?: string | null;
   /** An HTML report was written (html-report-path): the footer links the run, whose artifact holds it. */
   htmlReport?: boolean;
+  /**
+   * Base results keyed by baseCaseKey(skill, caseId, model) (baseCasesFromSnapshot): with them, each regressed
+   * (skill, model) shows the cases that dropped most with their base and head outputs.
+   */
+  baseCases?: ReadonlyMap<string, BaseCase>;
 }
 
 /** Judge notes and outputs are cut to this many characters in the first shortening step. */
@@ -476,6 +482,91 @@ function hasLongText(skill: SkillReport, outputs: boolean): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The cases that dropped most, with their outputs
+
+/** Cases shown per regressed (skill, model). */
+export const WORST_CASES = 3;
+/** Below this many characters per output, the outputs are left out rather than cut further. */
+const MIN_OUTPUT_CHARS = 200;
+
+interface WorstCase {
+  result: CaseResult;
+  base: BaseCase;
+  baseQuality: number;
+  delta: number;
+}
+
+interface WorstGroup {
+  skill: SkillReport;
+  model: string;
+  cases: WorstCase[];
+}
+
+/** Per regressed (skill, model): the cases whose quality fell most below their base score, worst first. */
+function worstCases(skills: SkillReport[], baseCases: ReadonlyMap<string, BaseCase>): WorstGroup[] {
+  const groups: WorstGroup[] = [];
+  for (const skill of skills) {
+    for (const summary of skill.models) {
+      if (!summary.regressed) continue;
+      const dropped: WorstCase[] = [];
+      for (const result of skill.results) {
+        if (result.model !== summary.model || result.quality === null) continue;
+        const base = baseCases.get(baseCaseKey(skill.skill, result.caseId, result.model));
+        if (base?.quality == null) continue;
+        const delta = result.quality - base.quality;
+        if (delta < 0) dropped.push({ result, base, baseQuality: base.quality, delta });
+      }
+      dropped.sort((a, b) => a.delta - b.delta);
+      if (dropped.length > 0) groups.push({ skill, model: summary.model, cases: dropped.slice(0, WORST_CASES) });
+    }
+  }
+  return groups;
+}
+
+/**
+ * An untrusted output inside <pre>: HTML-escaped, so neither `</pre>` nor `</details>` nor a code fence in it can
+ * end the block (a <pre> HTML block ends only at a literal `</pre>`); cut to `cap` characters with a note.
+ */
+function outputBlock(label: string, output: string | null | undefined, cap: number): string {
+  if (output === undefined) return `${label}: _not stored in the baseline (recorded before outputs were kept)_`;
+  if (output === null) return `${label}: _none_`;
+  const cut = output.length > cap;
+  const shown = cut ? truncate(output, cap) : output;
+  const more = cut ? `\n✂️ ${(output.length - shown.length + 1).toLocaleString("en-US")} more characters not shown` : "";
+  return `${label}:\n\n<pre>${escapeHtml(shown)}${more}</pre>`;
+}
+
+function caseOutputs(worst: WorstCase, cap: number): string {
+  const r = worst.result;
+  return [
+    `<details>\n<summary>${escapeInline(r.caseId)}: quality ${formatScore(worst.baseQuality)} → ${formatScore(r.quality)} ` +
+      `(${formatPoints(worst.delta)})</summary>`,
+    outputBlock("Base output", worst.base.output, cap),
+    outputBlock("Head output", r.output, cap),
+    "</details>",
+  ].join("\n\n");
+}
+
+function htmlReportLink(context: RenderContext): string | null {
+  return context.runUrl && context.htmlReport ? `[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})` : null;
+}
+
+/** The outputs section; `cap` is the most characters shown per output (Infinity: all). */
+function outputsSection(groups: WorstGroup[], context: RenderContext, cap: number): string {
+  const link = htmlReportLink(context);
+  const parts = [
+    "#### Cases that dropped most",
+    `Per regressed model, up to ${WORST_CASES} cases whose quality fell most below their baseline score, with the base ` +
+      `and head outputs.${link ? ` Every case side by side with a word diff: ${link}.` : ""}`,
+  ];
+  for (const group of groups) {
+    parts.push(`**${escapeInline(group.skill.name)}** · **${escapeInline(group.model)}**`);
+    parts.push(...group.cases.map((c) => caseOutputs(c, cap)));
+  }
+  return parts.join("\n\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Head, chart and footer
 
 function contextLine(report: Report): string {
@@ -532,7 +623,8 @@ function chartSection(report: Report, context: RenderContext): string | null {
 function footer(report: Report, context: RenderContext): string {
   const parts: string[] = [];
   if (context.runUrl) parts.push(`[Workflow run](${markdownUrl(context.runUrl)})`);
-  if (context.runUrl && context.htmlReport) parts.push(`[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})`);
+  const link = htmlReportLink(context);
+  if (link !== null) parts.push(link);
   parts.push(`generated ${escapeInline(report.generatedAt)}`);
   if (report.commit) parts.push(`commit ${escapeInline(shortSha(report.commit) ?? "")}`);
   parts.push(`${escapeInline(report.tool.name)} ${escapeInline(report.tool.version)}`);
@@ -560,6 +652,9 @@ interface SkillParts {
 
 /** What was left out, in the order the steps apply. */
 interface Cuts {
+  /** Most characters shown per output in the cases that dropped most (Infinity: all). */
+  outputCap: number;
+  outputsDropped: boolean;
   notesTruncated: boolean;
   droppedDetails: Set<number>;
   chartDropped: boolean;
@@ -577,6 +672,7 @@ class Body {
   private readonly headRest: string[];
   private readonly chart: string | null;
   private readonly foot: string;
+  private readonly worst: WorstGroup[];
 
   constructor(
     report: Report,
@@ -600,6 +696,17 @@ class Body {
     ].filter((p): p is string => p !== null);
     this.chart = chartSection(report, context);
     this.foot = footer(report, context);
+    this.worst = worstCases(ordered, context.baseCases ?? new Map());
+  }
+
+  hasOutputs(): boolean {
+    return this.worst.length > 0;
+  }
+
+  /** The longest output in the outputs section: a cap at or above it cuts nothing. */
+  longestOutput(): number {
+    const lengths = this.worst.flatMap((g) => g.cases.flatMap((c) => [c.result.output?.length ?? 0, c.base.output?.length ?? 0]));
+    return Math.max(0, ...lengths);
   }
 
   get skillCount(): number {
@@ -628,6 +735,10 @@ class Body {
 
   private note(cuts: Cuts): string | null {
     const said: string[] = [];
+    if (cuts.outputsDropped) said.push("the outputs of the cases that dropped most left out");
+    else if (Number.isFinite(cuts.outputCap)) {
+      said.push(`the outputs of the cases that dropped most cut to ${cuts.outputCap.toLocaleString("en-US")} characters each`);
+    }
     // Cut notes are only worth mentioning while some per-case block still shows them.
     const detailsLeft = [...Array(this.skillCount).keys()].some((i) => this.details(i, cuts) !== null);
     if (cuts.notesTruncated && detailsLeft) said.push(`judge notes${this.target.outputs ? " and outputs" : ""} cut to ${SHORT_NOTE_CHARS} characters`);
@@ -640,7 +751,7 @@ class Body {
     if (said.length === 0) return null;
     const where = [
       this.context.reportPath ? `The JSON report (${escapeInline(this.context.reportPath)})` : "The JSON report",
-      this.context.runUrl ? "the workflow run" : null,
+      this.context.runUrl ? (this.context.htmlReport ? "the workflow run's HTML report" : "the workflow run") : null,
     ].filter((w): w is string => w !== null);
     return (
       `> ✂️ Shortened to fit the ${this.target.limitName} limit of ${this.target.maxChars.toLocaleString("en-US")} characters: ` +
@@ -672,6 +783,7 @@ class Body {
       const more = cuts.hiddenLines > 0 ? `\n- …and ${plural(cuts.hiddenLines, "more skill")} without regression` : "";
       blocks.push(`#### ${cuts.collapsed.size === this.skills.length ? "Skills" : "Other skills"}\n\n${lines.join("\n")}${more}`);
     }
+    if (this.worst.length > 0 && !cuts.outputsDropped) blocks.push(outputsSection(this.worst, this.context, cuts.outputCap));
     for (let i = 0; i < this.skills.length; i += 1) {
       const details = this.details(i, cuts);
       if (details !== null) blocks.push(details);
@@ -691,15 +803,55 @@ class Body {
   }
 }
 
+/**
+ * All of every output, or else the largest per-output cap (at least MIN_OUTPUT_CHARS) with which the body fits under
+ * the other cuts, by bisection (the body grows with the cap); false, with the outputs left out, when none fits.
+ */
+function fitOutputs(body: Body, cuts: Cuts, fits: () => boolean): boolean {
+  cuts.outputsDropped = false;
+  cuts.outputCap = Number.POSITIVE_INFINITY;
+  if (fits()) return true;
+  const longest = body.longestOutput();
+  cuts.outputCap = MIN_OUTPUT_CHARS;
+  if (longest <= MIN_OUTPUT_CHARS || !fits()) {
+    cuts.outputsDropped = true;
+    cuts.outputCap = Number.POSITIVE_INFINITY;
+    return false;
+  }
+  let low = MIN_OUTPUT_CHARS; // fits
+  let high = longest; // all of every output: did not fit
+  for (let step = 0; step < 64 && high - low > 1; step += 1) {
+    cuts.outputCap = Math.floor((low + high) / 2);
+    if (fits()) low = cuts.outputCap;
+    else high = cuts.outputCap;
+  }
+  cuts.outputCap = low;
+  return true;
+}
+
 /** Shortens in the documented order until the body fits; the verdict always stays. */
 function fit(body: Body, maxChars: number): Cuts {
-  const cuts: Cuts = { notesTruncated: false, droppedDetails: new Set(), chartDropped: false, collapsed: new Set(), hiddenLines: 0 };
+  const cuts: Cuts = {
+    outputCap: Number.POSITIVE_INFINITY,
+    outputsDropped: false,
+    notesTruncated: false,
+    droppedDetails: new Set(),
+    chartDropped: false,
+    collapsed: new Set(),
+    hiddenLines: 0,
+  };
   const fits = (): boolean => body.length(cuts) <= maxChars;
   if (fits()) return cuts;
+  // First the outputs of the cases that dropped most: cut, then left out (and put back at the end if room is left).
+  if (body.hasOutputs() && fitOutputs(body, cuts, fits)) return cuts;
+  const done = (): Cuts => {
+    if (body.hasOutputs()) fitOutputs(body, cuts, fits);
+    return cuts;
+  };
 
   if (body.canTruncateNotes()) {
     cuts.notesTruncated = true;
-    if (fits()) return cuts;
+    if (fits()) return done();
   }
 
   const bySize = [...Array(body.skillCount).keys()]
@@ -707,12 +859,12 @@ function fit(body: Body, maxChars: number): Cuts {
     .sort((a, b) => body.detailsLength(b, cuts) - body.detailsLength(a, cuts));
   for (const index of bySize) {
     cuts.droppedDetails.add(index);
-    if (fits()) return cuts;
+    if (fits()) return done();
   }
 
   if (body.hasChart()) {
     cuts.chartDropped = true;
-    if (fits()) return cuts;
+    if (fits()) return done();
   }
 
   // Tables of skills without regression collapse from the bottom up, then (only if needed) regressed ones.
@@ -720,16 +872,16 @@ function fit(body: Body, maxChars: number): Cuts {
     for (let i = body.skillCount - 1; i >= 0; i -= 1) {
       if (body.skill(i).regressed !== regressed) continue;
       cuts.collapsed.add(i);
-      if (fits()) return cuts;
+      if (fits()) return done();
     }
   }
 
   const unregressed = [...Array(body.skillCount).keys()].filter((i) => !body.skill(i).regressed).length;
   while (cuts.hiddenLines < unregressed) {
     cuts.hiddenLines += 1;
-    if (fits()) return cuts;
+    if (fits()) return done();
   }
-  return cuts;
+  return done();
 }
 
 function render(report: Report, context: RenderContext, target: Target): string {
