@@ -11170,7 +11170,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4300);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8950);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -11205,7 +11205,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4300:
+/***/ 8950:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50542,6 +50542,33 @@ function toAlignment(value) {
         : 0
 }
 
+;// CONCATENATED MODULE: ./src/report/base-cases.ts
+// What the baseline recorded per (skill, case, model): the lookup the HTML report and the markdown views share
+// to put each head result beside its base score and, when the baseline stores it, its base output.
+/** The key of a base-case lookup. */
+function baseCaseKey(skill, caseId, model) {
+    return JSON.stringify([skill, caseId, model]);
+}
+/**
+ * Base results from a baseline snapshot: the scores always, the output when the entry carries one (an `output`
+ * field on baseline entries; older baselines have none, and the reports then say "base output not stored").
+ */
+function baseCasesFromSnapshot(snapshot) {
+    const cases = new Map();
+    if (!snapshot)
+        return cases;
+    for (const [skill, baseline] of snapshot.skills) {
+        for (const entry of baseline.entries) {
+            const output = entry.output;
+            cases.set(baseCaseKey(skill, entry.caseId, entry.model), {
+                quality: entry.quality,
+                ...(typeof output === "string" || output === null ? { output } : {}),
+            });
+        }
+    }
+    return cases;
+}
+
 // EXTERNAL MODULE: ./node_modules/cross-fetch/dist/node-ponyfill.js
 var node_ponyfill = __nccwpck_require__(3304);
 // EXTERNAL MODULE: ./node_modules/javascript-stringify/dist/index.js
@@ -51028,6 +51055,7 @@ function trendChart(history, report, options) {
 
 
 
+
 const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
 const COMMENT_LIMIT = 65_536;
@@ -51440,6 +51468,78 @@ function hasLongText(skill, outputs) {
     return skill.results.some((r) => (r.judgeNotes?.length ?? 0) > SHORT_NOTE_CHARS || (outputs && (r.output?.length ?? 0) > SHORT_OUTPUT_CHARS));
 }
 // ---------------------------------------------------------------------------------------------------------
+// The cases that dropped most, with their outputs
+/** Cases shown per regressed (skill, model). */
+const WORST_CASES = 3;
+/** Below this many characters per output, the outputs are left out rather than cut further. */
+const MIN_OUTPUT_CHARS = 200;
+/** Per regressed (skill, model): the cases whose quality fell most below their base score, worst first. */
+function worstCases(skills, baseCases) {
+    const groups = [];
+    for (const skill of skills) {
+        for (const summary of skill.models) {
+            if (!summary.regressed)
+                continue;
+            const dropped = [];
+            for (const result of skill.results) {
+                if (result.model !== summary.model || result.quality === null)
+                    continue;
+                const base = baseCases.get(baseCaseKey(skill.skill, result.caseId, result.model));
+                if (base?.quality == null)
+                    continue;
+                const delta = result.quality - base.quality;
+                if (delta < 0)
+                    dropped.push({ result, base, baseQuality: base.quality, delta });
+            }
+            dropped.sort((a, b) => a.delta - b.delta);
+            if (dropped.length > 0)
+                groups.push({ skill, model: summary.model, cases: dropped.slice(0, WORST_CASES) });
+        }
+    }
+    return groups;
+}
+/**
+ * An untrusted output inside <pre>: HTML-escaped, so neither `</pre>` nor `</details>` nor a code fence in it can
+ * end the block (a <pre> HTML block ends only at a literal `</pre>`); cut to `cap` characters with a note.
+ */
+function outputBlock(label, output, cap) {
+    if (output === undefined)
+        return `${label}: _not stored in the baseline (recorded before outputs were kept)_`;
+    if (output === null)
+        return `${label}: _none_`;
+    const cut = output.length > cap;
+    const shown = cut ? truncate(output, cap) : output;
+    const more = cut ? `\n✂️ ${(output.length - shown.length + 1).toLocaleString("en-US")} more characters not shown` : "";
+    return `${label}:\n\n<pre>${escapeHtml(shown)}${more}</pre>`;
+}
+function caseOutputs(worst, cap) {
+    const r = worst.result;
+    return [
+        `<details>\n<summary>${escapeInline(r.caseId)}: quality ${formatScore(worst.baseQuality)} → ${formatScore(r.quality)} ` +
+            `(${formatPoints(worst.delta)})</summary>`,
+        outputBlock("Base output", worst.base.output, cap),
+        outputBlock("Head output", r.output, cap),
+        "</details>",
+    ].join("\n\n");
+}
+function htmlReportLink(context) {
+    return context.runUrl && context.htmlReport ? `[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})` : null;
+}
+/** The outputs section; `cap` is the most characters shown per output (Infinity: all). */
+function outputsSection(groups, context, cap) {
+    const link = htmlReportLink(context);
+    const parts = [
+        "#### Cases that dropped most",
+        `Per regressed model, up to ${WORST_CASES} cases whose quality fell most below their baseline score, with the base ` +
+            `and head outputs.${link ? ` Every case side by side with a word diff: ${link}.` : ""}`,
+    ];
+    for (const group of groups) {
+        parts.push(`**${escapeInline(group.skill.name)}** · **${escapeInline(group.model)}**`);
+        parts.push(...group.cases.map((c) => caseOutputs(c, cap)));
+    }
+    return parts.join("\n\n");
+}
+// ---------------------------------------------------------------------------------------------------------
 // Head, chart and footer
 function contextLine(report) {
     const th = report.thresholds;
@@ -51497,8 +51597,9 @@ function footer(report, context) {
     const parts = [];
     if (context.runUrl)
         parts.push(`[Workflow run](${markdownUrl(context.runUrl)})`);
-    if (context.runUrl && context.htmlReport)
-        parts.push(`[HTML report: artifact of this run](${markdownUrl(`${context.runUrl}#artifacts`)})`);
+    const link = htmlReportLink(context);
+    if (link !== null)
+        parts.push(link);
     parts.push(`generated ${escapeInline(report.generatedAt)}`);
     if (report.commit)
         parts.push(`commit ${escapeInline(shortSha(report.commit) ?? "")}`);
@@ -51514,6 +51615,7 @@ class Body {
     headRest;
     chart;
     foot;
+    worst;
     constructor(report, context, target) {
         this.context = context;
         this.target = target;
@@ -51534,6 +51636,15 @@ class Body {
         ].filter((p) => p !== null);
         this.chart = chartSection(report, context);
         this.foot = footer(report, context);
+        this.worst = worstCases(ordered, context.baseCases ?? new Map());
+    }
+    hasOutputs() {
+        return this.worst.length > 0;
+    }
+    /** The longest output in the outputs section: a cap at or above it cuts nothing. */
+    longestOutput() {
+        const lengths = this.worst.flatMap((g) => g.cases.flatMap((c) => [c.result.output?.length ?? 0, c.base.output?.length ?? 0]));
+        return Math.max(0, ...lengths);
     }
     get skillCount() {
         return this.skills.length;
@@ -51558,6 +51669,11 @@ class Body {
     }
     note(cuts) {
         const said = [];
+        if (cuts.outputsDropped)
+            said.push("the outputs of the cases that dropped most left out");
+        else if (Number.isFinite(cuts.outputCap)) {
+            said.push(`the outputs of the cases that dropped most cut to ${cuts.outputCap.toLocaleString("en-US")} characters each`);
+        }
         // Cut notes are only worth mentioning while some per-case block still shows them.
         const detailsLeft = [...Array(this.skillCount).keys()].some((i) => this.details(i, cuts) !== null);
         if (cuts.notesTruncated && detailsLeft)
@@ -51575,7 +51691,7 @@ class Body {
             return null;
         const where = [
             this.context.reportPath ? `The JSON report (${escapeInline(this.context.reportPath)})` : "The JSON report",
-            this.context.runUrl ? "the workflow run" : null,
+            this.context.runUrl ? (this.context.htmlReport ? "the workflow run's HTML report" : "the workflow run") : null,
         ].filter((w) => w !== null);
         return (`> ✂️ Shortened to fit the ${this.target.limitName} limit of ${this.target.maxChars.toLocaleString("en-US")} characters: ` +
             `${said.join("; ")}. ${where.join(" and ")} ${where.length > 1 ? "have" : "has"} everything.`);
@@ -51607,6 +51723,8 @@ class Body {
             const more = cuts.hiddenLines > 0 ? `\n- …and ${plural(cuts.hiddenLines, "more skill")} without regression` : "";
             blocks.push(`#### ${cuts.collapsed.size === this.skills.length ? "Skills" : "Other skills"}\n\n${lines.join("\n")}${more}`);
         }
+        if (this.worst.length > 0 && !cuts.outputsDropped)
+            blocks.push(outputsSection(this.worst, this.context, cuts.outputCap));
         for (let i = 0; i < this.skills.length; i += 1) {
             const details = this.details(i, cuts);
             if (details !== null)
@@ -51625,16 +51743,60 @@ class Body {
         return this.chart !== null;
     }
 }
+/**
+ * All of every output, or else the largest per-output cap (at least MIN_OUTPUT_CHARS) with which the body fits under
+ * the other cuts, by bisection (the body grows with the cap); false, with the outputs left out, when none fits.
+ */
+function fitOutputs(body, cuts, fits) {
+    cuts.outputsDropped = false;
+    cuts.outputCap = Number.POSITIVE_INFINITY;
+    if (fits())
+        return true;
+    const longest = body.longestOutput();
+    cuts.outputCap = MIN_OUTPUT_CHARS;
+    if (longest <= MIN_OUTPUT_CHARS || !fits()) {
+        cuts.outputsDropped = true;
+        cuts.outputCap = Number.POSITIVE_INFINITY;
+        return false;
+    }
+    let low = MIN_OUTPUT_CHARS; // fits
+    let high = longest; // all of every output: did not fit
+    for (let step = 0; step < 64 && high - low > 1; step += 1) {
+        cuts.outputCap = Math.floor((low + high) / 2);
+        if (fits())
+            low = cuts.outputCap;
+        else
+            high = cuts.outputCap;
+    }
+    cuts.outputCap = low;
+    return true;
+}
 /** Shortens in the documented order until the body fits; the verdict always stays. */
 function fit(body, maxChars) {
-    const cuts = { notesTruncated: false, droppedDetails: new Set(), chartDropped: false, collapsed: new Set(), hiddenLines: 0 };
+    const cuts = {
+        outputCap: Number.POSITIVE_INFINITY,
+        outputsDropped: false,
+        notesTruncated: false,
+        droppedDetails: new Set(),
+        chartDropped: false,
+        collapsed: new Set(),
+        hiddenLines: 0,
+    };
     const fits = () => body.length(cuts) <= maxChars;
     if (fits())
         return cuts;
+    // First the outputs of the cases that dropped most: cut, then left out (and put back at the end if room is left).
+    if (body.hasOutputs() && fitOutputs(body, cuts, fits))
+        return cuts;
+    const done = () => {
+        if (body.hasOutputs())
+            fitOutputs(body, cuts, fits);
+        return cuts;
+    };
     if (body.canTruncateNotes()) {
         cuts.notesTruncated = true;
         if (fits())
-            return cuts;
+            return done();
     }
     const bySize = [...Array(body.skillCount).keys()]
         .filter((i) => body.detailsLength(i, cuts) > 0)
@@ -51642,12 +51804,12 @@ function fit(body, maxChars) {
     for (const index of bySize) {
         cuts.droppedDetails.add(index);
         if (fits())
-            return cuts;
+            return done();
     }
     if (body.hasChart()) {
         cuts.chartDropped = true;
         if (fits())
-            return cuts;
+            return done();
     }
     // Tables of skills without regression collapse from the bottom up, then (only if needed) regressed ones.
     for (const regressed of [false, true]) {
@@ -51656,16 +51818,16 @@ function fit(body, maxChars) {
                 continue;
             cuts.collapsed.add(i);
             if (fits())
-                return cuts;
+                return done();
         }
     }
     const unregressed = [...Array(body.skillCount).keys()].filter((i) => !body.skill(i).regressed).length;
     while (cuts.hiddenLines < unregressed) {
         cuts.hiddenLines += 1;
         if (fits())
-            return cuts;
+            return done();
     }
-    return cuts;
+    return done();
 }
 function render(report, context, target) {
     const body = new Body(report, context, target);
@@ -51947,29 +52109,9 @@ function wordDiff(base, head, maxCells = MAX_DIFF_CELLS) {
 
 
 
-/** The key of `HtmlRenderContext.baseCases`. */
-function baseCaseKey(skill, caseId, model) {
-    return JSON.stringify([skill, caseId, model]);
-}
-/**
- * Base results from a baseline snapshot: the scores always, the output when the entry carries one (an `output`
- * field on baseline entries; older baselines have none, and the report then says "base output not stored").
- */
-function baseCasesFromSnapshot(snapshot) {
-    const cases = new Map();
-    if (!snapshot)
-        return cases;
-    for (const [skill, baseline] of snapshot.skills) {
-        for (const entry of baseline.entries) {
-            const output = entry.output;
-            cases.set(baseCaseKey(skill, entry.caseId, entry.model), {
-                quality: entry.quality,
-                ...(typeof output === "string" || output === null ? { output } : {}),
-            });
-        }
-    }
-    return cases;
-}
+
+// Shared with the markdown views; re-exported so existing imports keep working.
+
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 /** Text as HTML text or attribute value (double or single quoted). */
 function esc(value) {
@@ -52602,7 +52744,7 @@ async function run(values, io) {
     const reportPath = (0,external_node_path_.resolve)(io.cwd, values.report ?? "skillbench-report.json");
     await writeReportFile(reportPath, report, io.redactor);
     if (values.markdown !== undefined) {
-        const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [] });
+        const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(result.snapshot) });
         await writeReportFile((0,external_node_path_.resolve)(io.cwd, values.markdown), markdown, io.redactor);
     }
     if (values.html !== undefined) {
