@@ -72,7 +72,8 @@ Options for run:
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
 Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
-  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (nothing could be judged,
+  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (the estimate is over max-cost-usd,
+  nothing could be judged,
   a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
   is written; the baseline is not).`;
 
