@@ -3,6 +3,8 @@
 // against calls / rate. Prints figures; asserts nothing (speed is measured here, never in unit tests).
 //   npm run bench -- [--skills 6] [--cases 8] [--latency 150] [--levels 1,4,8,16]
 //                    [--rate 10] [--burst 10] [--rate-concurrency 16] [--rate-cases 8] [--rate-only]
+// `npm run bench -- cache [--latency 100] [--ttl-calls 20] [--skills-list 10,60]`: prompt caching on long skills
+// (~5,000 tokens, 6 cases, 3 models, concurrency 16): cached / uncached input cost for candidates and the judge.
 // `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +19,11 @@ import { startSimServer } from "../src/sim/server.js";
 
 if (process.argv[2] === "gate") {
   await import("./bench-gate.js");
+  process.exit(process.exitCode ?? 0);
+}
+if (process.argv[2] === "cache") {
+  process.argv.splice(2, 1);
+  await import("./bench-cache.js");
   process.exit(process.exitCode ?? 0);
 }
 

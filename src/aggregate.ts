@@ -183,10 +183,14 @@ export function totalsOf(skills: SkillReport[], durationMs: number): Totals {
 
   for (const skill of skills) {
     for (const result of skill.results) {
-      candidateCostUsd += result.costUsd ?? 0;
-      judgeCostUsd += result.judgeCostUsd ?? 0;
+      // A reused result (result cache) cost nothing this run and made no call.
+      if (!result.reused) {
+        candidateCostUsd += result.costUsd ?? 0;
+        judgeCostUsd += result.judgeCostUsd ?? 0;
+      }
       cases += 1;
-      if (result.calls !== undefined) calls += result.calls;
+      if (result.reused) calls += 0;
+      else if (result.calls !== undefined) calls += result.calls;
       else calls += 1 + (result.judged || result.judgeError !== null ? 1 : 0);
       if (result.error !== null) errors += 1;
       else if (!result.judged) unjudged += 1;

@@ -56,12 +56,7 @@ function buildParams(request: CallRequest): ParamsWithSampling {
       : request.system,
     messages: request.messages
       ? request.messages.map(toApiMessage)
-      : [
-          {
-            role: "user",
-            content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
-          },
-        ],
+      : [{ role: "user", content: userContent(request) }],
   };
   if (request.tools && request.tools.length > 0) {
     params.tools = request.tools.map((tool) => ({
@@ -79,6 +74,19 @@ function buildParams(request: CallRequest): ParamsWithSampling {
     params.output_config = { format: { type: "json_schema", schema: request.outputSchema } };
   }
   return params;
+}
+
+/** The one user message: blocks with breakpoints when the request has them, else the text (one breakpoint with cacheUser). */
+function userContent(request: CallRequest): string | Anthropic.TextBlockParam[] {
+  const blocks = request.userBlocks;
+  if (!blocks || blocks.length === 0) {
+    return request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user;
+  }
+  return blocks.map((block, index) => ({
+    type: "text" as const,
+    text: block.text,
+    ...(block.cache || (request.cacheUser && index === blocks.length - 1) ? { cache_control: { type: "ephemeral" as const } } : {}),
+  }));
 }
 
 function toApiBlock(block: ContentBlock): Anthropic.ContentBlockParam {

@@ -64,11 +64,17 @@ Options for run:
   --no-fail-on-regression    exit 0 even when quality regressed
   --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
   --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
+  --max-cost-usd N           budget in USD: refuse to start when the estimate is over it (exit 3); stop starting
+                             calls once the spend reaches it (the report is then partial)
+  --cache-path PATH          store results by content key and reuse them in pr mode (default .skillbench/cache,
+                             or the config's cache-path); --no-cache: neither read nor write it
+  --no-cache                 do not use the result cache
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
 Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
-  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (nothing could be judged,
+  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (the estimate is over max-cost-usd,
+  nothing could be judged,
   a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
   is written; the baseline is not).`;
 
@@ -97,12 +103,18 @@ const OPTIONS = {
   "no-fail-on-regression": { type: "boolean" },
   "fail-on-inconclusive": { type: "boolean" },
   "no-fail-on-inconclusive": { type: "boolean" },
+  "max-cost-usd": { type: "string" },
+  "cache-path": { type: "string" },
+  "no-cache": { type: "boolean" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
 
 class UsageError extends Error {}
+
+/** Where the CLI stores results for reuse unless --cache-path, the config's cache-path or --no-cache says otherwise. */
+export const DEFAULT_CACHE_PATH = ".skillbench/cache";
 
 /** The CLI's I/O once its output is redacted, with the redactor for the files it writes. */
 interface RunIo extends CliIo {
@@ -245,6 +257,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
     store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
     git,
     dryRun: values["dry-run"] ?? false,
+    defaultCachePath: values["no-cache"] ? false : DEFAULT_CACHE_PATH,
     log,
     redactor: io.redactor,
     onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
@@ -323,6 +336,8 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
     const value = values["fail-on-inconclusive"] ? "true" : "false";
     overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };
   }
+  if (values["max-cost-usd"] !== undefined) overrides.maxCostUsd = { value: values["max-cost-usd"], source: "--max-cost-usd" };
+  if (values["cache-path"] !== undefined) overrides.cachePath = { value: values["cache-path"], source: "--cache-path" };
   if (values["baseline-branch"] !== undefined) {
     overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
   }

@@ -60,6 +60,9 @@ export type OverrideKey =
   | "adaptive"
 
   | "failOnInconclusive"
+  | "maxCostUsd"
+  | "cachePath"
+  | "cacheMaxAgeHours"
   | "compare";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
@@ -108,6 +111,9 @@ interface RawConfig {
   gate?: string;
   "gate-dimensions"?: boolean;
   "fail-on-inconclusive"?: boolean;
+  "max-cost-usd"?: number;
+  "cache-path"?: string;
+  "cache-max-age-hours"?: number;
   correction?: string;
   thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number; "max-age-hours"?: number };
@@ -132,6 +138,9 @@ interface OverrideValues {
   maxSamples?: number;
   adaptive?: boolean;
   failOnInconclusive?: boolean;
+  maxCostUsd?: number;
+  cachePath?: string;
+  cacheMaxAgeHours?: number;
   compare?: CompareMode;
 }
 
@@ -350,6 +359,18 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (/^(true|false)$/i.test(text)) values.failOnInconclusive = text.toLowerCase() === "true";
         else problem(entry.source, `must be true or false, not "${text}"`);
         break;
+      case "maxCostUsd":
+      case "cacheMaxAgeHours": {
+        const number = /^\+?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+        if (Number.isFinite(number) && number > 0) values[key] = number;
+        else problem(entry.source, `must be a number greater than 0, not "${text}"`);
+        break;
+      }
+      case "cachePath":
+        // From a flag or the workflow (trusted): any path; the cache module keeps every file inside it.
+        if (text.trim() !== "") values.cachePath = text;
+        else problem(entry.source, "must be a folder path, not empty");
+        break;
       case "concurrency":
       case "maxTokens":
       case "samples":
@@ -440,6 +461,9 @@ function buildConfig(
     maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
     gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
     failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
+    maxCostUsd: overrides.maxCostUsd ?? raw["max-cost-usd"] ?? null,
+    cachePath: overrides.cachePath ?? raw["cache-path"] ?? null,
+    cacheMaxAgeHours: overrides.cacheMaxAgeHours ?? raw["cache-max-age-hours"] ?? d.cacheMaxAgeHours,
     correction,
     baseline: {
       branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,

@@ -336,10 +336,19 @@ function judgeRequest(
     task.testCase.expected === null ? "There is no reference answer for this case." : block("reference_answer", task.testCase.expected),
     ...outputs,
   ];
+  // Cache breakpoints after the skill (shared by every judgement of the skill) and after the case (shared by its
+  // models and samples): only the outputs vary after them. The text sent is the same as `user`.
+  const caseEnd = parts.length - outputs.length;
+  const userBlocks = [
+    { text: `${parts[0]}\n\n`, cache: true },
+    { text: `${parts.slice(1, caseEnd).join("\n\n")}\n\n`, cache: true },
+    { text: parts.slice(caseEnd).join("\n\n") },
+  ];
   return {
     model: settings.model,
     system,
     user: parts.join("\n\n"),
+    userBlocks,
     maxTokens: settings.maxTokens,
     ...(settings.sampling ? { sampling: settings.sampling } : {}),
     outputSchema: schema as unknown as Record<string, unknown>,

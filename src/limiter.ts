@@ -1,14 +1,15 @@
-// One concurrency limit for every model call of a run. Two priorities: a judgement waits only for a free slot,
-// never behind the queue of generations, so each output is judged as soon as it exists. Below it, each model
+// One concurrency limit for every model call of a run. Three priorities: a judgement waits only for a free slot,
+// never behind the queue of generations, so each output is judged as soon as it exists; a generation whose prompt
+// prefix is already cached ("warm") goes ahead of other skills' first generations, before its cache entry expires. Below it, each model
 // client's RateLimitGate: the API's rate limit as one shared state (a pause for everyone, an adaptive cap).
 
-export type Priority = "high" | "normal";
+export type Priority = "high" | "warm" | "normal";
 
 export class Limiter {
   readonly limit: number;
   private active = 0;
   private peak = 0;
-  private readonly queues: Record<Priority, (() => void)[]> = { high: [], normal: [] };
+  private readonly queues: Record<Priority, (() => void)[]> = { high: [], warm: [], normal: [] };
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number >= 1, got ${limit}`);
@@ -48,7 +49,7 @@ export class Limiter {
 
   private release(): void {
     this.active -= 1;
-    const next = this.queues.high.shift() ?? this.queues.normal.shift();
+    const next = this.queues.high.shift() ?? this.queues.warm.shift() ?? this.queues.normal.shift();
     if (next) {
       this.take();
       next();

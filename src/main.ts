@@ -87,6 +87,8 @@ function readInputs(eventName: string): ActionInputs {
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
   override("failOnInconclusive", "fail-on-inconclusive");
+  override("maxCostUsd", "max-cost-usd");
+  override("cachePath", "cache-path");
 
   const skillsInput = core.getInput("skills").trim();
   const named = skillsInput !== "" && !isOneOf(SKILL_SELECTIONS, skillsInput);

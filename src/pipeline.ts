@@ -42,7 +42,10 @@ import type {
 import { VERSION } from "./version.js";
 import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
-import { baselineRecordingFailure } from "./verdict.js";
+import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
+import { ResultCache, resultCacheKey } from "./result-cache.js";
+import { relative, sep } from "node:path";
+import { realpath } from "node:fs/promises";
 
 export interface Logger {
   info(message: string): void;
@@ -137,6 +140,27 @@ export interface PipelineOptions {
   signal?: AbortSignal;
   /** Grace period for calls in flight after a cancellation; default CANCEL_GRACE_MS in src/run.ts. */
   graceMs?: number;
+  /**
+   * The result cache's folder when the config and the overrides set no cache-path (the CLI: .skillbench/cache);
+   * null or absent: no cache unless configured; false: no cache at all (--no-cache).
+   */
+  defaultCachePath?: string | null | false;
+}
+
+/** The run's estimate is over max-cost-usd: nothing was started (exit 3, an operational stop, not bad input). */
+export class BudgetExceededError extends Error {
+  constructor(
+    readonly estimateUsd: number,
+    readonly budgetUsd: number,
+    calls: number,
+  ) {
+    super(
+      `The estimated cost of this run, $${estimateUsd.toFixed(2)} for ${calls} model call(s), is over max-cost-usd ` +
+        `($${budgetUsd.toFixed(2)}): nothing was run. Raise max-cost-usd, or run fewer skills, cases or models ` +
+        `(--dry-run shows the plan).`,
+    );
+    this.name = "BudgetExceededError";
+  }
 }
 
 export interface PipelineResult {
@@ -226,11 +250,41 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const snapshot = store ? await readBaseline(store, options.mode, log) : null;
   for (const problem of snapshot?.errors ?? []) warn(problem.message);
 
+  // The result cache: pr mode reuses what an earlier run produced from the same inputs; baseline runs never reuse
+  // (models drift behind the same id) but write. A PR cannot bring its own results: files git tracks are not used.
+  const cache = await openResultCache(config, options, now, redactor, warn);
+  if (cache && options.mode === "pr") {
+    let reused = 0;
+    for (const item of plan) {
+      const hit = await cache.read(resultCacheKey(item, config), item.key);
+      if (hit) {
+        item.reused = hit;
+        reused += 1;
+      }
+    }
+    if (reused > 0) log.info(`Reused ${reused} of ${plan.length} result(s) from the result cache (younger than ${config.cacheMaxAgeHours} h)`);
+  }
+  const fresh = plan.filter((item) => !item.reused);
+
+  // The budget: the estimate of what is left to run is checked before anything starts.
+  if (config.maxCostUsd !== null && fresh.length > 0) {
+    const due = estimateCost(fresh, config);
+    const usd = due.usd ?? due.pricedUsd;
+    if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
+  }
+
   let results: CaseResult[] = [];
   let more: MoreSamples | null = null;
   let client: ModelClient | null = null;
   let judge: JudgeSettings | null = null;
-  if (plan.length > 0 && options.client) {
+  if (plan.length > 0 && fresh.length === 0) {
+    // Everything was reused: no call, no client needed.
+    results = plan.map((item) => ({ ...(item.reused as CaseResult), reused: true as const }));
+    for (const [index, result] of results.entries()) {
+      const item = plan[index];
+      if (item) options.onResult?.(redactor.deep(result), item);
+    }
+  } else if (plan.length > 0 && options.client) {
     judge = {
       model: config.judge.model,
       maxTokens: config.judge.maxTokens,
@@ -249,10 +303,27 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
+      budgetUsd: config.maxCostUsd,
     });
     results = outcome.results;
     more = outcome.more;
     for (const stop of outcome.stops) warn(stop.message);
+    const notRun = results.filter(isBudgetNotRun).length;
+    if (notRun > 0 && config.maxCostUsd !== null) {
+      warn(`Stopped starting calls: the budget of $${config.maxCostUsd.toFixed(2)} (max-cost-usd) was reached; ${notRun} pair(s) were not run or judged.`);
+    }
+    // Only whole results are stored: judged, without error, from a run that was not cancelled.
+    if (cache && !options.signal?.aborted) {
+      for (const [index, result] of results.entries()) {
+        const item = plan[index];
+        if (!item || item.reused || result.error !== null || !result.judged) continue;
+        const problem = await cache.write(resultCacheKey(item, config), result);
+        if (problem) {
+          warn(`Could not write the result cache (${problem}); results are not stored for reuse.`);
+          break;
+        }
+      }
+    }
   }
 
   // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
@@ -356,6 +427,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     if (adaptive.rounds > 0) log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
   }
 
+  // Pairs the budget kept from running: their models are inconclusive, the report partial.
+  if (results.some(isBudgetNotRun)) report = withBudgetStop(report);
+
   // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
   if (unloaded.length > 0) {
     report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -389,10 +463,38 @@ function samplesNote(config: Config): string {
   return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
 }
 
-/** The run's spending cap for adaptive rounds: config max-cost-usd when this build has it, else none. */
+/** The run's spending cap for adaptive rounds: config max-cost-usd, else none. */
 function budgetOf(config: Config): number | null {
-  const cap = (config as Config & { maxCostUsd?: number | null }).maxCostUsd;
-  return typeof cap === "number" ? cap : null;
+  return config.maxCostUsd;
+}
+
+/**
+ * The result cache of this run, or null when it is off. Its folder: config/flag/input cache-path, else the front
+ * end's default. Not used (a warning) when it holds files git tracks: a pull request must not bring its own results.
+ */
+async function openResultCache(
+  config: Config,
+  options: PipelineOptions,
+  now: () => Date,
+  redactor: Redactor,
+  warn: (message: string) => void,
+): Promise<ResultCache | null> {
+  if (options.defaultCachePath === false) return null;
+  const path = config.cachePath ?? options.defaultCachePath ?? null;
+  if (path === null) return null;
+  let cache: ResultCache;
+  try {
+    cache = await ResultCache.open({ path, root: options.root, maxAgeHours: config.cacheMaxAgeHours, now, redactor });
+  } catch (error) {
+    warn(`Result cache not used: ${messageOf(error)}`);
+    return null;
+  }
+  const inside = relative(await realpath(options.root), cache.dir).split(sep).join("/");
+  if (options.tracked && !inside.startsWith("..") && [...options.tracked].some((file) => file.startsWith(`${inside}/`))) {
+    warn(`Result cache not used: ${inside} holds files committed to the repository; keep it out of git (e.g. actions/cache).`);
+    return null;
+  }
+  return cache;
 }
 
 /** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */

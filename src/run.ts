@@ -5,7 +5,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { ModelCallError, messageOf } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { approxTokens } from "./estimate.js";
-import { judgeOutput, type Judgement, type JudgeSettings } from "./judge.js";
+import { JUDGE_SYSTEM_PROMPT, judgeOutput, type Judgement, type JudgeSettings } from "./judge.js";
 import { generate, GenerationError, type Generation } from "./agent.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
@@ -25,6 +25,8 @@ export interface PlanItem {
    * result then has no generation usage, cost or latency of its own.
    */
   fixedOutput?: string;
+  /** A result taken from the result cache (src/result-cache.ts): returned as it is, marked reused; nothing is called. */
+  reused?: CaseResult;
 }
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
@@ -73,6 +75,16 @@ export interface RunOptions {
   repo?: RepoFiles | null;
   /** Waits out the grace period; injectable for tests. Default: an unref'd timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * max-cost-usd, less what was already spent: no call starts once the calls of this run cost this much; the pairs
+   * left end with budgetNotRun's error. Null or absent: no budget.
+   */
+  budgetUsd?: number | null;
+}
+
+/** The error of a pair whose call was not started because the run's budget was reached. */
+export function budgetNotRun(budgetUsd: number, what: "run" | "judged" = "run"): string {
+  return `not ${what}: budget of $${budgetUsd.toFixed(2)} reached`;
 }
 
 /** How long calls in flight may finish after a cancellation (a cancelled workflow sends SIGTERM 7.5 s after SIGINT). */
@@ -115,6 +127,9 @@ export interface RunStop {
   message: string;
 }
 
+/** A call not sent because the run's budget was reached. */
+class OverBudget extends Error {}
+
 /** A call not sent because an earlier call showed it cannot succeed. */
 class NotSent extends Error {
   constructor(readonly stopCause: string) {
@@ -155,6 +170,10 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   };
   const progress: Progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
   let calls = 0;
+  // Spend of the calls that finished; the budget is checked as each call is about to start.
+  const budget = options.budgetUsd ?? null;
+  let spent = 0;
+  const overBudget = (): boolean => budget !== null && spent >= budget;
   const counted = async <T>(task: () => Promise<T>): Promise<T> => {
     // A task reaches this point once it has a slot: after a cancellation it never starts.
     if (stop?.aborted) throw new Cancelled(NOT_RUN);
@@ -212,17 +231,38 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   // too, so the repeats read the prompt cache written by the first.
   const cachingJudgeClient: ModelClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
 
+  /**
+   * Runs `task` as the first call of a cacheable prefix (the others wait for it), or after that first call, with
+   * `warm` true. `prefix` null: not cacheable, no wait.
+   */
+  const warmFirst = async <T>(prefix: string | null, task: (warm: boolean) => Promise<T>): Promise<T> => {
+    if (prefix === null) return task(false);
+    const first = warming.get(prefix);
+    if (first) {
+      await first;
+      return task(true);
+    }
+    let release = (): void => {};
+    warming.set(prefix, new Promise<void>((resolve) => (release = resolve)));
+    try {
+      return await task(false);
+    } finally {
+      release();
+    }
+  };
+  // The judge's prefix (its system prompt and the skill) is the same for every judgement of a skill.
+  const judgeCacheable = (skill: Skill): boolean =>
+    approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(skill.instructions) >= minCacheableTokens(judge.model);
+
   /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
-  const generateOnce = async (item: PlanItem): Promise<GenerationSample> => {
+  const generateOnce = (item: PlanItem): Promise<GenerationSample> => {
     const fixed = item.fixedOutput;
     const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
-    const prefix = `${item.skill.hash}\u0000${item.model}`;
-    let releaseWarm: (() => void) | null = null;
-    if (cacheable) {
-      const first = warming.get(prefix);
-      if (first) await first;
-      else warming.set(prefix, new Promise<void>((resolve) => (releaseWarm = resolve)));
-    }
+    return warmFirst(cacheable ? `${item.skill.hash}\u0000${item.model}` : null, (warm) => generateNow(item, cacheable, warm));
+  };
+
+  const generateNow = async (item: PlanItem, cacheable: boolean, warm: boolean): Promise<GenerationSample> => {
+    const fixed = item.fixedOutput;
 
     const generation = emptyGeneration();
     const price = priceFor(item.model, config.pricing);
@@ -231,6 +271,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
+          if (overBudget()) throw new OverBudget();
           return counted(() => {
             generation.sent = true;
             return generate(client, item.skill, item.testCase, item.model, {
@@ -241,13 +282,14 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
               repo: options.repo ?? null,
             });
           });
-        }),
+        }, warm ? "warm" : "normal"),
       );
       generation.output = call.text;
       generation.stopReason = call.stopReason;
       generation.latencyMs = Math.round(call.latencyMs);
       generation.usage = call.usage;
       generation.costUsd = price ? costOf(call.usage, price) : null;
+      spent += generation.costUsd ?? 0;
       generation.filesRead = call.filesRead;
       generation.turns = call.turns;
     } catch (error) {
@@ -257,15 +299,20 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       }
       noteFailure(error, item.model, "candidate");
       generation.error =
-        error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
+        error instanceof Cancelled
+          ? error.message
+          : error instanceof NotSent
+            ? notRunError(error.stopCause)
+            : error instanceof OverBudget && budget !== null
+              ? budgetNotRun(budget)
+              : generationError(error);
       if (error instanceof ModelCallError) {
         generation.output = error.partialText || null;
         generation.usage = error.usage;
         generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+        spent += generation.costUsd ?? 0;
         generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
       }
-    } finally {
-      (releaseWarm as (() => void) | null)?.();
     }
     if (fixed !== undefined) Object.assign(generation, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
     return generation;
@@ -276,16 +323,18 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const attempt: JudgeAttempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
     let outcome: Awaited<ReturnType<typeof judgeOutput>>;
     try {
-      outcome = await firstCallAlone("judge", () =>
+      const prefix = judgeCacheable(item.skill) ? `judge\u0000${item.skill.hash}` : null;
+      outcome = await warmFirst(prefix, () => firstCallAlone("judge", () =>
         limiter.run(() => {
           const stopped = stoppedAll;
           if (stopped !== null) return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
+          if (overBudget() && budget !== null) return Promise.resolve({ judgement: null, error: budgetNotRun(budget, "judged"), call: null });
           return counted(() => {
             attempt.sent = true;
             return judgeOutput(repeated ? cachingJudgeClient : judgeClient, { skill: item.skill, testCase: item.testCase, output }, judge);
           });
         }, "high"),
-      );
+      ));
     } catch (error) {
       if (!(error instanceof Cancelled)) throw error;
       attempt.error = error.message === NOT_RUN ? "cancelled: not judged" : error.message;
@@ -295,6 +344,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       attempt.usage = outcome.call.usage;
       const judgePrice = priceFor(judge.model, config.pricing);
       attempt.costUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
+      spent += attempt.costUsd ?? 0;
     }
     attempt.judgement = outcome.judgement;
     attempt.error = outcome.judgement ? null : outcome.error;
@@ -337,7 +387,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     items.map(async (item, index) => {
       let result: CaseResult;
       try {
-        result = await runOne(item, states[index] as PairState);
+        result = item.reused ? { ...item.reused, reused: true } : await runOne(item, states[index] as PairState);
       } catch (error) {
         // Nothing above should throw; if it does, the pair still ends with a recorded error.
         result = { ...emptyResult(item), error: `internal error: ${messageOf(error)}` };
@@ -345,7 +395,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       progress.done += 1;
       if (result.error) progress.errors += 1;
       else if (!result.judged) progress.unjudged += 1;
-      progress.costUsd += (result.costUsd ?? 0) + (result.judgeCostUsd ?? 0);
+      if (!result.reused) progress.costUsd += (result.costUsd ?? 0) + (result.judgeCostUsd ?? 0);
       progress.inFlight = limiter.inFlight;
       options.onResult?.(result, item);
       options.onProgress?.({ ...progress });
@@ -371,6 +421,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
           const item = items[index];
           const state = states[index];
           if (!item || !state) throw new Error(`internal: no plan item ${index}`);
+          // A reused result has no samples here to add to: it stays as stored.
+          if (item.reused) return;
           try {
             await work(item, state);
             results[index] = resultOf(item, state);

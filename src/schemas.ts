@@ -34,6 +34,7 @@ export const CONFIG_DEFAULTS = {
   samples: 1,
   judgeSamples: 2,
   maxSamples: 4,
+  cacheMaxAgeHours: 24,
   benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
   concurrency: 8,
   maxTokens: 2048,
@@ -226,6 +227,30 @@ export const SKILLBENCH_SCHEMA = {
         "are tested and shown with their intervals, but advisory.",
       type: "boolean",
       default: CONFIG_DEFAULTS.gateDimensions,
+    },
+    "max-cost-usd": {
+      description:
+        "A budget for the whole run, in USD. The dry-run estimate is checked first: over it, the run refuses to " +
+        "start (exit 3, with the estimate). While running, no model call starts once the spend reaches it; the " +
+        "pairs left end as not run and the report is partial. Default: no budget.",
+      type: "number",
+      exclusiveMinimum: 0,
+    },
+    "cache-path": {
+      description:
+        "Folder (repository-relative) where every result is stored by its content key and reused in pr mode while " +
+        "younger than cache-max-age-hours; baseline runs never reuse, but write. Default: off (the CLI uses " +
+        ".skillbench/cache).",
+      type: "string",
+      pattern: GLOB_PATTERN,
+      patternErrorMessage: "must be a repository-relative path: no leading '/' and no '..' segment",
+      minLength: 1,
+    },
+    "cache-max-age-hours": {
+      description: "How old (hours) a stored result may be and still be reused in pr mode.",
+      type: "number",
+      exclusiveMinimum: 0,
+      default: CONFIG_DEFAULTS.cacheMaxAgeHours,
     },
     "fail-on-inconclusive": {
       description:

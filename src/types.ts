@@ -119,6 +119,12 @@ export interface Config {
   gateDimensions: boolean;
   /** An inconclusive verdict fails the check (exit 1) in pr mode; else it passes with a warning. */
   failOnInconclusive: boolean;
+  /** The run's budget in USD (`max-cost-usd`); null: none. */
+  maxCostUsd: number | null;
+  /** Where results are stored and reused (`cache-path`); null: off (the CLI then uses its default). */
+  cachePath: string | null;
+  /** Stored results younger than this are reused in pr mode (`cache-max-age-hours`). */
+  cacheMaxAgeHours: number;
   correction: Correction;
   /** maxAgeHours: baseline entries older than this make the verdict say so (null: no limit). */
   baseline: { branch: string; staleAfterDays: number; historyLimit: number; maxAgeHours: number | null };
@@ -248,6 +254,12 @@ export interface CallRequest {
   cacheSystem?: boolean;
   /** Mark the user message as a cache breakpoint too (a request sent again unchanged, e.g. a repeated judgement). */
   cacheUser?: boolean;
+  /**
+   * The user message as blocks, sent instead of `user` (which holds their text joined by blank lines): a block with
+   * `cache` is a cache breakpoint, so a stable prefix (the judge's skill, input and reference) is cached apart from
+   * what varies after it. `cacheUser` marks the last block. Ignored when `messages` is given.
+   */
+  userBlocks?: { text: string; cache?: boolean }[];
   /** Aborts the request (a cancelled run); never sent to the API. */
   signal?: AbortSignal;
 }
@@ -326,6 +338,11 @@ export interface CaseResult {
   outputs?: string[];
   /** Model calls made for this pair (generations and judgements, failed ones too); absent in older reports. */
   calls?: number;
+  /**
+   * Taken from the result cache (cache-path) instead of calling anything: no call was made this run, and the run's
+   * totals count it at $0; costUsd and judgeCostUsd still say what producing it cost, for comparisons.
+   */
+  reused?: true;
   /** Files of the skill folder the candidate read with read_file, in the order read (relative to the folder). */
   filesRead?: string[];
   /** Model turns of the generation (1 without tool use). */

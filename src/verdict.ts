@@ -95,8 +95,39 @@ export function isErrorGateReason(reason: string): boolean {
  * Reasons a model's failed or unjudged pairs count as a regression in their own right: when the share of its
  * pairs that failed (or went unjudged) exceeds `thresholdPct`, with or without a baseline.
  */
+/** A pair not run or not judged because the run's budget (max-cost-usd) was reached: see budgetNotRun in src/run.ts. */
+const BUDGET_NOT_RUN = /^not (?:run|judged): budget of \$[0-9.]+ reached$/;
+
+export function isBudgetNotRun(result: Pick<CaseResult, "error" | "judgeError">): boolean {
+  return BUDGET_NOT_RUN.test(result.error ?? "") || (result.error === null && BUDGET_NOT_RUN.test(result.judgeError ?? ""));
+}
+
+/**
+ * The report once the budget stopped the run: pairs not run make their model inconclusive (not pass, not error: the
+ * pairs that ran may still show a regression, which stands), and the report is partial.
+ */
+export function withBudgetStop(report: Report): Report {
+  const skills = report.skills.map((skill) => {
+    const models = skill.models.map((model): ModelSummary => {
+      const own = skill.results.filter((r) => r.model === model.model);
+      const notRun = own.filter(isBudgetNotRun).length;
+      if (notRun === 0) return model;
+      const reason = `${notRun} of ${own.length} pairs were not run: ${own.find(isBudgetNotRun)?.error ?? own.find(isBudgetNotRun)?.judgeError ?? "budget reached"}`.replace(/: not (run|judged): /, ": ");
+      const verdict: Verdict = model.verdict === "regressed" ? model.verdict : "inconclusive";
+      return { ...model, verdict, verdictReasons: [...model.verdictReasons, reason] };
+    });
+    return { ...skill, models, ...skillVerdict(models) };
+  });
+  const judgedSomething = report.skills.some((s) => s.results.some((r) => r.judged));
+  const next = withRunVerdict({ ...report, skills });
+  // Nothing judged only because nothing was run is not a failure of the API: it is inconclusive.
+  if (!judgedSomething && next.verdict === "error") return { ...next, verdict: "inconclusive", failure: null, partial: true };
+  return { ...next, partial: true };
+}
+
 export function errorGateReasons(summary: ModelSummary, results: readonly CaseResult[], thresholdPct: number): string[] {
-  const own = results.filter((r) => r.model === summary.model);
+  // Pairs the budget kept from running say nothing about the model: they make it inconclusive, not regressed.
+  const own = results.filter((r) => r.model === summary.model && !isBudgetNotRun(r));
   const cases = own.length;
   if (cases === 0) return [];
   const reasons: string[] = [];

@@ -53,6 +53,11 @@ export interface SimOptions {
    * different offsets play a judge that changed between a nightly baseline and a pull request.
    */
   judgeOffset?: number;
+  /**
+   * How long a 5-minute cache entry lives, in real ms (a 1-hour entry lives 12 times as long); default 300000.
+   * Benchmarks shorten it in proportion to their shortened latency, so entries expire as they would in a real run.
+   */
+  cacheTtlMs?: number;
 }
 
 /**
@@ -229,18 +234,32 @@ function toolTurn(
   return { kind: "answer", markers: [...markers], read };
 }
 
-/** The system blocks, then the message blocks, up to the last cache_control breakpoint (text null when there is none). */
-function cachedPrefix(body: Record<string, unknown>): { text: string | null; chars: number; ttlMs: number } {
+/**
+ * One entry per cache_control breakpoint, in order: the system blocks, then the message blocks, up to and including
+ * that breakpoint. As the API does, a request reads the longest of these prefixes already cached and writes the
+ * rest up to its last breakpoint.
+ */
+function cachedPrefixes(body: Record<string, unknown>): { text: string; chars: number; ttlMs: number }[] {
   const messages = Array.isArray(body["messages"]) ? body["messages"].filter(isRecord) : [];
   const parts = [...systemParts(body["system"]), ...messages.flatMap((m) => systemParts(m["content"]))];
-  const last = parts.map((p) => p.cached).lastIndexOf(true);
-  if (last < 0) return { text: null, chars: 0, ttlMs: 0 };
-  const prefix = parts.slice(0, last + 1);
-  return {
-    text: prefix.map((p) => p.text).join("\u0000"),
-    chars: prefix.reduce((sum, part) => sum + part.text.length, 0),
-    ttlMs: prefix[prefix.length - 1]?.ttl === "1h" ? 3_600_000 : 300_000,
-  };
+  const prefixes: { text: string; chars: number; ttlMs: number }[] = [];
+  parts.forEach((part, index) => {
+    if (!part.cached) return;
+    const prefix = parts.slice(0, index + 1);
+    prefixes.push({
+      text: prefix.map((p) => p.text).join("\u0000"),
+      chars: prefix.reduce((sum, p) => sum + p.text.length, 0),
+      ttlMs: part.ttl === "1h" ? 3_600_000 : 300_000,
+    });
+  });
+  return prefixes;
+}
+
+/** A request's cache breakpoints long enough to be cached, and how much of its prefix was already cached on arrival. */
+interface CacheUse {
+  entries: { key: string; chars: number; ttlMs: number }[];
+  /** Characters of the longest cached prefix (0: a miss). */
+  hitChars: number;
 }
 
 function lastUserText(messages: unknown): string {
@@ -573,8 +592,7 @@ class Sim implements SimServer {
     const systemText = systemParts(body["system"]).map((p) => p.text).join("\n");
     const text = `${systemText}\n${messagesText(body["messages"])}`;
     // Decided at arrival: a cache entry only exists once the first response with that prefix has started.
-    const cacheKey = this.cacheKeyFor(body, model, schema);
-    const cacheHit = cacheKey !== null && (this.cache.get(cacheKey) ?? 0) > arrivedAt;
+    const cache = this.cacheUseFor(body, model, schema, arrivedAt);
 
     try {
       if (parseError !== null || !isRecord(parsed)) {
@@ -589,7 +607,7 @@ class Sim implements SimServer {
       await this.sleep(this.latencyFor(rawBody));
       const echo = echoes(parseDirectives(text), kind) ? apiKeyOf(req) : null;
       if (fault) this.failIfErrorFault(fault, echo);
-      this.answer(res, record, { body, model, schema, text, systemText, fault: fault?.fault ?? null, cacheKey, cacheHit, echo });
+      this.answer(res, record, { body, model, schema, text, systemText, fault: fault?.fault ?? null, cache, echo });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       this.sendError(res, record, error);
@@ -643,11 +661,19 @@ class Sim implements SimServer {
     return shortId("judge-noise", noise.seed ?? "", requestKey, String(seen));
   }
 
-  private cacheKeyFor(body: Record<string, unknown>, model: string, schema: Record<string, unknown> | null): string | null {
-    const prefix = cachedPrefix(body);
-    if (prefix.text === null || estimateTokens(prefix.chars, isNewGenerationModel(model)) < MIN_CACHE_TOKENS) return null;
+  private cacheUseFor(body: Record<string, unknown>, model: string, schema: Record<string, unknown> | null, arrivedAt: number): CacheUse | null {
+    const newTokenizer = isNewGenerationModel(model);
     // The output schema is part of what the model sees before the system prompt: changing it misses the cache.
-    return shortId("cache", model, JSON.stringify(schema), prefix.text);
+    const entries = cachedPrefixes(body)
+      .filter((prefix) => estimateTokens(prefix.chars, newTokenizer) >= MIN_CACHE_TOKENS)
+      .map((prefix) => ({
+        key: shortId("cache", model, JSON.stringify(schema), prefix.text),
+        chars: prefix.chars,
+        ttlMs: (prefix.ttlMs * (this.options.cacheTtlMs ?? 300_000)) / 300_000,
+      }));
+    if (entries.length === 0) return null;
+    const hit = entries.filter((entry) => (this.cache.get(entry.key) ?? 0) > arrivedAt).pop();
+    return { entries, hitChars: hit?.chars ?? 0 };
   }
 
   private answer(
@@ -660,8 +686,7 @@ class Sim implements SimServer {
       text: string;
       systemText: string;
       fault: SimFault | null;
-      cacheKey: string | null;
-      cacheHit: boolean;
+      cache: CacheUse | null;
       /** `sim:echo`: the request's API key, quoted by the answer. */
       echo: string | null;
     },
@@ -738,13 +763,14 @@ class Sim implements SimServer {
     let inputTokens = totalInput;
     let cacheCreation = 0;
     let cacheRead = 0;
-    if (input.cacheKey !== null) {
-      const prefix = cachedPrefix(body);
-      const prefixTokens = estimateTokens(prefix.chars, newTokenizer);
+    if (input.cache !== null) {
+      const last = input.cache.entries[input.cache.entries.length - 1];
+      const prefixTokens = estimateTokens(last?.chars ?? 0, newTokenizer);
+      cacheRead = input.cache.hitChars > 0 ? estimateTokens(input.cache.hitChars, newTokenizer) : 0;
+      cacheCreation = Math.max(0, prefixTokens - cacheRead);
       inputTokens = Math.max(0, totalInput - prefixTokens);
-      if (input.cacheHit) cacheRead = prefixTokens;
-      else cacheCreation = prefixTokens;
-      this.cache.set(input.cacheKey, Date.now() + prefix.ttlMs);
+      const now = Date.now();
+      for (const entry of input.cache.entries) this.cache.set(entry.key, Math.max(this.cache.get(entry.key) ?? 0, now + entry.ttlMs));
     }
 
     const message = {
