@@ -45,7 +45,8 @@ afterAll(async () => {
 beforeEach(async () => {
   sim.reset();
   repo = await makeRepoWithOrigin({
-    "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5]\nconcurrency: 4\n",
+    // These tests count calls: one judgement per output (the default is two), pinned here.
+    "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5]\nconcurrency: 4\njudge: { samples: 1 }\n",
     "skills/greet/SKILL.md": shortSkill,
     "benchmarks/greet.yml": `skill: skills/greet/SKILL.md\ncases:\n${cases(3)}\n`,
     ".gitignore": "skillbench-report.json\n.skillbench/\n",
@@ -60,7 +61,7 @@ describe("the judge's cacheable prefix", () => {
     const dir = await mkdtemp(join(tmpdir(), "skillbench-cost-"));
     try {
       await writeTree(dir, {
-        "skillbench.yml": "models: [claude-sonnet-5]\nconcurrency: 4\n",
+        "skillbench.yml": "models: [claude-sonnet-5]\nconcurrency: 4\njudge: { samples: 1 }\n",
         "skills/support/SKILL.md": longSkill,
         "benchmarks/support.yml": `skill: skills/support/SKILL.md\ncases:\n${cases(4)}\n    expected: "A plain answer"\n`,
       });
@@ -241,7 +242,7 @@ describe("the budget (max-cost-usd)", () => {
   });
 
   it("stops starting calls once the spend reaches it: the rest end not run, the report is partial and inconclusive", async () => {
-    await writeFile(join(repo.dir, "skillbench.yml"), "models: [claude-sonnet-5]\nconcurrency: 1\n");
+    await writeFile(join(repo.dir, "skillbench.yml"), "models: [claude-sonnet-5]\nconcurrency: 1\njudge: { samples: 1 }\n");
     await writeFile(join(repo.dir, "benchmarks/greet.yml"), `skill: skills/greet/SKILL.md\ncases:\n${cases(8)}\n`);
     // A model that answers at length: the spend outruns the estimate (which is under the budget).
     const costly = (inner: ModelClient): ModelClient => ({

@@ -11170,7 +11170,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8950);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5244);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -11186,7 +11186,7 @@ for (const name of ["SIGINT", "SIGTERM"]) {
         controller.abort(name);
     });
 }
-const code = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), {
+const code = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .iW)(process.argv.slice(2), {
     cwd: process.cwd(),
     env: process.env,
     stdout: (text) => process.stdout.write(text),
@@ -11205,16 +11205,16 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8950:
+/***/ 5244:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  i: () => (/* binding */ main)
+  iW: () => (/* binding */ main)
 });
 
-// UNUSED EXPORTS: listOf
+// UNUSED EXPORTS: DEFAULT_CACHE_PATH, listOf
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
@@ -12089,6 +12089,7 @@ const CONFIG_DEFAULTS = {
     samples: 1,
     judgeSamples: 2,
     maxSamples: 4,
+    cacheMaxAgeHours: 24,
     benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
     concurrency: 8,
     maxTokens: 2048,
@@ -12255,6 +12256,28 @@ const SKILLBENCH_SCHEMA = {
                 "are tested and shown with their intervals, but advisory.",
             type: "boolean",
             default: CONFIG_DEFAULTS.gateDimensions,
+        },
+        "max-cost-usd": {
+            description: "A budget for the whole run, in USD. The dry-run estimate is checked first: over it, the run refuses to " +
+                "start (exit 3, with the estimate). While running, no model call starts once the spend reaches it; the " +
+                "pairs left end as not run and the report is partial. Default: no budget.",
+            type: "number",
+            exclusiveMinimum: 0,
+        },
+        "cache-path": {
+            description: "Folder (repository-relative) where every result is stored by its content key and reused in pr mode while " +
+                "younger than cache-max-age-hours; baseline runs never reuse, but write. Default: off (the CLI uses " +
+                ".skillbench/cache).",
+            type: "string",
+            pattern: GLOB_PATTERN,
+            patternErrorMessage: "must be a repository-relative path: no leading '/' and no '..' segment",
+            minLength: 1,
+        },
+        "cache-max-age-hours": {
+            description: "How old (hours) a stored result may be and still be reused in pr mode.",
+            type: "number",
+            exclusiveMinimum: 0,
+            default: CONFIG_DEFAULTS.cacheMaxAgeHours,
         },
         "fail-on-inconclusive": {
             description: "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
@@ -13500,6 +13523,22 @@ function parseOverrides(overrides) {
                 else
                     problem(entry.source, `must be true or false, not "${text}"`);
                 break;
+            case "maxCostUsd":
+            case "cacheMaxAgeHours": {
+                const number = /^\+?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+                if (Number.isFinite(number) && number > 0)
+                    values[key] = number;
+                else
+                    problem(entry.source, `must be a number greater than 0, not "${text}"`);
+                break;
+            }
+            case "cachePath":
+                // From a flag or the workflow (trusted): any path; the cache module keeps every file inside it.
+                if (text.trim() !== "")
+                    values.cachePath = text;
+                else
+                    problem(entry.source, "must be a folder path, not empty");
+                break;
             case "concurrency":
             case "maxTokens":
             case "samples":
@@ -13590,6 +13629,9 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         maxSamples: overrides.maxSamples ?? raw["max-samples"] ?? d.maxSamples,
         gateDimensions: raw["gate-dimensions"] ?? d.gateDimensions,
         failOnInconclusive: overrides.failOnInconclusive ?? raw["fail-on-inconclusive"] ?? d.failOnInconclusive,
+        maxCostUsd: overrides.maxCostUsd ?? raw["max-cost-usd"] ?? null,
+        cachePath: overrides.cachePath ?? raw["cache-path"] ?? null,
+        cacheMaxAgeHours: overrides.cacheMaxAgeHours ?? raw["cache-max-age-hours"] ?? d.cacheMaxAgeHours,
         correction,
         baseline: {
             branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
@@ -14572,8 +14614,38 @@ function verdict_isErrorGateReason(reason) {
  * Reasons a model's failed or unjudged pairs count as a regression in their own right: when the share of its
  * pairs that failed (or went unjudged) exceeds `thresholdPct`, with or without a baseline.
  */
+/** A pair not run or not judged because the run's budget (max-cost-usd) was reached: see budgetNotRun in src/run.ts. */
+const BUDGET_NOT_RUN = /^not (?:run|judged): budget of \$[0-9.]+ reached$/;
+function isBudgetNotRun(result) {
+    return BUDGET_NOT_RUN.test(result.error ?? "") || (result.error === null && BUDGET_NOT_RUN.test(result.judgeError ?? ""));
+}
+/**
+ * The report once the budget stopped the run: pairs not run make their model inconclusive (not pass, not error: the
+ * pairs that ran may still show a regression, which stands), and the report is partial.
+ */
+function withBudgetStop(report) {
+    const skills = report.skills.map((skill) => {
+        const models = skill.models.map((model) => {
+            const own = skill.results.filter((r) => r.model === model.model);
+            const notRun = own.filter(isBudgetNotRun).length;
+            if (notRun === 0)
+                return model;
+            const reason = `${notRun} of ${own.length} pairs were not run: ${own.find(isBudgetNotRun)?.error ?? own.find(isBudgetNotRun)?.judgeError ?? "budget reached"}`.replace(/: not (run|judged): /, ": ");
+            const verdict = model.verdict === "regressed" ? model.verdict : "inconclusive";
+            return { ...model, verdict, verdictReasons: [...model.verdictReasons, reason] };
+        });
+        return { ...skill, models, ...skillVerdict(models) };
+    });
+    const judgedSomething = report.skills.some((s) => s.results.some((r) => r.judged));
+    const next = withRunVerdict({ ...report, skills });
+    // Nothing judged only because nothing was run is not a failure of the API: it is inconclusive.
+    if (!judgedSomething && next.verdict === "error")
+        return { ...next, verdict: "inconclusive", failure: null, partial: true };
+    return { ...next, partial: true };
+}
 function errorGateReasons(summary, results, thresholdPct) {
-    const own = results.filter((r) => r.model === summary.model);
+    // Pairs the budget kept from running say nothing about the model: they make it inconclusive, not regressed.
+    const own = results.filter((r) => r.model === summary.model && !isBudgetNotRun(r));
     const cases = own.length;
     if (cases === 0)
         return [];
@@ -14836,10 +14908,15 @@ function totalsOf(skills, durationMs) {
     const unpriced = new Set();
     for (const skill of skills) {
         for (const result of skill.results) {
-            candidateCostUsd += result.costUsd ?? 0;
-            judgeCostUsd += result.judgeCostUsd ?? 0;
+            // A reused result (result cache) cost nothing this run and made no call.
+            if (!result.reused) {
+                candidateCostUsd += result.costUsd ?? 0;
+                judgeCostUsd += result.judgeCostUsd ?? 0;
+            }
             cases += 1;
-            if (result.calls !== undefined)
+            if (result.reused)
+                calls += 0;
+            else if (result.calls !== undefined)
                 calls += result.calls;
             else
                 calls += 1 + (result.judged || result.judgeError !== null ? 1 : 0);
@@ -45792,14 +45869,15 @@ function redactLines(text, redact) {
 }
 
 ;// CONCATENATED MODULE: ./src/limiter.ts
-// One concurrency limit for every model call of a run. Two priorities: a judgement waits only for a free slot,
-// never behind the queue of generations, so each output is judged as soon as it exists. Below it, each model
+// One concurrency limit for every model call of a run. Three priorities: a judgement waits only for a free slot,
+// never behind the queue of generations, so each output is judged as soon as it exists; a generation whose prompt
+// prefix is already cached ("warm") goes ahead of other skills' first generations, before its cache entry expires. Below it, each model
 // client's RateLimitGate: the API's rate limit as one shared state (a pause for everyone, an adaptive cap).
 class Limiter {
     limit;
     active = 0;
     peak = 0;
-    queues = { high: [], normal: [] };
+    queues = { high: [], warm: [], normal: [] };
     constructor(limit) {
         if (!Number.isInteger(limit) || limit < 1)
             throw new RangeError(`concurrency must be a whole number >= 1, got ${limit}`);
@@ -45834,7 +45912,7 @@ class Limiter {
     }
     release() {
         this.active -= 1;
-        const next = this.queues.high.shift() ?? this.queues.normal.shift();
+        const next = this.queues.high.shift() ?? this.queues.warm.shift() ?? this.queues.normal.shift();
         if (next) {
             this.take();
             next();
@@ -45969,12 +46047,7 @@ function buildParams(request) {
             : request.system,
         messages: request.messages
             ? request.messages.map(toApiMessage)
-            : [
-                {
-                    role: "user",
-                    content: request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user,
-                },
-            ],
+            : [{ role: "user", content: userContent(request) }],
     };
     if (request.tools && request.tools.length > 0) {
         params.tools = request.tools.map((tool) => ({
@@ -45995,6 +46068,18 @@ function buildParams(request) {
         params.output_config = { format: { type: "json_schema", schema: request.outputSchema } };
     }
     return params;
+}
+/** The one user message: blocks with breakpoints when the request has them, else the text (one breakpoint with cacheUser). */
+function userContent(request) {
+    const blocks = request.userBlocks;
+    if (!blocks || blocks.length === 0) {
+        return request.cacheUser ? [{ type: "text", text: request.user, cache_control: { type: "ephemeral" } }] : request.user;
+    }
+    return blocks.map((block, index) => ({
+        type: "text",
+        text: block.text,
+        ...(block.cache || (request.cacheUser && index === blocks.length - 1) ? { cache_control: { type: "ephemeral" } } : {}),
+    }));
 }
 function toApiBlock(block) {
     switch (block.type) {
@@ -48236,10 +48321,19 @@ function judgeRequest(task, outputs, settings, system, schema) {
         task.testCase.expected === null ? "There is no reference answer for this case." : block("reference_answer", task.testCase.expected),
         ...outputs,
     ];
+    // Cache breakpoints after the skill (shared by every judgement of the skill) and after the case (shared by its
+    // models and samples): only the outputs vary after them. The text sent is the same as `user`.
+    const caseEnd = parts.length - outputs.length;
+    const userBlocks = [
+        { text: `${parts[0]}\n\n`, cache: true },
+        { text: `${parts.slice(1, caseEnd).join("\n\n")}\n\n`, cache: true },
+        { text: parts.slice(caseEnd).join("\n\n") },
+    ];
     return {
         model: settings.model,
         system,
         user: parts.join("\n\n"),
+        userBlocks,
         maxTokens: settings.maxTokens,
         ...(settings.sampling ? { sampling: settings.sampling } : {}),
         outputSchema: schema,
@@ -48637,11 +48731,18 @@ function planRun(benchmarks, skills, config, judgeKey) {
     }
     return items;
 }
+/** The error of a pair whose call was not started because the run's budget was reached. */
+function budgetNotRun(budgetUsd, what = "run") {
+    return `not ${what}: budget of $${budgetUsd.toFixed(2)} reached`;
+}
 /** How long calls in flight may finish after a cancellation (a cancelled workflow sends SIGTERM 7.5 s after SIGINT). */
 const CANCEL_GRACE_MS = 5000;
 const run_NOT_RUN = "cancelled: not run";
 /** A call that was not started, or was aborted, because the run was cancelled. */
 class Cancelled extends Error {
+}
+/** A call not sent because the run's budget was reached. */
+class OverBudget extends Error {
 }
 /** A call not sent because an earlier call showed it cannot succeed. */
 class NotSent extends Error {
@@ -48686,6 +48787,10 @@ async function runPlan(items, options) {
     };
     const progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
     let calls = 0;
+    // Spend of the calls that finished; the budget is checked as each call is about to start.
+    const budget = options.budgetUsd ?? null;
+    let spent = 0;
+    const overBudget = () => budget !== null && spent >= budget;
     const counted = async (task) => {
         // A task reaches this point once it has a slot: after a cancellation it never starts.
         if (stop?.aborted)
@@ -48742,19 +48847,37 @@ async function runPlan(items, options) {
     // A repeated judgement sends the same request again: its user block (skill, case, output) is a cache breakpoint
     // too, so the repeats read the prompt cache written by the first.
     const cachingJudgeClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
+    /**
+     * Runs `task` as the first call of a cacheable prefix (the others wait for it), or after that first call, with
+     * `warm` true. `prefix` null: not cacheable, no wait.
+     */
+    const warmFirst = async (prefix, task) => {
+        if (prefix === null)
+            return task(false);
+        const first = warming.get(prefix);
+        if (first) {
+            await first;
+            return task(true);
+        }
+        let release = () => { };
+        warming.set(prefix, new Promise((resolve) => (release = resolve)));
+        try {
+            return await task(false);
+        }
+        finally {
+            release();
+        }
+    };
+    // The judge's prefix (its system prompt and the skill) is the same for every judgement of a skill.
+    const judgeCacheable = (skill) => approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(skill.instructions) >= minCacheableTokens(judge.model);
     /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
-    const generateOnce = async (item) => {
+    const generateOnce = (item) => {
         const fixed = item.fixedOutput;
         const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
-        const prefix = `${item.skill.hash}\u0000${item.model}`;
-        let releaseWarm = null;
-        if (cacheable) {
-            const first = warming.get(prefix);
-            if (first)
-                await first;
-            else
-                warming.set(prefix, new Promise((resolve) => (releaseWarm = resolve)));
-        }
+        return warmFirst(cacheable ? `${item.skill.hash}\u0000${item.model}` : null, (warm) => generateNow(item, cacheable, warm));
+    };
+    const generateNow = async (item, cacheable, warm) => {
+        const fixed = item.fixedOutput;
         const generation = emptyGeneration();
         const price = priceFor(item.model, config.pricing);
         try {
@@ -48762,6 +48885,8 @@ async function runPlan(items, options) {
                 const stopped = stopOf(item.model);
                 if (stopped !== null)
                     throw new NotSent(stopped);
+                if (overBudget())
+                    throw new OverBudget();
                 return counted(() => {
                     generation.sent = true;
                     return agent_generate(client, item.skill, item.testCase, item.model, {
@@ -48772,12 +48897,13 @@ async function runPlan(items, options) {
                         repo: options.repo ?? null,
                     });
                 });
-            }));
+            }, warm ? "warm" : "normal"));
             generation.output = call.text;
             generation.stopReason = call.stopReason;
             generation.latencyMs = Math.round(call.latencyMs);
             generation.usage = call.usage;
             generation.costUsd = price ? costOf(call.usage, price) : null;
+            spent += generation.costUsd ?? 0;
             generation.filesRead = call.filesRead;
             generation.turns = call.turns;
         }
@@ -48788,16 +48914,20 @@ async function runPlan(items, options) {
             }
             noteFailure(error, item.model, "candidate");
             generation.error =
-                error instanceof Cancelled ? error.message : error instanceof NotSent ? notRunError(error.stopCause) : generationError(error);
+                error instanceof Cancelled
+                    ? error.message
+                    : error instanceof NotSent
+                        ? notRunError(error.stopCause)
+                        : error instanceof OverBudget && budget !== null
+                            ? budgetNotRun(budget)
+                            : generationError(error);
             if (error instanceof errors/* ModelCallError */.sX) {
                 generation.output = error.partialText || null;
                 generation.usage = error.usage;
                 generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+                spent += generation.costUsd ?? 0;
                 generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
             }
-        }
-        finally {
-            releaseWarm?.();
         }
         if (fixed !== undefined)
             Object.assign(generation, { usage: null, costUsd: null, latencyMs: null, stopReason: null });
@@ -48808,15 +48938,18 @@ async function runPlan(items, options) {
         const attempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
         let outcome;
         try {
-            outcome = await firstCallAlone("judge", () => limiter.run(() => {
+            const prefix = judgeCacheable(item.skill) ? `judge\u0000${item.skill.hash}` : null;
+            outcome = await warmFirst(prefix, () => firstCallAlone("judge", () => limiter.run(() => {
                 const stopped = stoppedAll;
                 if (stopped !== null)
                     return Promise.resolve({ judgement: null, error: notRunError(stopped, "judged"), call: null });
+                if (overBudget() && budget !== null)
+                    return Promise.resolve({ judgement: null, error: budgetNotRun(budget, "judged"), call: null });
                 return counted(() => {
                     attempt.sent = true;
                     return judgeOutput(repeated ? cachingJudgeClient : judgeClient, { skill: item.skill, testCase: item.testCase, output }, judge);
                 });
-            }, "high"));
+            }, "high")));
         }
         catch (error) {
             if (!(error instanceof Cancelled))
@@ -48828,6 +48961,7 @@ async function runPlan(items, options) {
             attempt.usage = outcome.call.usage;
             const judgePrice = priceFor(judge.model, config.pricing);
             attempt.costUsd = judgePrice ? costOf(outcome.call.usage, judgePrice) : null;
+            spent += attempt.costUsd ?? 0;
         }
         attempt.judgement = outcome.judgement;
         attempt.error = outcome.judgement ? null : outcome.error;
@@ -48864,7 +48998,7 @@ async function runPlan(items, options) {
     const results = await Promise.all(items.map(async (item, index) => {
         let result;
         try {
-            result = await runOne(item, states[index]);
+            result = item.reused ? { ...item.reused, reused: true } : await runOne(item, states[index]);
         }
         catch (error) {
             // Nothing above should throw; if it does, the pair still ends with a recorded error.
@@ -48875,7 +49009,8 @@ async function runPlan(items, options) {
             progress.errors += 1;
         else if (!result.judged)
             progress.unjudged += 1;
-        progress.costUsd += (result.costUsd ?? 0) + (result.judgeCostUsd ?? 0);
+        if (!result.reused)
+            progress.costUsd += (result.costUsd ?? 0) + (result.judgeCostUsd ?? 0);
         progress.inFlight = limiter.inFlight;
         options.onResult?.(result, item);
         options.onProgress?.({ ...progress });
@@ -48900,6 +49035,9 @@ async function runPlan(items, options) {
                 const state = states[index];
                 if (!item || !state)
                     throw new Error(`internal: no plan item ${index}`);
+                // A reused result has no samples here to add to: it stays as stored.
+                if (item.reused)
+                    return;
                 try {
                     await work(item, state);
                     results[index] = resultOf(item, state);
@@ -49728,9 +49866,100 @@ async function readSkillAtCommit(git, commit, path, maxBytes) {
     return { skill: { ...parsed.skill, hash: sha256Hex(text) }, problem: null };
 }
 
+;// CONCATENATED MODULE: ./src/result-cache.ts
+// The result cache (cache-path): every finished (skill, case, model) result, stored as one JSON file named by its
+// content key, so that re-running unchanged work in pr mode makes no model call. Baseline runs never read it
+// (models drift behind the same id) but write it. Files are written atomically (temporary file, then rename) and
+// redacted like everything else written; names are hex keys, so no path leaves the cache folder.
+
+
+
+
+
+/** Bump when what a stored result means changes: older files are then misses. */
+const FORMAT = 1;
+const KEY = /^[0-9a-f]{64}$/;
+/**
+ * Everything that decides a pair's result: the content key (skill hash, case hash, model, judge key), the
+ * candidate's sampling parameters, max-tokens and max-turns, the number of generations and of judgements per
+ * output, and the judge's sampling and max-tokens. Hex (sha256).
+ */
+function resultCacheKey(item, config) {
+    return contentHash("result-cache", FORMAT, item.key, item.model, JSON.stringify(config.sampling[item.model] ?? null), config.maxTokens, config.maxTurns, Math.max(1, config.samples), Math.max(1, config.judge.samples), JSON.stringify(config.sampling[config.judge.model] ?? null), config.judge.maxTokens);
+}
+class ResultCache {
+    dir;
+    options;
+    constructor(dir, options) {
+        this.dir = dir;
+        this.options = options;
+    }
+    /** The folder as given; a relative path (from the config) must stay inside the repository, links resolved. */
+    static async open(options) {
+        const dir = (0,external_node_path_.resolve)(options.root, options.path);
+        if (!(0,external_node_path_.isAbsolute)(options.path)) {
+            await (0,promises_.mkdir)(dir, { recursive: true });
+            const [real, root] = await Promise.all([(0,promises_.realpath)(dir), (0,promises_.realpath)(options.root)]);
+            const rel = (0,external_node_path_.relative)(root, real);
+            if (rel.startsWith("..") || (0,external_node_path_.isAbsolute)(rel)) {
+                throw new Error(`cache-path ${options.path} leads outside the repository (${rel.split(external_node_path_.sep).join("/")}); not used`);
+            }
+            return new ResultCache(real, options);
+        }
+        return new ResultCache(dir, options);
+    }
+    fileOf(key) {
+        if (!KEY.test(key))
+            throw new Error(`internal: result cache key ${JSON.stringify(key)} is not a sha256 hex key`);
+        return (0,external_node_path_.join)(this.dir, `${key}.json`);
+    }
+    /** The stored result for `key` when one exists, is a regular file, and is younger than the max age; else null. */
+    async read(key, itemKey) {
+        const file = this.fileOf(key);
+        try {
+            const info = await (0,promises_.lstat)(file);
+            if (!info.isFile())
+                return null;
+            const stored = JSON.parse(await (0,promises_.readFile)(file, "utf8"));
+            if (stored.format !== FORMAT || stored.key !== key || typeof stored.storedAt !== "string")
+                return null;
+            const result = stored.result;
+            if (typeof result !== "object" || result === null || result.key !== itemKey)
+                return null;
+            const ageMs = this.options.now().getTime() - Date.parse(stored.storedAt);
+            if (!(ageMs >= 0 && ageMs < this.options.maxAgeHours * 3_600_000))
+                return null;
+            return result;
+        }
+        catch {
+            return null;
+        }
+    }
+    /** Stores a result (redacted), atomically; returns a problem's message instead of throwing. */
+    async write(key, result) {
+        const file = this.fileOf(key);
+        const temporary = (0,external_node_path_.join)(this.dir, `.${key}.${(0,external_node_crypto_.randomBytes)(6).toString("hex")}.tmp`);
+        const { reused: _reused, ...fresh } = result;
+        const stored = { format: FORMAT, key, storedAt: this.options.now().toISOString(), result: this.options.redactor.deep(fresh) };
+        try {
+            await (0,promises_.mkdir)(this.dir, { recursive: true });
+            await (0,promises_.writeFile)(temporary, `${JSON.stringify(stored)}\n`, { flag: "wx" });
+            await (0,promises_.rename)(temporary, file);
+            return null;
+        }
+        catch (error) {
+            await (0,promises_.rm)(temporary, { force: true }).catch(() => undefined);
+            return (0,errors/* messageOf */.bD)(error);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The engine, as one pipeline: load and validate -> select skills -> read the baseline -> run (generate, judge)
 // -> aggregate -> compare -> record the baseline (baseline mode). The CLI and the action are thin front ends on it.
+
+
+
 
 
 
@@ -49778,6 +50007,19 @@ function baselineStoreFactory(git, log, redactor = Redactor.none) {
         log: (message) => log.info(redactor.text(message)),
         redactor,
     });
+}
+/** The run's estimate is over max-cost-usd: nothing was started (exit 3, an operational stop, not bad input). */
+class BudgetExceededError extends Error {
+    estimateUsd;
+    budgetUsd;
+    constructor(estimateUsd, budgetUsd, calls) {
+        super(`The estimated cost of this run, $${estimateUsd.toFixed(2)} for ${calls} model call(s), is over max-cost-usd ` +
+            `($${budgetUsd.toFixed(2)}): nothing was run. Raise max-cost-usd, or run fewer skills, cases or models ` +
+            `(--dry-run shows the plan).`);
+        this.estimateUsd = estimateUsd;
+        this.budgetUsd = budgetUsd;
+        this.name = "BudgetExceededError";
+    }
 }
 async function runPipeline(options) {
     const redactor = options.redactor ?? Redactor.fromEnvironment(process.env);
@@ -49851,11 +50093,43 @@ async function runPipeline(options) {
     const snapshot = store ? await readBaseline(store, options.mode, log) : null;
     for (const problem of snapshot?.errors ?? [])
         warn(problem.message);
+    // The result cache: pr mode reuses what an earlier run produced from the same inputs; baseline runs never reuse
+    // (models drift behind the same id) but write. A PR cannot bring its own results: files git tracks are not used.
+    const cache = await openResultCache(config, options, now, redactor, warn);
+    if (cache && options.mode === "pr") {
+        let reused = 0;
+        for (const item of plan) {
+            const hit = await cache.read(resultCacheKey(item, config), item.key);
+            if (hit) {
+                item.reused = hit;
+                reused += 1;
+            }
+        }
+        if (reused > 0)
+            log.info(`Reused ${reused} of ${plan.length} result(s) from the result cache (younger than ${config.cacheMaxAgeHours} h)`);
+    }
+    const fresh = plan.filter((item) => !item.reused);
+    // The budget: the estimate of what is left to run is checked before anything starts.
+    if (config.maxCostUsd !== null && fresh.length > 0) {
+        const due = estimateCost(fresh, config);
+        const usd = due.usd ?? due.pricedUsd;
+        if (usd > config.maxCostUsd)
+            throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
+    }
     let results = [];
     let more = null;
     let client = null;
     let judge = null;
-    if (plan.length > 0 && options.client) {
+    if (plan.length > 0 && fresh.length === 0) {
+        // Everything was reused: no call, no client needed.
+        results = plan.map((item) => ({ ...item.reused, reused: true }));
+        for (const [index, result] of results.entries()) {
+            const item = plan[index];
+            if (item)
+                options.onResult?.(redactor.deep(result), item);
+        }
+    }
+    else if (plan.length > 0 && options.client) {
         judge = {
             model: config.judge.model,
             maxTokens: config.judge.maxTokens,
@@ -49874,11 +50148,29 @@ async function runPipeline(options) {
             ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
+            budgetUsd: config.maxCostUsd,
         });
         results = outcome.results;
         more = outcome.more;
         for (const stop of outcome.stops)
             warn(stop.message);
+        const notRun = results.filter(isBudgetNotRun).length;
+        if (notRun > 0 && config.maxCostUsd !== null) {
+            warn(`Stopped starting calls: the budget of $${config.maxCostUsd.toFixed(2)} (max-cost-usd) was reached; ${notRun} pair(s) were not run or judged.`);
+        }
+        // Only whole results are stored: judged, without error, from a run that was not cancelled.
+        if (cache && !options.signal?.aborted) {
+            for (const [index, result] of results.entries()) {
+                const item = plan[index];
+                if (!item || item.reused || result.error !== null || !result.judged)
+                    continue;
+                const problem = await cache.write(resultCacheKey(item, config), result);
+                if (problem) {
+                    warn(`Could not write the result cache (${problem}); results are not stored for reuse.`);
+                    break;
+                }
+            }
+        }
     }
     // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
     let sameJob = null;
@@ -49978,6 +50270,9 @@ async function runPipeline(options) {
         if (adaptive.rounds > 0)
             log.info(`adaptive: ${adaptive.rounds} round(s); stopped: ${adaptive.stopped}`);
     }
+    // Pairs the budget kept from running: their models are inconclusive, the report partial.
+    if (results.some(isBudgetNotRun))
+        report = withBudgetStop(report);
     // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
     if (unloaded.length > 0) {
         report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -50008,10 +50303,34 @@ function samplesNote(config) {
         return "";
     return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
 }
-/** The run's spending cap for adaptive rounds: config max-cost-usd when this build has it, else none. */
+/** The run's spending cap for adaptive rounds: config max-cost-usd, else none. */
 function budgetOf(config) {
-    const cap = config.maxCostUsd;
-    return typeof cap === "number" ? cap : null;
+    return config.maxCostUsd;
+}
+/**
+ * The result cache of this run, or null when it is off. Its folder: config/flag/input cache-path, else the front
+ * end's default. Not used (a warning) when it holds files git tracks: a pull request must not bring its own results.
+ */
+async function openResultCache(config, options, now, redactor, warn) {
+    if (options.defaultCachePath === false)
+        return null;
+    const path = config.cachePath ?? options.defaultCachePath ?? null;
+    if (path === null)
+        return null;
+    let cache;
+    try {
+        cache = await ResultCache.open({ path, root: options.root, maxAgeHours: config.cacheMaxAgeHours, now, redactor });
+    }
+    catch (error) {
+        warn(`Result cache not used: ${(0,errors/* messageOf */.bD)(error)}`);
+        return null;
+    }
+    const inside = (0,external_node_path_.relative)(await (0,promises_.realpath)(options.root), cache.dir).split(external_node_path_.sep).join("/");
+    if (options.tracked && !inside.startsWith("..") && [...options.tracked].some((file) => file.startsWith(`${inside}/`))) {
+        warn(`Result cache not used: ${inside} holds files committed to the repository; keep it out of git (e.g. actions/cache).`);
+        return null;
+    }
+    return cache;
 }
 /** The signal's name when the run was cancelled (front ends abort with "SIGINT" / "SIGTERM"), else null. */
 function cancellationOf(signal) {
@@ -52544,11 +52863,17 @@ Options for run:
   --no-fail-on-regression    exit 0 even when quality regressed
   --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
   --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
+  --max-cost-usd N           budget in USD: refuse to start when the estimate is over it (exit 3); stop starting
+                             calls once the spend reaches it (the report is then partial)
+  --cache-path PATH          store results by content key and reuse them in pr mode (default .skillbench/cache,
+                             or the config's cache-path); --no-cache: neither read nor write it
+  --no-cache                 do not use the result cache
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
 Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
-  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (nothing could be judged,
+  fail-on-inconclusive), 2 bad input or usage, 3 operational failure (the estimate is over max-cost-usd,
+  nothing could be judged,
   a baseline run where most pairs failed, git, API), 130 / 143 cancelled by SIGINT / SIGTERM (the partial report
   is written; the baseline is not).`;
 const OPTIONS = {
@@ -52576,12 +52901,17 @@ const OPTIONS = {
     "no-fail-on-regression": { type: "boolean" },
     "fail-on-inconclusive": { type: "boolean" },
     "no-fail-on-inconclusive": { type: "boolean" },
+    "max-cost-usd": { type: "string" },
+    "cache-path": { type: "string" },
+    "no-cache": { type: "boolean" },
     "dry-run": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
 };
 class UsageError extends Error {
 }
+/** Where the CLI stores results for reuse unless --cache-path, the config's cache-path or --no-cache says otherwise. */
+const DEFAULT_CACHE_PATH = ".skillbench/cache";
 async function main(argv, rawIo) {
     // Every byte the CLI prints or writes passes the redaction of the known secrets (the key and secret-looking
     // variables): a model or proxy that echoes the key does not put it in a terminal log or a CI artifact.
@@ -52718,6 +53048,7 @@ async function run(values, io) {
         store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
         git,
         dryRun: values["dry-run"] ?? false,
+        defaultCachePath: values["no-cache"] ? false : DEFAULT_CACHE_PATH,
         log,
         redactor: io.redactor,
         onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
@@ -52803,6 +53134,10 @@ function overridesFrom(values, env) {
         const value = values["fail-on-inconclusive"] ? "true" : "false";
         overrides.failOnInconclusive = { value, source: `--${values["fail-on-inconclusive"] ? "" : "no-"}fail-on-inconclusive` };
     }
+    if (values["max-cost-usd"] !== undefined)
+        overrides.maxCostUsd = { value: values["max-cost-usd"], source: "--max-cost-usd" };
+    if (values["cache-path"] !== undefined)
+        overrides.cachePath = { value: values["cache-path"], source: "--cache-path" };
     if (values["baseline-branch"] !== undefined) {
         overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
     }
