@@ -36,7 +36,7 @@ import {
 } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
-import { checkKey, pairedPassDelta } from "./checks.js";
+import { checkKey, flippedExpectations, pairedPassDelta } from "./checks.js";
 import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
 
 export interface CompareOptions {
@@ -266,6 +266,11 @@ function compareModel(
   );
   const quality = tests[0] as MetricTest;
   tests.push(...passRateTests(pairs, thresholds, options.gate));
+  const flipped = pairs.flatMap(({ current, baseline }) =>
+    current.judged && isBaselineJudged(baseline)
+      ? flippedExpectations(current.expectations, baseline.expectations).map((e) => ({ caseId: current.caseId, text: e.text, evidence: e.evidence }))
+      : [],
+  );
 
   // A stale baseline is still compared and may still gate: it is the best reference there is, and refusing to
   // gate would let any regression through on a repository whose nightly run stopped. The report flags it.
@@ -295,6 +300,7 @@ function compareModel(
     baselineRecordedAt: oldest === null ? null : oldest.text,
     regressed: false,
     regressions: [],
+    ...(flipped.length > 0 ? { flippedExpectations: flipped } : {}),
   };
   // Undecided here: the run's correction and the verdict follow once every skill is compared (decideSkills).
   return compared;

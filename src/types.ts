@@ -79,6 +79,14 @@ export interface CheckResult extends CheckSpec {
   message: string;
 }
 
+/** An expectation that passed on the base side of a comparison and fails on the head. */
+export interface FlippedExpectation {
+  caseId: string;
+  text: string;
+  /** The head's evidence for the failure. */
+  evidence: string;
+}
+
 /** One expectation as the judge graded it, with one line of evidence. */
 export interface ExpectationGrade {
   text: string;
@@ -449,6 +457,8 @@ export interface ModelSummary extends MetricSet {
   expectationPassRate?: number | null;
   /** Mean (0-1) of the per-case share of decided checks that passed; null when no case had a decided check. */
   checkPassRate?: number | null;
+  /** Expectations that passed on the base side and fail now, per case, with the judge's evidence; absent when none. */
+  flippedExpectations?: FlippedExpectation[];
   /** Sum of candidate costs for this model, USD; null when the price is unknown. */
   totalCostUsd: number | null;
   judgeCostUsd: number | null;
