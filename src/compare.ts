@@ -434,7 +434,8 @@ function testFacts(test: MetricTest): string {
 
 /** Why a gated test regressed, or why it could not be decided (null when it passed). */
 function testReason(test: MetricTest, gate: Gate, drift: number | null): string | null {
-  const { metric, delta, interval, threshold } = test;
+  const { delta, interval, threshold } = test;
+  const metric = test.metric === "expectations" ? "expectation pass rate" : test.metric === "checks" ? "check pass rate" : test.metric;
   const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
   if (test.outcome === "regressed") {
     const detail = interval === null ? "" : `; ${intervalText(interval)}`;
