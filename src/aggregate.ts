@@ -1,6 +1,7 @@
 // Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
 // the baseline: the comparison fields are left empty for src/compare.ts to fill.
 
+import { passRate } from "./checks.js";
 import type { Benchmark, CaseResult, Metric, MetricTest, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
 import { mean, percentile, sum } from "./stats.js";
 import { skillVerdict } from "./verdict.js";
@@ -87,6 +88,8 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
       withExpectation.length === 0
         ? null
         : withExpectation.filter((result) => result.matchesExpected === true).length / withExpectation.length,
+    expectationPassRate: passRate(judged, "expectations"),
+    checkPassRate: passRate(generated, "checks"),
     totalCostUsd: sum(costs),
     judgeCostUsd: sum(own.map((result) => result.judgeCostUsd)),
     ...NOT_COMPARED,

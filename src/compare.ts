@@ -4,6 +4,7 @@
 
 import {
   METRICS,
+  PASS_RATES,
   type BaselineEntry,
   type BaselineSnapshot,
   type CaseChanges,
@@ -35,6 +36,7 @@ import {
 } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
+import { checkKey, flippedExpectations, pairedPassDelta } from "./checks.js";
 import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
 
 export interface CompareOptions {
@@ -179,7 +181,7 @@ function compareMetric(pairs: readonly Pair[], metric: Metric): MetricComparison
 }
 
 /** The test of one metric before the run's correction and verdict (adjustedPValue null, outcome provisional). */
-function testOf(metric: Metric, deltas: readonly number[], threshold: number, gated: boolean): MetricTest {
+function testOf(metric: MetricTest["metric"], deltas: readonly number[], threshold: number, gated: boolean): MetricTest {
   const spread = standardDeviation(deltas);
   return {
     metric,
@@ -263,6 +265,12 @@ function compareModel(
       : testOf(metric, metrics[metric].deltas, thresholds.dimension, gateDimensions || options.gate === "threshold"),
   );
   const quality = tests[0] as MetricTest;
+  tests.push(...passRateTests(pairs, thresholds, options.gate));
+  const flipped = pairs.flatMap(({ current, baseline }) =>
+    current.judged && isBaselineJudged(baseline)
+      ? flippedExpectations(current.expectations, baseline.expectations).map((e) => ({ caseId: current.caseId, text: e.text, evidence: e.evidence }))
+      : [],
+  );
 
   // A stale baseline is still compared and may still gate: it is the best reference there is, and refusing to
   // gate would let any regression through on a repository whose nightly run stopped. The report flags it.
@@ -292,10 +300,46 @@ function compareModel(
     baselineRecordedAt: oldest === null ? null : oldest.text,
     regressed: false,
     regressions: [],
+    ...(flipped.length > 0 ? { flippedExpectations: flipped } : {}),
   };
   // Undecided here: the run's correction and the verdict follow once every skill is compared (decideSkills).
   return compared;
 }
+
+/**
+ * The expectation and check pass rates, tested like quality on the per-case pass fractions (points), paired per
+ * case over the expectations (by text) and checks (by type and value) both sides have. Added only when some pair has
+ * them; gated once at least MIN_PAIRS cases have them (fewer are shown, advisory: a check on one case alone does not
+ * leave every verdict inconclusive). Expectations need both sides judged; checks need only both outputs.
+ */
+function passRateTests(pairs: readonly Pair[], thresholds: Thresholds, gate: Gate): MetricTest[] {
+  const threshold = thresholds.passRate ?? DEFAULT_PASS_RATE_THRESHOLD;
+  const tests: MetricTest[] = [];
+  for (const metric of PASS_RATES) {
+    const deltas: number[] = [];
+    for (const { current, baseline } of pairs) {
+      const paired =
+        metric === "expectations"
+          ? current.judged && isBaselineJudged(baseline)
+            ? pairedPassDelta(current.expectations, baseline.expectations, (e) => e.text)
+            : null
+          : current.error === null && baseline.error === null
+            ? pairedPassDelta(current.checks, baseline.checks, checkKey)
+            : null;
+      if (paired !== null) deltas.push(paired.head - paired.base);
+    }
+    if (deltas.length === 0) continue;
+    tests.push(testOf(metric, deltas, threshold, deltas.length >= MIN_PAIRS || gate === "threshold"));
+  }
+  return tests;
+}
+
+function isPassRate(metric: MetricTest["metric"]): boolean {
+  return (PASS_RATES as readonly string[]).includes(metric);
+}
+
+/** Points a pass rate may drop when the config does not say (thresholds.pass-rate). */
+export const DEFAULT_PASS_RATE_THRESHOLD = 10;
 
 /** Nightly baseline runs looked at for the drift of a model's quality mean. */
 export const DRIFT_RUNS = 10;
@@ -317,7 +361,7 @@ function baselineDrift(options: CompareOptions, skill: string, model: string): n
   return drift;
 }
 
-function familyKey(skill: string, model: string, metric: Metric): string {
+function familyKey(skill: string, model: string, metric: MetricTest["metric"]): string {
   return JSON.stringify([skill, model, metric]);
 }
 
@@ -390,7 +434,8 @@ function testFacts(test: MetricTest): string {
 
 /** Why a gated test regressed, or why it could not be decided (null when it passed). */
 function testReason(test: MetricTest, gate: Gate, drift: number | null): string | null {
-  const { metric, delta, interval, threshold } = test;
+  const { delta, interval, threshold } = test;
+  const metric = test.metric === "expectations" ? "expectation pass rate" : test.metric === "checks" ? "check pass rate" : test.metric;
   const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
   if (test.outcome === "regressed") {
     const detail = interval === null ? "" : `; ${intervalText(interval)}`;
@@ -441,7 +486,8 @@ function decideModel(
   const drift = tooOld ? summary.baselineDrift : null;
 
   const tests = summary.tests.map((test) =>
-    decideTest(test, adjusted.get(familyKey(skill, summary.model, test.metric)) ?? null, gate, drift),
+    // The drift is of the quality mean: it says nothing about a pass rate.
+    decideTest(test, adjusted.get(familyKey(skill, summary.model, test.metric)) ?? null, gate, isPassRate(test.metric) ? null : drift),
   );
   const regressions: string[] = [];
   const undecided: string[] = [];

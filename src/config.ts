@@ -1,6 +1,7 @@
 // Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
 // name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
 import path from "node:path";
+import { readChecks } from "./checks.js";
 import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
 import { execWithRetry, type GitRunner } from "./git.js";
 import { expandBraces, findFiles, type GlobRefusal } from "./glob.js";
@@ -115,7 +116,7 @@ interface RawConfig {
   "cache-path"?: string;
   "cache-max-age-hours"?: number;
   correction?: string;
-  thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number };
+  thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number; "pass-rate"?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number; "max-age-hours"?: number };
   sampling?: Record<string, SamplingParams>;
   api?: { "base-url"?: string; "max-retries"?: number; "timeout-seconds"?: number; "rate-limit-budget-seconds"?: number };
@@ -454,6 +455,7 @@ function buildConfig(
       dimension: raw.thresholds?.dimension ?? d.thresholds.dimension,
       cost: raw.thresholds?.cost ?? d.thresholds.cost,
       errors: raw.thresholds?.errors ?? d.thresholds.errors,
+      passRate: raw.thresholds?.["pass-rate"] ?? d.thresholds.passRate,
     },
     gate,
     samples: overrides.samples ?? raw.samples ?? d.samples,
@@ -512,6 +514,8 @@ interface RawCase {
   id?: unknown;
   input?: unknown;
   expected?: unknown;
+  expectations?: unknown;
+  assert?: unknown;
 }
 
 /** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
@@ -566,9 +570,11 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
   const cases: BenchmarkCase[] = [];
   const seen = new Map<string, { line: number; derived: boolean }>();
   const rawCases = Array.isArray(raw["cases"]) ? (raw["cases"] as unknown[]) : [];
+  const shared = readChecks(source, ["assert"], raw["assert"]);
+  issues.push(...shared.issues);
   rawCases.forEach((item, index) => {
     if (!item || typeof item !== "object") return;
-    const { id, input, expected } = item as RawCase;
+    const { id, input, expected, expectations, assert } = item as RawCase;
     if (typeof input !== "string") return;
     const inputBytes = Buffer.byteLength(input, "utf8");
     if (inputBytes > limits.inputBytes) {
@@ -595,7 +601,21 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
     }
     seen.set(caseId, { line, derived });
     const expectedText = typeof expected === "string" ? expected : null;
-    cases.push({ id: caseId, input, expected: expectedText, hash: caseHash(input, expectedText), line });
+    // Expectations and checks stay out of the case hash: adding one keeps the case comparable with its baseline
+    // (pass rates are compared per expectation and per check, over those both sides have).
+    const own = readChecks(source, ["cases", index, "assert"], assert);
+    issues.push(...own.issues);
+    const checks = [...shared.checks, ...own.checks];
+    const graded = Array.isArray(expectations) ? expectations.filter((text): text is string => typeof text === "string" && text.trim() !== "") : [];
+    cases.push({
+      id: caseId,
+      input,
+      expected: expectedText,
+      hash: caseHash(input, expectedText),
+      line,
+      ...(graded.length > 0 ? { expectations: graded } : {}),
+      ...(checks.length > 0 ? { assert: checks } : {}),
+    });
   });
 
   if (issues.length > 0 || !reference) return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };

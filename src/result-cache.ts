@@ -33,6 +33,10 @@ export function resultCacheKey(item: PlanItem, config: Config): string {
     Math.max(1, config.judge.samples),
     JSON.stringify(config.sampling[config.judge.model] ?? null),
     config.judge.maxTokens,
+    // Not in the case hash (adding one keeps a case comparable with its baseline), but they decide the stored
+    // grades and check results: a result graded against other expectations or checks is not this one.
+    JSON.stringify(item.testCase.expectations ?? null),
+    JSON.stringify(item.testCase.assert ?? null),
   );
 }
 

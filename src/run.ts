@@ -10,7 +10,8 @@ import { generate, GenerationError, type Generation } from "./agent.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
-import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ModelClient, type Skill, type Usage } from "./types.js";
+import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ExpectationGrade, type ModelClient, type Skill, type Usage } from "./types.js";
+import { runChecks } from "./checks.js";
 import { causeOf, notRunError } from "./verdict.js";
 
 export interface PlanItem {
@@ -537,6 +538,8 @@ function resultOf(item: PlanItem, state: PairState): CaseResult {
     result.matchesExpected = yes === no ? firstJudged.matchesExpected : yes > no;
     result.judgeNotes = firstJudged.notes;
     result.judged = true;
+    const grades = expectationGrades(judged);
+    if (grades.length > 0) result.expectations = grades;
   } else if (attempts.length > 0) {
     result.judgeError = attempts[0]?.error ?? "the judge gave no scores";
   }
@@ -545,7 +548,36 @@ function resultOf(item: PlanItem, state: PairState): CaseResult {
   result.qualitySamples = judged.map((j) => j.scores.quality);
   if (succeeded.length > 1) result.outputs = succeeded.map((g) => g.output ?? "");
   result.calls = generations.filter((g) => g.sent).length + attempts.filter((a) => a.sent).length;
+  // Checks after generation, on the output the report shows, with that generation's own cost and latency.
+  const checked = succeeded[0];
+  const specs = item.testCase.assert ?? [];
+  if (checked && checked.output !== null && specs.length > 0) {
+    result.checks = runChecks(specs, {
+      output: checked.output,
+      costUsd: checked.costUsd,
+      latencyMs: checked.latencyMs,
+      // A stored output (compare: rejudge) read nothing now: what it read then is not known.
+      filesRead: item.fixedOutput !== undefined ? null : (checked.filesRead ?? []),
+    });
+  }
   return result;
+}
+
+/**
+ * Each expectation's grade over every judged judgement: passed when most judgements passed it (a tie goes to the
+ * first judgement), with the evidence of the first judgement that agrees.
+ */
+function expectationGrades(judged: readonly Judgement[]): ExpectationGrade[] {
+  const first = judged[0];
+  if (!first) return [];
+  return first.expectations.map((grade, i) => {
+    const votes = judged.map((j) => j.expectations[i]).filter((g): g is ExpectationGrade => g !== undefined);
+    const yes = votes.filter((g) => g.passed).length;
+    const no = votes.length - yes;
+    const passed = yes === no ? grade.passed : yes > no;
+    const evidence = votes.find((g) => g.passed === passed)?.evidence ?? grade.evidence;
+    return { text: grade.text, passed, evidence };
+  });
 }
 
 function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, string>, stoppedAll: string | null): RunStop[] {

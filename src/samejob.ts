@@ -4,6 +4,7 @@
 // - rerun: the skill as it is on the base commit is generated and judged again, on the same cases and models.
 // The result is a SkillBaseline per skill (compare.ts does not care where entries came from), plus, with
 // judge.pairwise, side-by-side preferences of head over base.
+import { storedPassItems } from "./checks.js";
 import { messageOf } from "./errors.js";
 import { execWithRetry, type GitRunner } from "./git.js";
 import { sha256Hex } from "./hash.js";
@@ -164,7 +165,7 @@ export async function runSameJob(options: SameJobOptions): Promise<SameJobOutcom
       }
       const list = kept.get(path) ?? [];
       kept.set(path, list.filter((entry) => entry !== base.stored));
-      entries.push({ ...base.stored, ...scoresOf(result), judgeKey, judgements: judgementsOf(result), error: null });
+      entries.push({ ...base.stored, ...scoresOf(result), ...storedPassItems(result), judgeKey, judgements: judgementsOf(result), error: null });
       return;
     }
     entries.push({
@@ -183,6 +184,7 @@ export async function runSameJob(options: SameJobOptions): Promise<SameJobOutcom
       commit: commit.sha,
       output: result.output,
       judgements: judgementsOf(result),
+      ...storedPassItems(result),
     });
   });
 

@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { COMPARE_MODES, CORRECTIONS, GATES } from "./types.js";
+import { CHECK_TYPES, COMPARE_MODES, CORRECTIONS, GATES } from "./types.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -44,7 +44,7 @@ export const CONFIG_DEFAULTS = {
   correction: "benjamini-hochberg",
   compare: "baseline",
   judgePairwise: false,
-  thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20 },
+  thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 },
   baselineBranch: "skillbench-baseline",
   staleAfterDays: 90,
   historyLimit: 365,
@@ -311,6 +311,15 @@ export const SKILLBENCH_SCHEMA = {
           maximum: 100,
           default: CONFIG_DEFAULTS.thresholds.errors,
         },
+        "pass-rate": {
+          description:
+            "Points (0-100) the expectation pass rate or the check pass rate (per-case share of graded expectations " +
+            "or deterministic checks that passed) may drop; tested per case like quality.",
+          type: "number",
+          minimum: 0,
+          maximum: 100,
+          default: CONFIG_DEFAULTS.thresholds.passRate,
+        },
       },
     },
     baseline: {
@@ -442,6 +451,7 @@ export const BENCHMARK_SCHEMA = {
       minLength: 1,
     },
     models: modelList("Models for this skill; overrides the config's list."),
+    assert: assertList("Deterministic checks run on every case's output, before each case's own."),
     cases: {
       type: "array",
       minItems: 1,
@@ -464,11 +474,39 @@ export const BENCHMARK_SCHEMA = {
             patternErrorMessage: "must not be empty",
           },
           expected: { description: "Optional reference answer.", type: ["string", "null"] },
+          expectations: {
+            description: "Statements a good answer satisfies; the judge grades each as passed or failed, with evidence.",
+            type: "array",
+            items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+          },
+          assert: assertList("Deterministic checks of this case's output (no model): type and value."),
         },
       },
     },
   },
 } as const;
+
+/** A benchmark's or a case's `assert:` list; each value is checked against its type in src/checks.ts. */
+function assertList(description: string) {
+  return {
+    description,
+    type: "array",
+    items: {
+      type: "object",
+      additionalProperties: false,
+      required: ["type"],
+      properties: {
+        type: { description: "The check.", type: "string", enum: [...CHECK_TYPES] },
+        value: {
+          description:
+            "What it checks against: a string (contains, icontains, not-contains, equals, starts-with, files-read), " +
+            "a regular expression (regex, not-regex), a number (max-length, min-length in characters, max-cost-usd, " +
+            "max-latency-ms), a JSON Schema (json-schema); none for is-json.",
+        },
+      },
+    },
+  } as const;
+}
 
 /** Anthropic skill-creator's `<skill>/evals/evals.json`; `assertions` is agentskills.io's name for `expectations`. */
 export const EVALS_SCHEMA = {

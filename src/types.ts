@@ -44,6 +44,56 @@ export type Dimension = (typeof DIMENSIONS)[number];
 export const METRICS = ["quality", ...DIMENSIONS] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** Pass rates tested like quality (per-case pass fractions in points): graded expectations and deterministic checks. */
+export const PASS_RATES = ["expectations", "checks"] as const;
+export type PassRateMetric = (typeof PASS_RATES)[number];
+
+/** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
+export const CHECK_TYPES = [
+  "contains",
+  "icontains",
+  "not-contains",
+  "regex",
+  "not-regex",
+  "equals",
+  "starts-with",
+  "is-json",
+  "json-schema",
+  "max-length",
+  "min-length",
+  "max-cost-usd",
+  "max-latency-ms",
+  "files-read",
+] as const;
+export type CheckType = (typeof CHECK_TYPES)[number];
+
+/** One `assert:` item: a string (text, regex, file), a number (length, USD, ms), a JSON Schema, or null (is-json). */
+export interface CheckSpec {
+  type: CheckType;
+  value: string | number | Record<string, unknown> | null;
+}
+
+/** A check run on a result; `passed` null when it could not be decided (unknown cost or latency). */
+export interface CheckResult extends CheckSpec {
+  passed: boolean | null;
+  message: string;
+}
+
+/** An expectation that passed on the base side of a comparison and fails on the head. */
+export interface FlippedExpectation {
+  caseId: string;
+  text: string;
+  /** The head's evidence for the failure. */
+  evidence: string;
+}
+
+/** One expectation as the judge graded it, with one line of evidence. */
+export interface ExpectationGrade {
+  text: string;
+  passed: boolean;
+  evidence: string;
+}
+
 export type Scores = Record<Metric, number>;
 export type MaybeScores = Record<Metric, number | null>;
 
@@ -83,6 +133,8 @@ export interface Thresholds {
   cost: number;
   /** Percent of a model's pairs that may fail (error) or go unjudged before it counts as a regression. */
   errors: number;
+  /** Points (0-100) an expectation or check pass rate may drop. Absent in older reports (default 10). */
+  passRate?: number;
 }
 
 export interface Config {
@@ -184,8 +236,10 @@ export interface BenchmarkCase {
   line: number;
   /** Files (relative to the skill folder) the case offers to read_file besides the folder's own (evals.json `files`). */
   files?: string[];
-  /** Statements about a good answer (evals.json `expectations` / `assertions`), carried for grading. */
+  /** Statements about a good answer (YAML `expectations`, evals.json `expectations` / `assertions`), graded by the judge. */
   expectations?: string[];
+  /** Deterministic checks (`assert:`), the benchmark's own first, then the case's. */
+  assert?: CheckSpec[];
 }
 
 export interface Benchmark {
@@ -347,6 +401,10 @@ export interface CaseResult {
   filesRead?: string[];
   /** Model turns of the generation (1 without tool use). */
   turns?: number;
+  /** The case's expectations as the judge graded them (majority over judgements); absent when it has none or unjudged. */
+  expectations?: ExpectationGrade[];
+  /** Every deterministic check of the case, run on the first successful output; absent when none or no output. */
+  checks?: CheckResult[];
 }
 
 /** The metrics kept per skill and model, in reports, baselines and history points. */
@@ -370,7 +428,7 @@ export interface Interval {
  * the two-sided t-interval, and what it would take to decide. Deltas are head minus base, in points.
  */
 export interface MetricTest {
-  metric: Metric;
+  metric: Metric | PassRateMetric;
   /** Judged pairs (both sides scored) the test used. */
   n: number;
   /** Mean per-case delta; null with no pair. */
@@ -412,6 +470,12 @@ export interface ModelSummary extends MetricSet {
   latencyMsP95: number | null;
   /** Share (0-1) of judged cases with an expected answer that matched it; null when none had one. */
   matchesExpectedRate: number | null;
+  /** Mean (0-1) of the per-case share of expectations that passed; null when no case had graded expectations. */
+  expectationPassRate?: number | null;
+  /** Mean (0-1) of the per-case share of decided checks that passed; null when no case had a decided check. */
+  checkPassRate?: number | null;
+  /** Expectations that passed on the base side and fail now, per case, with the judge's evidence; absent when none. */
+  flippedExpectations?: FlippedExpectation[];
   /** Sum of candidate costs for this model, USD; null when the price is unknown. */
   totalCostUsd: number | null;
   judgeCostUsd: number | null;
@@ -622,6 +686,10 @@ export interface BaselineEntry extends MaybeScores {
   outputTruncated?: boolean;
   /** Judgements averaged into the scores (per-case mean); 1 when read from older files. */
   judgements?: number;
+  /** The case's expectation grades (text and passed), to pair per expectation; absent in older files. */
+  expectations?: { text: string; passed: boolean }[];
+  /** The case's check outcomes (type, value and passed), to pair per check; absent in older files. */
+  checks?: { type: CheckType; value: CheckSpec["value"]; passed: boolean | null }[];
 }
 
 export interface SkillBaseline {

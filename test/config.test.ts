@@ -497,7 +497,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.benchmarks).toEqual(["benchmarks/**/*.yml", "benchmarks/**/*.yaml"]);
     expect(config.concurrency).toBe(8);
     expect(config.maxTokens).toBe(2048);
-    expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25, errors: 20 });
+    expect(config.thresholds).toEqual({ quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 });
     expect(config.gate).toBe("significant");
     expect(config.baseline).toEqual({ branch: "skillbench-baseline", staleAfterDays: 90, historyLimit: 365, maxAgeHours: null });
     expect(config).toMatchObject({ gateDimensions: false, failOnInconclusive: false, correction: "benjamini-hochberg" });
@@ -560,7 +560,7 @@ describe("loadConfig and loadProject on good input", () => {
     expect(config.concurrency).toBe(3);
     expect(config.maxTokens).toBe(1000);
     expect(config.gate).toBe("threshold");
-    expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400, errors: 20 });
+    expect(config.thresholds).toEqual({ quality: 2.5, dimension: 0, cost: 400, errors: 20, passRate: 10 });
     expect(config.baseline).toEqual({ branch: "bench/base", staleAfterDays: 7, historyLimit: 30, maxAgeHours: 36 });
     expect(config).toMatchObject({ gateDimensions: true, failOnInconclusive: true, correction: "holm" });
     // Only configured parameters are kept: an empty entry means "send none".

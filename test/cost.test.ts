@@ -202,6 +202,9 @@ describe("result reuse (cache-path)", () => {
       resultCacheKey(item, { ...p.config, maxTokens: p.config.maxTokens + 1 }),
       resultCacheKey({ ...item, key: "another content key" }, p.config),
       resultCacheKey({ ...item, model: "claude-opus-4-8" }, p.config),
+      // Expectations and checks are outside the case hash, but decide the stored grades and check results.
+      resultCacheKey({ ...item, testCase: { ...item.testCase, expectations: ["Names the person"] } }, p.config),
+      resultCacheKey({ ...item, testCase: { ...item.testCase, assert: [{ type: "contains", value: "Hi" }] } }, p.config),
     ];
     expect(new Set([key, ...changed]).size).toBe(changed.length + 1);
   });

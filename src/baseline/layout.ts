@@ -1,6 +1,7 @@
 // What the baseline branch holds, how its files are written and read back, how a run is merged onto what is
 // already there, and how history is kept bounded. Pure functions: the git side lives in store.ts.
 
+import { isStoredChecks, isStoredExpectations, storedPassItems } from "../checks.js";
 import { createHash } from "node:crypto";
 import type {
   BaselineEntry,
@@ -228,6 +229,7 @@ export function contributionFromReport(report: Report, runId: string): RunContri
         output: stored.output,
         ...(stored.truncated ? { outputTruncated: true } : {}),
         judgements: judgementsOf(result),
+        ...storedPassItems(result),
       };
     });
     if (entries.length > 0) {
@@ -479,6 +481,8 @@ export function serializeSkillBaseline(baseline: SkillBaseline): string {
     judgements: e.judgements ?? 1,
     output: e.output ?? null,
     ...(e.outputTruncated ? { outputTruncated: true } : {}),
+    ...(e.expectations ? { expectations: e.expectations } : {}),
+    ...(e.checks ? { checks: e.checks } : {}),
   }));
   return jsonWithRows(
     {
@@ -701,6 +705,11 @@ export function parseSkillBaseline(text: string): Check<SkillBaseline> {
       { output: "a string or null", outputTruncated: "true or false", judgements: "a whole number, 0 or more" },
     );
     if (optional) return fail(optional);
+    // Added with graded expectations and checks: absent in older files.
+    if (item.expectations !== undefined && !isStoredExpectations(item.expectations)) {
+      return fail(`entries[${i}].expectations must be a list of {text, passed}`);
+    }
+    if (item.checks !== undefined && !isStoredChecks(item.checks)) return fail(`entries[${i}].checks must be a list of {type, value, passed}`);
     entries.push({
       key: item.key as string,
       caseId: item.caseId as string,
@@ -722,6 +731,8 @@ export function parseSkillBaseline(text: string): Check<SkillBaseline> {
       output: (item.output ?? null) as string | null,
       ...(item.outputTruncated === true ? { outputTruncated: true } : {}),
       judgements: (item.judgements ?? 1) as number,
+      ...(item.expectations !== undefined ? { expectations: item.expectations } : {}),
+      ...(item.checks !== undefined ? { checks: item.checks } : {}),
     });
   }
   return {

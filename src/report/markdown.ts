@@ -347,6 +347,16 @@ function skillNotes(skill: SkillReport): string[] {
       );
     }
   }
+  for (const m of skill.models) {
+    const flipped = m.flippedExpectations ?? [];
+    for (const f of flipped.slice(0, FLIPPED_SHOWN)) {
+      notes.push(
+        `🔻 **${escapeInline(m.model)}** · ${escapeInline(f.caseId)}: "${escapeInline(truncate(f.text, SHORT_NOTE_CHARS))}" ` +
+          `passed on the base and now fails: ${escapeInline(truncate(f.evidence, SHORT_NOTE_CHARS))}`,
+      );
+    }
+    if (flipped.length > FLIPPED_SHOWN) notes.push(`🔻 **${escapeInline(m.model)}**: ${flipped.length - FLIPPED_SHOWN} more expectations flipped to failed`);
+  }
   const { added, changed, removed } = skill.cases;
   const changes = [
     added.length > 0 ? `${added.length} added (${idList(added)})` : null,
@@ -359,6 +369,29 @@ function skillNotes(skill: SkillReport): string[] {
     notes.push(`🙈 ${escapeInline(file)} changed but was not read in any of ${skill.results.length} cases: this change is untested`);
   }
   return notes;
+}
+
+/** Flipped expectations listed per model before the rest are counted. */
+const FLIPPED_SHOWN = 5;
+
+/** "Pass rates: model expectations 80% (-20 points), checks 100%" when any model has graded expectations or checks. */
+function passRateLine(skill: SkillReport): string | null {
+  const cells: string[] = [];
+  for (const m of skill.models) {
+    const parts: string[] = [];
+    for (const [label, rate, metric] of [
+      ["expectations", m.expectationPassRate, "expectations"],
+      ["checks", m.checkPassRate, "checks"],
+    ] as const) {
+      if (rate === undefined || rate === null) continue;
+      const test = m.tests.find((t) => t.metric === metric);
+      const delta = test?.delta ?? null;
+      const change = delta === null ? "" : ` (${formatPoints(delta)} points${test?.outcome === "regressed" && test.gated ? ", regressed" : ""})`;
+      parts.push(`${label} ${Math.round(rate * 100)}%${change}`);
+    }
+    if (parts.length > 0) cells.push(`**${escapeInline(m.model)}** ${parts.join(", ")}`);
+  }
+  return cells.length === 0 ? null : `Pass rates: ${cells.join(" · ")}`;
 }
 
 function skillHeading(skill: SkillReport): string {
@@ -391,6 +424,8 @@ function skillTable(skill: SkillReport, report: Report): string {
         "cases that would make an inconclusive verdict decisive._",
     );
   }
+  const rates = passRateLine(skill);
+  if (rates !== null) parts.push(rates);
   const { quality, cheapest, qualityPerDollar } = skill.best;
   if (quality !== null || cheapest !== null || qualityPerDollar !== null) {
     const name = (m: string | null): string => (m === null ? NOT_AVAILABLE : `**${escapeInline(m)}**`);

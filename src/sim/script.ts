@@ -340,6 +340,27 @@ export interface StructuredContext {
   noise?: { sd: number; key: string } | null;
   /** A pairwise judgement's choice: an enum field that offers it answers it. */
   choice?: string | null;
+  /**
+   * The numbered statements of the request's `<expectations>` block: an array property named `expectations` gets
+   * one grade per statement, in order. One that says `sim:fail` fails; `sim:pass` passes; any other passes when the
+   * score centre is 60 or more. `sim:grade-missing` anywhere in them leaves the last one ungraded (a malformed answer).
+   */
+  expectations?: readonly string[];
+}
+
+/** The numbered statements of a judge request's `<expectations>` block (empty when it has none). */
+export function expectationsOf(text: string): string[] {
+  const block = /<expectations>\n([\s\S]*?)\n<\/expectations>/.exec(text)?.[1] ?? "";
+  return [...block.matchAll(/^\d+\. (.*)$/gm)].map((match) => match[1] ?? "");
+}
+
+function expectationGrades(statements: readonly string[], center: number): JsonValue[] {
+  const grades = statements.map((text): JsonValue => {
+    const passed = /sim:fail\b/.test(text) ? false : /sim:pass\b/.test(text) ? true : center >= 60;
+    const evidence = passed ? `Simulated: the output satisfies "${text.slice(0, 40)}".` : `Simulated: nothing in the output shows "${text.slice(0, 40)}".`;
+    return { text, passed, evidence };
+  });
+  return statements.some((text) => /sim:grade-missing\b/.test(text)) ? grades.slice(0, -1) : grades;
 }
 
 const NOTE_NAME = /note|reason|rational|explan|justif|evidence|summary|comment|feedback|critique|analysis/i;
@@ -416,6 +437,7 @@ export function structuredAnswer(schema: unknown, context: StructuredContext): J
         return out;
       }
       case "array": {
+        if (name === "expectations" && context.expectations !== undefined) return expectationGrades(context.expectations, context.center);
         const minItems = typeof node["minItems"] === "number" ? node["minItems"] : 0;
         const count = Math.max(minItems, 1 + Math.floor(unitOf("items", path, context.key) * 2));
         const items: JsonValue[] = [];

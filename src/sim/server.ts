@@ -19,6 +19,7 @@ import {
   selfPreferenceBonus,
   shortId,
   structuredAnswer,
+  expectationsOf,
   trueQuality,
   unitOf,
   wordsOf,
@@ -729,6 +730,7 @@ class Sim implements SimServer {
         noise: noise && noiseKey ? { sd: noise.sd, key: noiseKey } : null,
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
+        expectations: expectationsOf(text),
         words: wordsOf(userText || text, hidden),
         echo: input.echo,
       });
