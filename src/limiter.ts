@@ -149,18 +149,20 @@ export class RateLimitGate {
         }
       }
     } else if (outcome.kind === "rate-limited") {
-      // Requests sent before the last decrease were sent at the old cap: one halving answers all of them.
+      // Requests sent before the last decrease were sent at the old cap and before the pause it set: one halving
+      // and one pause answer all of them. A stale 429 re-extending the pause would idle the run past the moment
+      // the bucket has tokens again (retry-after comes in whole seconds); requests sent after it learn anew.
       if (ticket.generation === this.generation) {
         this.cap = Math.max(1, Math.floor(this.cap / 2));
         this.generation += 1;
         this.successes = 0;
-      }
-      const wait = Math.max(0, outcome.retryAfterMs);
-      const jitter = this.random() * Math.min(MAX_PAUSE_JITTER_MS, wait * this.jitter);
-      const until = this.now() + wait + jitter;
-      if (until > this.pausedUntil) {
-        this.pausedUntil = until;
-        this.pauseSeq += 1;
+        const wait = Math.max(0, outcome.retryAfterMs);
+        const jitter = this.random() * Math.min(MAX_PAUSE_JITTER_MS, wait * this.jitter);
+        const until = this.now() + wait + jitter;
+        if (until > this.pausedUntil) {
+          this.pausedUntil = until;
+          this.pauseSeq += 1;
+        }
       }
     }
     this.pump();

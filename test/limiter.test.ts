@@ -166,19 +166,28 @@ describe("RateLimitGate", () => {
     expect(caps).toEqual([2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4]);
   });
 
-  it("extends the pause with a later retry-after and adds jitter from the injected random", async () => {
+  it("adds jitter from the injected random; a stale 429 does not extend the pause, a fresh one does", async () => {
     const { gate, advance } = manualGate(4, () => 0.5);
     const batch = acquireMany(gate, 2);
     await flush();
     gate.release(batch[0] as GateTicket, { kind: "rate-limited", retryAfterMs: 1000 }); // until 1000 + 0.5 x 200
     expect(gate.pauseMs).toBe(1100);
-    gate.release(batch[1] as GateTicket, { kind: "rate-limited", retryAfterMs: 2000 }); // until 2000 + 0.5 x 400
-    expect(gate.pauseMs).toBe(2200);
+    // Sent before the pause, at the old cap: the pause already answers it (re-extending would idle the run).
+    gate.release(batch[1] as GateTicket, { kind: "rate-limited", retryAfterMs: 2000 });
+    expect(gate.pauseMs).toBe(1100);
     const waiting = acquireMany(gate, 1);
-    await advance(1100);
+    await advance(1099);
     expect(waiting).toHaveLength(0);
-    await advance(1100);
+    await advance(1);
     expect(waiting).toHaveLength(1);
+    // Sent after the pause: news about the limit, so it pauses everyone again, with its own retry-after.
+    gate.release(waiting[0] as GateTicket, { kind: "rate-limited", retryAfterMs: 2000 }); // until 2000 + 0.5 x 400
+    expect(gate.pauseMs).toBe(2200);
+    const later = acquireMany(gate, 1);
+    await advance(2199);
+    expect(later).toHaveLength(0);
+    await advance(1);
+    expect(later).toHaveLength(1);
   });
 
   it.each([0, 2.5])("rejects a concurrency of %s", (limit) => {
