@@ -3,7 +3,7 @@
 import path from "node:path";
 import { readChecks } from "./checks.js";
 import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
-import { execWithRetry, type GitRunner } from "./git.js";
+import { COMMIT_ID, ensureCommit, type GitRunner } from "./git.js";
 import { expandBraces, findFiles, type GlobRefusal } from "./glob.js";
 import { contentHash, sha256Hex } from "./hash.js";
 import { BUILTIN_PRICING, checkModelId, tierFromRates } from "./pricing.js";
@@ -1066,17 +1066,11 @@ export function applyTrustedKeys(
  */
 export async function readConfigAtCommit(git: GitRunner, commit: string, configPath: string): Promise<BaseConfig> {
   const unavailable = (problem: string): BaseConfig => ({ commit, status: "unavailable", raw: null, problem });
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(commit)) return unavailable(`"${commit}" is not a commit id`);
+  if (!COMMIT_ID.test(commit)) return unavailable(`"${commit}" is not a commit id`);
   const relative = repoRelativePath(configPath);
   if ("problem" in relative) return unavailable(`config file: ${relative.problem}`);
-  const present = await git.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
-  if (present.code !== 0) {
-    const fetched = await execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
-      attempts: 3,
-      allowFailure: true,
-    });
-    if (fetched.code !== 0) return unavailable(`could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`);
-  }
+  const missing = await ensureCommit(git, commit);
+  if (missing !== null) return unavailable(missing);
   let spec = `${commit}:${relative.path}`;
   let exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
   if (exists.code !== 0 && relative.path === DEFAULT_CONFIG_PATH) {

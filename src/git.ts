@@ -120,6 +120,25 @@ export async function execWithRetry(runner: GitRunner, args: string[], options: 
   }
 }
 
+/** A full commit id (SHA-1 or SHA-256), as events and `--base` give them. */
+export const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+
+/**
+ * Makes sure `commit` is in the local repository. actions/checkout clones only the merge commit (depth 1), so a
+ * pull request's base commit is often missing: a full commit id is then fetched from origin at depth 1. Returns
+ * null when the commit is there, else why it could not be had.
+ */
+export async function ensureCommit(runner: GitRunner, commit: string): Promise<string | null> {
+  const present = await runner.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
+  if (present.code === 0) return null;
+  if (!COMMIT_ID.test(commit)) return `"${commit}" is not a commit here`;
+  const fetched = await execWithRetry(runner, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
+    attempts: 3,
+    allowFailure: true,
+  });
+  return fetched.code === 0 ? null : `could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`;
+}
+
 export interface GitCreateOptions {
   /** Extra environment for every command (e.g. GIT_CONFIG_GLOBAL in tests). */
   extraEnv?: Record<string, string>;

@@ -6,7 +6,7 @@
 // judge.pairwise, side-by-side preferences of head over base.
 import { storedPassItems } from "./checks.js";
 import { messageOf } from "./errors.js";
-import { execWithRetry, type GitRunner } from "./git.js";
+import { COMMIT_ID, ensureCommit, type GitRunner } from "./git.js";
 import { sha256Hex } from "./hash.js";
 import { judgePair, pairwisePreference, type JudgeSettings, type PairwiseOutcome } from "./judge.js";
 import { Limiter } from "./limiter.js";
@@ -324,9 +324,9 @@ async function resolveBase(git: GitRunner | null, base: string | null): Promise<
   if (!git || !base) return { sha: null, problem: null };
   const verify = () => git.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${base}^{commit}`], { allowFailure: true });
   let resolved = await verify();
-  if (resolved.code !== 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(base)) {
+  if (resolved.code !== 0 && COMMIT_ID.test(base)) {
     // A shallow checkout (the action's) may not have the base commit yet.
-    await execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", base], { attempts: 3, allowFailure: true });
+    await ensureCommit(git, base);
     resolved = await verify();
   }
   const sha = resolved.stdout.trim();

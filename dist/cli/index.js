@@ -12556,7 +12556,7 @@ function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
  * Runs a (network) git command up to `attempts` times, waiting with jittered backoff between tries, as long as
  * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
  */
-async function git_execWithRetry(runner, args, options) {
+async function execWithRetry(runner, args, options) {
     const attempts = Math.max(1, Math.floor(options.attempts));
     const isTransient = options.isTransient ?? isTransientGitFailure;
     const sleep = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms).then(() => undefined));
@@ -12578,6 +12578,25 @@ async function git_execWithRetry(runner, args, options) {
         options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
         await sleep(delayMs);
     }
+}
+/** A full commit id (SHA-1 or SHA-256), as events and `--base` give them. */
+const git_COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+/**
+ * Makes sure `commit` is in the local repository. actions/checkout clones only the merge commit (depth 1), so a
+ * pull request's base commit is often missing: a full commit id is then fetched from origin at depth 1. Returns
+ * null when the commit is there, else why it could not be had.
+ */
+async function git_ensureCommit(runner, commit) {
+    const present = await runner.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
+    if (present.code === 0)
+        return null;
+    if (!git_COMMIT_ID.test(commit))
+        return `"${commit}" is not a commit here`;
+    const fetched = await execWithRetry(runner, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
+        attempts: 3,
+        allowFailure: true,
+    });
+    return fetched.code === 0 ? null : `could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`;
 }
 class Git {
     root;
@@ -12652,7 +12671,7 @@ class Git {
         });
     }
     execWithRetry(args, options) {
-        return git_execWithRetry(this, args, options);
+        return execWithRetry(this, args, options);
     }
 }
 function buildEnv(options) {
@@ -14461,20 +14480,14 @@ function applyTrustedKeys(config, base, overrides) {
  */
 async function readConfigAtCommit(git, commit, configPath) {
     const unavailable = (problem) => ({ commit, status: "unavailable", raw: null, problem });
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(commit))
+    if (!COMMIT_ID.test(commit))
         return unavailable(`"${commit}" is not a commit id`);
     const relative = repoRelativePath(configPath);
     if ("problem" in relative)
         return unavailable(`config file: ${relative.problem}`);
-    const present = await git.exec(["cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
-    if (present.code !== 0) {
-        const fetched = await execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", commit], {
-            attempts: 3,
-            allowFailure: true,
-        });
-        if (fetched.code !== 0)
-            return unavailable(`could not fetch the base commit ${commit.slice(0, 12)}: ${fetched.stderr.trim()}`);
-    }
+    const missing = await ensureCommit(git, commit);
+    if (missing !== null)
+        return unavailable(missing);
     let spec = `${commit}:${relative.path}`;
     let exists = await git.exec(["cat-file", "-e", spec], { allowFailure: true });
     if (exists.code !== 0 && relative.path === DEFAULT_CONFIG_PATH) {
@@ -47609,7 +47622,7 @@ class GitBaselineStore {
             this.remote,
             `+refs/heads/${this.branch}:${this.privateRef}`,
         ];
-        const result = await git_execWithRetry(this.git, args, {
+        const result = await execWithRetry(this.git, args, {
             attempts: this.maxFetchAttempts,
             allowFailure: true,
             sleep: this.sleep,
@@ -50268,9 +50281,9 @@ async function resolveBase(git, base) {
         return { sha: null, problem: null };
     const verify = () => git.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${base}^{commit}`], { allowFailure: true });
     let resolved = await verify();
-    if (resolved.code !== 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(base)) {
+    if (resolved.code !== 0 && git_COMMIT_ID.test(base)) {
         // A shallow checkout (the action's) may not have the base commit yet.
-        await git_execWithRetry(git, ["fetch", "--no-tags", "--depth=1", "origin", base], { attempts: 3, allowFailure: true });
+        await git_ensureCommit(git, base);
         resolved = await verify();
     }
     const sha = resolved.stdout.trim();
