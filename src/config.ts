@@ -822,7 +822,14 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   if (issues.length > 0 || !configRead.config) throw new InputError([...issues, ...brokenIssues]);
   const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
   const benchmarks = allReads.flatMap((read) => (read.benchmark && skills.has(read.benchmark.skillPath) ? [read.benchmark] : []));
-  return { config, benchmarks, skills, warnings: [...untracked, ...models.warnings, ...warnings], skipped };
+  return {
+    config,
+    benchmarks,
+    skills,
+    warnings: [...untracked, ...models.warnings, ...warnings],
+    skipped,
+    rawConfig: configRead.raw,
+  };
 }
 
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
@@ -1085,11 +1092,3 @@ export async function readConfigAtCommit(git: GitRunner, commit: string, configP
   return { commit, status: "found", raw: parsed.value, problem: null };
 }
 
-/** The config file as parsed YAML (not validated), or null when there is none; for comparing with the base. */
-export async function readRawConfig(root: string, configPath: string | null): Promise<unknown> {
-  if (configPath === null) return null;
-  const repo = await RepoFiles.open(root);
-  const read = await repo.readText(configPath, { maxBytes: CONFIG_FILE_MAX_BYTES, limitName: "the fixed limit for a config file" });
-  if (!read.ok) return null;
-  return parseYaml(configPath, read.text).value ?? null;
-}

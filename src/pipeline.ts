@@ -9,7 +9,6 @@ import {
   applyTrustedKeys,
   compareConfigs,
   loadProject,
-  readRawConfig,
   trustedKeyOverridden,
   type BaseConfig,
   type Overrides,
@@ -240,7 +239,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   let configChanges: ConfigChanges | null = null;
   if (options.baseConfig) {
-    const trust = await trustBaseConfig(options.baseConfig, config, options);
+    const trust = await trustBaseConfig(options.baseConfig, config, project.rawConfig ?? null, options);
     config = trust.config;
     configChanges = trust.changes;
     for (const message of trust.warnings) warn(message);
@@ -507,10 +506,10 @@ function cancellationOf(signal: AbortSignal | undefined): string | null {
 async function trustBaseConfig(
   read: () => Promise<BaseConfig>,
   config: Config,
+  headRaw: unknown,
   options: PipelineOptions,
 ): Promise<{ config: Config; changes: ConfigChanges; warnings: string[] }> {
   const base = await read();
-  const headRaw = await readRawConfig(options.root, config.configPath);
   const changes = compareConfigs(base, headRaw, options.overrides ?? {});
   const applied = applyTrustedKeys(config, base, options.overrides ?? {});
   const warnings = [...applied.warnings];

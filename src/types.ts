@@ -261,6 +261,8 @@ export interface Project {
   warnings: InputIssue[];
   /** Skills that could not be loaded (unparsable frontmatter, unreadable file): their benchmarks do not run. */
   skipped?: { skill: string; reason: string }[];
+  /** skillbench.yml as parsed when it was loaded (null without a file), to compare with the base commit's. */
+  rawConfig?: unknown;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -14258,7 +14258,14 @@ async function loadProject(root, options = {}) {
         throw new errors/* InputError */.dz([...issues, ...brokenIssues]);
     const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
     const benchmarks = allReads.flatMap((read) => (read.benchmark && skills.has(read.benchmark.skillPath) ? [read.benchmark] : []));
-    return { config, benchmarks, skills, warnings: [...untracked, ...models.warnings, ...warnings], skipped };
+    return {
+        config,
+        benchmarks,
+        skills,
+        warnings: [...untracked, ...models.warnings, ...warnings],
+        skipped,
+        rawConfig: configRead.raw,
+    };
 }
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
 function globRefusalIssue(configRead, refusal) {
@@ -14503,16 +14510,6 @@ async function readConfigAtCommit(git, commit, configPath) {
     if (parsed.value === undefined)
         return unavailable(`the base commit's ${relative.path} does not parse`);
     return { commit, status: "found", raw: parsed.value, problem: null };
-}
-/** The config file as parsed YAML (not validated), or null when there is none; for comparing with the base. */
-async function readRawConfig(root, configPath) {
-    if (configPath === null)
-        return null;
-    const repo = await RepoFiles.open(root);
-    const read = await repo.readText(configPath, { maxBytes: CONFIG_FILE_MAX_BYTES, limitName: "the fixed limit for a config file" });
-    if (!read.ok)
-        return null;
-    return schemas_parseYaml(configPath, read.text).value ?? null;
 }
 
 ;// CONCATENATED MODULE: ./src/stats.ts
@@ -50541,7 +50538,7 @@ async function runPipeline(options) {
         throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
     let configChanges = null;
     if (options.baseConfig) {
-        const trust = await trustBaseConfig(options.baseConfig, config, options);
+        const trust = await trustBaseConfig(options.baseConfig, config, project.rawConfig ?? null, options);
         config = trust.config;
         configChanges = trust.changes;
         for (const message of trust.warnings)
@@ -50797,9 +50794,8 @@ function cancellationOf(signal) {
     return typeof signal.reason === "string" ? signal.reason : "abort";
 }
 /** Trusted keys from the base commit's config, and what the head changes; warnings never echo a URL. */
-async function trustBaseConfig(read, config, options) {
+async function trustBaseConfig(read, config, headRaw, options) {
     const base = await read();
-    const headRaw = await readRawConfig(options.root, config.configPath);
     const changes = compareConfigs(base, headRaw, options.overrides ?? {});
     const applied = applyTrustedKeys(config, base, options.overrides ?? {});
     const warnings = [...applied.warnings];
