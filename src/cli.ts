@@ -51,6 +51,8 @@ Options for run:
   --judge-model MODEL        the judge (overrides the config)
   --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
                              again in this run) or rerun (the skill at --base generated and judged again)
+  --control without-skill|none  also run every case with no skill and report the skill's uplift (advisory);
+                             overrides the config's and the benchmarks' control
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
   --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
@@ -88,6 +90,7 @@ const OPTIONS = {
   models: { type: "string" },
   "judge-model": { type: "string" },
   compare: { type: "string" },
+  control: { type: "string" },
   concurrency: { type: "string" },
   samples: { type: "string" },
   "judge-samples": { type: "string" },
@@ -326,6 +329,7 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
   if (values.compare !== undefined) overrides.compare = { value: values.compare, source: "--compare" };
+  if (values.control !== undefined) overrides.control = { value: values.control, source: "--control" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
   if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
   if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };

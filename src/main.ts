@@ -79,6 +79,7 @@ function readInputs(eventName: string): ActionInputs {
   override("models", "models");
   override("judgeModel", "judge-model");
   override("compare", "compare");
+  override("control", "control");
   override("concurrency", "max-concurrency");
   override("samples", "samples");
   override("judgeSamples", "judge-samples");
