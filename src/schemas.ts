@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
 import { CHECK_TYPES, COMPARE_MODES, CONTROLS, CORRECTIONS, GATES } from "./types.js";
+import { SKILL_CREATOR_BENCHMARK_SCHEMA } from "./skill-creator-schema.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -574,6 +575,7 @@ export function schemaFiles(): Record<string, string> {
   return {
     "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
     "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+    "schema/skill-creator-benchmark.schema.json": render(SKILL_CREATOR_BENCHMARK_SCHEMA),
   };
 }
 
