@@ -44,6 +44,8 @@ export interface GenerateOptions {
   maxTurns?: number;
   /** The repository the skill's files are read from; null offers no tool (the body alone, as before). */
   repo: RepoFiles | null;
+  /** The without-skill control: the bare input alone, no system prompt, no tool (the skill is not used at all). */
+  withoutSkill?: boolean;
 }
 
 export interface Generation {
@@ -176,10 +178,10 @@ export async function generate(
   model: string,
   options: GenerateOptions,
 ): Promise<Generation> {
-  const offered = await offeredFiles(skill, testCase, options.repo);
+  const offered = options.withoutSkill ? [] : await offeredFiles(skill, testCase, options.repo);
   const base = {
     model,
-    system: systemPromptFor(skill, offered),
+    system: options.withoutSkill ? "" : systemPromptFor(skill, offered),
     user: testCase.input,
     maxTokens: options.maxTokens,
     ...(options.sampling ? { sampling: options.sampling } : {}),

@@ -5,6 +5,7 @@ import { passRate } from "./checks.js";
 import type { Benchmark, CaseResult, Metric, MetricTest, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
 import { mean, percentile, sum } from "./stats.js";
 import { skillVerdict } from "./verdict.js";
+import { upliftOf } from "./uplift.js";
 
 function meanScore(judged: readonly CaseResult[], metric: Metric): number | null {
   return mean(judged.map((result) => result[metric]));
@@ -134,9 +135,15 @@ export function summarizeSkill(input: {
   benchmark: Benchmark;
   results: CaseResult[];
   models: string[];
+  /** The without-skill control's results (control: without-skill); absent or null when no control ran. */
+  controlResults?: CaseResult[] | null;
 }): SkillReport {
   const { skill, benchmark, results, models } = input;
-  const summaries = models.map((model) => summarizeModel(model, results));
+  const control = input.controlResults ?? null;
+  const summaries = models.map((model) => {
+    const summary = summarizeModel(model, results);
+    return control ? { ...summary, uplift: upliftOf(model, results, control) } : summary;
+  });
 
   const scored = summaries.filter((summary) => summary.quality !== null);
   const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
@@ -151,6 +158,7 @@ export function summarizeSkill(input: {
     skillHash: skill.hash,
     models: summaries,
     results: [...results],
+    ...(control ? { controlResults: [...control] } : {}),
     best: {
       quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
       cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
@@ -167,7 +175,7 @@ export function summarizeSkill(input: {
 }
 
 /**
- * Run totals over every result of every skill.
+ * Run totals over every result of every skill, its without-skill control results included.
  * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
  * - `calls` counts every model call of every result (`CaseResult.calls`: each generation and judgement sent, with
  *   samples and adaptive rounds); for results without it, one generation plus one judgement when the judge was
@@ -185,7 +193,8 @@ export function totalsOf(skills: SkillReport[], durationMs: number): Totals {
   const unpriced = new Set<string>();
 
   for (const skill of skills) {
-    for (const result of skill.results) {
+    // Control pairs (control: without-skill) are pairs of the run too: their calls and spend count.
+    for (const result of [...skill.results, ...(skill.controlResults ?? [])]) {
       // A reused result (result cache) cost nothing this run and made no call.
       if (!result.reused) {
         candidateCostUsd += result.costUsd ?? 0;

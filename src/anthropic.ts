@@ -51,9 +51,14 @@ function buildParams(request: CallRequest): ParamsWithSampling {
   const params: ParamsWithSampling = {
     model: request.model,
     max_tokens: request.maxTokens,
-    system: request.cacheSystem
-      ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
-      : request.system,
+    // No system prompt at all (the without-skill control) is left out, not sent empty.
+    ...(request.system === ""
+      ? {}
+      : {
+          system: request.cacheSystem
+            ? [{ type: "text" as const, text: request.system, cache_control: { type: "ephemeral" as const } }]
+            : request.system,
+        }),
     messages: request.messages
       ? request.messages.map(toApiMessage)
       : [{ role: "user", content: userContent(request) }],

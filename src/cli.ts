@@ -1,6 +1,6 @@
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
 import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
@@ -14,6 +14,7 @@ import { CONFIG_DEFAULTS } from "./schemas.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
 import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { skillCreatorFiles } from "./report/skill-creator.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
@@ -51,6 +52,8 @@ Options for run:
   --judge-model MODEL        the judge (overrides the config)
   --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
                              again in this run) or rerun (the skill at --base generated and judged again)
+  --control without-skill|none  also run every case with no skill and report the skill's uplift (advisory);
+                             overrides the config's and the benchmarks' control
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
   --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
@@ -61,6 +64,8 @@ Options for run:
   --report PATH              JSON report (default skillbench-report.json)
   --markdown PATH            also write the markdown report
   --html PATH                also write the HTML report (one self-contained file: outputs side by side)
+  --format skill-creator     also write Anthropic skill-creator's benchmark.json beside the report (one per
+                             skill and model; with_skill / without_skill runs, run_summary mean/stddev)
   --no-fail-on-regression    exit 0 even when quality regressed
   --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
   --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
@@ -88,6 +93,7 @@ const OPTIONS = {
   models: { type: "string" },
   "judge-model": { type: "string" },
   compare: { type: "string" },
+  control: { type: "string" },
   concurrency: { type: "string" },
   samples: { type: "string" },
   "judge-samples": { type: "string" },
@@ -99,6 +105,7 @@ const OPTIONS = {
   report: { type: "string" },
   markdown: { type: "string" },
   html: { type: "string" },
+  format: { type: "string" },
   "fail-on-regression": { type: "boolean" },
   "no-fail-on-regression": { type: "boolean" },
   "fail-on-inconclusive": { type: "boolean" },
@@ -220,6 +227,9 @@ async function run(values: Values, io: RunIo): Promise<number> {
   const skills: SkillSelection = isOneOf(SKILL_SELECTIONS, skillsValue) ? skillsValue : "all";
   const casePatterns = values.cases === undefined ? null : listOf(values.cases);
   if (casePatterns !== null && casePatterns.length === 0) throw new UsageError("--cases needs case ids, comma-separated");
+  if (values.format !== undefined && values.format !== "skill-creator") {
+    throw new UsageError(`--format must be skill-creator (Anthropic skill-creator's benchmark.json), got "${values.format}"`);
+  }
   if (skills === "changed" && values.base === undefined) throw new UsageError("--skills changed needs --base REF");
   if (mode === "baseline" && values["no-baseline"]) throw new UsageError("--mode baseline records the baseline: it cannot go with --no-baseline");
   if (values["fail-on-regression"] && values["no-fail-on-regression"]) {
@@ -294,7 +304,15 @@ async function run(values: Values, io: RunIo): Promise<number> {
     await writeHtmlReport(resolve(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
   }
   io.stdout(renderTerminalSummary(report));
-  const extra = [values.markdown, values.html].filter((p): p is string => p !== undefined).map((p) => `, ${resolve(io.cwd, p)}`);
+  const written: string[] = [];
+  if (values.format === "skill-creator") {
+    for (const { file, benchmark } of skillCreatorFiles(report)) {
+      const path = join(dirname(reportPath), file);
+      await writeReportFile(path, `${JSON.stringify(benchmark, null, 2)}\n`, io.redactor);
+      written.push(`, ${path}`);
+    }
+  }
+  const extra = [...[values.markdown, values.html].filter((p): p is string => p !== undefined).map((p) => `, ${resolve(io.cwd, p)}`), ...written];
   io.stdout(`\nReport: ${reportPath}${extra.join("")}\n`);
   if (report.cancelled) return signalExitCode(report.cancelled.signal);
   // Nothing measured (or a baseline run that recorded nothing): an operational failure, named once.
@@ -326,6 +344,7 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values.models !== undefined) overrides.models = { value: values.models, source: "--models" };
   if (values["judge-model"] !== undefined) overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
   if (values.compare !== undefined) overrides.compare = { value: values.compare, source: "--compare" };
+  if (values.control !== undefined) overrides.control = { value: values.control, source: "--control" };
   if (values.concurrency !== undefined) overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
   if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
   if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };

@@ -33,7 +33,9 @@ import {
   CORRECTIONS,
   GATES,
   COMPARE_MODES,
+  CONTROLS,
   type CompareMode,
+  type Control,
   type BaseConfigStatus,
   type Benchmark,
   type BenchmarkCase,
@@ -64,7 +66,8 @@ export type OverrideKey =
   | "maxCostUsd"
   | "cachePath"
   | "cacheMaxAgeHours"
-  | "compare";
+  | "compare"
+  | "control";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
 export type Overrides = Partial<Record<OverrideKey, { value: string; source: string }>>;
 
@@ -103,6 +106,7 @@ interface RawConfig {
   models?: string[];
   judge?: { model?: string; "max-tokens"?: number; pairwise?: boolean; samples?: number };
   compare?: string;
+  control?: string;
   benchmarks?: string[];
   concurrency?: number;
   "max-tokens"?: number;
@@ -143,6 +147,7 @@ interface OverrideValues {
   cachePath?: string;
   cacheMaxAgeHours?: number;
   compare?: CompareMode;
+  control?: Control;
 }
 
 interface ConfigRead {
@@ -347,6 +352,10 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (isOneOf(COMPARE_MODES, text)) values.compare = text;
         else problem(entry.source, `must be one of ${COMPARE_MODES.join(", ")}, not "${text}"`);
         break;
+      case "control":
+        if (isOneOf(CONTROLS, text)) values.control = text;
+        else problem(entry.source, `must be one of ${CONTROLS.join(", ")}, not "${text}"`);
+        break;
       case "apiBaseUrl":
         // The value is not echoed: a proxy URL may carry credentials.
         if (isHttpUrl(text)) values.apiBaseUrl = text;
@@ -436,6 +445,8 @@ function buildConfig(
   if (!isOneOf(CORRECTIONS, correction)) throw new Error(`Internal error: the schema let through correction "${correction}".`);
   const compare = overrides.compare ?? raw.compare ?? d.compare;
   if (!isOneOf(COMPARE_MODES, compare)) throw new Error(`Internal error: the schema let through compare "${compare}".`);
+  const control = overrides.control ?? raw.control ?? d.control;
+  if (!isOneOf(CONTROLS, control)) throw new Error(`Internal error: the schema let through control "${control}".`);
   return {
     root,
     configPath,
@@ -447,6 +458,8 @@ function buildConfig(
       pairwise: raw.judge?.pairwise ?? d.judgePairwise,
     },
     compare,
+    control,
+    ...(overrides.control !== undefined ? { controlForced: true } : {}),
     benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
     concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
     maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
@@ -620,7 +633,8 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
 
   if (issues.length > 0 || !reference) return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
   const models = Array.isArray(raw["models"]) ? [...(raw["models"] as string[])] : null;
-  return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, models: { source, value: raw["models"] }, issues: [] };
+  const control = isOneOf(CONTROLS, raw["control"]) ? raw["control"] : null;
+  return { benchmark: { path: file, skillPath: reference.skillPath, models, cases, control }, reference, models: { source, value: raw["models"] }, issues: [] };
 }
 
 interface RawEval {

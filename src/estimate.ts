@@ -42,11 +42,12 @@ export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
       config.maxTokens,
       item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected),
     );
-    const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
+    // A control pair sends the bare input; its judge still reads the skill's instructions.
+    const prompt = (item.control ? 0 : approxTokens(item.skill.instructions)) + approxTokens(item.testCase.input);
     const price = priceFor(item.model, config.pricing);
     if (price) priced += samples * costOf(usage(prompt, answer), price);
     else unpriced.add(item.model);
-    const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
+    const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(item.skill.instructions) + approxTokens(item.testCase.input) + answer + approxTokens(item.testCase.expected ?? "");
     // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
     const judging =
       judgeSamples === 1

@@ -16,6 +16,7 @@ import {
   type PipelineResult,
 } from "./pipeline.js";
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
+import { noLongerHelpsLines } from "./report/uplift.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
@@ -79,6 +80,7 @@ function readInputs(eventName: string): ActionInputs {
   override("models", "models");
   override("judgeModel", "judge-model");
   override("compare", "compare");
+  override("control", "control");
   override("concurrency", "max-concurrency");
   override("samples", "samples");
   override("judgeSamples", "judge-samples");
@@ -306,6 +308,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     core.setFailed(report.failure.cause);
     return;
   }
+  // A nightly run names a skill whose uplift over no skill is gone: a warning annotation, never a failure.
+  for (const line of noLongerHelpsLines(report)) core.warning(line, { title: "skillbench: skill uplift" });
   if (report.regressed) {
     if (inputs.mode === "pr" && inputs.failOnRegression) core.setFailed(`${verdictLine(report)} (see the job summary)`);
     else if (inputs.mode === "baseline") core.warning(verdictLine(report));

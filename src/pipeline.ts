@@ -212,6 +212,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));
   const judgeKey = judgeKeyOf(config.judge.model, blindTerms);
   const plan = planRun(selected, project.skills, config, judgeKey);
+  // The skill's own pairs: the plan's first items (control pairs follow them), so their indices are the plan's.
+  const headPlan = plan.filter((item) => !item.control);
   const estimate = estimateCost(plan, config);
   const candidateModels = [...new Set(plan.map((item) => item.model))];
   for (const model of [...candidateModels, config.judge.model]) {
@@ -291,7 +293,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       blindTerms,
       redact: redactor.text,
     };
-    log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
+    const controls = plan.length - headPlan.length;
+    log.info(
+      `Running ${plan.length} case x model pair(s)${controls > 0 ? ` (${controls} of them without the skill: control)` : ""}, ` +
+        `up to ${config.concurrency} model calls at once` + samplesNote(config),
+    );
     client = options.client(config);
     const outcome = await runPlan(plan, {
       client,
@@ -334,7 +340,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     log.info(`Building the base side in this job (compare: ${config.compare})`);
     sameJob = await runSameJob({
       mode: config.compare,
-      plan,
+      plan: headPlan,
       results,
       snapshot,
       git: options.git,
@@ -353,15 +359,28 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const compose = (): Report => {
     // runPlan returns results in plan order: group them by benchmark.
     const byBenchmark = new Map<Benchmark, CaseResult[]>(selected.map((b) => [b, []]));
+    // Control pairs (control: without-skill) go to their skill's controlResults, never among its results.
+    const controlsOf = new Map<Benchmark, CaseResult[]>();
     results.forEach((result, index) => {
       const item = plan[index];
-      if (item) byBenchmark.get(item.benchmark)?.push(result);
+      if (!item) return;
+      if (item.control) {
+        const list = controlsOf.get(item.benchmark) ?? [];
+        list.push(result);
+        controlsOf.set(item.benchmark, list);
+      } else byBenchmark.get(item.benchmark)?.push(result);
     });
     const skills = selected.map((benchmark) => {
       const skill = project.skills.get(benchmark.skillPath);
       if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
       const skillResults = byBenchmark.get(benchmark) ?? [];
-      const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+      const summarized = summarizeSkill({
+        skill,
+        benchmark,
+        results: skillResults,
+        models: modelsFor(benchmark, config),
+        controlResults: controlsOf.get(benchmark) ?? null,
+      });
       const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
       const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
       return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
@@ -411,7 +430,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   if (more !== null && options.mode !== "baseline" && (config.adaptive ?? options.mode === "pr")) {
     const adaptive = await adaptiveRounds(
       {
-        plan,
+        plan: headPlan,
         results,
         more,
         config,

@@ -18,7 +18,8 @@ const KEY = /^[0-9a-f]{64}$/;
 /**
  * Everything that decides a pair's result: the content key (skill hash, case hash, model, judge key), the
  * candidate's sampling parameters, max-tokens and max-turns, the number of generations and of judgements per
- * output, and the judge's sampling and max-tokens. Hex (sha256).
+ * output, and the judge's sampling and max-tokens; for a control pair (control: without-skill) the word "control"
+ * besides its content key (src/run.ts controlKey: the skill only through the judge's rubric). Hex (sha256).
  */
 export function resultCacheKey(item: PlanItem, config: Config): string {
   return contentHash(
@@ -37,6 +38,8 @@ export function resultCacheKey(item: PlanItem, config: Config): string {
     // grades and check results: a result graded against other expectations or checks is not this one.
     JSON.stringify(item.testCase.expectations ?? null),
     JSON.stringify(item.testCase.assert ?? null),
+    // A control pair (no skill) is never the skill's own result, whatever else matches.
+    ...(item.control ? ["control"] : []),
   );
 }
 

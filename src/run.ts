@@ -28,29 +28,61 @@ export interface PlanItem {
   fixedOutput?: string;
   /** A result taken from the result cache (src/result-cache.ts): returned as it is, marked reused; nothing is called. */
   reused?: CaseResult;
+  /**
+   * The without-skill control (config `control`): generated from the bare input with no system prompt and no tool,
+   * then judged exactly like the skill's own output (the skill's instructions stay the judge's rubric).
+   */
+  control?: true;
 }
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
   return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
 }
 
+/**
+ * The content key of a control pair: "control", the case, the model and the judge key, and the skill only through
+ * what the judge is shown of it (its instructions, the rubric): the candidate never sees the skill, so an edit to
+ * a file of the skill's folder leaves the control's result as it was.
+ */
+export function controlKey(instructions: string, caseHash: string, model: string, judgeKey: string): string {
+  return contentHash("result", "control", contentHash("judge-rubric", instructions), caseHash, model, judgeKey).slice(0, 24);
+}
+
 export function modelsFor(benchmark: Benchmark, config: Config): string[] {
   return benchmark.models ?? config.models;
 }
 
-/** Every pair to run, in a stable order: benchmark, case, model. */
+/**
+ * Whether the without-skill control runs for this benchmark: a `--control` flag or `control` input, else the
+ * benchmark's own `control`, else the config's.
+ */
+export function controlFor(benchmark: Benchmark, config: Pick<Config, "control" | "controlForced">): boolean {
+  const chosen = config.controlForced ? config.control : (benchmark.control ?? config.control);
+  return (chosen ?? "none") === "without-skill";
+}
+
+/**
+ * Every pair to run, in a stable order: benchmark, case, model; then the control pairs (control: without-skill) in
+ * the same order. The skill's own pairs come first, so their indices are those of a plan without control.
+ */
 export function planRun(benchmarks: Benchmark[], skills: Map<string, Skill>, config: Config, judgeKey: string): PlanItem[] {
   const items: PlanItem[] = [];
+  const controls: PlanItem[] = [];
   for (const benchmark of benchmarks) {
     const skill = skills.get(benchmark.skillPath);
     if (!skill) throw new Error(`internal: skill ${benchmark.skillPath} of ${benchmark.path} was not loaded`);
+    const control = controlFor(benchmark, config);
     for (const testCase of benchmark.cases) {
       for (const model of modelsFor(benchmark, config)) {
         items.push({ skill, benchmark, testCase, model, key: resultKey(skill.hash, testCase.hash, model, judgeKey) });
+        if (control) {
+          const key = controlKey(skill.instructions, testCase.hash, model, judgeKey);
+          controls.push({ skill, benchmark, testCase, model, key, control: true });
+        }
       }
     }
   }
-  return items;
+  return [...items, ...controls];
 }
 
 export interface Progress {
@@ -258,7 +290,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
   const generateOnce = (item: PlanItem): Promise<GenerationSample> => {
     const fixed = item.fixedOutput;
-    const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+    // A control request has no system prompt: nothing of it is worth a cache breakpoint.
+    const cacheable = fixed === undefined && !item.control && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
     return warmFirst(cacheable ? `${item.skill.hash}\u0000${item.model}` : null, (warm) => generateNow(item, cacheable, warm));
   };
 
@@ -281,6 +314,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
               cacheSystem: cacheable,
               maxTurns: config.maxTurns,
               repo: options.repo ?? null,
+              ...(item.control ? { withoutSkill: true } : {}),
             });
           });
         }, warm ? "warm" : "normal"),

@@ -7,7 +7,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { CHECK_TYPES, COMPARE_MODES, CORRECTIONS, GATES } from "./types.js";
+import { CHECK_TYPES, COMPARE_MODES, CONTROLS, CORRECTIONS, GATES } from "./types.js";
+import { SKILL_CREATOR_BENCHMARK_SCHEMA } from "./skill-creator-schema.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
 export const MODEL_ID_MESSAGE =
@@ -43,6 +44,7 @@ export const CONFIG_DEFAULTS = {
   failOnInconclusive: false,
   correction: "benjamini-hochberg",
   compare: "baseline",
+  control: "none",
   judgePairwise: false,
   thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 },
   baselineBranch: "skillbench-baseline",
@@ -128,6 +130,11 @@ const price = {
 };
 
 const samplingValue = (description: string) => ({ description, type: "number", minimum: 0, maximum: 1 });
+
+/** The `control` key (config and benchmark): run the cases without the skill too. */
+function controlKey(description: string, defaultValue?: string): Record<string, unknown> {
+  return { description, type: "string", enum: [...CONTROLS], ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
+}
 
 export const SKILLBENCH_SCHEMA = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -277,6 +284,11 @@ export const SKILLBENCH_SCHEMA = {
       enum: [...COMPARE_MODES],
       default: CONFIG_DEFAULTS.compare,
     },
+    control: controlKey(
+      "without-skill: also run every case with no skill (the bare input, no system prompt, no tool), judged the same " +
+        "way, and report the skill's uplift per model (advisory, never gates). A benchmark's own control wins.",
+      CONFIG_DEFAULTS.control,
+    ),
     thresholds: {
       description: "How much worse a pull request may be before it counts as a regression.",
       type: "object",
@@ -451,6 +463,7 @@ export const BENCHMARK_SCHEMA = {
       minLength: 1,
     },
     models: modelList("Models for this skill; overrides the config's list."),
+    control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
     assert: assertList("Deterministic checks run on every case's output, before each case's own."),
     cases: {
       type: "array",
@@ -562,6 +575,7 @@ export function schemaFiles(): Record<string, string> {
   return {
     "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
     "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+    "schema/skill-creator-benchmark.schema.json": render(SKILL_CREATOR_BENCHMARK_SCHEMA),
   };
 }
 

@@ -48,6 +48,13 @@ export type Metric = (typeof METRICS)[number];
 export const PASS_RATES = ["expectations", "checks"] as const;
 export type PassRateMetric = (typeof PASS_RATES)[number];
 
+/**
+ * The without-skill control (config / benchmark `control`): `without-skill` also runs every (case, model) with no
+ * skill (the bare input, no system prompt, no tool), judged the same way, to measure the skill's uplift.
+ */
+export const CONTROLS = ["without-skill", "none"] as const;
+export type Control = (typeof CONTROLS)[number];
+
 /** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
 export const CHECK_TYPES = [
   "contains",
@@ -193,6 +200,10 @@ export interface Config {
   skillDirs: string[];
   /** Model turns of one generation's read_file loop before it ends as an error ("max-turns reached"). */
   maxTurns: number;
+  /** Also run every case without the skill (`control`); a benchmark's own `control` wins. Absent in older configs: none. */
+  control?: Control;
+  /** `control` came from a CLI flag or action input: it wins over the benchmarks' own `control` too. */
+  controlForced?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -250,6 +261,8 @@ export interface Benchmark {
   /** The benchmark's own model list, or null to use the config's. */
   models: string[] | null;
   cases: BenchmarkCase[];
+  /** The benchmark's own `control`, overriding the config's; absent or null: the config's. */
+  control?: Control | null;
 }
 
 export interface Project {
@@ -512,6 +525,37 @@ export interface ModelSummary extends MetricSet {
   verdictReasons: string[];
   /** Side-by-side preferences of head over base (judge.pairwise); null when not asked. Absent in older reports. */
   pairwise?: PairwiseSummary | null;
+  /** What the skill adds over the without-skill control (src/uplift.ts); null when no control ran. Advisory. */
+  uplift?: Uplift | null;
+}
+
+/** One metric's uplift: head minus control, paired per case, in points (0-100). */
+export interface UpliftMetric {
+  /** Mean per-case difference (head - control); null with no pair. */
+  delta: number | null;
+  /** Cases where both sides were scored. */
+  n: number;
+  /** 95% t-interval of the per-case differences; null with fewer than 2 pairs. */
+  interval: Interval | null;
+}
+
+/**
+ * The skill's uplift on one model over the without-skill control. `helps`: true when the quality interval lies above
+ * zero, false when the mean quality uplift is zero or below ("this skill no longer helps"), null when undecided
+ * (a positive mean whose interval reaches zero, or fewer than 2 pairs). Never gates.
+ */
+export interface Uplift {
+  quality: UpliftMetric;
+  /** Expectation pass rate (per-case share, in points); null when no pair had graded expectations on both sides. */
+  expectations: UpliftMetric | null;
+  /** Check pass rate (per-case share of decided checks, in points); null when no pair had decided checks on both sides. */
+  checks: UpliftMetric | null;
+  /** Mean quality of the control's judged pairs (all of them, paired or not); null when none was judged. */
+  controlQuality: number | null;
+  /** Control pairs that failed or went unjudged. */
+  controlErrors: number;
+  controlUnjudged: number;
+  helps: boolean | null;
 }
 
 /**
@@ -545,6 +589,8 @@ export interface SkillReport {
   skillHash: string;
   models: ModelSummary[];
   results: CaseResult[];
+  /** The without-skill control's results (control: without-skill), same shape as results; absent when none ran. */
+  controlResults?: CaseResult[];
   best: { quality: string | null; cheapest: string | null; qualityPerDollar: string | null };
   cases: CaseChanges;
   /** Set when the baseline for this skill could not be read (corrupt file); the run compares nothing. */

@@ -9,6 +9,7 @@ import { NOT_RUN } from "../run.js";
 import { ERRORS_REASON, UNJUDGED_REASON, isErrorGateReason } from "../verdict.js";
 import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { trendChart } from "./chart.js";
+import { noLongerHelpsBlock, upliftTable } from "./uplift.js";
 import {
   NOT_AVAILABLE,
   escapeHtml,
@@ -426,6 +427,8 @@ function skillTable(skill: SkillReport, report: Report): string {
   }
   const rates = passRateLine(skill);
   if (rates !== null) parts.push(rates);
+  const uplift = upliftTable(skill);
+  if (uplift !== null) parts.push(uplift);
   const { quality, cheapest, qualityPerDollar } = skill.best;
   if (quality !== null || cheapest !== null || qualityPerDollar !== null) {
     const name = (m: string | null): string => (m === null ? NOT_AVAILABLE : `**${escapeInline(m)}**`);
@@ -726,6 +729,7 @@ class Body {
     this.headTop = `${target.marker ? `${COMMENT_MARKER}\n` : ""}### ${verdictLine(report)}`;
     this.headRest = [
       report.skills.length > 0 ? `${contextLine(report)}\n\n${LEGEND}` : null,
+      noLongerHelpsBlock(report),
       skippedLine(report),
       warningLines(report),
     ].filter((p): p is string => p !== null);

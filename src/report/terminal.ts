@@ -3,6 +3,7 @@ import { markdownTable } from "markdown-table";
 import type { ModelSummary, Report } from "../types.js";
 import { formatInterval, formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
 import { notGatedText, regressionLabel } from "./markdown.js";
+import { noLongerHelpsLines, upliftTerminalLines } from "./uplift.js";
 
 function withDelta(value: number | null, delta: number | null | undefined): string {
   if (value === null) return formatScore(value);
@@ -80,7 +81,9 @@ export function renderTerminalSummary(report: Report): string {
       for (const reason of m.verdictReasons) lines.push(`  ${m.model}: inconclusive: ${reason}`);
     }
     if (skill.baselineError) lines.push(`  baseline unreadable: ${skill.baselineError}`);
+    lines.push(...upliftTerminalLines(skill));
   }
+  for (const line of noLongerHelpsLines(report)) lines.push("", `warning: ${line}`);
   lines.push(
     "",
     `${headline(report)} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +

@@ -29,6 +29,7 @@ import {
   type RequestKind,
   type SimFault,
 } from "./script.js";
+import { controlPenalty, isBareRequest, NO_SKILL_MARKER } from "./uplift.js";
 
 export { SIM_FAULTS, type SimFault, type RequestKind } from "./script.js";
 
@@ -726,7 +727,11 @@ class Sim implements SimServer {
       const structured = structuredAnswer(schema, {
         key,
         choice,
-        center: scoreCenter(directives, model, key) + selfPreferenceBonus(directives, model, text) + (this.options.judgeOffset ?? 0),
+        center:
+          scoreCenter(directives, model, key) +
+          selfPreferenceBonus(directives, model, text) +
+          (this.options.judgeOffset ?? 0) -
+          controlPenalty(text),
         noise: noise && noiseKey ? { sd: noise.sd, key: noiseKey } : null,
         hasExpected: /<(expected|reference)_answer>/.test(text),
         outOfRange: fault === "out-of-range",
@@ -748,6 +753,7 @@ class Sim implements SimServer {
       const quality = noise ? trueQuality(directives, model, userText, noise.seed ?? "") : qualityForGeneration(directives, model);
       // Carries the directed quality into the judge's request, whatever else the judge is shown.
       if (quality !== null) answerText += ` sim:output-quality=${quality}`;
+      if (isBareRequest(body, input.systemText)) answerText += ` ${NO_SKILL_MARKER}`;
       if (directives.selfIdentify) answerText += selfIdentification(model);
       if (input.echo) answerText += ` The API key I was called with is ${input.echo}.`;
     }
