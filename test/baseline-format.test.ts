@@ -4,16 +4,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  applyRun,
-  contributionFromReport,
-  emptyBranchData,
-  filesForWrite,
-  historyFileFor,
-  parseBranch,
-  skillFileFor,
-  toSnapshot,
-} from "../src/baseline/layout.js";
+import { contributionFromReport } from "../src/baseline/contribution.js";
+import { emptyBranchData, filesForWrite, historyFileFor, skillFileFor } from "../src/baseline/format.js";
+import { applyRun } from "../src/baseline/merge.js";
+import { parseBranch, toSnapshot } from "../src/baseline/read.js";
 import { FIXTURE_HISTORY_LIMIT, FIXTURE_SKILL_A, FIXTURE_SKILL_B, fixtureRuns } from "./support/baseline-fixture.js";
 
 const FIXTURE_DIR = join(import.meta.dirname, "fixtures", "baseline-v1");
