@@ -104,3 +104,95 @@ describe("baseline files written before the layout split", () => {
     for (const [file, text] of written) expect(text, file).toBe(files.get(file));
   });
 });
+
+/** Marks a field to delete rather than set. */
+const REMOVE = Symbol("remove");
+
+/** A damage to one fixture file: the field at `path` of its JSON set to `value` (or removed), and the message. */
+type Damage = [name: string, file: string, path: (string | number)[], value: unknown, message: string];
+
+/** Sets (or removes) the field at `path` inside parsed JSON, in place. */
+function damage(json: unknown, path: (string | number)[], value: unknown): void {
+  let node = json;
+  for (const [i, step] of path.entries()) {
+    if (typeof node !== "object" || node === null) throw new Error(`no ${path.slice(0, i).join(".")} in the fixture`);
+    if (i < path.length - 1) node = Reflect.get(node, step);
+    else if (value === REMOVE) Reflect.deleteProperty(node, step);
+    else Reflect.set(node, step, value);
+  }
+}
+
+const SKILL_A_FILE = skillFileFor(FIXTURE_SKILL_A);
+const HISTORY_A_FILE = historyFileFor(FIXTURE_SKILL_A);
+const HISTORY_B_FILE = historyFileFor(FIXTURE_SKILL_B);
+
+const DAMAGES: Damage[] = [
+  ["a time that is not one", SKILL_A_FILE, ["entries", 2, "recordedAt"], "yesterday", 'entries[2].recordedAt must be an ISO time, found "yesterday"'],
+  ["a missing field", SKILL_A_FILE, ["entries", 0, "caseHash"], REMOVE, "entries[0].caseHash must be a string, found nothing"],
+  ["a wrong header field", SKILL_A_FILE, ["commit"], 7, "commit must be a string or null, found 7"],
+  ["entries not a list", SKILL_A_FILE, ["entries"], {}, "entries must be a list of entries, found an object"],
+  ["a fractional judgement count", SKILL_A_FILE, ["entries", 3, "judgements"], 1.5, "entries[3].judgements must be a whole number, 0 or more, found 1.5"],
+  ["an unknown check type", SKILL_A_FILE, ["entries", 1, "checks", 2, "type"], "bogus", "entries[1].checks[2].type must be one of contains, icontains,"],
+  ["a check value of the wrong kind", SKILL_A_FILE, ["entries", 1, "checks", 3, "value"], [1, 2], "entries[1].checks[3].value must be a string, a number, an object or null, found a list of 2"],
+  ["an expectation grade that is not a boolean", SKILL_A_FILE, ["entries", 1, "expectations", 0, "passed"], "yes", 'entries[1].expectations[0].passed must be true or false, found "yes"'],
+  ["a long string where a score belongs", SKILL_A_FILE, ["entries", 0, "quality"], `secret-${"x".repeat(500)}`, 'entries[0].quality must be a number or null, found "secret-xxxx'],
+  ["a score that is not a number", HISTORY_A_FILE, ["models", "claude-sonnet-5", "quality", 1], "high", 'models["claude-sonnet-5"].quality[1] must be a number or null, found "high"'],
+  ["a scale of zero", HISTORY_A_FILE, ["scale", "costUsd"], 0, "scale.costUsd must be a positive number, found 0"],
+  ["a missing column", HISTORY_A_FILE, ["models", "claude-haiku-4-5", "recall"], REMOVE, 'models["claude-haiku-4-5"].recall must be a list of numbers or nulls, found nothing'],
+  ["a column of the wrong length", HISTORY_A_FILE, ["models", "claude-sonnet-5", "quality"], [800], 'models["claude-sonnet-5"].quality must hold 3 numbers or nulls (one per run in "at")'],
+  ["an empty run span", HISTORY_A_FILE, ["runs"], [[1, 0]], "runs[0][1] must be a whole number, 1 or more, found 0"],
+  ["a span that is not a pair, under a model id with a slash", HISTORY_B_FILE, ["models", "vendor/claude-x", "at"], [[0]], 'models["vendor/claude-x"].at[0] must be a [first, count] pair, found a list of 1'],
+  ["an unknown mode", "runs.json", ["runs", 1, 4], "nightly", 'runs[1][4] must be "pr" or "baseline", found "nightly"'],
+  ["a short row", "runs.json", ["runs", 0], [1, "x"], "runs[0] must be a row of 5 values (seq, id, commit, time, mode), found a list of 2"],
+  ["a run seq used twice", "runs.json", ["runs", 2, 0], 1, "runs[2][0] must be a run seq no other row has, found 1 again"],
+  ["other columns", "runs.json", ["columns"], ["seq"], 'columns must be ["seq","id","commit","time","mode"], found a list of 1'],
+];
+
+describe("a damaged baseline file is named with the field that is wrong, and left out", () => {
+  it.each(DAMAGES)("%s", (_name, file, path, value, message) => {
+    const files = fixtureFiles();
+    const json: unknown = JSON.parse(files.get(file) ?? "null");
+    damage(json, path, value);
+    files.set(file, JSON.stringify(json, null, 2));
+    const snapshot = toSnapshot("skillbench-baseline", "abc", parseBranch(files));
+
+    expect(snapshot.errors.map((e) => e.file)).toEqual([file]);
+    const error = snapshot.errors[0];
+    expect(error?.message.startsWith(`skillbench-baseline:${file}: ${message}`), error?.message).toBe(true);
+    expect(error?.message).toMatch(/; (the skill is|all history is|the skill's history is) treated as .*next baseline write/);
+    expect(error?.message.length).toBeLessThan(400);
+    if (file === SKILL_A_FILE) {
+      expect(error?.skill).toBe(FIXTURE_SKILL_A);
+      expect([...snapshot.skills.keys()]).toEqual([FIXTURE_SKILL_B]);
+      expect(snapshot.history).toHaveLength(7);
+    } else if (file === "runs.json") {
+      expect(error?.skill).toBeNull();
+      expect(snapshot.history).toEqual([]);
+      expect(snapshot.skills.size).toBe(2);
+    } else {
+      const damaged = file === HISTORY_A_FILE ? FIXTURE_SKILL_A : FIXTURE_SKILL_B;
+      expect(error?.skill).toBe(damaged);
+      expect(snapshot.history.some((p) => p.skill === damaged)).toBe(false);
+      expect(snapshot.history.length).toBeGreaterThan(0);
+      expect(snapshot.skills.size).toBe(2);
+    }
+  });
+
+  it("reads fields it does not know, and nulls in fields older files lack, as before", () => {
+    const files = fixtureFiles();
+    const json: unknown = JSON.parse(files.get(SKILL_A_FILE) ?? "null");
+    damage(json, ["addedLater"], { by: "a newer skillbench" });
+    damage(json, ["entries", 0, "addedLater"], true);
+    damage(json, ["entries", 0, "judgements"], null);
+    damage(json, ["entries", 0, "outputTruncated"], null);
+    damage(json, ["entries", 2, "output"], REMOVE);
+    files.set(SKILL_A_FILE, JSON.stringify(json));
+    const parsed = parseBranch(files);
+    expect(parsed.problems).toEqual([]);
+    const entries = parsed.data.skills.get(FIXTURE_SKILL_A)?.entries ?? [];
+    expect(entries[0]).not.toHaveProperty("addedLater");
+    expect(entries[0]).not.toHaveProperty("outputTruncated");
+    expect(entries[0]?.judgements).toBe(1);
+    expect(entries[2]?.output).toBeNull();
+  });
+});
