@@ -9,7 +9,8 @@
 //   - cost: mean total USD of a one-skill PR run (report totals), and its multiple of today's default settings.
 // Each trial is a nightly baseline run (mode baseline) then a PR run (mode pr, the changed skill selected as a
 // pull request's file list selects it). The baseline lives in an in-memory BaselineStore that writes and reads
-// the baseline branch's own file layout (src/baseline/layout.ts) without git: the store is not what is measured.
+// the baseline branch's own files (src/baseline/format.ts, read.ts, merge.ts) without git: the store is not what is
+// measured.
 // Prints figures; asserts nothing.
 //
 //   npx tsx scripts/bench-gate.ts [--trials 60] [--run-trials 6] [--rows 5:6,10:3,10:6,10:10,15:6]
@@ -21,13 +22,10 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { markdownTable } from "markdown-table";
 import { createModelClient } from "../src/anthropic.js";
-import {
-  applyRun,
-  contributionFromReport,
-  filesForWrite,
-  parseBranch,
-  toSnapshot,
-} from "../src/baseline/layout.js";
+import { contributionFromReport } from "../src/baseline/contribution.js";
+import { filesForWrite } from "../src/baseline/format.js";
+import { applyRun } from "../src/baseline/merge.js";
+import { parseBranch, toSnapshot } from "../src/baseline/read.js";
 import { runPipeline, type Logger } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";

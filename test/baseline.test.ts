@@ -2,16 +2,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Git, type GitExecOptions, type GitResult, type GitRunner } from "../src/git.js";
-import {
-  applyRun,
-  emptyBranchData,
-  filesForWrite,
-  historyFileFor,
-  parseBranch,
-  skillFileFor,
-  type BranchData,
-  type RunContribution,
-} from "../src/baseline/layout.js";
+import { emptyBranchData, filesForWrite, historyFileFor, skillFileFor, type BranchData } from "../src/baseline/format.js";
+import { applyRun, type RunContribution } from "../src/baseline/merge.js";
+import { parseBranch } from "../src/baseline/read.js";
 import { GitBaselineStore, type GitBaselineStoreOptions } from "../src/baseline/store.js";
 import type { BaselineEntry, HistoryPoint, MetricSet, Report, SkillReport } from "../src/types.js";
 import {

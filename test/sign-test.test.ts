@@ -1,6 +1,8 @@
 // The exact sign test, pairwise agreement, and the size cap of stored outputs.
 import { describe, expect, it } from "vitest";
-import { parseSkillBaseline, serializeSkillBaseline, storedOutput, STORED_OUTPUT_MAX_BYTES } from "../src/baseline/layout.js";
+import { storedOutput, STORED_OUTPUT_MAX_BYTES } from "../src/baseline/contribution.js";
+import { serializeSkillBaseline } from "../src/baseline/format.js";
+import { parseSkillBaseline } from "../src/baseline/read.js";
 import { pairwisePreference } from "../src/judge.js";
 import { binomialHalfCdf, signTestPValue } from "../src/sign-test.js";
 

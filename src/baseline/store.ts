@@ -11,17 +11,10 @@ import { Redactor } from "../redact.js";
 import type { BaselineSnapshot, BaselineStore, Report } from "../types.js";
 import { execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
 import { jitteredBackoff, withRetries } from "../retry.js";
-import {
-  applyRun,
-  contributionFromReport,
-  emptyBranchData,
-  filesForWrite,
-  isLayoutFile,
-  parseBranch,
-  toSnapshot,
-  type BranchData,
-  type ParsedBranch,
-} from "./layout.js";
+import { contributionFromReport } from "./contribution.js";
+import { emptyBranchData, filesForWrite, isLayoutFile, type BranchData } from "./format.js";
+import { applyRun } from "./merge.js";
+import { parseBranch, toSnapshot, type ParsedBranch } from "./read.js";
 
 export interface GitBaselineStoreOptions {
   branch: string;
