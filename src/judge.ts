@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { contentHash } from "./hash.js";
 import { ModelCallError, messageOf } from "./errors.js";
+import { CLAUDE_FAMILIES } from "./models.js";
 import type { Benchmark, BenchmarkCase, CallRequest, CallResult, ExpectationGrade, Metric, ModelClient, SamplingParams, Skill } from "./types.js";
 import { METRICS } from "./types.js";
 
@@ -120,7 +121,7 @@ export function escapeBlock(text: string): string {
 // each match replaces the corresponding span of the original text, so the rest of the output is untouched.
 
 /** Every Claude family name, the judge's own included: a judge favours outputs that name its family. */
-export const CLAUDE_FAMILIES = ["opus", "sonnet", "haiku", "fable", "mythos"] as const;
+export { CLAUDE_FAMILIES };
 
 /** Always redacted, wherever they stand as words. */
 const PROVIDER_TERMS = ["anthropic", "claude"] as const;
