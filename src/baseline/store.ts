@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Redactor } from "../redact.js";
 import type { BaselineSnapshot, BaselineStore, Report } from "../types.js";
-import { execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
-import { jitteredBackoff, withRetries } from "../retry.js";
+import { backoffDelay, execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
+import { withRetries } from "../retry.js";
 import {
   applyRun,
   contributionFromReport,
@@ -162,10 +162,7 @@ export class GitBaselineStore implements BaselineStore {
           retryAfterMs: null,
           reason: error instanceof PushRejected ? error.why : "",
         }),
-        backoff: (retryIndex) =>
-          Math.round(
-            jitteredBackoff(retryIndex, { baseMs: 2 * this.retryDelay.min, maxMs: this.retryDelay.max, floorMs: this.retryDelay.min }, this.random),
-          ),
+        backoff: (retryIndex) => backoffDelay(retryIndex + 1, this.retryDelay.min, this.retryDelay.max, this.random),
         sleep: this.sleep,
         onRetry: ({ attempt, delayMs, reason }) =>
           this.log(
