@@ -24,7 +24,10 @@ describe("withRetries", () => {
         },
         giveUp: (e, attempts) => new Error(`gave up after ${attempts}: ${String(e)}`),
       },
-    ).catch((e: unknown) => e as Error);
+    ).then(
+      () => new Error("resolved"),
+      (e: unknown) => e as Error,
+    );
     expect(calls).toBe(5);
     expect(slept).toEqual([10, 20, 40, 40]);
     expect(error.message).toBe("gave up after 5: Error: always");
