@@ -5,6 +5,7 @@ import { passRate } from "./checks.js";
 import type { Benchmark, CaseResult, Metric, MetricTest, ModelSummary, Skill, SkillReport, Totals } from "./types.js";
 import { mean, percentile, sum } from "./stats.js";
 import { skillVerdict } from "./verdict.js";
+import { byMetric } from "./util.js";
 
 function meanScore(judged: readonly CaseResult[], metric: Metric): number | null {
   return mean(judged.map((result) => result[metric]));
@@ -70,11 +71,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
 
   return {
     model,
-    quality: meanScore(judged, "quality"),
-    faithfulness: meanScore(judged, "faithfulness"),
-    relevancy: meanScore(judged, "relevancy"),
-    precision: meanScore(judged, "precision"),
-    recall: meanScore(judged, "recall"),
+    ...byMetric((metric) => meanScore(judged, metric)),
     costUsd: mean(costsPerGeneration),
     latencyMsP50: percentile(latencies, 50),
     latencyMsP95: percentile(latencies, 95),

@@ -6,12 +6,11 @@ import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
 import { messageOf } from "./errors.js";
 import { jitteredBackoff, withRetries } from "./retry.js";
+import { GITHUB_COMMENT_LIMIT } from "./util.js";
 
 /** Known API errors, by name. */
 export const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422, tooManyRequests: 429 } as const;
 
-/** GitHub refuses issue and PR comment bodies longer than this with a 422. */
-const COMMENT_BODY_LIMIT = 65_536;
 /** pulls.listFiles stops at 3,000 files however it is paginated. */
 const LIST_FILES_CAP = 3000;
 /** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
@@ -347,9 +346,9 @@ function checkBody(body: string, marker: string): void {
   if (marker.trim() === "" || !body.includes(marker)) {
     throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
   }
-  if (body.length > COMMENT_BODY_LIMIT) {
+  if (body.length > GITHUB_COMMENT_LIMIT) {
     throw new Error(
-      `The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`,
+      `The comment body is ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT} (shorten it before posting).`,
     );
   }
 }

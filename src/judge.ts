@@ -6,6 +6,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { contentHash } from "./hash.js";
 import { ModelCallError, messageOf } from "./errors.js";
 import { CLAUDE_FAMILIES } from "./models.js";
+import { byMetric, escapeRegExp } from "./util.js";
 import type { Benchmark, BenchmarkCase, CallRequest, CallResult, ExpectationGrade, Metric, ModelClient, SamplingParams, Skill } from "./types.js";
 import { METRICS } from "./types.js";
 
@@ -45,13 +46,8 @@ export const JUDGE_OUTPUT_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-interface JudgeAnswer {
+interface JudgeAnswer extends Record<Metric, number> {
   reasoning: string;
-  quality: number;
-  faithfulness: number;
-  relevancy: number;
-  precision: number;
-  recall: number;
   matches_expected: (typeof MATCHES)[number];
   notes: string;
   expectations?: { text: string; passed: boolean; evidence: string }[];
@@ -62,11 +58,7 @@ const validateAnswer: ValidateFunction<JudgeAnswer> = new Ajv({ allErrors: true 
   ...JUDGE_OUTPUT_SCHEMA,
   properties: {
     ...JUDGE_OUTPUT_SCHEMA.properties,
-    quality: score,
-    faithfulness: score,
-    relevancy: score,
-    precision: score,
-    recall: score,
+    ...byMetric(() => score),
   },
   // Sent as required (structured outputs need every property required), checked per case by parseJudgement: an
   // answer without grades is only unusable for a case that has expectations.
@@ -311,10 +303,6 @@ export function blind(text: string, terms: readonly string[]): string {
   }
   flush();
   return out + text.slice(cursor);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export interface JudgeInput {

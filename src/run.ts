@@ -10,6 +10,7 @@ import { generate, GenerationError, type Generation } from "./agent.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
 import { minCacheableTokens } from "./models.js";
+import { byMetric } from "./util.js";
 import { costOf, priceFor } from "./pricing.js";
 import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ExpectationGrade, type ModelClient, type Skill, type Usage } from "./types.js";
 import { runChecks } from "./checks.js";
@@ -624,11 +625,7 @@ function emptyResult(item: PlanItem): CaseResult {
     model: item.model,
     key: item.key,
     output: null,
-    quality: null,
-    faithfulness: null,
-    relevancy: null,
-    precision: null,
-    recall: null,
+    ...byMetric(() => null),
     matchesExpected: null,
     judgeNotes: null,
     error: null,
