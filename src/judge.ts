@@ -1,7 +1,7 @@
 // The judge: one structured call per candidate output, scoring overall quality and the four RAGAS dimensions.
 // Blinded (the candidate output loses whatever says which model or provider wrote it; the task is shown as
 // written), reference-guided when an expected answer exists, reasoning before scores, on an anchored 0-100 scale,
-// each dimension defined apart from the others and asked independently (see ../shared/facts/skills-and-judging.md).
+// each dimension defined apart from the others and asked independently (README, "The judge").
 import { Ajv, type ValidateFunction } from "ajv";
 import { contentHash } from "./hash.js";
 import { ModelCallError, messageOf } from "./errors.js";
