@@ -19,6 +19,7 @@ function files(dir) {
 try {
   execFileSync(ncc, ["build", "src/index.ts", "-o", join(tmp, "dist"), "--license", "licenses.txt"], { cwd: root, stdio: "ignore" });
   execFileSync(ncc, ["build", "src/cli-entry.ts", "-o", join(tmp, "dist", "cli")], { cwd: root, stdio: "ignore" });
+  execFileSync(join(root, "node_modules", ".bin", "tsx"), ["scripts/dist-hash.ts", join(tmp, "dist")], { cwd: root, stdio: "ignore" });
   const built = new Map(files(join(tmp, "dist")).map((p) => [relative(join(tmp, "dist"), p), p]));
   const committed = new Map(files(join(root, "dist")).map((p) => [relative(join(root, "dist"), p), p]));
   const problems = [];

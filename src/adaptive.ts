@@ -4,18 +4,6 @@
 import type { MoreSamples, PlanItem } from "./run.js";
 import type { CaseResult, Config, ModelSummary, Report, Thresholds } from "./types.js";
 import { isBorderline } from "./compare.js";
-import { isErrorGateReason } from "./verdict.js";
-
-/**
- * The quality interval straddles -thresholds.quality, and the verdict is neither error nor a regression by the
- * errors gate. A plain stand-in for compare.ts's isBorderline (which the loop uses), for callers without tests.
- */
-export function straddlesThreshold(summary: ModelSummary, thresholds: Pick<Thresholds, "quality">): boolean {
-  const interval = summary.qualityInterval;
-  if (interval === null || summary.verdict === "error") return false;
-  if (summary.regressions.some(isErrorGateReason)) return false;
-  return interval.low < -thresholds.quality && interval.high > -thresholds.quality;
-}
 
 export interface AdaptiveOptions {
   plan: readonly PlanItem[];

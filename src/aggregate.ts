@@ -6,6 +6,7 @@ import type { Benchmark, CaseResult, Metric, MetricTest, ModelSummary, Skill, Sk
 import { mean, percentile, sum } from "./stats.js";
 import { skillVerdict } from "./verdict.js";
 import { upliftOf } from "./uplift.js";
+import { byMetric } from "./util.js";
 
 function meanScore(judged: readonly CaseResult[], metric: Metric): number | null {
   return mean(judged.map((result) => result[metric]));
@@ -71,11 +72,7 @@ export function summarizeModel(model: string, results: CaseResult[]): ModelSumma
 
   return {
     model,
-    quality: meanScore(judged, "quality"),
-    faithfulness: meanScore(judged, "faithfulness"),
-    relevancy: meanScore(judged, "relevancy"),
-    precision: meanScore(judged, "precision"),
-    recall: meanScore(judged, "recall"),
+    ...byMetric((metric) => meanScore(judged, metric)),
     costUsd: mean(costsPerGeneration),
     latencyMsP50: percentile(latencies, 50),
     latencyMsP95: percentile(latencies, 95),

@@ -36,6 +36,7 @@ import {
 } from "./stats.js";
 import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
+import { byMetric } from "./util.js";
 import { checkKey, flippedExpectations, pairedPassDelta } from "./checks.js";
 import { errorGateReasons, modelVerdict, skillVerdict, withRunVerdict } from "./verdict.js";
 
@@ -211,13 +212,7 @@ function compareModel(
 
   // Judged on both sides: only those pairs say anything about quality.
   const judgedPairs = pairs.filter(({ current, baseline }) => current.judged && isBaselineJudged(baseline));
-  const metrics: Record<Metric, MetricComparison> = {
-    quality: compareMetric(judgedPairs, "quality"),
-    faithfulness: compareMetric(judgedPairs, "faithfulness"),
-    relevancy: compareMetric(judgedPairs, "relevancy"),
-    precision: compareMetric(judgedPairs, "precision"),
-    recall: compareMetric(judgedPairs, "recall"),
-  };
+  const metrics: Record<Metric, MetricComparison> = byMetric((metric) => compareMetric(judgedPairs, metric));
 
   const costPairs = pairs.filter(({ current, baseline }) => current.costUsd !== null && baseline.costUsd !== null);
   const currentCost = mean(costPairs.map(({ current }) => costPerGeneration(current)));
@@ -236,11 +231,7 @@ function compareModel(
   const baselineP50 = percentile(latencyPairs.map(({ baseline }) => baseline.latencyMs), 50);
 
   const baselineMetrics: MetricSet = {
-    quality: metrics.quality.baselineMean,
-    faithfulness: metrics.faithfulness.baselineMean,
-    relevancy: metrics.relevancy.baselineMean,
-    precision: metrics.precision.baselineMean,
-    recall: metrics.recall.baselineMean,
+    ...byMetric((metric) => metrics[metric].baselineMean),
     costUsd: mean(pairs.map(({ baseline }) => baseline.costUsd)),
     latencyMsP50: percentile(
       pairs.filter(({ baseline }) => baseline.error === null).map(({ baseline }) => baseline.latencyMs),
@@ -248,11 +239,7 @@ function compareModel(
     ),
   };
   const delta: Delta = {
-    quality: mean(metrics.quality.deltas),
-    faithfulness: mean(metrics.faithfulness.deltas),
-    relevancy: mean(metrics.relevancy.deltas),
-    precision: mean(metrics.precision.deltas),
-    recall: mean(metrics.recall.deltas),
+    ...byMetric((metric) => mean(metrics[metric].deltas)),
     costPct,
     latencyMs: currentP50 === null || baselineP50 === null ? null : currentP50 - baselineP50,
   };

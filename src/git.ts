@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import { messageOf } from "./errors.js";
-import { jitteredBackoff } from "./retry.js";
+import { jitteredBackoff, withRetries } from "./retry.js";
 
 export interface GitResult {
   stdout: string;
@@ -101,22 +101,46 @@ export function backoffDelay(
  * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
  */
 export async function execWithRetry(runner: GitRunner, args: string[], options: RetryOptions): Promise<GitResult> {
-  const attempts = Math.max(1, Math.floor(options.attempts));
   const isTransient = options.isTransient ?? isTransientGitFailure;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
   const execOptions: GitExecOptions = { allowFailure: true };
   if (options.input !== undefined) execOptions.input = options.input;
   if (options.env !== undefined) execOptions.env = options.env;
-  for (let attempt = 1; ; attempt++) {
-    const result = await runner.exec(args, execOptions);
-    if (result.code === 0) return result;
-    if (attempt >= attempts || !isTransient(result)) {
-      if (options.allowFailure) return result;
-      throw new GitError(args, result.code, result.stderr, attempt);
-    }
-    const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
-    options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
-    await sleep(delayMs);
+  try {
+    const { value } = await withRetries(
+      async () => {
+        const result = await runner.exec(args, execOptions);
+        if (result.code !== 0) throw new FailedTry(result);
+        return result;
+      },
+      {
+        maxRetries: Math.max(1, Math.floor(options.attempts)) - 1,
+        decide: (error) => ({
+          retry: error instanceof FailedTry && isTransient(error.result),
+          retryAfterMs: null,
+          reason: error instanceof FailedTry ? error.result.stderr : messageOf(error),
+        }),
+        backoff: (retryIndex) => backoffDelay(retryIndex + 1, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random),
+        sleep: options.sleep ?? ((ms: number) => delay(ms).then(() => undefined)),
+        ...(options.onRetry ? { onRetry: ({ attempt, delayMs, reason }) => options.onRetry?.({ attempt, delayMs, stderr: reason }) } : {}),
+        giveUp: (error, attempts) => {
+          if (error instanceof FailedTry) error.attempts = attempts;
+          return error instanceof Error ? error : new Error(String(error));
+        },
+      },
+    );
+    return value;
+  } catch (error) {
+    if (!(error instanceof FailedTry)) throw error;
+    if (options.allowFailure) return error.result;
+    throw new GitError(args, error.result.code, error.result.stderr, error.attempts);
+  }
+}
+
+/** One try of execWithRetry that exited non-zero; carries the result to the retry decision and out again. */
+class FailedTry extends Error {
+  attempts = 1;
+  constructor(readonly result: GitResult) {
+    super(result.stderr);
   }
 }
 

@@ -2,16 +2,15 @@
 // everywhere (long PRs have hundreds of comments), GitHub Enterprise Server through the base URL.
 
 import { getOctokit } from "@actions/github";
-import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
 import { messageOf } from "./errors.js";
+import { jitteredBackoff, withRetries } from "./retry.js";
+import { GITHUB_COMMENT_LIMIT } from "./util.js";
 
 /** Known API errors, by name. */
 export const GITHUB_ERRORS = { forbidden: 403, notFound: 404, validation: 422, tooManyRequests: 429 } as const;
 
-/** GitHub refuses issue and PR comment bodies longer than this with a 422. */
-const COMMENT_BODY_LIMIT = 65_536;
 /** pulls.listFiles stops at 3,000 files however it is paginated. */
 const LIST_FILES_CAP = 3000;
 /** The login of the default GITHUB_TOKEN's app, which cannot call GET /user. */
@@ -21,8 +20,8 @@ const DEFAULT_RETRIES = 3;
 /** A rate limit that asks for a longer wait than this is reported, not waited out. */
 const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 /**
- * Statuses the retry plugin must not retry: client errors that a retry cannot fix (a 403 is a permission error
- * or a rate limit, and 429 is always a rate limit: the throttling plugin handles both with the server's wait).
+ * Statuses not retried here: client errors that a retry cannot fix (a 403 is a permission error or a rate
+ * limit, and 429 is always a rate limit: the throttling plugin handles both with the server's wait).
  */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
@@ -46,9 +45,13 @@ export interface GitHubClientOptions {
   retries?: number;
   /**
    * How long one second of waiting lasts, in ms: GitHub's 1 s between writes (3 s between writes that notify),
-   * the 5xx backoff of 1, 4 and 9 s, and a rate limit's retry-after. Default 1000; tests make it small.
+   * the 5xx backoff (jittered, from 1 s, the ceiling doubling up to 8 s), and a rate limit's retry-after.
+   * Default 1000; tests make it small.
    */
   msPerSecond?: number;
+  /** Injectable for tests: the wait before a 5xx retry, and its jitter. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 export interface UpsertOptions {
@@ -166,7 +169,6 @@ export class GitHubClient {
       token,
       {
         ...(baseUrl ? { baseUrl } : {}),
-        retry: { retries, retryAfterBaseValue: unitMs, doNotRetry: DO_NOT_RETRY },
         throttle: {
           // GitHub asks for a second between writes; the plugin's default groups are shared by the whole process.
           id: `skillbench-${clientCount}`,
@@ -178,8 +180,24 @@ export class GitHubClient {
           onSecondaryRateLimit: onLimit("secondary"),
         },
       },
-      retry,
       throttling,
+    );
+    // 5xx answers and other client errors a retry may fix (Octokit reports a lost connection as a 500): the run's one retry helper, around every request (each page included).
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.octokit.hook.wrap("request", (request, requestOptions) =>
+      withRetries(async () => request(requestOptions), {
+        maxRetries: retries,
+        decide: (error) => {
+          const status = statusOf(error);
+          const retry = status !== null && status >= 400 && !DO_NOT_RETRY.includes(status);
+          return { retry, retryAfterMs: null, reason: `HTTP ${status ?? "?"}` };
+        },
+        backoff: (retryIndex) => Math.round(jitteredBackoff(retryIndex, { baseMs: 2 * unitMs, maxMs: 8 * unitMs, floorMs: unitMs }, options.random)),
+        sleep,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          log(`GitHub answered ${reason} to ${requestOptions.method} ${requestOptions.url}: retry ${attempt} of ${retries} in ${delayMs} ms.`),
+        giveUp: (error) => (error instanceof Error ? error : new Error(messageOf(error))),
+      }).then(({ value }) => value),
     );
     this.log = log;
   }
@@ -328,9 +346,9 @@ function checkBody(body: string, marker: string): void {
   if (marker.trim() === "" || !body.includes(marker)) {
     throw new Error(`The comment body must contain its marker ${JSON.stringify(marker)} so the next run can find it.`);
   }
-  if (body.length > COMMENT_BODY_LIMIT) {
+  if (body.length > GITHUB_COMMENT_LIMIT) {
     throw new Error(
-      `The comment body is ${body.length} characters; GitHub accepts at most ${COMMENT_BODY_LIMIT} (shorten it before posting).`,
+      `The comment body is ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT} (shorten it before posting).`,
     );
   }
 }

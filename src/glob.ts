@@ -1,11 +1,16 @@
-// A small glob matcher for benchmark discovery: `*`, `**`, `?` and `{a,b}` over repository-relative POSIX paths.
-// Written here rather than pulled in as a dependency because the action bundle should stay small and these four
-// forms are all that skillbench.yml documents.
+// Benchmark and skill discovery: globs over repository-relative POSIX paths, matched by picomatch (bash rules: `*`
+// and `**` skip dotfiles unless the pattern names the dot, `[ab]` classes, `{a,b}`), and a walk of the repository
+// that reads every folder through RepoFiles' checks.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import picomatch from "picomatch";
 import { RepoFiles, SKIPPED_DIRS, type RefusalKind } from "./repo-files.js";
+import { isInside } from "./util.js";
 
-/** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
+/**
+ * Bounds how much alternation a pattern (which a pull request's config may set) puts into the matcher:
+ * `{a,b}{c,d}{e,f}...` is refused past this many alternatives.
+ */
 const MAX_EXPANSIONS = 256;
 
 /** Expands `{a,b}` alternatives (nested braces too) into plain patterns. A brace without a comma is literal. */
@@ -52,56 +57,17 @@ function findBraceGroup(pattern: string): { start: number; end: number; alternat
   return null;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
-function segmentSource(segment: string): string {
-  let source = "";
-  for (const char of segment) {
-    if (char === "*") source += "[^/]*";
-    else if (char === "?") source += "[^/]";
-    else source += escapeRegExp(char);
-  }
-  return source;
-}
-
-/** One brace-free pattern as an anchored regular expression source. */
-function patternSource(pattern: string): string {
-  const segments = pattern.split("/");
-  let source = "";
-  segments.forEach((segment, index) => {
-    const last = index === segments.length - 1;
-    if (segment === "**") {
-      // `a/**/b` also matches `a/b`; a trailing `**` matches everything below.
-      source += last ? ".*" : "(?:[^/]+/)*";
-    } else {
-      source += segmentSource(segment) + (last ? "" : "/");
-    }
-  });
-  return source;
-}
-
-/** Compiles a glob (braces included) into one anchored RegExp over POSIX paths. */
-export function globToRegExp(pattern: string): RegExp {
-  const sources = expandBraces(pattern).map(patternSource);
-  return new RegExp(`^(?:${sources.join("|")})$`);
-}
+const MATCH_OPTIONS: picomatch.PicomatchOptions = { dot: false, strictSlashes: true };
 
 /** Whether a repository-relative POSIX path matches the glob. */
 export function matchGlob(pattern: string, filePath: string): boolean {
-  return globToRegExp(pattern).test(filePath);
+  return picomatch.isMatch(filePath, pattern, MATCH_OPTIONS);
 }
 
-/** The leading folders of a pattern that hold no glob syntax: the walk starts there instead of at the root. */
+/** The leading folders of a (brace-free) pattern that hold no glob syntax: the walk starts there, not at the root. */
 function staticBase(pattern: string): string {
-  const segments = pattern.split("/");
-  const base: string[] = [];
-  for (const segment of segments.slice(0, -1)) {
-    if (/[*?{}]/.test(segment)) break;
-    base.push(segment);
-  }
-  return base.join("/");
+  const scan = picomatch.scan(pattern);
+  return scan.isGlob ? scan.base : path.posix.dirname(pattern).replace(/^\.$/, "");
 }
 
 /** A glob result that was not returned: a base folder or a matching link that leaves the repository, a FIFO... */
@@ -129,10 +95,11 @@ async function walk(repo: RepoFiles, relDir: string, out: string[]): Promise<voi
   for (const entry of entries) {
     const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
     // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless and no walk leaves
-    // the repository. Every other entry (files, links, FIFOs...) is a candidate; the caller checks what matches.
+    // the repository; nor are they files: a link to a folder inside the repository is passed over. Every other
+    // entry (files, links to files or out of the repository, FIFOs...) is a candidate; the caller checks matches.
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRS.has(entry.name)) await walk(repo, rel, out);
-    } else {
+    } else if (!(entry.isSymbolicLink() && (await repo.resolveFolder(rel)).ok)) {
       out.push(rel);
     }
   }
@@ -150,10 +117,9 @@ export async function findFiles(
   onRefused: (refusal: GlobRefusal) => void = () => {},
 ): Promise<string[]> {
   const repo = typeof root === "string" ? await RepoFiles.open(root) : root;
-  const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern) }));
-  const matcher = new RegExp(`^(?:${compiled.flatMap((c) => c.expanded).map(patternSource).join("|")})$`);
-  const patternOf = (file: string) =>
-    compiled.find((c) => globToRegExp(c.pattern).test(file))?.pattern ?? patterns[0] ?? "";
+  const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern), test: picomatch(pattern, MATCH_OPTIONS) }));
+  const matches = (file: string) => compiled.some((c) => c.test(file));
+  const patternOf = (file: string) => compiled.find((c) => c.test(file))?.pattern ?? patterns[0] ?? "";
   const bases = [...new Set(compiled.flatMap((c) => c.expanded.map(staticBase)))].sort();
   // A base inside another base would be walked twice; keep the outermost ones.
   const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
@@ -172,15 +138,11 @@ export async function findFiles(
     const files: string[] = [];
     await walk(repo, base, files);
     for (const file of files) {
-      if (!matcher.test(file)) continue;
+      if (!matches(file)) continue;
       const resolved = await repo.resolve(file);
       if (resolved.ok) found.add(file);
       else onRefused({ pattern: patternOf(file), path: file, problem: resolved.problem, base: false, kind: resolved.kind });
     }
   }
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function isInside(child: string, parent: string): boolean {
-  return parent === "" || child.startsWith(`${parent}/`);
 }

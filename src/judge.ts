@@ -1,10 +1,12 @@
 // The judge: one structured call per candidate output, scoring overall quality and the four RAGAS dimensions.
 // Blinded (the candidate output loses whatever says which model or provider wrote it; the task is shown as
 // written), reference-guided when an expected answer exists, reasoning before scores, on an anchored 0-100 scale,
-// each dimension defined apart from the others and asked independently (see ../shared/facts/skills-and-judging.md).
+// each dimension defined apart from the others and asked independently (README, "The judge").
 import { Ajv, type ValidateFunction } from "ajv";
 import { contentHash } from "./hash.js";
 import { ModelCallError, messageOf } from "./errors.js";
+import { CLAUDE_FAMILIES } from "./models.js";
+import { byMetric, escapeRegExp } from "./util.js";
 import type { Benchmark, BenchmarkCase, CallRequest, CallResult, ExpectationGrade, Metric, ModelClient, SamplingParams, Skill } from "./types.js";
 import { METRICS } from "./types.js";
 
@@ -44,13 +46,8 @@ export const JUDGE_OUTPUT_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-interface JudgeAnswer {
+interface JudgeAnswer extends Record<Metric, number> {
   reasoning: string;
-  quality: number;
-  faithfulness: number;
-  relevancy: number;
-  precision: number;
-  recall: number;
   matches_expected: (typeof MATCHES)[number];
   notes: string;
   expectations?: { text: string; passed: boolean; evidence: string }[];
@@ -61,11 +58,7 @@ const validateAnswer: ValidateFunction<JudgeAnswer> = new Ajv({ allErrors: true 
   ...JUDGE_OUTPUT_SCHEMA,
   properties: {
     ...JUDGE_OUTPUT_SCHEMA.properties,
-    quality: score,
-    faithfulness: score,
-    relevancy: score,
-    precision: score,
-    recall: score,
+    ...byMetric(() => score),
   },
   // Sent as required (structured outputs need every property required), checked per case by parseJudgement: an
   // answer without grades is only unusable for a case that has expectations.
@@ -120,7 +113,7 @@ export function escapeBlock(text: string): string {
 // each match replaces the corresponding span of the original text, so the rest of the output is untouched.
 
 /** Every Claude family name, the judge's own included: a judge favours outputs that name its family. */
-export const CLAUDE_FAMILIES = ["opus", "sonnet", "haiku", "fable", "mythos"] as const;
+export { CLAUDE_FAMILIES };
 
 /** Always redacted, wherever they stand as words. */
 const PROVIDER_TERMS = ["anthropic", "claude"] as const;
@@ -310,10 +303,6 @@ export function blind(text: string, terms: readonly string[]): string {
   }
   flush();
   return out + text.slice(cursor);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export interface JudgeInput {

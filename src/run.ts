@@ -9,6 +9,8 @@ import { JUDGE_SYSTEM_PROMPT, judgeOutput, type Judgement, type JudgeSettings } 
 import { generate, GenerationError, type Generation } from "./agent.js";
 import type { RepoFiles } from "./repo-files.js";
 import { Limiter } from "./limiter.js";
+import { minCacheableTokens } from "./models.js";
+import { byMetric } from "./util.js";
 import { costOf, priceFor } from "./pricing.js";
 import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ExpectationGrade, type ModelClient, type Skill, type Usage } from "./types.js";
 import { runChecks } from "./checks.js";
@@ -168,14 +170,6 @@ class NotSent extends Error {
   constructor(readonly stopCause: string) {
     super(stopCause);
   }
-}
-
-/** Smallest prompt prefix each model caches; shorter prefixes are silently not cached. */
-function minCacheableTokens(model: string): number {
-  if (/^claude-(opus-5|fable-5)/.test(model)) return 512;
-  if (/^claude-opus-4-7/.test(model)) return 2048;
-  if (/^claude-(opus-4-5|opus-4-6|haiku-4-5)/.test(model)) return 4096;
-  return 1024;
 }
 
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
@@ -665,11 +659,7 @@ function emptyResult(item: PlanItem): CaseResult {
     model: item.model,
     key: item.key,
     output: null,
-    quality: null,
-    faithfulness: null,
-    relevancy: null,
-    precision: null,
-    recall: null,
+    ...byMetric(() => null),
     matchesExpected: null,
     judgeNotes: null,
     error: null,

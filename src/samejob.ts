@@ -20,6 +20,7 @@ import type {
   CaseResult,
   CompareMode,
   Config,
+  Metric,
   ModelClient,
   PairwiseSummary,
   SameJobInfo,
@@ -27,6 +28,7 @@ import type {
   SkillBaseline,
 } from "./types.js";
 import { costPerGeneration } from "./aggregate.js";
+import { byMetric } from "./util.js";
 
 export interface SameJobOptions {
   mode: Exclude<CompareMode, "baseline">;
@@ -270,9 +272,8 @@ function storedEntryFor(baseline: SkillBaseline | undefined, item: PlanItem): Ba
   return best;
 }
 
-function scoresOf(result: CaseResult): Pick<BaselineEntry, "quality" | "faithfulness" | "relevancy" | "precision" | "recall" | "matchesExpected"> {
-  const { quality, faithfulness, relevancy, precision, recall, matchesExpected } = result;
-  return { quality, faithfulness, relevancy, precision, recall, matchesExpected };
+function scoresOf(result: CaseResult): Pick<BaselineEntry, Metric | "matchesExpected"> {
+  return { ...byMetric((metric) => result[metric]), matchesExpected: result.matchesExpected };
 }
 
 /** CaseResult.judgements when the run sets it (repeated judgements), else 1 when judged. */

@@ -4,6 +4,7 @@
 import { matchGlob } from "./glob.js";
 import type { Benchmark, CaseResult, Skill } from "./types.js";
 import type { GitRunner } from "./git.js";
+import { isInside } from "./util.js";
 
 const DEFAULT_CONFIG_PATH = "skillbench.yml";
 const ALTERNATE_CONFIG_PATH = "skillbench.yaml";
@@ -59,11 +60,6 @@ export interface Selection {
 
 function normalize(path: string): string {
   return path.replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
-}
-
-function isInside(file: string, dir: string): boolean {
-  const folder = normalize(dir);
-  return folder === "" || folder === "." || file.startsWith(`${folder}/`);
 }
 
 export function selectBenchmarks(

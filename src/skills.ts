@@ -1,7 +1,7 @@
 // Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
 import path from "node:path";
-import { InputError, type InputIssue } from "./errors.js";
+import type { InputIssue } from "./errors.js";
 import { contentHash, sha256Hex } from "./hash.js";
 import { RepoFiles, type FolderListing, type Refusal } from "./repo-files.js";
 import { issueAt, parseYaml, SKILL_FRONTMATTER_SCHEMA, sortIssues, validateYaml } from "./schemas.js";
@@ -310,16 +310,6 @@ async function readProblem(repo: RepoFiles, relative: string, refusal: Refusal):
     return hasSkill ? `"${relative}" is a folder; point at "${inside}"` : `"${relative}" is a folder, not a skill file`;
   }
   return `skill file "${relative}" ${refusal.problem}`;
-}
-
-/** Loads one skill, throwing an InputError that lists every problem with it. */
-export async function loadSkill(root: string, skillPath: string, options: ReadSkillOptions = {}): Promise<Skill> {
-  const read = await readSkill(root, skillPath, options);
-  if (read.skill) return read.skill;
-  if (read.pathProblem !== null) {
-    throw new InputError([{ file: skillPath, line: null, column: null, field: "", message: read.pathProblem }]);
-  }
-  throw new InputError(read.issues);
 }
 
 /**

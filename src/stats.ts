@@ -15,9 +15,9 @@ export function sum(values: readonly (number | null)[]): number | null {
   return count === 0 ? null : total;
 }
 
-/** Mean of the known values; null when there are none (missing values are never counted as 0). */
+/** Mean of the known (finite) values; null when there are none (missing values are never counted as 0). */
 export function mean(values: readonly (number | null)[]): number | null {
-  const known = values.filter((value): value is number => value !== null);
+  const known = values.filter((value): value is number => value !== null && Number.isFinite(value));
   if (known.length === 0) return null;
   let total = 0;
   for (const value of known) total += value;

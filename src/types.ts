@@ -1,5 +1,5 @@
 // The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
-// contract (../shared/design.md): extend, never rename.
+// contract (README "The report", docs/contracts.md): extend, never rename.
 import type { InputIssue } from "./errors.js";
 
 export const MODES = ["pr", "baseline"] as const;
@@ -28,7 +28,7 @@ export const CORRECTIONS = ["benjamini-hochberg", "holm"] as const;
 export type Correction = (typeof CORRECTIONS)[number];
 
 /**
- * How a (skill, model), a skill or the run ended (../shared/design.md "Verdicts"):
+ * How a (skill, model), a skill or the run ended (README "Verdicts: never green when nothing was measured"):
  * - pass: compared with the baseline, nothing regressed;
  * - regressed: a measured drop beyond a threshold, or too many failed/unjudged pairs (thresholds.errors);
  * - inconclusive: nothing usable to compare with (no baseline, no judged pair): neutral, never green;

@@ -1,13 +1,25 @@
 // The adaptive loop's decisions (which (skill, model)s get what, when it stops), over typed fakes of the run's
 // extra rounds and of the comparison; the calls themselves are covered in test/samples.test.ts.
 import { describe, expect, it } from "vitest";
-import { adaptiveRounds, bestNarrowing, couldDecide, straddlesThreshold } from "../src/adaptive.js";
+import { adaptiveRounds, bestNarrowing, couldDecide } from "../src/adaptive.js";
 import type { MoreSamples, PlanItem } from "../src/run.js";
-import type { Benchmark, CaseResult, Interval, Report } from "../src/types.js";
+import type { Benchmark, CaseResult, Interval, ModelSummary, Report, Thresholds } from "../src/types.js";
+import { isErrorGateReason } from "../src/verdict.js";
 import { caseResult, modelSummary, report, skillReport } from "./support/report-factory.js";
 
 const benchmarkOf = (name: string): Benchmark => ({ path: `benchmarks/${name}.yml`, skillPath: `skills/${name}/SKILL.md`, models: null, cases: [] });
 const interval = (low: number, high: number): Interval => ({ low, high, level: 0.95, n: 6 });
+
+/**
+ * The fakes' borderline rule, instead of compare.ts's isBorderline (which needs the comparison's tests): the quality
+ * interval straddles -thresholds.quality, and the verdict is neither error nor a regression by the errors gate.
+ */
+function straddlesThreshold(summary: ModelSummary, thresholds: Pick<Thresholds, "quality">): boolean {
+  const found = summary.qualityInterval;
+  if (found === null || summary.verdict === "error") return false;
+  if (summary.regressions.some(isErrorGateReason)) return false;
+  return found.low < -thresholds.quality && found.high > -thresholds.quality;
+}
 
 /**
  * Two skills x one model, two cases each; `width(round)` gives the "wide" skill's interval, placed so that it
@@ -111,7 +123,7 @@ describe("adaptiveRounds", () => {
     expect(log.at(-1)).toMatch(/would pass max-cost-usd/);
   });
 
-  it("straddlesThreshold: the interval straddles -threshold; never an error verdict or an errors-gate regression", () => {
+  it("the fakes' borderline rule: the interval straddles -threshold; never an error verdict or an errors-gate regression", () => {
     const t = { quality: 5 };
     expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-8, 2) }), t)).toBe(true);
     expect(straddlesThreshold(modelSummary({ qualityInterval: interval(-4, 2) }), t)).toBe(false);

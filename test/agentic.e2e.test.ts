@@ -1,7 +1,6 @@
-// Real public skills (../shared/fixtures/agentic/repo, see its NOTICE.md), copied into a temporary repository at test
+// Real public skills (test/fixtures/agentic/repo, see its NOTICE.md), copied into a temporary repository at test
 // time: they load with warnings, not errors, and run end to end against the simulated API, whose candidate reads the
 // files the system prompt lists.
-import { existsSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,7 +12,7 @@ import { renderMarkdownReport } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import { runCli } from "./support/cli-runner.js";
 
-const FIXTURE = path.resolve(import.meta.dirname, "../../shared/fixtures/agentic/repo");
+const FIXTURE = path.resolve(import.meta.dirname, "fixtures/agentic/repo");
 
 let sim: SimServer;
 let dir: string;
@@ -26,14 +25,14 @@ function quietLog(): Logger & { warnings: string[] } {
 beforeAll(async () => {
   sim = await startSimServer({ latencyMs: [2, 8] });
   dir = await mkdtemp(path.join(tmpdir(), "skillbench-agentic-"));
-  if (existsSync(FIXTURE)) await cp(FIXTURE, dir, { recursive: true });
+  await cp(FIXTURE, dir, { recursive: true });
 });
 afterAll(async () => {
   await sim.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(FIXTURE))("public skills, as published", () => {
+describe("public skills, as published", () => {
   it("load with located warnings naming the rule, not errors; with --strict validate refuses them", async () => {
     const project = await loadProject(dir);
     expect(project.skipped).toEqual([]);

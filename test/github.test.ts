@@ -22,7 +22,7 @@ async function start(options: Parameters<typeof startGitHubServer>[0]): Promise<
   return server;
 }
 
-/** Waits are 1 ms per second the plugins would wait (5xx backoff 1, 4, 9 s; retry-after as sent). */
+/** Waits are 1 ms per second the client would wait (5xx backoff from 1 s, retry-after as sent). */
 function client(server: GitHubServer, log?: (m: string) => void): GitHubClient {
   return new GitHubClient(TOKEN, { baseUrl: server.url, msPerSecond: 1, ...(log ? { log } : {}) });
 }

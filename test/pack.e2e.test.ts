@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
+import { requireBundle } from "./support/action-runner.js";
 import { GIT_TEST_ENV, runGit, writeFiles } from "./support/git-repo.js";
 
 const exec = promisify(execFile);
@@ -44,6 +45,7 @@ async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
 }
 
 beforeAll(async () => {
+  await requireBundle();
   scratch = await mkdtemp(join(tmpdir(), "skillbench-pack-"));
   sim = await startSimServer({ latencyMs: [1, 5] });
   const packed = await sh("npm", ["pack", "--json", "--pack-destination", scratch], REPO_ROOT);

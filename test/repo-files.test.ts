@@ -9,7 +9,8 @@ import { loadProject, type LoadOptions } from "../src/config.js";
 import type { InputIssue } from "../src/errors.js";
 import { findFiles, type GlobRefusal } from "../src/glob.js";
 import { decodeUtf8, firstInvalidUtf8, RepoFiles } from "../src/repo-files.js";
-import { listSkillFolder, loadSkill } from "../src/skills.js";
+import { listSkillFolder } from "../src/skills.js";
+import { loadSkill } from "./support/skills.js";
 import { runCli, type CliRun } from "./support/cli-runner.js";
 import { issuesOf, tempTree, writeTree } from "./support/files.js";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadProject } from "../src/config.js";
 import { filterBenchmarks } from "../src/select.js";
-import { loadSkill } from "../src/skills.js";
+import { loadSkill } from "./support/skills.js";
 import { runCli } from "./support/cli-runner.js";
 import { issuesOf, tempTree } from "./support/files.js";
 

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadSkill, parseSkill, readSkill, repoRelativePath } from "../src/skills.js";
+import { parseSkill, readSkill, repoRelativePath } from "../src/skills.js";
+import { loadSkill } from "./support/skills.js";
 import { issuesOf, tempTree } from "./support/files.js";
 
 const temps: string[] = [];

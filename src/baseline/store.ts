@@ -7,10 +7,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { Limiter } from "../limiter.js";
 import { Redactor } from "../redact.js";
 import type { BaselineSnapshot, BaselineStore, Report } from "../types.js";
-import { execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
-import { jitteredBackoff, withRetries } from "../retry.js";
+import { backoffDelay, execWithRetry, isTransientGitFailure, type GitResult, type GitRunner } from "../git.js";
+import { withRetries } from "../retry.js";
 import { contributionFromReport } from "./contribution.js";
 import { emptyBranchData, filesForWrite, isLayoutFile, type BranchData } from "./format.js";
 import { applyRun } from "./merge.js";
@@ -155,10 +156,7 @@ export class GitBaselineStore implements BaselineStore {
           retryAfterMs: null,
           reason: error instanceof PushRejected ? error.why : "",
         }),
-        backoff: (retryIndex) =>
-          Math.round(
-            jitteredBackoff(retryIndex, { baseMs: 2 * this.retryDelay.min, maxMs: this.retryDelay.max, floorMs: this.retryDelay.min }, this.random),
-          ),
+        backoff: (retryIndex) => backoffDelay(retryIndex + 1, this.retryDelay.min, this.retryDelay.max, this.random),
         sleep: this.sleep,
         onRetry: ({ attempt, delayMs, reason }) =>
           this.log(
@@ -235,9 +233,14 @@ export class GitBaselineStore implements BaselineStore {
       if (match?.[1] && match[2] && isLayoutFile(match[2])) blobs.push({ sha: match[1], path: match[2] });
     }
     const files = new Map<string, string>();
-    await forEachLimited(blobs, 8, async ({ sha, path }) => {
-      files.set(path, (await this.git.exec(["cat-file", "blob", sha])).stdout);
-    });
+    const limiter = new Limiter(8);
+    await Promise.all(
+      blobs.map(({ sha, path }) =>
+        limiter.run(async () => {
+          files.set(path, (await this.git.exec(["cat-file", "blob", sha])).stdout);
+        }),
+      ),
+    );
     return parseBranch(files);
   }
 
@@ -346,15 +349,4 @@ function firstLine(text: string): string {
 
 function defaultRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]|\.\d+/g, "")}-${randomBytes(3).toString("hex")}`;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

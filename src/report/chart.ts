@@ -5,6 +5,7 @@
 import QuickChartNs from "quickchart-js";
 import type { ChartKind, HistoryPoint, Report } from "../types.js";
 import { escapeInline } from "./format.js";
+import { mean } from "../stats.js";
 
 // quickchart-js's types describe its CommonJS namespace; at runtime the ESM default export is the class.
 const QuickChart = QuickChartNs as unknown as typeof QuickChartNs.default;
@@ -50,11 +51,6 @@ interface Trend {
   title: string;
   labels: string[];
   series: Series[];
-}
-
-function mean(values: (number | null)[]): number | null {
-  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
 }
 
 function dayLabel(time: string, fallback: string): string {

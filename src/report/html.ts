@@ -9,7 +9,8 @@
 
 import { createHash } from "node:crypto";
 import type { CaseResult, HistoryPoint, ModelSummary, Report, SkillReport, Verdict } from "../types.js";
-import { METRICS } from "../types.js";
+import { DIMENSIONS, METRICS } from "../types.js";
+import { mean } from "../stats.js";
 import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { wordDiff } from "./diff.js";
 import { formatMs, formatMsDelta, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
@@ -74,11 +75,6 @@ function safeUrl(url: string | null | undefined): string | null {
 interface TrendSeries {
   model: string;
   values: (number | null)[];
-}
-
-function mean(values: (number | null)[]): number | null {
-  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
 }
 
 /** Per model of the skill: its quality in each of the last history runs, then this run. */
@@ -292,7 +288,7 @@ function skillSection(report: Report, skill: SkillReport, skillIndex: number, co
     list(skill.verdictReasons, "reasons") +
     list(changes) +
     `<div class="scroll"><table><thead><tr><th>model</th><th>verdict</th><th>quality</th><th>95% interval</th>` +
-    `<th>faithfulness</th><th>relevancy</th><th>precision</th><th>recall</th><th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
+    `${DIMENSIONS.map((d) => `<th>${d}</th>`).join("")}<th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
     `<tbody>${rows}</tbody></table></div>${chart}<h3>Cases</h3>${cases}</section>`
   );
 }

@@ -3,7 +3,8 @@
 
 import { markdownTable } from "markdown-table";
 import { messageOf } from "../errors.js";
-import type { CaseResult, ChartKind, HistoryPoint, ModelSummary, Report, SkillReport } from "../types.js";
+import { GITHUB_COMMENT_LIMIT } from "../util.js";
+import { METRICS, type CaseResult, type ChartKind, type HistoryPoint, type Metric, type ModelSummary, type Report, type SkillReport } from "../types.js";
 import { ALPHA } from "../compare.js";
 import { NOT_RUN } from "../run.js";
 import { ERRORS_REASON, UNJUDGED_REASON, isErrorGateReason } from "../verdict.js";
@@ -29,7 +30,7 @@ import {
 
 export const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
-export const COMMENT_LIMIT = 65_536;
+export const COMMENT_LIMIT = GITHUB_COMMENT_LIMIT;
 /** GitHub allows 1 MiB per step summary; stay a little below it. */
 export const SUMMARY_LIMIT = 1_000_000;
 
@@ -194,7 +195,7 @@ function withMark(text: string, mark: Mark): string {
   return mark ? `${text} ${mark}` : text;
 }
 
-function scoreCell(summary: ModelSummary, metric: "quality" | "faithfulness" | "relevancy" | "precision" | "recall", threshold: number): string {
+function scoreCell(summary: ModelSummary, metric: Metric, threshold: number): string {
   const value = summary[metric];
   if (value === null) return NOT_AVAILABLE;
   const text = formatScore(value);
@@ -405,11 +406,7 @@ function skillTable(skill: SkillReport, report: Report): string {
     ["Model", "Quality", "Faithfulness", "Relevancy", "Precision", "Recall", "Cost/case", "p50 latency"],
     ...skill.models.map((m) => [
       modelCell(m),
-      scoreCell(m, "quality", th.quality),
-      scoreCell(m, "faithfulness", th.dimension),
-      scoreCell(m, "relevancy", th.dimension),
-      scoreCell(m, "precision", th.dimension),
-      scoreCell(m, "recall", th.dimension),
+      ...METRICS.map((metric) => scoreCell(m, metric, metric === "quality" ? th.quality : th.dimension)),
       costCell(m, th.cost),
       latencyCell(m),
     ]),
@@ -475,11 +472,7 @@ function skillDetails(skill: SkillReport, options: { short: boolean; outputs: bo
     ...skill.results.map((r) => [
       escapeInline(r.caseId),
       escapeInline(r.model),
-      cell(r.quality),
-      cell(r.faithfulness),
-      cell(r.relevancy),
-      cell(r.precision),
-      cell(r.recall),
+      ...METRICS.map((metric) => cell(r[metric])),
       matchCell(r.matchesExpected),
       formatUsd(r.costUsd),
       formatMs(r.latencyMs),

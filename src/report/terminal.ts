@@ -1,6 +1,6 @@
 // The CLI's closing summary: plain text for a terminal or a CI log, one block per skill.
 import { markdownTable } from "markdown-table";
-import type { ModelSummary, Report } from "../types.js";
+import { METRICS, type ModelSummary, type Report } from "../types.js";
 import { formatInterval, formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
 import { notGatedText, regressionLabel } from "./markdown.js";
 import { noLongerHelpsLines, upliftTerminalLines } from "./uplift.js";
@@ -22,11 +22,7 @@ function row(m: ModelSummary): string[] {
               ? " INCONCLUSIVE"
               : " (not gated)"
             : ""),
-    withDelta(m.quality, m.delta?.quality),
-    withDelta(m.faithfulness, m.delta?.faithfulness),
-    withDelta(m.relevancy, m.delta?.relevancy),
-    withDelta(m.precision, m.delta?.precision),
-    withDelta(m.recall, m.delta?.recall),
+    ...METRICS.map((metric) => withDelta(m[metric], m.delta?.[metric])),
     formatUsd(m.costUsd) + (m.delta?.costPct != null ? ` (${formatPercent(m.delta.costPct)})` : ""),
     formatMs(m.latencyMsP50),
     `${m.errors}/${m.unjudged}`,

@@ -2,6 +2,7 @@
 // reproducible and tests can steer scores and failures through text directives in the skill or case content.
 
 import { createHash } from "node:crypto";
+import { isRecord } from "../util.js";
 
 export const SIM_FAULTS = [
   "429",
@@ -316,10 +317,6 @@ export function freeTextAnswer(input: { key: string; user: string; system: strin
 // Structured answers: walk the request's own schema
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export interface StructuredContext {
   key: string;

@@ -2,8 +2,9 @@
 // GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_API_URL, a workspace. Shared by the end-to-end tests.
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { staleDistReason } from "../../scripts/dist-hash.js";
 
 export const DIST = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
@@ -54,11 +55,16 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-/** Fails the suite's setup with the fix when dist/index.js was not built. */
+/**
+ * Fails the suite's setup with the fix when dist/index.js was not built, or was built from other sources than the
+ * checkout's (an end-to-end test of an old bundle proves nothing about the code under review).
+ */
 export async function requireBundle(dist = DIST): Promise<void> {
   await readFile(dist).catch(() => {
     throw new Error("dist/index.js is missing: run `npm run bundle`");
   });
+  const stale = staleDistReason(dirname(dist));
+  if (stale !== null) throw new Error(stale);
 }
 
 let runCount = 0;
