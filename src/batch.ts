@@ -94,7 +94,7 @@ export class Batcher {
   private readonly open = new Set<StrandState>();
   private queue: Pending[] = [];
   private checkScheduled = false;
-  private sending = 0;
+  private readonly sending = new Set<Promise<void>>();
   private nextId = 0;
   private deadline: number | null = null;
   /** Why batches are no longer used (404, timeout, failed create); null while they are. */
@@ -167,16 +167,22 @@ export class Batcher {
     );
   }
 
-  private async send(wave: Pending[]): Promise<void> {
-    this.sending += 1;
-    try {
-      await this.sendWave(wave);
-    } catch (error) {
+  private send(wave: Pending[]): Promise<void> {
+    const sent = this.sendWave(wave).catch((error: unknown) => {
       // Nothing above should throw; if it does, every call of the wave still ends.
       for (const pending of wave) pending.reject(error);
-    } finally {
-      this.sending -= 1;
-    }
+    });
+    this.sending.add(sent);
+    void sent.finally(() => this.sending.delete(sent));
+    return sent;
+  }
+
+  /**
+   * Waits until no batch is being sent, polled or read: after a cancellation the calls end before their batch has
+   * been cancelled, and the run must not end before it is.
+   */
+  async settled(): Promise<void> {
+    for (let round = 0; round < 100 && this.sending.size > 0; round++) await Promise.all([...this.sending]);
   }
 
   private async sendWave(wave: Pending[]): Promise<void> {
@@ -224,12 +230,12 @@ export class Batcher {
     const maxPolls = 2 * Math.ceil(this.options.timeoutMs / Math.max(1, this.pollMs)) + 40;
     let wait = Math.min(FIRST_BATCH_POLL_MS, this.pollMs);
     for (let poll = 0; status.status !== "ended"; poll++) {
-      if (this.options.hardSignal?.aborted || poll >= maxPolls) return { status, reason: reason === "ended" ? "abandoned" : reason };
       if (reason === "ended" && this.options.signal?.aborted) {
         reason = "cancelled";
         status = await this.cancel(status);
         continue;
       }
+      if (this.options.hardSignal?.aborted || poll >= maxPolls) return { status, reason: reason === "ended" ? "abandoned" : reason };
       if (reason === "ended" && this.options.now() >= deadline) {
         reason = "timeout";
         this.turnOff(`the batch did not end within batch-timeout-minutes (${Math.round(this.options.timeoutMs / 60_000)})`);

@@ -591,6 +591,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       return result;
     }),
   );
+  await batcher?.settled();
   stop?.removeEventListener("abort", onStop);
   const batchStats = batcher ? { ...batcher.stats } : null;
   // Adaptive rounds call synchronously: a borderline verdict is worth an answer now, not in an hour.
