@@ -167,6 +167,17 @@ const BATCH_ERROR_KINDS: Record<string, CallErrorKind> = {
   timeout_error: "timeout",
 };
 
+const BATCH_ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
 function batchStatusOf(batch: Anthropic.Messages.MessageBatch): BatchStatus {
   return { id: batch.id, status: batch.processing_status, counts: { ...batch.request_counts } };
 }
@@ -368,10 +379,12 @@ export function createModelClient(options: ClientOptions): ModelClient {
             const type = result.error.error.type;
             const kind = BATCH_ERROR_KINDS[type] ?? "unknown";
             const model = request?.model ?? "the model";
-            const detail = redact(`${type}: ${result.error.error.message}`);
+            // An entry's error has no HTTP status; each API error type has one, which names the cause as a call's would.
+            const status = BATCH_ERROR_STATUS[type] ?? null;
+            const detail = redact(`HTTP ${status ?? "?"} ${type}: ${result.error.error.message}`);
             const message =
-              kind === "not-found" ? `model ${model} was not found (batch entry ${detail}); check the model id` : `the batched call to ${model} failed (${detail})`;
-            yield { customId, type: "failed", error: new ModelCallError(kind, message, { status: null, attempts: 1 }) };
+              kind === "not-found" ? `model ${model} was not found (batch entry ${detail}); check the model id` : `the batched call to ${model} failed: ${detail}`;
+            yield { customId, type: "failed", error: new ModelCallError(kind, message, { status, attempts: 1 }) };
           } else if (result.type === "canceled" || result.type === "expired") {
             yield { customId, type: result.type };
           }

@@ -141,7 +141,7 @@ describe("Message Batches in a run", () => {
     const { results } = await run(server, p, {}).outcome;
     const byCase = new Map(results.map((r) => [r.caseId, r]));
     expect(results).toHaveLength(6);
-    expect(byCase.get("c1")?.error).toMatch(/server: the batched call to claude-haiku-4-5 failed \(api_error/);
+    expect(byCase.get("c1")?.error).toMatch(/server: the batched call to claude-haiku-4-5 failed: HTTP 500 api_error/);
     expect(byCase.get("c2")?.error).toMatch(/expired/);
     expect(byCase.get("c3")?.error).toMatch(/canceled/);
     for (const id of ["c0", "c4", "c5"]) expect(byCase.get(id)).toMatchObject({ error: null, judged: true, batched: true });
