@@ -202,7 +202,7 @@ export class Batcher {
       this.syncAll(admitted);
       return;
     }
-    const entries: BatchEntry[] = admitted.map((pending) => ({ customId: pending.customId, request: pending.request }));
+    const entries: BatchEntry[] = orderForCache(admitted).map((pending) => ({ customId: pending.customId, request: pending.request }));
     let status: BatchStatus;
     try {
       status = await this.options.api.create(entries);
@@ -325,6 +325,33 @@ export class Batcher {
     this.off = why;
     this.options.notice?.(`Message Batches off for the rest of this run: ${why}; calls run synchronously at full price.`);
   }
+}
+
+/**
+ * The shortest cacheable prefix of a request (model, system prompt and its first user breakpoint, e.g. the judge's
+ * skill block): the most widely shared one, so requests with the same key can read one cache entry.
+ */
+function prefixOf(request: CallRequest): string {
+  const first = (request.userBlocks ?? []).find((block) => block.cache)?.text ?? "";
+  return JSON.stringify([request.model, request.cacheSystem ? request.system : "", first]);
+}
+
+/**
+ * Orders a wave for the prompt cache: the first request of every prefix, then the second of every prefix, and so
+ * on. A batch is processed roughly in order and many at a time, so a prefix's requests side by side would all miss
+ * (and each pay a cache write); spread out, the first one's entry exists when the others run. Best effort: the API
+ * promises no order, and results are matched by custom_id whatever it is.
+ */
+export function orderForCache<T extends { request: CallRequest }>(wave: readonly T[]): T[] {
+  const seen = new Map<string, number>();
+  const ranked = wave.map((item, index) => {
+    const prefix = prefixOf(item.request);
+    const round = seen.get(prefix) ?? 0;
+    seen.set(prefix, round + 1);
+    return { item, round, index };
+  });
+  ranked.sort((a, b) => a.round - b.round || a.index - b.index);
+  return ranked.map((entry) => entry.item);
 }
 
 function total(status: BatchStatus): number {

@@ -479,7 +479,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   /** One judgement of one output. Never throws but for internal errors. */
   const judgeOnce = async (item: PlanItem, output: string, repeated: boolean): Promise<JudgeAttempt> => {
     const attempt: JudgeAttempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
-    if (batcher) return judgeBatched(batcher, item, output, attempt);
+    if (batcher) return judgeBatched(batcher, item, output, attempt, repeated);
     let outcome: Awaited<ReturnType<typeof judgeOutput>>;
     try {
       const prefix = judgeCacheable(item.skill) ? `judge\u0000${item.skill.hash}` : null;
@@ -511,7 +511,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   };
 
   /** One judgement through a batch (first pass only): the same stops and budget as a synchronous one. */
-  const judgeBatched = async (b: Batcher, item: PlanItem, output: string, attempt: JudgeAttempt): Promise<JudgeAttempt> => {
+  const judgeBatched = async (b: Batcher, item: PlanItem, output: string, attempt: JudgeAttempt, repeated: boolean): Promise<JudgeAttempt> => {
     if (stoppedAll !== null) return { ...attempt, error: notRunError(stoppedAll, "judged") };
     if (overBudget() && budget !== null) return { ...attempt, error: budgetNotRun(budget, "judged") };
     if (stop?.aborted) return { ...attempt, error: "cancelled: not judged" };
@@ -519,7 +519,9 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const t = tracked(strand, judge.model, "judge");
     let outcome: Awaited<ReturnType<typeof judgeOutput>>;
     try {
-      outcome = await judgeOutput(t.client, { skill: item.skill, testCase: item.testCase, output }, judge);
+      // Repeats of one judgement are the same request: its user block is a breakpoint, so a later one reads the cache.
+      const judgeWith: ModelClient = repeated ? { call: (request) => t.client.call({ ...request, cacheUser: true }) } : t.client;
+      outcome = await judgeOutput(judgeWith, { skill: item.skill, testCase: item.testCase, output }, judge);
     } finally {
       strand.close();
     }

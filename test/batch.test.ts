@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { batchWanted } from "../src/batch.js";
+import { batchWanted, orderForCache } from "../src/batch.js";
 import { loadProject } from "../src/config.js";
 import { estimateCost } from "../src/estimate.js";
 import { BUILTIN_PRICING, costOf, priceFor } from "../src/pricing.js";
@@ -202,6 +202,20 @@ describe("Message Batches in a run", () => {
     const ran = results.find((r) => r.error === null);
     expect(ran?.judgeError).toBe(budgetNotRun(budgetUsd, "judged"));
     expect(directRequests(server)).toHaveLength(0);
+  });
+});
+
+describe("the order of a batch", () => {
+  it("puts the first request of every cache prefix first, so the others can read what it wrote", () => {
+    const req = (model: string, system: string, user: string) => ({ request: { model, system, user, maxTokens: 10, cacheSystem: true }, user });
+    const wave = [req("m", "A", "a1"), req("m", "A", "a2"), req("m", "A", "a3"), req("m", "B", "b1"), req("m", "B", "b2"), req("n", "A", "n1")];
+    expect(orderForCache(wave).map((w) => w.user)).toEqual(["a1", "b1", "n1", "a2", "b2", "a3"]);
+    // The judge's first user breakpoint (the skill) is its shared prefix; later blocks do not split it.
+    const judge = (skill: string, input: string) => ({
+      request: { model: "j", system: "S", user: "", maxTokens: 10, userBlocks: [{ text: skill, cache: true }, { text: input, cache: true }, { text: "out" }] },
+      user: `${skill}${input}`,
+    });
+    expect(orderForCache([judge("s1", "x"), judge("s1", "y"), judge("s2", "x")]).map((w) => w.user)).toEqual(["s1x", "s2x", "s1y"]);
   });
 });
 
