@@ -5,6 +5,8 @@
 //                    [--rate 10] [--burst 10] [--rate-concurrency 16] [--rate-cases 8] [--rate-only]
 // `npm run bench -- cache [--latency 100] [--ttl-calls 20] [--skills-list 10,60]`: prompt caching on long skills
 // (~5,000 tokens, 6 cases, 3 models, concurrency 16): cached / uncached input cost for candidates and the judge.
+// `npm run bench -- batch [--skills 10] [--cases 6] [--latency 50]`: a nightly-sized run synchronous vs as Message
+// Batches: total cost ratio and wall time (scripts/bench-batch.ts).
 // `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +21,11 @@ import { startSimServer } from "../src/sim/server.js";
 
 if (process.argv[2] === "gate") {
   await import("./bench-gate.js");
+  process.exit(process.exitCode ?? 0);
+}
+if (process.argv[2] === "batch") {
+  process.argv.splice(2, 1);
+  await import("./bench-batch.js");
   process.exit(process.exitCode ?? 0);
 }
 if (process.argv[2] === "cache") {

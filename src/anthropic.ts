@@ -6,7 +6,8 @@ import { ModelCallError, messageOf } from "./errors.js";
 import { Redactor } from "./redact.js";
 import { RateLimitGate, type GateOutcome } from "./limiter.js";
 import { classifyFailure, withRetries, type FailureVerdict, type RetryDecision } from "./retry.js";
-import type { CallRequest, CallResult, ChatMessage, ContentBlock, ModelClient, SamplingParams, Usage } from "./types.js";
+import { BatchesUnavailableError } from "./batch.js";
+import type { BatchApi, BatchEntry, BatchEntryOutcome, BatchStatus, CallErrorKind, CallRequest, CallResult, ChatMessage, ContentBlock, ModelClient, SamplingParams, Usage } from "./types.js";
 
 export interface RetryInfo {
   model: string;
@@ -136,6 +137,54 @@ function textOf(message: Anthropic.Message): string {
     .filter((block): block is Anthropic.TextBlock => block.type === "text")
     .map((block) => block.text)
     .join("");
+}
+
+/** A message as our answer; a refusal or a cut-off answer is a failed call (ModelCallError) that keeps its text. */
+function answerOf(message: Anthropic.Message, request: CallRequest, attempt: number, latencyMs: number): Omit<CallResult, "attempts"> {
+  const text = textOf(message);
+  if (message.stop_reason === "refusal") {
+    throw new ModelCallError("refusal", "the model refused to answer (stop_reason refusal)", {
+      status: 200,
+      attempts: attempt,
+      partialText: text,
+    });
+  }
+  if (message.stop_reason === "max_tokens") {
+    throw new ModelCallError(
+      "truncated",
+      `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
+        `(judge.max-tokens for the judge) so a whole answer fits`,
+      { status: 200, attempts: attempt, partialText: text },
+    );
+  }
+  return { text, stopReason: message.stop_reason ?? "end_turn", content: contentOf(message), usage: usageOf(message), latencyMs };
+}
+
+/** The error kind of an errored batch entry, from the API error type it carries. */
+const BATCH_ERROR_KINDS: Record<string, CallErrorKind> = {
+  invalid_request_error: "invalid-request",
+  authentication_error: "auth",
+  permission_error: "auth",
+  not_found_error: "not-found",
+  rate_limit_error: "rate-limit",
+  overloaded_error: "overloaded",
+  api_error: "server",
+  timeout_error: "timeout",
+};
+
+const BATCH_ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+function batchStatusOf(batch: Anthropic.Messages.MessageBatch): BatchStatus {
+  return { id: batch.id, status: batch.processing_status, counts: { ...batch.request_counts } };
 }
 
 function verdictOf(error: unknown): FailureVerdict | null {
@@ -272,24 +321,7 @@ export function createModelClient(options: ClientOptions): ModelClient {
             throw error;
           }
           gate.release(ticket, { kind: "ok" });
-          const latencyMs = Math.round(performance.now() - started);
-          const text = textOf(message);
-          if (message.stop_reason === "refusal") {
-            throw new ModelCallError("refusal", "the model refused to answer (stop_reason refusal)", {
-              status: 200,
-              attempts: attempt,
-              partialText: text,
-            });
-          }
-          if (message.stop_reason === "max_tokens") {
-            throw new ModelCallError(
-              "truncated",
-              `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
-                `(judge.max-tokens for the judge) so a whole answer fits`,
-              { status: 200, attempts: attempt, partialText: text },
-            );
-          }
-          return { text, stopReason: message.stop_reason ?? "end_turn", content: contentOf(message), usage: usageOf(message), latencyMs };
+          return answerOf(message, request, attempt, Math.round(performance.now() - started));
         },
         {
           maxRetries: options.maxRetries,
@@ -302,5 +334,68 @@ export function createModelClient(options: ClientOptions): ModelClient {
       );
       return { ...value, attempts };
     },
+    batches: batchApi(),
   };
+
+  /** A batches endpoint call (create, retrieve, cancel), with the same retries as a message call. */
+  async function batchOp<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const { value } = await withRetries(() => op(), {
+      maxRetries: options.maxRetries,
+      decide: (error) => decide(error, null),
+      giveUp: (error) => {
+        if (error instanceof APIError && error.status === 404 && what === "create") return new BatchesUnavailableError(redact(describeApiError(error)));
+        return new Error(redact(`the Message Batches API failed (${what}): ${reasonOf(error, verdictOf(error), options.timeoutMs)}`));
+      },
+      sleep,
+    });
+    return value;
+  }
+
+  function batchApi(): BatchApi {
+    const byId = new Map<string, Map<string, CallRequest>>();
+    return {
+      async create(entries: readonly BatchEntry[]): Promise<BatchStatus> {
+        const requests = entries.map((entry) => ({ custom_id: entry.customId, params: buildParams(entry.request) as Anthropic.MessageCreateParamsNonStreaming }));
+        const batch = await batchOp("create", () => client.messages.batches.create({ requests }));
+        byId.set(batch.id, new Map(entries.map((entry) => [entry.customId, entry.request])));
+        return batchStatusOf(batch);
+      },
+      async retrieve(id: string): Promise<BatchStatus> {
+        return batchStatusOf(await batchOp("retrieve", () => client.messages.batches.retrieve(id)));
+      },
+      async cancel(id: string): Promise<BatchStatus> {
+        return batchStatusOf(await batchOp("cancel", () => client.messages.batches.cancel(id)));
+      },
+      async *results(id: string): AsyncIterable<BatchEntryOutcome> {
+        const requests = byId.get(id) ?? new Map<string, CallRequest>();
+        const decoder = await batchOp("results", () => client.messages.batches.results(id));
+        for await (const line of decoder) {
+          const customId = line.custom_id;
+          const result = line.result;
+          const request = requests.get(customId);
+          if (result.type === "succeeded" && request) {
+            try {
+              // Batch latency is queueing, not the model's: not measured (0, and the result says batched).
+              yield { customId, type: "succeeded", result: { ...answerOf(result.message, request, 1, 0), attempts: 1, batched: true } };
+            } catch (error) {
+              yield { customId, type: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+            }
+          } else if (result.type === "errored") {
+            const type = result.error.error.type;
+            const kind = BATCH_ERROR_KINDS[type] ?? "unknown";
+            const model = request?.model ?? "the model";
+            // An entry's error has no HTTP status; each API error type has one, which names the cause as a call's would.
+            const status = BATCH_ERROR_STATUS[type] ?? null;
+            const detail = redact(`HTTP ${status ?? "?"} ${type}: ${result.error.error.message}`);
+            const message =
+              kind === "not-found" ? `model ${model} was not found (batch entry ${detail}); check the model id` : `the batched call to ${model} failed: ${detail}`;
+            yield { customId, type: "failed", error: new ModelCallError(kind, message, { status, attempts: 1 }) };
+          } else if (result.type === "canceled" || result.type === "expired") {
+            yield { customId, type: result.type };
+          }
+        }
+        byId.delete(id);
+      },
+    };
+  }
 }

@@ -74,6 +74,8 @@ Options for run:
   --cache-path PATH          store results by content key and reuse them in pr mode (default .skillbench/cache,
                              or the config's cache-path); --no-cache: neither read nor write it
   --no-cache                 do not use the result cache
+  --batch auto|on|off        send calls as Message Batches at half price (auto: in baseline mode with 20+ calls)
+  --batch-timeout-minutes N  after N minutes, cancel the batch and run what is unfinished synchronously (60)
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
@@ -113,6 +115,8 @@ const OPTIONS = {
   "max-cost-usd": { type: "string" },
   "cache-path": { type: "string" },
   "no-cache": { type: "boolean" },
+  batch: { type: "string" },
+  "batch-timeout-minutes": { type: "string" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -287,7 +291,8 @@ async function run(values: Values, io: RunIo): Promise<number> {
       estimate.usd === null
         ? `at least ${formatUsd(estimate.pricedUsd)} (no price for ${estimate.unpricedModels.join(", ")})`
         : formatUsd(estimate.usd);
-    io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens).\n`);
+    const batchNote = estimate.batched ? ", as Message Batches at half price" : "";
+    io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens${batchNote}).\n`);
     return EXIT.ok;
   }
 
@@ -357,6 +362,10 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   }
   if (values["max-cost-usd"] !== undefined) overrides.maxCostUsd = { value: values["max-cost-usd"], source: "--max-cost-usd" };
   if (values["cache-path"] !== undefined) overrides.cachePath = { value: values["cache-path"], source: "--cache-path" };
+  if (values.batch !== undefined) overrides.batch = { value: values.batch, source: "--batch" };
+  if (values["batch-timeout-minutes"] !== undefined) {
+    overrides.batchTimeoutMinutes = { value: values["batch-timeout-minutes"], source: "--batch-timeout-minutes" };
+  }
   if (values["baseline-branch"] !== undefined) {
     overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
   }

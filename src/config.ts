@@ -33,7 +33,9 @@ import {
   CORRECTIONS,
   GATES,
   COMPARE_MODES,
+  BATCH_MODES,
   CONTROLS,
+  type BatchMode,
   type CompareMode,
   type Control,
   type BaseConfigStatus,
@@ -66,6 +68,8 @@ export type OverrideKey =
   | "maxCostUsd"
   | "cachePath"
   | "cacheMaxAgeHours"
+  | "batch"
+  | "batchTimeoutMinutes"
   | "compare"
   | "control";
 /** Raw strings from CLI flags or action inputs, with the name to blame in messages ("--concurrency", "input max-concurrency"). */
@@ -119,6 +123,8 @@ interface RawConfig {
   "max-cost-usd"?: number;
   "cache-path"?: string;
   "cache-max-age-hours"?: number;
+  batch?: string;
+  "batch-timeout-minutes"?: number;
   correction?: string;
   thresholds?: { quality?: number; dimension?: number; cost?: number; errors?: number; "pass-rate"?: number };
   baseline?: { branch?: string; "stale-after-days"?: number; "history-limit"?: number; "max-age-hours"?: number };
@@ -146,6 +152,8 @@ interface OverrideValues {
   maxCostUsd?: number;
   cachePath?: string;
   cacheMaxAgeHours?: number;
+  batch?: BatchMode;
+  batchTimeoutMinutes?: number;
   compare?: CompareMode;
   control?: Control;
 }
@@ -369,7 +377,12 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
         if (/^(true|false)$/i.test(text)) values.failOnInconclusive = text.toLowerCase() === "true";
         else problem(entry.source, `must be true or false, not "${text}"`);
         break;
+      case "batch":
+        if (isOneOf(BATCH_MODES, text)) values.batch = text;
+        else problem(entry.source, `must be one of ${BATCH_MODES.join(", ")}, not "${text}"`);
+        break;
       case "maxCostUsd":
+      case "batchTimeoutMinutes":
       case "cacheMaxAgeHours": {
         const number = /^\+?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
         if (Number.isFinite(number) && number > 0) values[key] = number;
@@ -443,6 +456,8 @@ function buildConfig(
   if (!isOneOf(GATES, gate)) throw new Error(`Internal error: the schema let through gate "${gate}".`);
   const correction = raw.correction ?? d.correction;
   if (!isOneOf(CORRECTIONS, correction)) throw new Error(`Internal error: the schema let through correction "${correction}".`);
+  const batch = overrides.batch ?? raw.batch ?? d.batch;
+  if (!isOneOf(BATCH_MODES, batch)) throw new Error(`Internal error: the schema let through batch "${batch}".`);
   const compare = overrides.compare ?? raw.compare ?? d.compare;
   if (!isOneOf(COMPARE_MODES, compare)) throw new Error(`Internal error: the schema let through compare "${compare}".`);
   const control = overrides.control ?? raw.control ?? d.control;
@@ -479,6 +494,8 @@ function buildConfig(
     maxCostUsd: overrides.maxCostUsd ?? raw["max-cost-usd"] ?? null,
     cachePath: overrides.cachePath ?? raw["cache-path"] ?? null,
     cacheMaxAgeHours: overrides.cacheMaxAgeHours ?? raw["cache-max-age-hours"] ?? d.cacheMaxAgeHours,
+    batch,
+    batchTimeoutMinutes: overrides.batchTimeoutMinutes ?? raw["batch-timeout-minutes"] ?? d.batchTimeoutMinutes,
     correction,
     baseline: {
       branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,

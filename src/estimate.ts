@@ -2,7 +2,7 @@
 import { JUDGE_SYSTEM_PROMPT } from "./judge.js";
 import { costOf, priceFor } from "./pricing.js";
 import type { PlanItem } from "./run.js";
-import type { Config } from "./types.js";
+import type { CallRequest, Config, Price } from "./types.js";
 
 export interface CostEstimate {
   pairs: number;
@@ -12,6 +12,8 @@ export interface CostEstimate {
   usd: number | null;
   pricedUsd: number;
   unpricedModels: string[];
+  /** The estimate assumes Message Batches (half the input and output price). */
+  batched: boolean;
 }
 
 // Rough characters per token for English prose; answers assumed ~400 tokens unless an expected answer says otherwise.
@@ -31,7 +33,19 @@ const usage = (input: number, output: number, cacheCreation = 0, cacheRead = 0) 
   cacheReadInputTokens: cacheRead,
 });
 
-export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
+/** Rough USD of one request before it is sent (a batch's budget admission): its prompt, and a typical answer. */
+export function estimateCallUsd(request: CallRequest, price: Price, options: { batched?: boolean } = {}): number {
+  const text = [
+    request.system,
+    request.messages ? JSON.stringify(request.messages) : request.userBlocks ? request.userBlocks.map((b) => b.text).join("\n\n") : request.user,
+  ].join("\n");
+  const answer = Math.min(request.maxTokens, request.outputSchema ? JUDGE_ANSWER_TOKENS : DEFAULT_ANSWER_TOKENS);
+  return costOf(usage(approxTokens(text), answer), price, options);
+}
+
+/** `options.batched`: price every call as a Message Batches call (half price), as the run will when batch is on. */
+export function estimateCost(plan: PlanItem[], config: Config, options: { batched?: boolean } = {}): CostEstimate {
+  const batched = options.batched === true;
   const unpriced = new Set<string>();
   let priced = 0;
   const judgePrice = priceFor(config.judge.model, config.pricing);
@@ -45,15 +59,15 @@ export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
     // A control pair sends the bare input; its judge still reads the skill's instructions.
     const prompt = (item.control ? 0 : approxTokens(item.skill.instructions)) + approxTokens(item.testCase.input);
     const price = priceFor(item.model, config.pricing);
-    if (price) priced += samples * costOf(usage(prompt, answer), price);
+    if (price) priced += samples * costOf(usage(prompt, answer), price, { batched });
     else unpriced.add(item.model);
     const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(item.skill.instructions) + approxTokens(item.testCase.input) + answer + approxTokens(item.testCase.expected ?? "");
     // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
     const judging =
       judgeSamples === 1
-        ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE)
-        : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE) +
-          (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE);
+        ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE, { batched })
+        : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE, { batched }) +
+          (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE, { batched });
     if (judgePrice) priced += samples * judging;
     else unpriced.add(config.judge.model);
   }
@@ -63,5 +77,6 @@ export function estimateCost(plan: PlanItem[], config: Config): CostEstimate {
     usd: unpriced.size === 0 ? priced : null,
     pricedUsd: priced,
     unpricedModels: [...unpriced].sort(),
+    batched,
   };
 }

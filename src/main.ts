@@ -91,6 +91,8 @@ function readInputs(eventName: string): ActionInputs {
   override("failOnInconclusive", "fail-on-inconclusive");
   override("maxCostUsd", "max-cost-usd");
   override("cachePath", "cache-path");
+  override("batch", "batch");
+  override("batchTimeoutMinutes", "batch-timeout-minutes");
 
   const skillsInput = core.getInput("skills").trim();
   const named = skillsInput !== "" && !isOneOf(SKILL_SELECTIONS, skillsInput);

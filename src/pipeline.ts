@@ -20,7 +20,7 @@ import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
-import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress } from "./run.js";
+import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress, type RunBatchOptions } from "./run.js";
 import { adaptiveRounds } from "./adaptive.js";
 import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
 import type {
@@ -41,6 +41,7 @@ import type {
 import { VERSION } from "./version.js";
 import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
+import { batchWanted } from "./batch.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
 import { ResultCache, resultCacheKey } from "./result-cache.js";
 import { relative, sep } from "node:path";
@@ -144,6 +145,8 @@ export interface PipelineOptions {
    * null or absent: no cache unless configured; false: no cache at all (--no-cache).
    */
   defaultCachePath?: string | null | false;
+  /** Time between two polls of a message batch; default DEFAULT_BATCH_POLL_MS (30 s). */
+  batchPollMs?: number;
 }
 
 /** The run's estimate is over max-cost-usd: nothing was started (exit 3, an operational stop, not bad input). */
@@ -214,7 +217,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const plan = planRun(selected, project.skills, config, judgeKey);
   // The skill's own pairs: the plan's first items (control pairs follow them), so their indices are the plan's.
   const headPlan = plan.filter((item) => !item.control);
-  const estimate = estimateCost(plan, config);
+  const estimate = estimateCost(plan, config, { batched: batchWanted(config.batch, options.mode, estimateCost(plan, config).calls) });
   const candidateModels = [...new Set(plan.map((item) => item.model))];
   for (const model of [...candidateModels, config.judge.model]) {
     if (plan.length > 0 && !priceFor(model, config.pricing)) warn(missingPriceHint(model));
@@ -269,7 +272,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   // The budget: the estimate of what is left to run is checked before anything starts.
   if (config.maxCostUsd !== null && fresh.length > 0) {
-    const due = estimateCost(fresh, config);
+    const due = estimateCost(fresh, config, { batched: batchWanted(config.batch, options.mode, estimateCost(fresh, config).calls) });
     const usd = due.usd ?? due.pricedUsd;
     if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
   }
@@ -309,6 +312,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
       budgetUsd: config.maxCostUsd,
+      batch: batchOptionsFor(config, options, estimateCost(fresh, config).calls, log, warn),
     });
     results = outcome.results;
     more = outcome.more;
@@ -479,6 +483,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 function samplesNote(config: Config): string {
   if (config.samples === 1 && config.judge.samples === 1) return "";
   return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
+}
+
+/** Message Batches for this run (config batch; auto: baseline mode with 20+ calls), or null. */
+function batchOptionsFor(config: Config, options: PipelineOptions, calls: number, log: Logger, warn: (message: string) => void): RunBatchOptions | null {
+  if (!batchWanted(config.batch, options.mode, calls)) return null;
+  log.info(`Sending ${calls} call(s) as Message Batches (batch: ${config.batch}), at half price; unfinished after ${config.batchTimeoutMinutes} min they run synchronously`);
+  return {
+    timeoutMs: config.batchTimeoutMinutes * 60_000,
+    ...(options.batchPollMs !== undefined ? { pollMs: options.batchPollMs } : {}),
+    notice: warn,
+    progress: (line) => log.info(line),
+  };
 }
 
 /** The run's spending cap for adaptive rounds: config max-cost-usd, else none. */

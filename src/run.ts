@@ -12,7 +12,21 @@ import { Limiter } from "./limiter.js";
 import { minCacheableTokens } from "./models.js";
 import { byMetric } from "./util.js";
 import { costOf, priceFor } from "./pricing.js";
-import { METRICS, type Benchmark, type BenchmarkCase, type CaseResult, type Config, type ExpectationGrade, type ModelClient, type Skill, type Usage } from "./types.js";
+import { BatchCancelledError, Batcher, type BatcherStats, type Strand } from "./batch.js";
+import { estimateCallUsd } from "./estimate.js";
+import {
+  METRICS,
+  type Benchmark,
+  type BenchmarkCase,
+  type CallRequest,
+  type CallResult,
+  type CaseResult,
+  type Config,
+  type ExpectationGrade,
+  type ModelClient,
+  type Skill,
+  type Usage,
+} from "./types.js";
 import { runChecks } from "./checks.js";
 import { causeOf, notRunError } from "./verdict.js";
 
@@ -115,6 +129,26 @@ export interface RunOptions {
    * left end with budgetNotRun's error. Null or absent: no budget.
    */
   budgetUsd?: number | null;
+  /**
+   * Message Batches for the first pass (src/batch.ts): every first call of a generation or judgement goes into a
+   * batch at half price. Null or absent, or a client without a batches API: every call is synchronous. Adaptive
+   * rounds (outcome.more) always call synchronously.
+   */
+  batch?: RunBatchOptions | null;
+}
+
+export interface RunBatchOptions {
+  /** batch-timeout-minutes in ms, from the first batch's creation. */
+  timeoutMs: number;
+  /** Default DEFAULT_BATCH_POLL_MS. */
+  pollMs?: number;
+  /** Injectable for tests; defaults to Date.now and a real timer (ended early by a cancellation). */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** A fallback to synchronous calls (404, timeout), said once. */
+  notice?: (message: string) => void;
+  /** Progress of a batch while it runs. */
+  progress?: (line: string) => void;
 }
 
 /** The error of a pair whose call was not started because the run's budget was reached. */
@@ -137,6 +171,8 @@ export interface RunOutcome {
   calls: number;
   /** Calls stopped because an earlier call showed they could not succeed (404 model, 401/403, spend cap). */
   stops: RunStop[];
+  /** Batches sent and calls answered through them; null when the run did not use batches. */
+  batch: BatcherStats | null;
   /**
    * Extra rounds for adaptive sampling, through the same limiter, client and stops: `judgements` adds `count`
    * judgements to every generated output of the pairs at these plan indices; `generations` adds `count`
@@ -258,6 +294,93 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   // too, so the repeats read the prompt cache written by the first.
   const cachingJudgeClient: ModelClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
 
+  // Message Batches: first calls of generations and judgements are gathered into batches (src/batch.ts). What
+  // runs synchronously instead (later read_file turns, fallbacks) goes through the limiter like any call.
+  // Polls keep the process alive (a ref'd timer) and end early on a cancellation.
+  const pollSleep =
+    options.batch?.sleep ?? ((ms: number) => delay(ms, undefined, stop ? { signal: stop } : {}).catch(() => undefined));
+  const syncCall = (request: CallRequest): Promise<CallResult> =>
+    limiter.run(() => {
+      if (stop?.aborted) return Promise.reject(new Cancelled(NOT_RUN));
+      progress.inFlight = limiter.inFlight;
+      return client.call(request);
+    });
+  // Estimated cost of the batched requests not answered yet: the budget admits a request while spend plus these is under it.
+  let reserved = 0;
+  const reservations = new Map<CallRequest, number>();
+  const batchApi = options.client.batches;
+  let batcher: Batcher | null =
+    options.batch && batchApi
+      ? new Batcher({
+          api: batchApi,
+          sync: syncCall,
+          timeoutMs: options.batch.timeoutMs,
+          ...(options.batch.pollMs !== undefined ? { pollMs: options.batch.pollMs } : {}),
+          sleep: pollSleep,
+          now: options.batch.now ?? Date.now,
+          ...(stop ? { signal: stop } : {}),
+          hardSignal: hard.signal,
+          admit: (request) => {
+            if (budget === null) return null;
+            if (spent + reserved >= budget) return new OverBudget();
+            const price = priceFor(request.model, config.pricing);
+            const usd = price ? estimateCallUsd(request, price, { batched: true }) : 0;
+            reserved += usd;
+            reservations.set(request, usd);
+            return null;
+          },
+          ...(options.batch.notice ? { notice: options.batch.notice } : {}),
+          ...(options.batch.progress ? { progress: options.batch.progress } : {}),
+        })
+      : null;
+
+  /** What one strand's calls cost (each at its own price: batched or not) and whether any was batched. */
+  interface Tracked {
+    client: ModelClient;
+    costUsd: number | null;
+    batched: boolean;
+    sent: boolean;
+    /** A failure of the run's own making (budget, cancellation), to tell apart from the API's. */
+    own: unknown;
+  }
+  const tracked = (strand: Strand, model: string, role: "candidate" | "judge"): Tracked => {
+    const price = priceFor(model, config.pricing);
+    const t: Tracked = {
+      costUsd: null,
+      batched: false,
+      sent: false,
+      own: null,
+      client: {
+        call: async (request) => {
+          calls += 1;
+          t.sent = true;
+          try {
+            const result = await Promise.race([strand.call(request), aborted]);
+            if (result.batched) t.batched = true;
+            if (price) t.costUsd = (t.costUsd ?? 0) + costOf(result.usage, price, { batched: result.batched === true });
+            return result;
+          } catch (error) {
+            if (error instanceof OverBudget || error instanceof Cancelled || error instanceof BatchCancelledError) {
+              if (error instanceof OverBudget) {
+                // Refused before it went out: not a call.
+                calls -= 1;
+                t.sent = false;
+              }
+              t.own = error;
+            } else {
+              noteFailure(error, model, role);
+            }
+            throw error;
+          } finally {
+            reserved -= reservations.get(request) ?? 0;
+            reservations.delete(request);
+          }
+        },
+      },
+    };
+    return t;
+  };
+
   /**
    * Runs `task` as the first call of a cacheable prefix (the others wait for it), or after that first call, with
    * `warm` true. `prefix` null: not cacheable, no wait.
@@ -286,6 +409,8 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     const fixed = item.fixedOutput;
     // A control request has no system prompt: nothing of it is worth a cache breakpoint.
     const cacheable = fixed === undefined && !item.control && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+    // A batch gives no order to warm a cache in: its requests go together.
+    if (batcher) return generateNow(item, cacheable, false);
     return warmFirst(cacheable ? `${item.skill.hash}\u0000${item.model}` : null, (warm) => generateNow(item, cacheable, warm));
   };
 
@@ -294,8 +419,33 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
 
     const generation = emptyGeneration();
     const price = priceFor(item.model, config.pricing);
+    let batchedCost: Tracked | null = null;
     try {
-      const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
+      const generateBatched = async (b: Batcher): Promise<Generation> => {
+        const stopped = stopOf(item.model);
+        if (stopped !== null) throw new NotSent(stopped);
+        if (overBudget()) throw new OverBudget();
+        if (stop?.aborted) throw new Cancelled(NOT_RUN);
+        const strand = b.strand();
+        batchedCost = tracked(strand, item.model, "candidate");
+        try {
+          return await generate(batchedCost.client, item.skill, item.testCase, item.model, {
+            maxTokens: config.maxTokens,
+            ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
+            cacheSystem: cacheable,
+            maxTurns: config.maxTurns,
+            repo: options.repo ?? null,
+          });
+        } catch (error) {
+          // The run's own stops (budget, cancellation) are not the generation's failure.
+          const own = batchedCost.own;
+          throw own ?? error;
+        } finally {
+          generation.sent = batchedCost.sent;
+          strand.close();
+        }
+      };
+      const call = fixed !== undefined ? storedCall(fixed) : batcher ? await generateBatched(batcher) : await firstCallAlone(`candidate\u0000${item.model}`, () =>
         limiter.run(() => {
           const stopped = stopOf(item.model);
           if (stopped !== null) throw new NotSent(stopped);
@@ -313,11 +463,14 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
           });
         }, warm ? "warm" : "normal"),
       );
+      const batchedGen = batchedCost as Tracked | null;
       generation.output = call.text;
       generation.stopReason = call.stopReason;
-      generation.latencyMs = Math.round(call.latencyMs);
+      // A batched call's latency is the batch's queueing, not the model's: not measured.
+      generation.latencyMs = batchedGen?.batched ? null : Math.round(call.latencyMs);
       generation.usage = call.usage;
-      generation.costUsd = price ? costOf(call.usage, price) : null;
+      generation.costUsd = batchedGen ? batchedGen.costUsd : price ? costOf(call.usage, price) : null;
+      generation.batched = batchedGen?.batched ?? false;
       spent += generation.costUsd ?? 0;
       generation.filesRead = call.filesRead;
       generation.turns = call.turns;
@@ -330,15 +483,19 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       generation.error =
         error instanceof Cancelled
           ? error.message
+          : error instanceof BatchCancelledError
+            ? NOT_RUN
           : error instanceof NotSent
             ? notRunError(error.stopCause)
             : error instanceof OverBudget && budget !== null
               ? budgetNotRun(budget)
               : generationError(error);
+      const batchedGen = batchedCost as Tracked | null;
+      if (batchedGen?.batched) generation.batched = true;
       if (error instanceof ModelCallError) {
         generation.output = error.partialText || null;
         generation.usage = error.usage;
-        generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+        generation.costUsd = batchedGen ? batchedGen.costUsd : price && error.usage ? costOf(error.usage, price) : null;
         spent += generation.costUsd ?? 0;
         generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
       }
@@ -350,6 +507,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   /** One judgement of one output. Never throws but for internal errors. */
   const judgeOnce = async (item: PlanItem, output: string, repeated: boolean): Promise<JudgeAttempt> => {
     const attempt: JudgeAttempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
+    if (batcher) return judgeBatched(batcher, item, output, attempt, repeated);
     let outcome: Awaited<ReturnType<typeof judgeOutput>>;
     try {
       const prefix = judgeCacheable(item.skill) ? `judge\u0000${item.skill.hash}` : null;
@@ -380,6 +538,33 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     return attempt;
   };
 
+  /** One judgement through a batch (first pass only): the same stops and budget as a synchronous one. */
+  const judgeBatched = async (b: Batcher, item: PlanItem, output: string, attempt: JudgeAttempt, repeated: boolean): Promise<JudgeAttempt> => {
+    if (stoppedAll !== null) return { ...attempt, error: notRunError(stoppedAll, "judged") };
+    if (overBudget() && budget !== null) return { ...attempt, error: budgetNotRun(budget, "judged") };
+    if (stop?.aborted) return { ...attempt, error: "cancelled: not judged" };
+    const strand = b.strand();
+    const t = tracked(strand, judge.model, "judge");
+    let outcome: Awaited<ReturnType<typeof judgeOutput>>;
+    try {
+      // Repeats of one judgement are the same request: its user block is a breakpoint, so a later one reads the cache.
+      const judgeWith: ModelClient = repeated ? { call: (request) => t.client.call({ ...request, cacheUser: true }) } : t.client;
+      outcome = await judgeOutput(judgeWith, { skill: item.skill, testCase: item.testCase, output }, judge);
+    } finally {
+      strand.close();
+    }
+    attempt.sent = t.sent;
+    attempt.batched = t.batched;
+    attempt.costUsd = t.costUsd;
+    spent += t.costUsd ?? 0;
+    if (t.own instanceof OverBudget && budget !== null) return { ...attempt, error: budgetNotRun(budget, "judged") };
+    if (t.own !== null) return { ...attempt, error: "cancelled: not judged" };
+    if (outcome.call) attempt.usage = outcome.call.usage;
+    attempt.judgement = outcome.judgement;
+    attempt.error = outcome.judgement ? null : outcome.error;
+    return attempt;
+  };
+
   /**
    * Judges a generated output `count` more times. With more than one judgement of it in view, the first goes
    * alone and the rest follow, so they read the cache entry the first one wrote.
@@ -387,6 +572,11 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   const judgeGeneration = async (item: PlanItem, generation: GenerationSample, count: number, repeated: boolean): Promise<void> => {
     const output = generation.error === null ? generation.output : null;
     if (output === null || count <= 0) return;
+    if (batcher) {
+      // A batch gives no order to warm a cache in: every judgement goes into the same wave.
+      generation.judgements.push(...(await Promise.all(Array.from({ length: count }, () => judgeOnce(item, output, repeated)))));
+      return;
+    }
     const first = await judgeOnce(item, output, repeated);
     const rest = await Promise.all(Array.from({ length: count - 1 }, () => judgeOnce(item, output, repeated)));
     generation.judgements.push(first, ...rest);
@@ -431,13 +621,18 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       return result;
     }),
   );
+  await batcher?.settled();
   stop?.removeEventListener("abort", onStop);
+  const batchStats = batcher ? { ...batcher.stats } : null;
+  // Adaptive rounds call synchronously: a borderline verdict is worth an answer now, not in an hour.
+  batcher = null;
 
   const outcome: RunOutcome = {
     results,
     maxInFlight: limiter.maxInFlight,
     calls,
     stops: stopsOf(results, stoppedModels, stoppedAll),
+    batch: batchStats,
     more: { judgements: async () => undefined, generations: async () => undefined },
   };
   /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
@@ -490,6 +685,8 @@ interface GenerationSample {
   costUsd: number | null;
   /** The request went out (counted as a call). */
   sent: boolean;
+  /** Some call of it was answered through a message batch. */
+  batched?: boolean;
   judgements: JudgeAttempt[];
   /** read_file calls and model turns of the generation (src/agent.ts); absent for a stored output. */
   filesRead?: string[];
@@ -503,6 +700,7 @@ interface JudgeAttempt {
   usage: Usage | null;
   costUsd: number | null;
   sent: boolean;
+  batched?: boolean;
 }
 
 /** Everything a pair has gathered so far, over the first pass and any extra rounds. */
@@ -576,6 +774,7 @@ function resultOf(item: PlanItem, state: PairState): CaseResult {
   result.qualitySamples = judged.map((j) => j.scores.quality);
   if (succeeded.length > 1) result.outputs = succeeded.map((g) => g.output ?? "");
   result.calls = generations.filter((g) => g.sent).length + attempts.filter((a) => a.sent).length;
+  if (generations.some((g) => g.batched) || attempts.some((a) => a.batched)) result.batched = true;
   // Checks after generation, on the output the report shows, with that generation's own cost and latency.
   const checked = succeeded[0];
   const specs = item.testCase.assert ?? [];

@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
 import type { InputIssue } from "./errors.js";
-import { CHECK_TYPES, COMPARE_MODES, CONTROLS, CORRECTIONS, GATES } from "./types.js";
+import { BATCH_MODES, CHECK_TYPES, COMPARE_MODES, CONTROLS, CORRECTIONS, GATES } from "./types.js";
 import { SKILL_CREATOR_BENCHMARK_SCHEMA } from "./skill-creator-schema.js";
 
 export const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
@@ -36,6 +36,8 @@ export const CONFIG_DEFAULTS = {
   judgeSamples: 2,
   maxSamples: 4,
   cacheMaxAgeHours: 24,
+  batch: "auto",
+  batchTimeoutMinutes: 60,
   benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
   concurrency: 8,
   maxTokens: 2048,
@@ -258,6 +260,23 @@ export const SKILLBENCH_SCHEMA = {
       type: "number",
       exclusiveMinimum: 0,
       default: CONFIG_DEFAULTS.cacheMaxAgeHours,
+    },
+    batch: {
+      description:
+        "Send generations and judgements as Message Batches, at half the input and output price. auto: on in " +
+        "baseline mode when the run makes 20 or more calls. Unfinished entries run synchronously after " +
+        "batch-timeout-minutes; a gateway without the batches endpoint (404) gets synchronous calls, with a notice.",
+      type: "string",
+      enum: [...BATCH_MODES],
+      default: CONFIG_DEFAULTS.batch,
+    },
+    "batch-timeout-minutes": {
+      description:
+        "How long (minutes, from the first batch's creation) batches may run; then the batch is cancelled and what " +
+        "is unfinished runs synchronously.",
+      type: "number",
+      exclusiveMinimum: 0,
+      default: CONFIG_DEFAULTS.batchTimeoutMinutes,
     },
     "fail-on-inconclusive": {
       description:

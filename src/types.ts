@@ -21,6 +21,8 @@ export const GATES = ["significant", "threshold"] as const;
  */
 export const COMPARE_MODES = ["rejudge", "rerun", "baseline"] as const;
 export type CompareMode = (typeof COMPARE_MODES)[number];
+export const BATCH_MODES = ["auto", "on", "off"] as const;
+export type BatchMode = (typeof BATCH_MODES)[number];
 export type Gate = (typeof GATES)[number];
 
 /** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
@@ -184,6 +186,10 @@ export interface Config {
   cachePath: string | null;
   /** Stored results younger than this are reused in pr mode (`cache-max-age-hours`). */
   cacheMaxAgeHours: number;
+  /** Message Batches (`batch`): auto = on in baseline mode when the run has BATCH_AUTO_MIN_CALLS or more calls. */
+  batch: BatchMode;
+  /** After this long (from the first batch's creation), what is unfinished runs synchronously (`batch-timeout-minutes`). */
+  batchTimeoutMinutes: number;
   correction: Correction;
   /** maxAgeHours: baseline entries older than this make the verdict say so (null: no limit). */
   baseline: { branch: string; staleAfterDays: number; historyLimit: number; maxAgeHours: number | null };
@@ -342,6 +348,8 @@ export interface CallResult {
   latencyMs: number;
   /** 1 when the first try succeeded. */
   attempts: number;
+  /** Answered through a message batch (billed at half the input and output price; latency not measured). */
+  batched?: true;
 }
 
 export type CallErrorKind =
@@ -362,6 +370,35 @@ export type CallErrorKind =
 export interface ModelClient {
   /** Resolves with the answer or rejects with a ModelCallError (src/errors.ts) after bounded retries. */
   call(request: CallRequest): Promise<CallResult>;
+  /** The Message Batches API (src/anthropic.ts); absent from clients that have none (the run then calls synchronously). */
+  batches?: BatchApi;
+}
+
+/** One request of a message batch; custom_id is unique in its batch. */
+export interface BatchEntry {
+  customId: string;
+  request: CallRequest;
+}
+
+export interface BatchStatus {
+  id: string;
+  status: "in_progress" | "canceling" | "ended";
+  counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number };
+}
+
+/** One entry's end: an answer, a failure (errored, refusal, max_tokens: a ModelCallError), or not processed. */
+export type BatchEntryOutcome =
+  | { customId: string; type: "succeeded"; result: CallResult }
+  | { customId: string; type: "failed"; error: Error }
+  | { customId: string; type: "canceled" | "expired" };
+
+export interface BatchApi {
+  /** Rejects with BatchesUnavailableError (src/batch.ts) when the endpoint is missing (a 404 from a gateway or proxy). */
+  create(entries: readonly BatchEntry[]): Promise<BatchStatus>;
+  retrieve(id: string): Promise<BatchStatus>;
+  cancel(id: string): Promise<BatchStatus>;
+  /** Only once the batch has ended; in the order the API lists them, not the request order. */
+  results(id: string): AsyncIterable<BatchEntryOutcome>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -412,6 +449,8 @@ export interface CaseResult {
    * totals count it at $0; costUsd and judgeCostUsd still say what producing it cost, for comparisons.
    */
   reused?: true;
+  /** At least one of the pair's calls went through a message batch (half price; its latency is then not measured). */
+  batched?: true;
   /** Files of the skill folder the candidate read with read_file, in the order read (relative to the folder). */
   filesRead?: string[];
   /** Model turns of the generation (1 without tool use). */

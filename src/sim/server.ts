@@ -30,7 +30,9 @@ import {
   type SimFault,
 } from "./script.js";
 import { controlPenalty, isBareRequest, NO_SKILL_MARKER } from "./uplift.js";
+import { SimBatches, type SimBatchOptions } from "./batch.js";
 
+export { SIM_BATCH_HEADER, type SimBatchOptions, type SimBatchOutcome } from "./batch.js";
 export { SIM_FAULTS, type SimFault, type RequestKind } from "./script.js";
 
 export interface SimOptions {
@@ -60,6 +62,8 @@ export interface SimOptions {
    * Benchmarks shorten it in proportion to their shortened latency, so entries expire as they would in a real run.
    */
   cacheTtlMs?: number;
+  /** The Message Batches endpoints (src/sim/batch.ts): outcomes, stalls, or a 404 like a gateway without them. */
+  batch?: SimBatchOptions;
 }
 
 /**
@@ -113,6 +117,8 @@ export interface SimServer {
   maxInFlight: number;
   inFlight: number;
   addFault(rule: FaultRule): void;
+  /** Message batches created so far, in order. */
+  readonly batches: { id: string; requests: number; status: string }[];
   /** Clears requests, maxInFlight, faults and the prompt cache. */
   reset(): void;
   close(): Promise<void>;
@@ -400,8 +406,10 @@ class Sim implements SimServer {
   private window = { start: 0, requests: 0, tokens: 0 };
   private bucket = { tokens: 0, at: 0 };
   private readonly server: http.Server;
+  private readonly batchEndpoints: SimBatches;
 
   constructor(private readonly options: SimOptions) {
+    this.batchEndpoints = new SimBatches(options.batch ?? {}, () => this.url, (ms) => this.sleep(ms));
     for (const rule of options.faults ?? []) this.addFault(rule);
     if (options.rateLimit) this.bucket = { tokens: options.rateLimit.burst, at: Date.now() };
     this.server = http.createServer((req, res) => {
@@ -459,7 +467,12 @@ class Sim implements SimServer {
     });
   }
 
+  get batches(): { id: string; requests: number; status: string }[] {
+    return this.batchEndpoints.created;
+  }
+
   async close(): Promise<void> {
+    this.batchEndpoints.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await new Promise<void>((resolve) => {
@@ -550,7 +563,11 @@ class Sim implements SimServer {
       this.inFlight -= 1;
     });
 
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/v1/messages/batches" || path.startsWith("/v1/messages/batches/")) {
+      await this.batchEndpoints.handle(req, res, path);
+      return;
+    }
     if (req.method !== "POST" || path !== "/v1/messages") {
       req.resume();
       this.sendError(res, null, new HttpFailure(404, "not_found_error", `${req.method ?? "?"} ${path}: no such endpoint in the simulator`));
