@@ -6,6 +6,9 @@
 // `npm run bench -- cache [--latency 100] [--ttl-calls 20] [--skills-list 10,60]`: prompt caching on long skills
 // (~5,000 tokens, 6 cases, 3 models, concurrency 16): cached / uncached input cost for candidates and the judge.
 // `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
+// `npm run bench -- shard | rerun | scale [...]`: 4 shards vs 1 job (scripts/bench-shard.ts), model calls of a re-run
+// of an unchanged PR (bench-rerun.ts), peak RSS and CPU per call at 1,000 skills (bench-scale.ts).
+// `npm run bench -- all`: every scenario with small sizes, then one table of figures (bench-all.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +19,7 @@ import { loadProject } from "../src/config.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
+import { recordFigures } from "./bench-support.js";
 
 if (process.argv[2] === "gate") {
   await import("./bench-gate.js");
@@ -24,6 +28,18 @@ if (process.argv[2] === "gate") {
 if (process.argv[2] === "cache") {
   process.argv.splice(2, 1);
   await import("./bench-cache.js");
+  process.exit(process.exitCode ?? 0);
+}
+const SCALE_SCENARIOS: Record<string, () => Promise<unknown>> = {
+  shard: () => import("./bench-shard.js"),
+  rerun: () => import("./bench-rerun.js"),
+  scale: () => import("./bench-scale.js"),
+  all: () => import("./bench-all.js"),
+};
+const scaleScenario = SCALE_SCENARIOS[process.argv[2] ?? ""];
+if (scaleScenario) {
+  process.argv.splice(2, 1);
+  await scaleScenario();
   process.exit(process.exitCode ?? 0);
 }
 
@@ -81,6 +97,9 @@ try {
     const seconds = (performance.now() - started) / 1000;
     // Every pair is two dependent calls; with `level` slots the floor is calls x latency / level.
     const ideal = Math.max((outcome.calls * latency) / level, 2 * latency) / 1000;
+    await recordFigures([
+      { scenario: "throughput", figure: `wall / lower bound (K=${level})`, value: `${(seconds / ideal).toFixed(2)}x`, setting: `${skills} skills x ${cases} cases x 2 models, L=${latency} ms` },
+    ]);
     rows.push([
       String(level),
       String(plan.length),
@@ -126,6 +145,11 @@ try {
     const served = limited.requests.filter((r) => r.status === 200).length;
     const limitedCount = limited.requests.filter((r) => r.status === 429).length;
     const floor = served / rate;
+    const rateSetting = `${plan.length} pairs, bucket ${rate}/s (burst ${burst}), K=${rateConcurrency}, L=${latency} ms`;
+    await recordFigures([
+      { scenario: "rate limit", figure: "lost pairs", value: String(lost), setting: rateSetting },
+      { scenario: "rate limit", figure: "wall / (calls / rate)", value: `${(seconds / floor).toFixed(3)}x`, setting: rateSetting },
+    ]);
     process.stdout.write(
       `\nskillbench under a steady rate limit: token bucket ${rate}/s (burst ${burst}), concurrency ${rateConcurrency}, ` +
         `latency ${latency} ms\n\n` +
