@@ -1,7 +1,9 @@
 // `npm run bench -- shard [--skills 40] [--cases 3] [--latency 200] [--concurrency 8] [--shards 4]`: one job against
-// N shard jobs running at once (each its own runner: its own concurrency limit) plus the merge, against the
-// simulated API with a fixed latency. Prints the wall times, their ratio, and whether the merged report has the
-// same pairs, scores and verdict as the single job. Asserts nothing.
+// N shard jobs plus the merge, against the simulated API with a fixed latency. Matrix jobs run on separate runners,
+// so each shard runs alone here (its own concurrency limit, the machine to itself) and the sharded wall time is the
+// slowest shard's plus the merge's; `--together` runs the shards at once in this process instead (one machine's
+// CPU for all). Prints the wall times, their ratio, and whether the merged report has the same pairs, scores and
+// verdict as the single job. Asserts nothing.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     latency: { type: "string", default: "200" },
     concurrency: { type: "string", default: "8" },
     shards: { type: "string", default: "4" },
+    together: { type: "boolean", default: false },
   },
 });
 const skills = Number(values.skills);
@@ -68,14 +71,15 @@ try {
 
   sim.reset();
   started = performance.now();
-  const parts = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const begun = performance.now();
-      const result = await runPipeline({ ...common, client: modelClientFactory("bench", quietLogger), shard: { spec: { index: i + 1, count }, source: "bench" } });
-      return { result, ms: performance.now() - begun };
-    }),
-  );
-  const shardsMs = performance.now() - started;
+  const runShard = async (i: number) => {
+    const begun = performance.now();
+    const result = await runPipeline({ ...common, client: modelClientFactory("bench", quietLogger), shard: { spec: { index: i + 1, count }, source: "bench" } });
+    return { result, ms: performance.now() - begun };
+  };
+  const parts: Awaited<ReturnType<typeof runShard>>[] = [];
+  if (values.together) parts.push(...(await Promise.all(Array.from({ length: count }, (_, i) => runShard(i)))));
+  else for (let i = 0; i < count; i += 1) parts.push(await runShard(i));
+  const shardsMs = values.together ? performance.now() - started : Math.max(...parts.map((p) => p.ms));
   const reports: ShardReport[] = parts.map(({ result }, i) => ({ file: `shard-${i + 1}`, report: result.report as ShardReport["report"] }));
   started = performance.now();
   const merged = await runPipeline({ ...common, client: null, merge: reports });
@@ -88,7 +92,7 @@ try {
   const shardPairs = parts.map(({ result }) => result.plan.length);
   process.stdout.write(
     `skillbench shards: ${skills} skills x ${cases} cases x ${MODELS.length} models (${pairs} pairs), latency ${latency} ms, ` +
-      `concurrency ${concurrency} per job, ${count} shards\n\n` +
+      `concurrency ${concurrency} per job, ${count} shards (${values.together ? "at once in one process" : "each alone, as on its own runner"})\n\n` +
       `${markdownTable([
         ["run", "calls", "pairs per job", "wall time", "vs 1 job"],
         ["1 job", String(singleCalls), String(pairs), `${(singleMs / 1000).toFixed(2)} s`, "1.00x"],
@@ -101,7 +105,7 @@ try {
         ],
       ])}\n\nSame pairs, scores and verdict as one job: ${same ? "yes" : "NO"}\n`,
   );
-  const setting = `${skills} skills x ${cases} cases x ${MODELS.length} models, L=${latency} ms, K=${concurrency} per job`;
+  const setting = `${skills} skills x ${cases} cases x ${MODELS.length} models, L=${latency} ms, K=${concurrency} per job${values.together ? ", shards in one process" : ", shards on separate runners"}`;
   await recordFigures([
     { scenario: "shard", figure: `${count}-shard wall / 1-job wall`, value: `${(totalMs / singleMs).toFixed(2)}x`, setting },
     { scenario: "shard", figure: "merged report = 1-job report (pairs, scores, verdict)", value: same ? "yes" : "NO", setting },
