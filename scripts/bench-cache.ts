@@ -15,6 +15,7 @@ import { costOf, priceFor } from "../src/pricing.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
 import type { Price, Usage } from "../src/types.js";
+import { recordFigures } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -84,6 +85,11 @@ for (const skills of values["skills-list"].split(",").map(Number)) {
       add(candidates, result.usage, priceFor(result.model, config.pricing));
       add(judge, result.judgeUsage, priceFor(config.judge.model, config.pricing));
     }
+    const cacheSetting = `${skills} long skills x ${values.cases} cases x ${MODELS.length} models`;
+    await recordFigures([
+      { scenario: "cache", figure: "candidate input cost cached / uncached", value: `${(candidates.cached / candidates.uncached).toFixed(2)}x`, setting: cacheSetting },
+      { scenario: "cache", figure: "judge input cost cached / uncached", value: `${(judge.cached / judge.uncached).toFixed(2)}x`, setting: cacheSetting },
+    ]);
     rows.push([
       String(skills),
       String(plan.length),

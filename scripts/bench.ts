@@ -8,6 +8,9 @@
 // `npm run bench -- batch [--skills 10] [--cases 6] [--latency 50]`: a nightly-sized run synchronous vs as Message
 // Batches: total cost ratio and wall time (scripts/bench-batch.ts).
 // `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
+// `npm run bench -- shard | rerun | scale [...]`: 4 shards vs 1 job (scripts/bench-shard.ts), model calls of a re-run
+// of an unchanged PR (bench-rerun.ts), peak RSS and CPU per call at 1,000 skills (bench-scale.ts).
+// `npm run bench -- all`: every scenario with small sizes, then one table of figures (bench-all.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +21,7 @@ import { loadProject } from "../src/config.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
+import { recordFigures } from "./bench-support.js";
 
 if (process.argv[2] === "gate") {
   await import("./bench-gate.js");
@@ -31,6 +35,18 @@ if (process.argv[2] === "batch") {
 if (process.argv[2] === "cache") {
   process.argv.splice(2, 1);
   await import("./bench-cache.js");
+  process.exit(process.exitCode ?? 0);
+}
+const SCALE_SCENARIOS: Record<string, () => Promise<unknown>> = {
+  shard: () => import("./bench-shard.js"),
+  rerun: () => import("./bench-rerun.js"),
+  scale: () => import("./bench-scale.js"),
+  all: () => import("./bench-all.js"),
+};
+const scaleScenario = SCALE_SCENARIOS[process.argv[2] ?? ""];
+if (scaleScenario) {
+  process.argv.splice(2, 1);
+  await scaleScenario();
   process.exit(process.exitCode ?? 0);
 }
 
@@ -88,6 +104,9 @@ try {
     const seconds = (performance.now() - started) / 1000;
     // Every pair is two dependent calls; with `level` slots the floor is calls x latency / level.
     const ideal = Math.max((outcome.calls * latency) / level, 2 * latency) / 1000;
+    await recordFigures([
+      { scenario: "throughput", figure: `wall / lower bound (K=${level})`, value: `${(seconds / ideal).toFixed(2)}x`, setting: `${skills} skills x ${cases} cases x 2 models, L=${latency} ms` },
+    ]);
     rows.push([
       String(level),
       String(plan.length),
@@ -133,6 +152,11 @@ try {
     const served = limited.requests.filter((r) => r.status === 200).length;
     const limitedCount = limited.requests.filter((r) => r.status === 429).length;
     const floor = served / rate;
+    const rateSetting = `${plan.length} pairs, bucket ${rate}/s (burst ${burst}), K=${rateConcurrency}, L=${latency} ms`;
+    await recordFigures([
+      { scenario: "rate limit", figure: "lost pairs", value: String(lost), setting: rateSetting },
+      { scenario: "rate limit", figure: "wall / (calls / rate)", value: `${(seconds / floor).toFixed(3)}x`, setting: rateSetting },
+    ]);
     process.stdout.write(
       `\nskillbench under a steady rate limit: token bucket ${rate}/s (burst ${burst}), concurrency ${rateConcurrency}, ` +
         `latency ${latency} ms\n\n` +

@@ -1,12 +1,13 @@
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
 import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
 import { EXIT, InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
-import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger } from "./pipeline.js";
+import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger, type PipelineResult } from "./pipeline.js";
+import { parseShard, readShardReports } from "./shard.js";
 import { renderMarkdownReport } from "./report/markdown.js";
 import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
@@ -37,6 +38,10 @@ const USAGE = `skillbench ${VERSION}: benchmark LLM skills across Claude models 
 Usage:
   skillbench run [options]       benchmark the repository in the current directory
   skillbench validate [options]  check skillbench.yml, benchmark files and skills; call nothing
+  skillbench merge [options] REPORT...
+                                 combine the reports of every shard of one run (--shard I/N) into one: compare
+                                 with the baseline, write the reports and (baseline mode) record the baseline once;
+                                 calls no model. Takes run's options (same --config and flags as the shards)
   skillbench --help | --version
 
 Options for run:
@@ -77,6 +82,9 @@ Options for run:
   --batch auto|on|off        send calls as Message Batches at half price (auto: in baseline mode with 20+ calls)
   --batch-timeout-minutes N  after N minutes, cancel the batch and run what is unfinished synchronously (60)
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
+  --shard I/N                run shard I of N: a stable slice of the skills, balanced by planned calls; its
+                             report is marked as a shard, is not gated (exit 0 unless 3 or a signal) and never
+                             recorded as the baseline; combine every shard's report with skillbench merge
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
 Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
@@ -118,6 +126,7 @@ const OPTIONS = {
   batch: { type: "string" },
   "batch-timeout-minutes": { type: "string" },
   "dry-run": { type: "boolean" },
+  shard: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -160,10 +169,11 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
   try {
+    if (command === "merge") return await merge(values, positionals.slice(1), io);
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     if (command === "validate") return await validate(values, io);
     if (command === "run") return await run(values, io);
-    throw new UsageError(`unknown command "${command}" (expected run or validate)`);
+    throw new UsageError(`unknown command "${command}" (expected run, validate or merge)`);
   } catch (error) {
     return reportError(error, io);
   }
@@ -244,6 +254,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
   }
 
   const overrides = overridesFrom(values, io.env);
+  const shard = values.shard === undefined ? null : { spec: parseShard(values.shard, "--shard"), source: "--shard" };
 
   const log = terminalLogger(io);
   const needsGit = !values["no-baseline"] || skills === "changed";
@@ -277,6 +288,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
     onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
     ...(io.signal ? { signal: io.signal } : {}),
     ...(io.graceMs !== undefined ? { graceMs: io.graceMs } : {}),
+    shard,
   });
 
   if (values["dry-run"]) {
@@ -295,7 +307,47 @@ async function run(values: Values, io: RunIo): Promise<number> {
     io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens${batchNote}).\n`);
     return EXIT.ok;
   }
+  return finish(result, values, io, mode);
+}
 
+/**
+ * `skillbench merge REPORT...`: the shard reports of one run, combined in this checkout (the same commit), compared
+ * with the baseline once; in baseline mode the baseline is recorded once. The mode is the shards'.
+ */
+async function merge(values: Values, files: string[], io: RunIo): Promise<number> {
+  if (files.length === 0) throw new UsageError("merge needs the report file of every shard (skillbench merge shard-1.json shard-2.json ...)");
+  if (values.shard !== undefined) throw new UsageError("--shard goes with run; merge combines the shards' reports");
+  if (values["dry-run"]) throw new UsageError("--dry-run goes with run; merge calls no model");
+  const reports = await readShardReports(files.map((file) => resolve(io.cwd, file)), (file) => relative(io.cwd, file) || file);
+  const mode = reports[0]?.report.mode ?? "pr";
+  if (values.mode !== undefined && values.mode !== mode) throw new UsageError(`--mode ${values.mode}: the shard reports were made in ${mode} mode`);
+  if (mode === "baseline" && values["no-baseline"]) throw new UsageError("the shards ran in baseline mode: merge records the baseline, it cannot go with --no-baseline");
+  const log = terminalLogger(io);
+  const git = await Git.create(io.cwd).catch(() => null);
+  if (!values["no-baseline"] && !git) throw new UsageError(`${io.cwd} is not inside a git repository (needed for the baseline); use --no-baseline`);
+  const commit = git ? (await git.exec(["rev-parse", "HEAD"], { allowFailure: true })).stdout.trim() || null : null;
+  const result = await runPipeline({
+    root: io.cwd,
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    overrides: overridesFrom(values, io.env),
+    mode,
+    skills: "all",
+    ...(values.strict ? { strict: true } : {}),
+    commit,
+    client: null,
+    store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
+    git,
+    defaultCachePath: false,
+    log,
+    redactor: io.redactor,
+    merge: reports,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  return finish(result, values, io, mode);
+}
+
+/** Writes the report files, prints the summary, and turns the verdict into the exit code (run and merge). */
+async function finish(result: PipelineResult, values: Values, io: RunIo, mode: Mode): Promise<number> {
   const report = result.report;
   if (!report) throw new Error("internal: the pipeline returned no report");
   const reportPath = resolve(io.cwd, values.report ?? "skillbench-report.json");
@@ -324,6 +376,11 @@ async function run(values: Values, io: RunIo): Promise<number> {
   if (report.failure) {
     io.stderr(`skillbench: ${report.failure.cause}\n`);
     return EXIT.failure;
+  }
+  if (report.shard) {
+    // A slice is not the run: its verdict waits for the merge, which compares and gates the whole.
+    io.stderr(`Shard ${report.shard.index}/${report.shard.count}: not gated; combine every shard's report with skillbench merge\n`);
+    return EXIT.ok;
   }
   const failOnRegression = !values["no-fail-on-regression"];
   if (report.regressed && mode === "pr" && failOnRegression) return EXIT.regression;

@@ -1,5 +1,6 @@
 // The GitHub Action front end: inputs -> pipeline -> report file, job summary, sticky PR comment, outputs.
-import { isAbsolute, relative, resolve } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { loadConfig, loadProject, readConfigAtCommit, type Overrides } from "./config.js";
@@ -18,6 +19,7 @@ import {
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { noLongerHelpsLines } from "./report/uplift.js";
 import { progressPrinter } from "./progress.js";
+import { parseShard, readShardReports, type ShardReport, type ShardSpec } from "./shard.js";
 import { Redactor } from "./redact.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { writeHtmlReport, writeReportFile } from "./report/write.js";
@@ -50,6 +52,10 @@ interface ActionInputs {
   chart: ChartKind;
   quickchartUrl: string;
   overrides: Overrides;
+  /** Input shard: run this slice only (not gated, no comment, no baseline). */
+  shard: ShardSpec | null;
+  /** Input merge-reports: shard report files and folders to merge instead of running. */
+  mergeReports: string[] | null;
 }
 
 function readInputs(eventName: string): ActionInputs {
@@ -116,7 +122,10 @@ function readInputs(eventName: string): ActionInputs {
     chart: choice("chart", CHART_KINDS, "quickchart"),
     quickchartUrl: core.getInput("quickchart-url").trim() || "https://quickchart.io",
     overrides,
+    shard: shardInput(problems),
+    mergeReports: listOf(core.getInput("merge-reports")).length > 0 ? listOf(core.getInput("merge-reports")) : null,
   };
+  if (inputs.shard && inputs.mergeReports) problems.push("inputs shard and merge-reports exclude each other: shards run, a later job merges their reports");
   // A fork's files must never become the baseline: with skills-from the run compares, it does not record.
   if (inputs.skillsFrom && inputs.mode !== "pr") problems.push("input skills-from needs mode: pr (a pull request's files never become the baseline)");
   if (inputs.apiBaseUrl && !overrides.apiBaseUrl) {
@@ -126,6 +135,34 @@ function readInputs(eventName: string): ActionInputs {
     throw new InputError(problems.map((message) => ({ file: "action inputs", line: null, column: null, field: "", message })));
   }
   return inputs;
+}
+
+function shardInput(problems: string[]): ShardSpec | null {
+  const value = core.getInput("shard").trim();
+  if (value === "") return null;
+  try {
+    return parseShard(value, "input shard");
+  } catch (error) {
+    problems.push(`input shard ${messageOf(error).replace(/^input shard: /, "")}`);
+    return null;
+  }
+}
+
+/** The files of input merge-reports: each entry a file, or a folder whose .json files (at any depth) are taken. */
+async function shardReportFiles(workspace: string, entries: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = isAbsolute(entry) ? entry : resolve(workspace, entry);
+    const info = await stat(path).catch(() => null);
+    if (info?.isDirectory()) {
+      const found = (await readdir(path, { recursive: true })).filter((name) => name.endsWith(".json")).sort();
+      if (found.length === 0) throw new InputError([{ file: "input merge-reports", line: null, column: null, field: "", message: `${entry} holds no .json report` }]);
+      files.push(...found.map((name) => join(path, name)));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
 }
 
 function prNumberInput(problems: string[]): number | null {
@@ -185,9 +222,21 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   const pr = pullRequestOf(context) ?? (await verifiedPullRequest(context, inputs, gh));
   core.info(`skillbench: ${inputs.mode} mode on ${context.eventName}${pr ? ` (pull request #${pr.number})` : ""}`);
 
+  // Merging: the shards selected the skills; their reports are the results. No model is called, so no key is needed.
+  let merge: ShardReport[] | null = null;
+  if (inputs.mergeReports) {
+    const files = await shardReportFiles(workspace, inputs.mergeReports);
+    merge = await readShardReports(files, (file) => relative(workspace, file) || file);
+    const made = merge[0]?.report.mode;
+    if (made && made !== inputs.mode) {
+      throw new InputError([{ file: "input merge-reports", line: null, column: null, field: "", message: `the shard reports were made in ${made} mode, this step runs in ${inputs.mode} mode (input mode)` }]);
+    }
+    core.info(`skillbench: merging ${merge.length} shard report(s)`);
+  }
+
   let changedFiles: string[] | null = null;
   let baseRef: string | null = null;
-  if (inputs.skills === "changed") {
+  if (inputs.skills === "changed" && !merge) {
     if (pr && gh) {
       const files = await gh.listChangedFiles(pr);
       core.info(`The pull request changes ${files.length} file(s)`);
@@ -240,7 +289,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       baseRef,
       changedFiles,
       commit: process.env.GITHUB_SHA || context.sha || null,
-      client: inputs.apiKey ? modelClientFactory(inputs.apiKey, log, redactor) : null,
+      client: inputs.apiKey && !merge ? modelClientFactory(inputs.apiKey, log, redactor) : null,
       apiKeyHint: "the anthropic-api-key input (e.g. `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}`)",
       store: baselineStoreFactory(git, log, redactor),
       git,
@@ -252,6 +301,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
       tracked,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      shard: inputs.shard ? { spec: inputs.shard, source: "input shard" } : null,
+      merge,
     });
   } catch (error) {
     if (error instanceof MissingApiKeyError) return endWithoutKey(context, pr);
@@ -284,7 +335,8 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
 
   let commentUrl = "";
   // A cancelled run (often superseded by a newer push) leaves the comment to the run that finishes.
-  if (inputs.mode === "pr" && inputs.comment && pr && !report.cancelled) {
+  // A shard is a slice: the merge job comments for the whole run.
+  if (inputs.mode === "pr" && inputs.comment && pr && !report.cancelled && !report.shard) {
     // Nothing benchmarked: refresh an earlier comment (the PR may have reverted its skill change), start none.
     // GitHub may count the body longer than we do (422 "body is too long"): then one retry at half the budget.
     const shorten = () => redactor.text(renderComment(report, { ...renderContext, maxChars: Math.floor(COMMENT_LIMIT / 2) }));
@@ -308,6 +360,10 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
   }
   if (report.failure) {
     core.setFailed(report.failure.cause);
+    return;
+  }
+  if (report.shard) {
+    core.info(`Shard ${report.shard.index}/${report.shard.count}: not gated; a job with merge-reports combines every shard's report`);
     return;
   }
   // A nightly run names a skill whose uplift over no skill is gone: a warning annotation, never a failure.

@@ -44,6 +44,7 @@ import { estimateCost, type CostEstimate } from "./estimate.js";
 import { batchWanted } from "./batch.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
 import { ResultCache, resultCacheKey } from "./result-cache.js";
+import { checkShardSet, mergedResults, planFingerprint, shardOf, type ShardReport, type ShardSpec } from "./shard.js";
 import { relative, sep } from "node:path";
 import { realpath } from "node:fs/promises";
 
@@ -147,6 +148,16 @@ export interface PipelineOptions {
   defaultCachePath?: string | null | false;
   /** Time between two polls of a message batch; default DEFAULT_BATCH_POLL_MS (30 s). */
   batchPollMs?: number;
+  /**
+   * Runs one slice of the plan (`--shard I/N`, input shard; `source` names it in errors): the report is marked
+   * `shard`, the baseline is read but never recorded, and front ends neither gate nor comment on it.
+   */
+  shard?: { spec: ShardSpec; source: string } | null;
+  /**
+   * `skillbench merge`: the shard reports of one run. Their skills are the selection and their results the run's
+   * results (no model is called, no result cache is used); comparison, report and baseline recording happen once.
+   */
+  merge?: ShardReport[] | null;
 }
 
 /** The run's estimate is over max-cost-usd: nothing was started (exit 3, an operational stop, not bad input). */
@@ -188,6 +199,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.strict ? { strict: true } : {}),
   });
   let { config } = project;
+  const shard = options.shard ?? null;
+  const merge = options.merge ?? null;
+  if (shard && options.mode === "pr" && config.compare !== "baseline") {
+    // The base side of compare: rejudge/rerun is built beside each result and is not part of a shard's report.
+    throw new InputError([
+      { file: shard.source, line: null, column: null, field: "", message: `shards compare with the stored baseline: set compare: baseline (this run has compare: ${config.compare})` },
+    ]);
+  }
   // The skills' folders are read (read_file) through the same checks as loading: realpath, inside, tracked.
   const repo = await RepoFiles.open(options.root, { tracked: options.tracked ?? null });
   const warnings: string[] = [];
@@ -200,9 +219,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const unloaded = project.skipped ?? [];
   for (const broken of unloaded) warn(`Skipped ${broken.skill}: it ${broken.reason}`);
 
-  const selection = await select(project, options);
-  const { selected } = selection;
-  const skipped = [...unloaded, ...selection.skipped];
+  const selection = merge ? mergeSelection(project, merge) : await select(project, options);
+  let { selected } = selection;
+  const skipped = [...unloaded, ...selection.skipped.filter((s) => !unloaded.some((u) => u.skill === s.skill))];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -214,7 +233,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // From every model the project names, not the selection: what the judge is kept from seeing is part of its key.
   const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));
   const judgeKey = judgeKeyOf(config.judge.model, blindTerms);
-  const plan = planRun(selected, project.skills, config, judgeKey);
+  let plan = planRun(selected, project.skills, config, judgeKey);
+  // Shards and their merge: the whole run's plan is fingerprinted before it is sliced, so they can be matched up.
+  const fingerprint = shard || merge ? planFingerprint(plan, config) : null;
+  if (shard) {
+    selected = shardOf(selected, config, shard.spec);
+    plan = planRun(selected, project.skills, config, judgeKey);
+    log.info(`Shard ${shard.spec.index}/${shard.spec.count}: ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s) of this run`);
+  }
+  if (merge) {
+    checkShardSet(merge, { commit: options.commit, plan: fingerprint });
+    log.info(`Merging ${merge.length} shard report(s): ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s)`);
+  }
   // The skill's own pairs: the plan's first items (control pairs follow them), so their indices are the plan's.
   const headPlan = plan.filter((item) => !item.control);
   const estimate = estimateCost(plan, config, { batched: batchWanted(config.batch, options.mode, estimateCost(plan, config).calls) });
@@ -240,7 +270,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   const base = { project, plan, selected, estimate, recorded: null };
   if (options.dryRun) return { ...base, report: null, snapshot: null };
-  if (plan.length > 0 && !options.client) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
+  if (plan.length > 0 && !options.client && !merge) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
 
   let configChanges: ConfigChanges | null = null;
   if (options.baseConfig) {
@@ -256,7 +286,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   // The result cache: pr mode reuses what an earlier run produced from the same inputs; baseline runs never reuse
   // (models drift behind the same id) but write. A PR cannot bring its own results: files git tracks are not used.
-  const cache = await openResultCache(config, options, now, redactor, warn);
+  const cache = merge ? null : await openResultCache(config, options, now, redactor, warn);
   if (cache && options.mode === "pr") {
     let reused = 0;
     for (const item of plan) {
@@ -271,7 +301,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const fresh = plan.filter((item) => !item.reused);
 
   // The budget: the estimate of what is left to run is checked before anything starts.
-  if (config.maxCostUsd !== null && fresh.length > 0) {
+  if (config.maxCostUsd !== null && fresh.length > 0 && !merge) {
     const due = estimateCost(fresh, config, { batched: batchWanted(config.batch, options.mode, estimateCost(fresh, config).calls) });
     const usd = due.usd ?? due.pricedUsd;
     if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
@@ -281,7 +311,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let more: MoreSamples | null = null;
   let client: ModelClient | null = null;
   let judge: JudgeSettings | null = null;
-  if (plan.length > 0 && fresh.length === 0) {
+  if (merge) {
+    // The shards ran every pair: their results, found by key, in plan order.
+    results = mergedResults(plan, merge);
+    for (const [index, result] of results.entries()) {
+      const item = plan[index];
+      if (item) options.onResult?.(redactor.deep(result), item);
+    }
+  } else if (plan.length > 0 && fresh.length === 0) {
     // Everything was reused: no call, no client needed.
     results = plan.map((item) => ({ ...(item.reused as CaseResult), reused: true as const }));
     for (const [index, result] of results.entries()) {
@@ -386,7 +423,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         controlResults: controlsOf.get(benchmark) ?? null,
       });
       const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
-      const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+      const untested = merge
+        ? (selection.untested?.get(benchmark.path) ?? [])
+        : selection.changed
+          ? untestedChanges(skill, selection.changed, skillResults)
+          : [];
       return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
     });
 
@@ -405,15 +446,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       verdict: "pass",
       verdictReasons: [],
       failure: null,
-      totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
+      totals: withSameJobCosts(totalsOf(skills, Date.now() - started + (selection.durationMs ?? 0)), sameJob),
       skills,
       skipped,
-      warnings: [...warnings],
+      warnings: [...new Set([...warnings, ...(selection.warnings ?? [])])],
       baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
       partial: false,
       cancelled: null,
       configChanges,
       sameJob: sameJob?.info ?? null,
+      ...(shard && fingerprint ? { shard: { index: shard.spec.index, count: shard.spec.count, plan: fingerprint } } : {}),
+      ...(merge && fingerprint ? { merged: { shards: merge.length, plan: fingerprint } } : {}),
     };
     // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
     return applyComparison(composed, sameJob?.snapshot ?? snapshot, {
@@ -472,7 +515,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   let recorded: PipelineResult["recorded"] = null;
   // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
-  if (options.mode === "baseline" && store && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
+  // A shard holds a slice of the run: its merge records the baseline, once, for the whole run.
+  if (options.mode === "baseline" && store && !shard && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
     recorded = await store.write(report);
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }
@@ -563,11 +607,39 @@ async function trustBaseConfig(
   return { config: applied.config, changes, warnings };
 }
 
+interface Selection {
+  selected: Benchmark[];
+  skipped: { skill: string; reason: string }[];
+  changed: string[] | null;
+  /** Merge: each benchmark's untested changes as its shard found them. */
+  untested?: Map<string, string[]>;
+  /** Merge: the shards' warnings, and the longest shard's wall time (the merged run's). */
+  warnings?: string[];
+  durationMs?: number;
+}
+
+/** Merge: the benchmarks the shard reports hold, in the project's order; skipped skills and warnings as they saw them. */
+function mergeSelection(project: Project, reports: ShardReport[]): Selection {
+  const held = new Set(reports.flatMap(({ report }) => report.skills.map((skill) => skill.benchmark)));
+  const skipped = new Map<string, { skill: string; reason: string }>();
+  for (const { report } of reports) for (const entry of report.skipped ?? []) skipped.set(entry.skill, entry);
+  const untested = new Map<string, string[]>();
+  for (const { report } of reports) for (const skill of report.skills) if (skill.untestedChanges) untested.set(skill.benchmark, skill.untestedChanges);
+  return {
+    selected: project.benchmarks.filter((benchmark) => held.has(benchmark.path)),
+    skipped: [...skipped.values()],
+    changed: null,
+    untested,
+    warnings: reports.flatMap(({ report }) => report.warnings ?? []),
+    durationMs: Math.max(0, ...reports.map(({ report }) => report.totals?.durationMs ?? 0)),
+  };
+}
+
 async function select(
   project: Project,
   options: PipelineOptions,
-): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null }> {
-  let chosen: { selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null };
+): Promise<Selection> {
+  let chosen: Selection;
   if (options.skills === "all") {
     chosen = { selected: project.benchmarks, skipped: [], changed: options.changedFiles ?? null };
   } else {

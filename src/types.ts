@@ -717,6 +717,19 @@ export interface Report {
   configChanges?: ConfigChanges | null;
   /** How the base side was obtained (config `compare`); null or absent when compared with the stored baseline. */
   sameJob?: SameJobInfo | null;
+  /** Set on the report of one shard (`--shard I/N`): a slice of the run, not gated; `skillbench merge` combines them. */
+  shard?: ShardInfo | null;
+  /** Set on the report `skillbench merge` made: how many shard reports it combined. */
+  merged?: { shards: number; plan: string } | null;
+}
+
+/** Which slice of a sharded run a report holds. */
+export interface ShardInfo {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** Fingerprint of the whole run's plan and settings (src/shard.ts planFingerprint): equal across one run's shards. */
+  plan: string;
 }
 
 /** The base side built in this job (compare: rejudge or rerun). */

@@ -1,0 +1,60 @@
+// Shared by the bench scenarios: a synthetic project on disk, a quiet logger, the simulator in a child process,
+// and the figures `npm run bench -- all` collects (each scenario appends its figures, as JSON lines, to the file
+// named by SKILLBENCH_BENCH_FIGURES when that variable is set; alone, it only prints its own table).
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../src/pipeline.js";
+
+export interface Figure {
+  scenario: string;
+  figure: string;
+  value: string;
+  /** The sizes and settings the figure was measured at. */
+  setting: string;
+}
+
+export async function recordFigures(figures: Figure[]): Promise<void> {
+  const file = process.env.SKILLBENCH_BENCH_FIGURES;
+  if (!file) return;
+  await appendFile(file, figures.map((figure) => `${JSON.stringify(figure)}\n`).join(""), "utf8");
+}
+
+export const quietLogger: Logger = { info: () => undefined, warning: () => undefined, error: () => undefined, debug: () => undefined };
+
+/** `skills` prompt skills of `cases` short cases each, benchmarked on `models`, in `dir` (no git). */
+export async function writeProject(dir: string, options: { skills: number; cases: number; models: string[]; extraConfig?: string }): Promise<void> {
+  await mkdir(join(dir, "skills"), { recursive: true });
+  await mkdir(join(dir, "benchmarks"), { recursive: true });
+  await writeFile(join(dir, "skillbench.yml"), `models: [${options.models.join(", ")}]\n${options.extraConfig ?? ""}`);
+  for (let s = 0; s < options.skills; s += 1) {
+    await writeFile(join(dir, "skills", `skill-${s}.md`), `Answer question ${s} briefly and precisely.\n`);
+    const list = Array.from({ length: options.cases }, (_, c) => `  - id: c${c}\n    input: "Question ${c} for skill ${s}?"`).join("\n");
+    await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
+  }
+}
+
+/** The simulator as a separate process (src/sim/cli.ts), so this process's CPU and memory are the engine's alone. */
+export async function startSimProcess(args: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const cli = fileURLToPath(new URL("../src/sim/cli.ts", import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, cli, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      const match = /^SIM_URL=(.+)$/.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it listened`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
