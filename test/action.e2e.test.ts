@@ -323,7 +323,8 @@ describe("the bundled action, end to end", () => {
       const run = await runAction({
         event: "schedule",
         payload: { schedule: "17 3 * * *" },
-        inputs: { ...baseInputs(), "anthropic-base-url": slow.url, "report-path": "out/cancelled.json" },
+        // Synchronous calls: a batched nightly finishes its pairs all at once (batch cancellation: test/batch.test.ts).
+        inputs: { ...baseInputs(), "anthropic-base-url": slow.url, "report-path": "out/cancelled.json", batch: "off" },
         cancel: { signal: "SIGTERM", when: /\[1\/\d+\]/ },
       });
       expect(run.code, run.stdout + run.stderr).toBe(143);

@@ -9010,6 +9010,2510 @@ exports.AbortError = AbortError;
 
 /***/ }),
 
+/***/ 4006:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const pico = __nccwpck_require__(8016);
+const utils = __nccwpck_require__(4059);
+
+function picomatch(glob, options, returnState = false) {
+  // default to os.platform()
+  if (options && (options.windows === null || options.windows === undefined)) {
+    // don't mutate the original options object
+    options = { ...options, windows: utils.isWindows() };
+  }
+
+  return pico(glob, options, returnState);
+}
+
+Object.assign(picomatch, pico);
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 5595:
+/***/ ((module) => {
+
+
+
+const WIN_SLASH = '\\\\/';
+const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+
+const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+
+/**
+ * Posix glob regex
+ */
+
+const DOT_LITERAL = '\\.';
+const PLUS_LITERAL = '\\+';
+const QMARK_LITERAL = '\\?';
+const SLASH_LITERAL = '\\/';
+const ONE_CHAR = '(?=.)';
+const QMARK = '[^/]';
+const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+const NO_DOT = `(?!${DOT_LITERAL})`;
+const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+const STAR = `${QMARK}*?`;
+const SEP = '/';
+
+const POSIX_CHARS = {
+  DOT_LITERAL,
+  PLUS_LITERAL,
+  QMARK_LITERAL,
+  SLASH_LITERAL,
+  ONE_CHAR,
+  QMARK,
+  END_ANCHOR,
+  DOTS_SLASH,
+  NO_DOT,
+  NO_DOTS,
+  NO_DOT_SLASH,
+  NO_DOTS_SLASH,
+  QMARK_NO_DOT,
+  STAR,
+  START_ANCHOR,
+  SEP
+};
+
+/**
+ * Windows glob regex
+ */
+
+const WINDOWS_CHARS = {
+  ...POSIX_CHARS,
+
+  SLASH_LITERAL: `[${WIN_SLASH}]`,
+  QMARK: WIN_NO_SLASH,
+  STAR: `${WIN_NO_SLASH}*?`,
+  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+  NO_DOT: `(?!${DOT_LITERAL})`,
+  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+  SEP: '\\'
+};
+
+/**
+ * POSIX Bracket Regex
+ */
+
+const POSIX_REGEX_SOURCE = {
+  __proto__: null,
+  alnum: 'a-zA-Z0-9',
+  alpha: 'a-zA-Z',
+  ascii: '\\x00-\\x7F',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '\\x21-\\x7E',
+  lower: 'a-z',
+  print: '\\x20-\\x7E ',
+  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
+  space: ' \\t\\r\\n\\v\\f',
+  upper: 'A-Z',
+  word: 'A-Za-z0-9_',
+  xdigit: 'A-Fa-f0-9'
+};
+
+module.exports = {
+  DEFAULT_MAX_EXTGLOB_RECURSION,
+  MAX_LENGTH: 1024 * 64,
+  POSIX_REGEX_SOURCE,
+
+  // regular expressions
+  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+
+  // Replace globs with equivalent patterns to reduce parsing time.
+  REPLACEMENTS: {
+    __proto__: null,
+    '***': '*',
+    '**/**': '**',
+    '**/**/**': '**'
+  },
+
+  // Digits
+  CHAR_0: 48, /* 0 */
+  CHAR_9: 57, /* 9 */
+
+  // Alphabet chars.
+  CHAR_UPPERCASE_A: 65, /* A */
+  CHAR_LOWERCASE_A: 97, /* a */
+  CHAR_UPPERCASE_Z: 90, /* Z */
+  CHAR_LOWERCASE_Z: 122, /* z */
+
+  CHAR_LEFT_PARENTHESES: 40, /* ( */
+  CHAR_RIGHT_PARENTHESES: 41, /* ) */
+
+  CHAR_ASTERISK: 42, /* * */
+
+  // Non-alphabetic chars.
+  CHAR_AMPERSAND: 38, /* & */
+  CHAR_AT: 64, /* @ */
+  CHAR_BACKWARD_SLASH: 92, /* \ */
+  CHAR_CARRIAGE_RETURN: 13, /* \r */
+  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
+  CHAR_COLON: 58, /* : */
+  CHAR_COMMA: 44, /* , */
+  CHAR_DOT: 46, /* . */
+  CHAR_DOUBLE_QUOTE: 34, /* " */
+  CHAR_EQUAL: 61, /* = */
+  CHAR_EXCLAMATION_MARK: 33, /* ! */
+  CHAR_FORM_FEED: 12, /* \f */
+  CHAR_FORWARD_SLASH: 47, /* / */
+  CHAR_GRAVE_ACCENT: 96, /* ` */
+  CHAR_HASH: 35, /* # */
+  CHAR_HYPHEN_MINUS: 45, /* - */
+  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
+  CHAR_LEFT_CURLY_BRACE: 123, /* { */
+  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
+  CHAR_LINE_FEED: 10, /* \n */
+  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
+  CHAR_PERCENT: 37, /* % */
+  CHAR_PLUS: 43, /* + */
+  CHAR_QUESTION_MARK: 63, /* ? */
+  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
+  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
+  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
+  CHAR_SEMICOLON: 59, /* ; */
+  CHAR_SINGLE_QUOTE: 39, /* ' */
+  CHAR_SPACE: 32, /*   */
+  CHAR_TAB: 9, /* \t */
+  CHAR_UNDERSCORE: 95, /* _ */
+  CHAR_VERTICAL_LINE: 124, /* | */
+  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
+
+  /**
+   * Create EXTGLOB_CHARS
+   */
+
+  extglobChars(chars) {
+    return {
+      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
+      '?': { type: 'qmark', open: '(?:', close: ')?' },
+      '+': { type: 'plus', open: '(?:', close: ')+' },
+      '*': { type: 'star', open: '(?:', close: ')*' },
+      '@': { type: 'at', open: '(?:', close: ')' }
+    };
+  },
+
+  /**
+   * Create GLOB_CHARS
+   */
+
+  globChars(win32) {
+    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+  }
+};
+
+
+/***/ }),
+
+/***/ 8265:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
+
+/**
+ * Constants
+ */
+
+const {
+  MAX_LENGTH,
+  POSIX_REGEX_SOURCE,
+  REGEX_NON_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_BACKREF,
+  REPLACEMENTS
+} = constants;
+
+/**
+ * Helpers
+ */
+
+const expandRange = (args, options) => {
+  if (typeof options.expandRange === 'function') {
+    return options.expandRange(...args, options);
+  }
+
+  args.sort();
+  const value = `[${args.join('-')}]`;
+
+  try {
+    /* eslint-disable-next-line no-new */
+    new RegExp(value);
+  } catch (ex) {
+    return args.map(v => utils.escapeRegex(v)).join('..');
+  }
+
+  return value;
+};
+
+/**
+ * Create the message for a syntax error
+ */
+
+const syntaxError = (type, char) => {
+  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+};
+
+const splitTopLevel = input => {
+  const parts = [];
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let value = '';
+  let escaped = false;
+
+  for (const ch of input) {
+    if (escaped === true) {
+      value += ch;
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      value += ch;
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      value += ch;
+      continue;
+    }
+
+    if (quote === 0) {
+      if (ch === '[') {
+        bracket++;
+      } else if (ch === ']' && bracket > 0) {
+        bracket--;
+      } else if (bracket === 0) {
+        if (ch === '(') {
+          paren++;
+        } else if (ch === ')' && paren > 0) {
+          paren--;
+        } else if (ch === '|' && paren === 0) {
+          parts.push(value);
+          value = '';
+          continue;
+        }
+      }
+    }
+
+    value += ch;
+  }
+
+  parts.push(value);
+  return parts;
+};
+
+const isPlainBranch = branch => {
+  let escaped = false;
+
+  for (const ch of branch) {
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (/[?*+@!()[\]{}]/.test(ch)) {
+      return false;
+    }
+  }
+
+  return true;
+};
+
+const normalizeSimpleBranch = branch => {
+  let value = branch.trim();
+  let changed = true;
+
+  while (changed === true) {
+    changed = false;
+
+    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+      value = value.slice(2, -1);
+      changed = true;
+    }
+  }
+
+  if (!isPlainBranch(value)) {
+    return;
+  }
+
+  return value.replace(/\\(.)/g, '$1');
+};
+
+const hasRepeatedCharPrefixOverlap = branches => {
+  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) {
+      const a = values[i];
+      const b = values[j];
+      const char = a[0];
+
+      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+        continue;
+      }
+
+      if (a === b || a.startsWith(b) || b.startsWith(a)) {
+        return true;
+      }
+    }
+  }
+
+  return false;
+};
+
+const parseRepeatedExtglob = (pattern, requireEnd = true) => {
+  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
+    return;
+  }
+
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let escaped = false;
+
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      continue;
+    }
+
+    if (quote === 1) {
+      continue;
+    }
+
+    if (ch === '[') {
+      bracket++;
+      continue;
+    }
+
+    if (ch === ']' && bracket > 0) {
+      bracket--;
+      continue;
+    }
+
+    if (bracket > 0) {
+      continue;
+    }
+
+    if (ch === '(') {
+      paren++;
+      continue;
+    }
+
+    if (ch === ')') {
+      paren--;
+
+      if (paren === 0) {
+        if (requireEnd === true && i !== pattern.length - 1) {
+          return;
+        }
+
+        return {
+          type: pattern[0],
+          body: pattern.slice(2, i),
+          end: i
+        };
+      }
+    }
+  }
+};
+
+const buildCharClassStar = chars => {
+  const source = chars.length === 1
+    ? utils.escapeRegex(chars[0])
+    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
+
+  return `${source}*`;
+};
+
+const getStarExtglobSequenceChars = pattern => {
+  let index = 0;
+  const chars = [];
+
+  while (index < pattern.length) {
+    const match = parseRepeatedExtglob(pattern.slice(index), false);
+
+    if (!match || match.type !== '*') {
+      return;
+    }
+
+    const branches = splitTopLevel(match.body).map(branch => branch.trim());
+    if (branches.length !== 1) {
+      return;
+    }
+
+    const branch = normalizeSimpleBranch(branches[0]);
+    if (!branch || branch.length !== 1) {
+      return;
+    }
+
+    chars.push(branch);
+    index += match.end + 1;
+  }
+
+  if (chars.length < 1) {
+    return;
+  }
+
+  return chars;
+};
+
+const repeatedExtglobRecursion = pattern => {
+  let depth = 0;
+  let value = pattern.trim();
+  let match = parseRepeatedExtglob(value);
+
+  while (match) {
+    depth++;
+    value = match.body.trim();
+    match = parseRepeatedExtglob(value);
+  }
+
+  return depth;
+};
+
+const analyzeRepeatedExtglob = (body, options) => {
+  if (options.maxExtglobRecursion === false) {
+    return { risky: false };
+  }
+
+  const max =
+    typeof options.maxExtglobRecursion === 'number'
+      ? options.maxExtglobRecursion
+      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+
+  const branches = splitTopLevel(body).map(branch => branch.trim());
+
+  if (branches.length > 1) {
+    if (
+      branches.some(branch => branch === '') ||
+      branches.some(branch => /^[*?]+$/.test(branch)) ||
+      hasRepeatedCharPrefixOverlap(branches)
+    ) {
+      return { risky: true };
+    }
+  }
+
+  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
+  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
+  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
+  // characters we can emit one flat, ReDoS-safe character class that preserves the
+  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
+  // every branch but the first.
+  const safeChars = [];
+  let sawStarSequence = false;
+  let combinable = true;
+
+  for (const branch of branches) {
+    const chars = getStarExtglobSequenceChars(branch);
+    if (chars) {
+      sawStarSequence = true;
+      safeChars.push(...chars);
+      continue;
+    }
+
+    const literal = normalizeSimpleBranch(branch);
+    if (literal && literal.length === 1) {
+      safeChars.push(literal);
+      continue;
+    }
+
+    combinable = false;
+
+    if (repeatedExtglobRecursion(branch) > max) {
+      return { risky: true };
+    }
+  }
+
+  if (sawStarSequence) {
+    return combinable
+      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
+      : { risky: true };
+  }
+
+  return { risky: false };
+};
+
+/**
+ * Parse the given input string.
+ * @param {String} input
+ * @param {Object} options
+ * @return {Object}
+ */
+
+const parse = (input, options) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected a string');
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+
+  let len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
+  const tokens = [bos];
+
+  const capture = opts.capture ? '' : '?:';
+
+  // create constants based on platform, for windows or posix
+  const PLATFORM_CHARS = constants.globChars(opts.windows);
+  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+
+  const {
+    DOT_LITERAL,
+    PLUS_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOT_SLASH,
+    NO_DOTS_SLASH,
+    QMARK,
+    QMARK_NO_DOT,
+    STAR,
+    START_ANCHOR
+  } = PLATFORM_CHARS;
+
+  const globstar = opts => {
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const nodot = opts.dot ? '' : NO_DOT;
+  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+  let star = opts.bash === true ? globstar(opts) : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  // minimatch options support
+  if (typeof opts.noext === 'boolean') {
+    opts.noextglob = opts.noext;
+  }
+
+  const state = {
+    input,
+    index: -1,
+    start: 0,
+    dot: opts.dot === true,
+    consumed: '',
+    output: '',
+    prefix: '',
+    backtrack: false,
+    negated: false,
+    brackets: 0,
+    braces: 0,
+    parens: 0,
+    quotes: 0,
+    globstar: false,
+    tokens
+  };
+
+  input = utils.removePrefix(input, state);
+  len = input.length;
+
+  const extglobs = [];
+  const braces = [];
+  const stack = [];
+  let prev = bos;
+  let value;
+
+  /**
+   * Tokenizing helpers
+   */
+
+  const eos = () => state.index === len - 1;
+  const peek = state.peek = (n = 1) => input[state.index + n];
+  const advance = state.advance = () => input[++state.index] || '';
+  const remaining = () => input.slice(state.index + 1);
+  const consume = (value = '', num = 0) => {
+    state.consumed += value;
+    state.index += num;
+  };
+
+  const append = token => {
+    state.output += token.output != null ? token.output : token.value;
+    consume(token.value);
+  };
+
+  const negate = () => {
+    let count = 1;
+
+    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
+      advance();
+      state.start++;
+      count++;
+    }
+
+    if (count % 2 === 0) {
+      return false;
+    }
+
+    state.negated = true;
+    state.start++;
+    return true;
+  };
+
+  const increment = type => {
+    state[type]++;
+    stack.push(type);
+  };
+
+  const decrement = type => {
+    state[type]--;
+    stack.pop();
+  };
+
+  /**
+   * Push tokens onto the tokens array. This helper speeds up
+   * tokenizing by 1) helping us avoid backtracking as much as possible,
+   * and 2) helping us avoid creating extra tokens when consecutive
+   * characters are plain text. This improves performance and simplifies
+   * lookbehinds.
+   */
+
+  const push = tok => {
+    if (prev.type === 'globstar') {
+      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
+      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
+
+      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
+        state.output = state.output.slice(0, -prev.output.length);
+        prev.type = 'star';
+        prev.value = '*';
+        prev.output = star;
+        state.output += prev.output;
+      }
+    }
+
+    if (extglobs.length && tok.type !== 'paren') {
+      extglobs[extglobs.length - 1].inner += tok.value;
+    }
+
+    if (tok.value || tok.output) append(tok);
+    if (prev && prev.type === 'text' && tok.type === 'text') {
+      prev.output = (prev.output || prev.value) + tok.value;
+      prev.value += tok.value;
+      return;
+    }
+
+    tok.prev = prev;
+    tokens.push(tok);
+    prev = tok;
+  };
+
+  const extglobOpen = (type, value) => {
+    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
+
+    token.prev = prev;
+    token.parens = state.parens;
+    token.output = state.output;
+    token.startIndex = state.index;
+    token.tokensIndex = tokens.length;
+    const output = (opts.capture ? '(' : '') + token.open;
+
+    increment('parens');
+    push({ type, value, output: state.output ? '' : ONE_CHAR });
+    push({ type: 'paren', extglob: true, value: advance(), output });
+    extglobs.push(token);
+  };
+
+  const extglobClose = token => {
+    const literal = input.slice(token.startIndex, state.index + 1);
+    const body = input.slice(token.startIndex + 2, state.index);
+    const analysis = analyzeRepeatedExtglob(body, opts);
+
+    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
+      const safeOutput = analysis.safeOutput
+        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
+        : undefined;
+      const open = tokens[token.tokensIndex];
+
+      open.type = 'text';
+      open.value = literal;
+      open.output = safeOutput || utils.escapeRegex(literal);
+
+      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+        tokens[i].value = '';
+        tokens[i].output = '';
+        delete tokens[i].suffix;
+      }
+
+      state.output = token.output + open.output;
+      state.backtrack = true;
+
+      push({ type: 'paren', extglob: true, value, output: '' });
+      decrement('parens');
+      return;
+    }
+
+    let output = token.close + (opts.capture ? ')' : '');
+    let rest;
+
+    if (token.type === 'negate') {
+      let extglobStar = star;
+
+      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
+        extglobStar = globstar(opts);
+      }
+
+      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+        output = token.close = `)$))${extglobStar}`;
+      }
+
+      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
+        // In this case, we need to parse the string and use it in the output of the original pattern.
+        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
+        //
+        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
+        const expression = parse(rest, { ...options, fastpaths: false }).output;
+
+        output = token.close = `)${expression})${extglobStar})`;
+      }
+
+      if (token.prev.type === 'bos') {
+        state.negatedExtglob = true;
+      }
+    }
+
+    push({ type: 'paren', extglob: true, value, output });
+    decrement('parens');
+  };
+
+  /**
+   * Fast paths
+   */
+
+  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+    let backslashes = false;
+
+    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+      if (first === '\\') {
+        backslashes = true;
+        return m;
+      }
+
+      if (first === '?') {
+        if (esc) {
+          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        if (index === 0) {
+          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        return QMARK.repeat(chars.length);
+      }
+
+      if (first === '.') {
+        return DOT_LITERAL.repeat(chars.length);
+      }
+
+      if (first === '*') {
+        if (esc) {
+          return esc + first + (rest ? star : '');
+        }
+        return star;
+      }
+      return esc ? m : `\\${m}`;
+    });
+
+    if (backslashes === true) {
+      if (opts.unescape === true) {
+        output = output.replace(/\\/g, '');
+      } else {
+        output = output.replace(/\\+/g, m => {
+          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
+        });
+      }
+    }
+
+    if (output === input && opts.contains === true) {
+      state.output = input;
+      return state;
+    }
+
+    state.output = utils.wrapOutput(output, state, options);
+    return state;
+  }
+
+  /**
+   * Tokenize input until we reach end-of-string
+   */
+
+  while (!eos()) {
+    value = advance();
+
+    if (value === '\u0000') {
+      continue;
+    }
+
+    /**
+     * Escaped characters
+     */
+
+    if (value === '\\') {
+      const next = peek();
+
+      if (next === '/' && opts.bash !== true) {
+        continue;
+      }
+
+      if (next === '.' || next === ';') {
+        continue;
+      }
+
+      if (!next) {
+        value += '\\';
+        push({ type: 'text', value });
+        continue;
+      }
+
+      // collapse slashes to reduce potential for exploits
+      const match = /^\\+/.exec(remaining());
+      let slashes = 0;
+
+      if (match && match[0].length > 2) {
+        slashes = match[0].length;
+        state.index += slashes;
+        if (slashes % 2 !== 0) {
+          value += '\\';
+        }
+      }
+
+      if (opts.unescape === true) {
+        value = advance();
+      } else {
+        value += advance();
+      }
+
+      if (state.brackets === 0) {
+        push({ type: 'text', value });
+        continue;
+      }
+    }
+
+    /**
+     * If we're inside a regex character class, continue
+     * until we reach the closing bracket.
+     */
+
+    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
+      if (opts.posix !== false && value === ':') {
+        const inner = prev.value.slice(1);
+        if (inner.includes('[')) {
+          prev.posix = true;
+
+          if (inner.includes(':')) {
+            const idx = prev.value.lastIndexOf('[');
+            const pre = prev.value.slice(0, idx);
+            const rest = prev.value.slice(idx + 2);
+            const posix = POSIX_REGEX_SOURCE[rest];
+            if (posix) {
+              prev.value = pre + posix;
+              state.backtrack = true;
+              advance();
+
+              if (!bos.output && tokens.indexOf(prev) === 1) {
+                bos.output = ONE_CHAR;
+              }
+              continue;
+            }
+          }
+        }
+      }
+
+      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
+        value = `\\${value}`;
+      }
+
+      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
+        value = `\\${value}`;
+      }
+
+      if (opts.posix === true && value === '!' && prev.value === '[') {
+        value = '^';
+      }
+
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * If we're inside a quoted string, continue
+     * until we reach the closing double quote.
+     */
+
+    if (state.quotes === 1 && value !== '"') {
+      value = utils.escapeRegex(value);
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * Double quotes
+     */
+
+    if (value === '"') {
+      state.quotes = state.quotes === 1 ? 0 : 1;
+      if (opts.keepQuotes === true) {
+        push({ type: 'text', value });
+      }
+      continue;
+    }
+
+    /**
+     * Parentheses
+     */
+
+    if (value === '(') {
+      increment('parens');
+      push({ type: 'paren', value });
+      continue;
+    }
+
+    if (value === ')') {
+      if (state.parens === 0 && opts.strictBrackets === true) {
+        throw new SyntaxError(syntaxError('opening', '('));
+      }
+
+      const extglob = extglobs[extglobs.length - 1];
+      if (extglob && state.parens === extglob.parens + 1) {
+        extglobClose(extglobs.pop());
+        continue;
+      }
+
+      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
+      decrement('parens');
+      continue;
+    }
+
+    /**
+     * Square brackets
+     */
+
+    if (value === '[') {
+      if (opts.nobracket === true || !remaining().includes(']')) {
+        if (opts.nobracket !== true && opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('closing', ']'));
+        }
+
+        value = `\\${value}`;
+      } else {
+        increment('brackets');
+      }
+
+      push({ type: 'bracket', value });
+      continue;
+    }
+
+    if (value === ']') {
+      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      if (state.brackets === 0) {
+        if (opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('opening', '['));
+        }
+
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      decrement('brackets');
+
+      const prevValue = prev.value.slice(1);
+      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
+        value = `/${value}`;
+      }
+
+      prev.value += value;
+      append({ value });
+
+      // when literal brackets are explicitly disabled
+      // assume we should match with a regex character class
+      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+        continue;
+      }
+
+      const escaped = utils.escapeRegex(prev.value);
+      state.output = state.output.slice(0, -prev.value.length);
+
+      // when literal brackets are explicitly enabled
+      // assume we should escape the brackets to match literal characters
+      if (opts.literalBrackets === true) {
+        state.output += escaped;
+        prev.value = escaped;
+        continue;
+      }
+
+      // when the user specifies nothing, try to match both
+      prev.value = `(${capture}${escaped}|${prev.value})`;
+      state.output += prev.value;
+      continue;
+    }
+
+    /**
+     * Braces
+     */
+
+    if (value === '{' && opts.nobrace !== true) {
+      increment('braces');
+
+      const open = {
+        type: 'brace',
+        value,
+        output: '(',
+        outputIndex: state.output.length,
+        tokensIndex: state.tokens.length
+      };
+
+      braces.push(open);
+      push(open);
+      continue;
+    }
+
+    if (value === '}') {
+      const brace = braces[braces.length - 1];
+
+      if (opts.nobrace === true || !brace) {
+        push({ type: 'text', value, output: value });
+        continue;
+      }
+
+      let output = ')';
+
+      if (brace.dots === true) {
+        const arr = tokens.slice();
+        const range = [];
+
+        for (let i = arr.length - 1; i >= 0; i--) {
+          tokens.pop();
+          if (arr[i].type === 'brace') {
+            break;
+          }
+          if (arr[i].type !== 'dots') {
+            range.unshift(arr[i].value);
+          }
+        }
+
+        output = expandRange(range, opts);
+        state.backtrack = true;
+      }
+
+      if (brace.comma !== true && brace.dots !== true) {
+        const out = state.output.slice(0, brace.outputIndex);
+        const toks = state.tokens.slice(brace.tokensIndex);
+        brace.value = brace.output = '\\{';
+        value = output = '\\}';
+        state.output = out;
+        for (const t of toks) {
+          state.output += (t.output || t.value);
+        }
+      }
+
+      push({ type: 'brace', value, output });
+      decrement('braces');
+      braces.pop();
+      continue;
+    }
+
+    /**
+     * Pipes
+     */
+
+    if (value === '|') {
+      if (extglobs.length > 0) {
+        extglobs[extglobs.length - 1].conditions++;
+      }
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Commas
+     */
+
+    if (value === ',') {
+      let output = value;
+
+      const brace = braces[braces.length - 1];
+      if (brace && stack[stack.length - 1] === 'braces') {
+        brace.comma = true;
+        output = '|';
+      }
+
+      push({ type: 'comma', value, output });
+      continue;
+    }
+
+    /**
+     * Slashes
+     */
+
+    if (value === '/') {
+      // if the beginning of the glob is "./", advance the start
+      // to the current index, and don't add the "./" characters
+      // to the state. This greatly simplifies lookbehinds when
+      // checking for BOS characters like "!" and "." (not "./")
+      if (prev.type === 'dot' && state.index === state.start + 1) {
+        state.start = state.index + 1;
+        state.consumed = '';
+        state.output = '';
+        tokens.pop();
+        prev = bos; // reset "prev" to the first token
+        continue;
+      }
+
+      push({ type: 'slash', value, output: SLASH_LITERAL });
+      continue;
+    }
+
+    /**
+     * Dots
+     */
+
+    if (value === '.') {
+      if (state.braces > 0 && prev.type === 'dot') {
+        if (prev.value === '.') prev.output = DOT_LITERAL;
+        const brace = braces[braces.length - 1];
+        prev.type = 'dots';
+        prev.output += value;
+        prev.value += value;
+        brace.dots = true;
+        continue;
+      }
+
+      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
+        push({ type: 'text', value, output: DOT_LITERAL });
+        continue;
+      }
+
+      push({ type: 'dot', value, output: DOT_LITERAL });
+      continue;
+    }
+
+    /**
+     * Question marks
+     */
+
+    if (value === '?') {
+      const isGroup = prev && prev.value === '(';
+      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('qmark', value);
+        continue;
+      }
+
+      if (prev && prev.type === 'paren') {
+        const next = peek();
+        let output = value;
+
+        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
+          output = `\\${value}`;
+        }
+
+        push({ type: 'text', value, output });
+        continue;
+      }
+
+      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
+        push({ type: 'qmark', value, output: QMARK_NO_DOT });
+        continue;
+      }
+
+      push({ type: 'qmark', value, output: QMARK });
+      continue;
+    }
+
+    /**
+     * Exclamation
+     */
+
+    if (value === '!') {
+      if (opts.noextglob !== true && peek() === '(') {
+        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
+          extglobOpen('negate', value);
+          continue;
+        }
+      }
+
+      if (opts.nonegate !== true && state.index === 0) {
+        negate();
+        continue;
+      }
+    }
+
+    /**
+     * Plus
+     */
+
+    if (value === '+') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('plus', value);
+        continue;
+      }
+
+      if ((prev && prev.value === '(') || opts.regex === false) {
+        push({ type: 'plus', value, output: PLUS_LITERAL });
+        continue;
+      }
+
+      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
+        push({ type: 'plus', value });
+        continue;
+      }
+
+      push({ type: 'plus', value: PLUS_LITERAL });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value === '@') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        push({ type: 'at', extglob: true, value, output: '' });
+        continue;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value !== '*') {
+      if (value === '$' || value === '^') {
+        value = `\\${value}`;
+      }
+
+      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+      if (match) {
+        value += match[0];
+        state.index += match[0].length;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Stars
+     */
+
+    if (prev && (prev.type === 'globstar' || prev.star === true)) {
+      prev.type = 'star';
+      prev.star = true;
+      prev.value += value;
+      prev.output = star;
+      state.backtrack = true;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    let rest = remaining();
+    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+      extglobOpen('star', value);
+      continue;
+    }
+
+    if (prev.type === 'star') {
+      if (opts.noglobstar === true) {
+        consume(value);
+        continue;
+      }
+
+      const prior = prev.prev;
+      const before = prior.prev;
+      const isStart = prior.type === 'slash' || prior.type === 'bos';
+      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
+
+      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
+      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
+      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      // strip consecutive `/**/`
+      while (rest.slice(0, 3) === '/**') {
+        const after = input[state.index + 4];
+        if (after && after !== '/') {
+          break;
+        }
+        rest = rest.slice(3);
+        consume('/**', 3);
+      }
+
+      // A globstar followed only by balanced closing parens is at the logical end of patterns like
+      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
+      // parent path, except in negated extglobs where that would change the exclusion semantics.
+      const isEnd = eos() || (
+        state.parens > 0
+        && rest === ')'.repeat(state.parens)
+        && !extglobs.some(extglob => extglob.type === 'negate')
+      );
+
+      if (prior.type === 'bos' && eos()) {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = globstar(opts);
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
+        prev.value += value;
+        state.globstar = true;
+        state.output += prior.output + prev.output;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
+        const end = rest[1] !== void 0 ? '|$' : '';
+
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+        prev.value += value;
+
+        state.output += prior.output + prev.output;
+        state.globstar = true;
+
+        consume(value + advance());
+
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      if (prior.type === 'bos' && rest[0] === '/') {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value + advance());
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      // remove single star from output
+      state.output = state.output.slice(0, -prev.output.length);
+
+      // reset previous token to globstar
+      prev.type = 'globstar';
+      prev.output = globstar(opts);
+      prev.value += value;
+
+      // reset output with globstar
+      state.output += prev.output;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    const token = { type: 'star', value, output: star };
+
+    if (opts.bash === true) {
+      token.output = '.*?';
+      if (prev.type === 'bos' || prev.type === 'slash') {
+        token.output = nodot + token.output;
+      }
+      push(token);
+      continue;
+    }
+
+    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
+      token.output = value;
+      push(token);
+      continue;
+    }
+
+    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
+      if (prev.type === 'dot') {
+        state.output += NO_DOT_SLASH;
+        prev.output += NO_DOT_SLASH;
+
+      } else if (opts.dot === true) {
+        state.output += NO_DOTS_SLASH;
+        prev.output += NO_DOTS_SLASH;
+
+      } else {
+        state.output += nodot;
+        prev.output += nodot;
+      }
+
+      if (peek() !== '*') {
+        state.output += ONE_CHAR;
+        prev.output += ONE_CHAR;
+      }
+    }
+
+    push(token);
+  }
+
+  while (state.brackets > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
+    state.output = utils.escapeLast(state.output, '[');
+    decrement('brackets');
+  }
+
+  while (state.parens > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
+    state.output = utils.escapeLast(state.output, '(');
+    decrement('parens');
+  }
+
+  while (state.braces > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
+    state.output = utils.escapeLast(state.output, '{');
+    decrement('braces');
+  }
+
+  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
+    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
+  }
+
+  // rebuild the output if we had to backtrack at any point
+  if (state.backtrack === true) {
+    state.output = '';
+
+    for (const token of state.tokens) {
+      state.output += token.output != null ? token.output : token.value;
+
+      if (token.suffix) {
+        state.output += token.suffix;
+      }
+    }
+  }
+
+  return state;
+};
+
+/**
+ * Fast paths for creating regular expressions for common glob patterns.
+ * This can significantly speed up processing and has very little downside
+ * impact when none of the fast paths match.
+ */
+
+parse.fastpaths = (input, options) => {
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+  const len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  // create constants based on platform, for windows or posix
+  const {
+    DOT_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOTS,
+    NO_DOTS_SLASH,
+    STAR,
+    START_ANCHOR
+  } = constants.globChars(opts.windows);
+
+  const nodot = opts.dot ? NO_DOTS : NO_DOT;
+  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+  const capture = opts.capture ? '' : '?:';
+  const state = { negated: false, prefix: '' };
+  let star = opts.bash === true ? '.*?' : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  const globstar = opts => {
+    if (opts.noglobstar === true) return star;
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const create = str => {
+    switch (str) {
+      case '*':
+        return `${nodot}${ONE_CHAR}${star}`;
+
+      case '.*':
+        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*.*':
+        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*/*':
+        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+
+      case '**':
+        return nodot + globstar(opts);
+
+      case '**/*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+
+      case '**/*.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '**/.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      default: {
+        const match = /^(.*?)\.(\w+)$/.exec(str);
+        if (!match) return;
+
+        const source = create(match[1]);
+        if (!source) return;
+
+        return source + DOT_LITERAL + match[2];
+      }
+    }
+  };
+
+  const output = utils.removePrefix(input, state);
+  let source = create(output);
+
+  if (source && opts.strictSlashes !== true) {
+    source += `${SLASH_LITERAL}?`;
+  }
+
+  return source;
+};
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 8016:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
+const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
+
+/**
+ * Creates a matcher function from one or more glob patterns. The
+ * returned function takes a string to match as its first argument,
+ * and returns true if the string is a match. The returned matcher
+ * function also takes a boolean as the second argument that, when true,
+ * returns an object with additional information.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch(glob[, options]);
+ *
+ * const isMatch = picomatch('*.!(*a)');
+ * console.log(isMatch('a.a')); //=> false
+ * console.log(isMatch('a.b')); //=> true
+ *
+ * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
+ * const picomatch = require('picomatch/posix');
+ * // the same API, defaulting to posix paths
+ * const isMatch = picomatch('a/*');
+ * console.log(isMatch('a\\b')); //=> false
+ * console.log(isMatch('a/b')); //=> true
+ *
+ * // you can still configure the matcher function to accept windows paths
+ * const isMatch = picomatch('a/*', { options: windows });
+ * console.log(isMatch('a\\b')); //=> true
+ * console.log(isMatch('a/b')); //=> true
+ * ```
+ * @name picomatch
+ * @param {String|Array} `globs` One or more glob patterns.
+ * @param {Object=} `options`
+ * @return {Function=} Returns a matcher function.
+ * @api public
+ */
+
+const picomatch = (glob, options, returnState = false) => {
+  if (Array.isArray(glob)) {
+    const fns = glob.map(input => picomatch(input, options, returnState));
+    const arrayMatcher = str => {
+      for (const isMatch of fns) {
+        const state = isMatch(str);
+        if (state) return state;
+      }
+      return false;
+    };
+    return arrayMatcher;
+  }
+
+  const isState = isObject(glob) && glob.tokens && glob.input;
+
+  if (glob === '' || (typeof glob !== 'string' && !isState)) {
+    throw new TypeError('Expected pattern to be a non-empty string');
+  }
+
+  const opts = options || {};
+  const posix = opts.windows;
+  const regex = isState
+    ? picomatch.compileRe(glob, options)
+    : picomatch.makeRe(glob, options, false, true);
+
+  const state = regex.state;
+  delete regex.state;
+
+  let isIgnored = () => false;
+  if (opts.ignore) {
+    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
+  }
+
+  const matcher = (input, returnObject = false) => {
+    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
+    const result = { glob, state, regex, posix, input, output, match, isMatch };
+
+    if (typeof opts.onResult === 'function') {
+      opts.onResult(result);
+    }
+
+    if (isMatch === false) {
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (isIgnored(input)) {
+      if (typeof opts.onIgnore === 'function') {
+        opts.onIgnore(result);
+      }
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (typeof opts.onMatch === 'function') {
+      opts.onMatch(result);
+    }
+    return returnObject ? result : true;
+  };
+
+  if (returnState) {
+    matcher.state = state;
+  }
+
+  return matcher;
+};
+
+/**
+ * Test `input` with the given `regex`. This is used by the main
+ * `picomatch()` function to test the input string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.test(input, regex[, options]);
+ *
+ * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
+ * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp} `regex`
+ * @return {Object} Returns an object with matching info.
+ * @api public
+ */
+
+picomatch.test = (input, regex, options, { glob, posix } = {}) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected input to be a string');
+  }
+
+  if (input === '') {
+    return { isMatch: false, output: '' };
+  }
+
+  const opts = options || {};
+  const format = opts.format || (posix ? utils.toPosixSlashes : null);
+  let match = input === glob;
+  let output = (match && format) ? format(input) : input;
+
+  if (match === false) {
+    output = format ? format(input) : input;
+    match = output === glob;
+  }
+
+  if (match === false || opts.capture === true) {
+    if (opts.matchBase === true || opts.basename === true) {
+      match = picomatch.matchBase(input, regex, options, posix);
+    } else {
+      match = regex.exec(output);
+    }
+  }
+
+  return { isMatch: Boolean(match), match, output };
+};
+
+/**
+ * Match the basename of a filepath.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.matchBase(input, glob[, options]);
+ * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
+ * @return {Boolean}
+ * @api public
+ */
+
+picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
+  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
+  return regex.test(utils.basename(input, { windows: posix }));
+};
+
+/**
+ * Returns true if **any** of the given glob `patterns` match the specified `string`.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.isMatch(string, patterns[, options]);
+ *
+ * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
+ * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
+ * ```
+ * @param {String|Array} str The string to test.
+ * @param {String|Array} patterns One or more glob patterns to use for matching.
+ * @param {Object} [options] See available [options](#options).
+ * @return {Boolean} Returns true if any patterns match `str`
+ * @api public
+ */
+
+picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
+
+/**
+ * Parse a glob pattern to create the source string for a regular
+ * expression.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const result = picomatch.parse(pattern[, options]);
+ * ```
+ * @param {String} `pattern`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
+ * @api public
+ */
+
+picomatch.parse = (pattern, options) => {
+  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
+  return parse(pattern, { ...options, fastpaths: false });
+};
+
+/**
+ * Scan a glob pattern to separate the pattern into segments.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.scan(input[, options]);
+ *
+ * const result = picomatch.scan('!./foo/*.js');
+ * console.log(result);
+ * { prefix: '!./',
+ *   input: '!./foo/*.js',
+ *   start: 3,
+ *   base: 'foo',
+ *   glob: '*.js',
+ *   isBrace: false,
+ *   isBracket: false,
+ *   isGlob: true,
+ *   isExtglob: false,
+ *   isGlobstar: false,
+ *   negated: true }
+ * ```
+ * @param {String} `input` Glob pattern to scan.
+ * @param {Object} `options`
+ * @return {Object} Returns an object with
+ * @api public
+ */
+
+picomatch.scan = (input, options) => scan(input, options);
+
+/**
+ * Compile a regular expression from the `state` object returned by the
+ * [parse()](#parse) method.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const state = picomatch.parse('*.js');
+ * // picomatch.compileRe(state[, options]);
+ *
+ * console.log(picomatch.compileRe(state));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {Object} `state`
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
+ * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
+  if (returnOutput === true) {
+    return state.output;
+  }
+
+  const opts = options || {};
+  const prepend = opts.contains ? '' : '^';
+  const append = opts.contains ? '' : '$';
+
+  let source = `${prepend}(?:${state.output})${append}`;
+  if (state && state.negated === true) {
+    source = `^(?!${source}).*$`;
+  }
+
+  const regex = picomatch.toRegex(source, options);
+  if (returnState === true) {
+    regex.state = state;
+  }
+
+  return regex;
+};
+
+/**
+ * Create a regular expression from a parsed glob pattern.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.makeRe(state[, options]);
+ *
+ * const result = picomatch.makeRe('*.js');
+ * console.log(result);
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `state` The object returned from the `.parse` method.
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
+ * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
+ * @return {RegExp} Returns a regex created from the given pattern.
+ * @api public
+ */
+
+picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+  if (!input || typeof input !== 'string') {
+    throw new TypeError('Expected a non-empty string');
+  }
+
+  let parsed = { negated: false, fastpaths: true };
+
+  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
+    parsed.output = parse.fastpaths(input, options);
+  }
+
+  if (!parsed.output) {
+    parsed = parse(input, options);
+  }
+
+  return picomatch.compileRe(parsed, options, returnOutput, returnState);
+};
+
+/**
+ * Create a regular expression from the given regex source string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.toRegex(source[, options]);
+ *
+ * const { output } = picomatch.parse('*.js');
+ * console.log(picomatch.toRegex(output));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `source` Regular expression source string.
+ * @param {Object} `options`
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.toRegex = (source, options) => {
+  try {
+    const opts = options || {};
+    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
+  } catch (err) {
+    if (options && options.debug === true) throw err;
+    return /$^/;
+  }
+};
+
+/**
+ * Picomatch constants.
+ * @return {Object}
+ */
+
+picomatch.constants = constants;
+
+/**
+ * Expose "picomatch"
+ */
+
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 1781:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const utils = __nccwpck_require__(4059);
+const {
+  CHAR_ASTERISK,             /* * */
+  CHAR_AT,                   /* @ */
+  CHAR_BACKWARD_SLASH,       /* \ */
+  CHAR_COMMA,                /* , */
+  CHAR_DOT,                  /* . */
+  CHAR_EXCLAMATION_MARK,     /* ! */
+  CHAR_FORWARD_SLASH,        /* / */
+  CHAR_LEFT_CURLY_BRACE,     /* { */
+  CHAR_LEFT_PARENTHESES,     /* ( */
+  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
+  CHAR_PLUS,                 /* + */
+  CHAR_QUESTION_MARK,        /* ? */
+  CHAR_RIGHT_CURLY_BRACE,    /* } */
+  CHAR_RIGHT_PARENTHESES,    /* ) */
+  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
+} = __nccwpck_require__(5595);
+
+const isPathSeparator = code => {
+  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+};
+
+const depth = token => {
+  if (token.isPrefix !== true) {
+    token.depth = token.isGlobstar ? Infinity : 1;
+  }
+};
+
+/**
+ * Quickly scans a glob pattern and returns an object with a handful of
+ * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
+ * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
+ * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
+ *
+ * ```js
+ * const pm = require('picomatch');
+ * console.log(pm.scan('foo/bar/*.js'));
+ * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
+ * ```
+ * @param {String} `str`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with tokens and regex source string.
+ * @api public
+ */
+
+const scan = (input, options) => {
+  const opts = options || {};
+
+  const length = input.length - 1;
+  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+  const slashes = [];
+  const tokens = [];
+  const parts = [];
+
+  let str = input;
+  let index = -1;
+  let start = 0;
+  let lastIndex = 0;
+  let isBrace = false;
+  let isBracket = false;
+  let isGlob = false;
+  let isExtglob = false;
+  let isGlobstar = false;
+  let braceEscaped = false;
+  let backslashes = false;
+  let negated = false;
+  let negatedExtglob = false;
+  let finished = false;
+  let braces = 0;
+  let prev;
+  let code;
+  let token = { value: '', depth: 0, isGlob: false };
+
+  const eos = () => index >= length;
+  const peek = () => str.charCodeAt(index + 1);
+  const advance = () => {
+    prev = code;
+    return str.charCodeAt(++index);
+  };
+
+  while (index < length) {
+    code = advance();
+    let next;
+
+    if (code === CHAR_BACKWARD_SLASH) {
+      backslashes = token.backslashes = true;
+      code = advance();
+
+      if (code === CHAR_LEFT_CURLY_BRACE) {
+        braceEscaped = true;
+      }
+      continue;
+    }
+
+    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+      braces++;
+
+      while (eos() !== true && (code = advance())) {
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          continue;
+        }
+
+        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (braceEscaped !== true && code === CHAR_COMMA) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (code === CHAR_RIGHT_CURLY_BRACE) {
+          braces--;
+
+          if (braces === 0) {
+            braceEscaped = false;
+            isBrace = token.isBrace = true;
+            finished = true;
+            break;
+          }
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (code === CHAR_FORWARD_SLASH) {
+      slashes.push(index);
+      tokens.push(token);
+      token = { value: '', depth: 0, isGlob: false };
+
+      if (finished === true) continue;
+      if (prev === CHAR_DOT && index === (start + 1)) {
+        start += 2;
+        continue;
+      }
+
+      lastIndex = index + 1;
+      continue;
+    }
+
+    if (opts.noext !== true) {
+      const isExtglobChar = code === CHAR_PLUS
+        || code === CHAR_AT
+        || code === CHAR_ASTERISK
+        || code === CHAR_QUESTION_MARK
+        || code === CHAR_EXCLAMATION_MARK;
+
+      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+        isGlob = token.isGlob = true;
+        isExtglob = token.isExtglob = true;
+        finished = true;
+        if (code === CHAR_EXCLAMATION_MARK && index === start) {
+          negatedExtglob = true;
+        }
+
+        if (scanToEnd === true) {
+          let parens = 0;
+
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+
+            if (code === CHAR_LEFT_PARENTHESES) {
+              parens++;
+              continue;
+            }
+
+            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              finished = true;
+              break;
+            }
+          }
+          continue;
+        }
+        break;
+      }
+    }
+
+    if (code === CHAR_ASTERISK) {
+      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_QUESTION_MARK) {
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_LEFT_SQUARE_BRACKET) {
+      while (eos() !== true && (next = advance())) {
+        if (next === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+          isBracket = token.isBracket = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          break;
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+      negated = token.negated = true;
+      start++;
+      continue;
+    }
+
+    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+      isGlob = token.isGlob = true;
+
+      if (scanToEnd === true) {
+        let parens = 1;
+
+        while (eos() !== true && (code = advance())) {
+          if (code === CHAR_BACKWARD_SLASH) {
+            backslashes = token.backslashes = true;
+            advance();
+            continue;
+          }
+
+          if (code === CHAR_LEFT_PARENTHESES) {
+            parens++;
+            continue;
+          }
+
+          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+            finished = true;
+            break;
+          }
+        }
+        continue;
+      }
+      break;
+    }
+
+    if (isGlob === true) {
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+  }
+
+  if (opts.noext === true) {
+    isExtglob = false;
+    isGlob = false;
+  }
+
+  let base = str;
+  let prefix = '';
+  let glob = '';
+
+  if (start > 0) {
+    prefix = str.slice(0, start);
+    str = str.slice(start);
+    lastIndex -= start;
+  }
+
+  if (base && isGlob === true && lastIndex > 0) {
+    base = str.slice(0, lastIndex);
+    glob = str.slice(lastIndex);
+  } else if (isGlob === true) {
+    base = '';
+    glob = str;
+  } else {
+    base = str;
+  }
+
+  if (base && base !== '' && base !== '/' && base !== str) {
+    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+      base = base.slice(0, -1);
+    }
+  }
+
+  if (opts.unescape === true) {
+    if (glob) glob = utils.removeBackslashes(glob);
+
+    if (base && backslashes === true) {
+      base = utils.removeBackslashes(base);
+    }
+  }
+
+  const state = {
+    prefix,
+    input,
+    start,
+    base,
+    glob,
+    isBrace,
+    isBracket,
+    isGlob,
+    isExtglob,
+    isGlobstar,
+    negated,
+    negatedExtglob
+  };
+
+  if (opts.tokens === true) {
+    state.maxDepth = 0;
+    if (!isPathSeparator(code)) {
+      tokens.push(token);
+    }
+    state.tokens = tokens;
+  }
+
+  if (opts.parts === true || opts.tokens === true) {
+    let prevIndex;
+
+    for (let idx = 0; idx < slashes.length; idx++) {
+      const n = prevIndex !== undefined ? prevIndex + 1 : start;
+      const i = slashes[idx];
+      const value = input.slice(n, i);
+      if (opts.tokens) {
+        if (idx === 0 && start !== 0) {
+          tokens[idx].isPrefix = true;
+          tokens[idx].value = prefix;
+        } else {
+          tokens[idx].value = value;
+        }
+        depth(tokens[idx]);
+        state.maxDepth += tokens[idx].depth;
+      }
+      if (i >= start) {
+        parts.push(value);
+        prevIndex = i;
+      }
+    }
+
+    const n = prevIndex !== undefined ? prevIndex + 1 : start;
+    const value = input.slice(n);
+    parts.push(value);
+
+    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+      tokens[tokens.length - 1].value = value;
+      depth(tokens[tokens.length - 1]);
+      state.maxDepth += tokens[tokens.length - 1].depth;
+    }
+
+    state.slashes = slashes;
+    state.parts = parts;
+  }
+
+  return state;
+};
+
+module.exports = scan;
+
+
+/***/ }),
+
+/***/ 4059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+/*global navigator*/
+
+
+const {
+  REGEX_BACKSLASH,
+  REGEX_REMOVE_BACKSLASH,
+  REGEX_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_GLOBAL
+} = __nccwpck_require__(5595);
+
+exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
+exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
+exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
+exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
+exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
+
+exports.isWindows = () => {
+  if (typeof navigator !== 'undefined' && navigator.platform) {
+    const platform = navigator.platform.toLowerCase();
+    return platform === 'win32' || platform === 'windows';
+  }
+
+  if (typeof process !== 'undefined' && process.platform) {
+    return process.platform === 'win32';
+  }
+
+  return false;
+};
+
+exports.removeBackslashes = str => {
+  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
+    return match === '\\' ? '' : match;
+  });
+};
+
+exports.escapeLast = (input, char, lastIdx) => {
+  const idx = input.lastIndexOf(char, lastIdx);
+  if (idx === -1) return input;
+  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
+  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+};
+
+exports.removePrefix = (input, state = {}) => {
+  let output = input;
+  if (output.startsWith('./')) {
+    output = output.slice(2);
+    state.prefix = './';
+  }
+  return output;
+};
+
+exports.wrapOutput = (input, state = {}, options = {}) => {
+  const prepend = options.contains ? '' : '^';
+  const append = options.contains ? '' : '$';
+
+  let output = `${prepend}(?:${input})${append}`;
+  if (state.negated === true) {
+    output = `(?:^(?!${output}).*$)`;
+  }
+  return output;
+};
+
+exports.basename = (path, { windows } = {}) => {
+  const segs = path.split(windows ? /[\\/]/ : '/');
+  const last = segs[segs.length - 1];
+
+  if (last === '') {
+    return segs[segs.length - 2];
+  }
+
+  return last;
+};
+
+
+/***/ }),
+
 /***/ 1552:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -11170,7 +13674,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6892);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5537);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -11205,7 +13709,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6892:
+/***/ 5537:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11237,10 +13741,11 @@ const GATES = ["significant", "threshold"];
  * - rerun: the skill as it is on the base commit, generated and judged again in this job.
  */
 const COMPARE_MODES = ["rejudge", "rerun", "baseline"];
+const BATCH_MODES = ["auto", "on", "off"];
 /** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
 const CORRECTIONS = ["benjamini-hochberg", "holm"];
 /**
- * How a (skill, model), a skill or the run ended (../shared/design.md "Verdicts"):
+ * How a (skill, model), a skill or the run ended (README "Verdicts: never green when nothing was measured"):
  * - pass: compared with the baseline, nothing regressed;
  * - regressed: a measured drop beyond a threshold, or too many failed/unjudged pairs (thresholds.errors);
  * - inconclusive: nothing usable to compare with (no baseline, no judged pair): neutral, never green;
@@ -11252,8 +13757,13 @@ const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"];
 const METRICS = ["quality", ...DIMENSIONS];
 /** Pass rates tested like quality (per-case pass fractions in points): graded expectations and deterministic checks. */
 const PASS_RATES = ["expectations", "checks"];
+/**
+ * The without-skill control (config / benchmark `control`): `without-skill` also runs every (case, model) with no
+ * skill (the bare input, no system prompt, no tool), judged the same way, to measure the skill's uplift.
+ */
+const CONTROLS = ["without-skill", "none"];
 /** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
-const CHECK_TYPES = [
+const types_CHECK_TYPES = [
     "contains",
     "icontains",
     "not-contains",
@@ -11269,9 +13779,106 @@ const CHECK_TYPES = [
     "max-latency-ms",
     "files-read",
 ];
-function isOneOf(list, value) {
+function types_isOneOf(list, value) {
     return typeof value === "string" && list.includes(value);
 }
+
+;// CONCATENATED MODULE: ./src/skill-creator-schema.ts
+// JSON Schema of Anthropic skill-creator's benchmark.json (skills/skill-creator/references/schemas.md in
+// github.com/anthropics/skills: "benchmark.json", read by its eval viewer and written by aggregate_benchmark.py),
+// written from that documentation. The viewer reads these names exactly: `configuration` (not `config`),
+// `pass_rate` nested under `result`, `run_summary.<configuration>.<metric>.{mean, stddev}`. Extra fields are allowed
+// (the viewer ignores them); skillbench adds a few (model, quality, case_id), named in docs/contracts.md.
+const STAT = {
+    type: "object",
+    required: ["mean", "stddev"],
+    properties: {
+        mean: { type: "number" },
+        stddev: { type: "number", minimum: 0 },
+        min: { type: "number" },
+        max: { type: "number" },
+    },
+};
+const CONFIGURATION_SUMMARY = {
+    type: "object",
+    required: ["pass_rate", "time_seconds", "tokens"],
+    properties: { pass_rate: STAT, time_seconds: STAT, tokens: STAT },
+};
+const skill_creator_schema_SKILL_CREATOR_BENCHMARK_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skill-creator benchmark.json",
+    description: "Anthropic skill-creator's benchmark.json (references/schemas.md), as skillbench run --format skill-creator writes it.",
+    type: "object",
+    required: ["metadata", "runs", "run_summary"],
+    properties: {
+        metadata: {
+            type: "object",
+            required: ["skill_name", "timestamp", "evals_run", "runs_per_configuration"],
+            properties: {
+                skill_name: { type: "string" },
+                skill_path: { type: "string" },
+                executor_model: { type: "string" },
+                analyzer_model: { type: "string" },
+                timestamp: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" },
+                evals_run: { type: "array", items: { type: ["integer", "string"] } },
+                runs_per_configuration: { type: "integer", minimum: 1 },
+            },
+        },
+        runs: {
+            type: "array",
+            items: {
+                type: "object",
+                required: ["eval_id", "configuration", "run_number", "result"],
+                properties: {
+                    eval_id: { type: "integer" },
+                    eval_name: { type: "string" },
+                    configuration: { type: "string", enum: ["with_skill", "without_skill"] },
+                    run_number: { type: "integer", minimum: 1 },
+                    result: {
+                        type: "object",
+                        required: ["pass_rate", "passed", "total", "time_seconds", "tokens", "errors"],
+                        properties: {
+                            pass_rate: { type: "number", minimum: 0, maximum: 1 },
+                            passed: { type: "integer", minimum: 0 },
+                            failed: { type: "integer", minimum: 0 },
+                            total: { type: "integer", minimum: 0 },
+                            time_seconds: { type: "number", minimum: 0 },
+                            tokens: { type: "integer", minimum: 0 },
+                            tool_calls: { type: "integer", minimum: 0 },
+                            errors: { type: "integer", minimum: 0 },
+                        },
+                    },
+                    expectations: {
+                        type: "array",
+                        items: {
+                            type: "object",
+                            required: ["text", "passed", "evidence"],
+                            properties: { text: { type: "string" }, passed: { type: "boolean" }, evidence: { type: "string" } },
+                        },
+                    },
+                    notes: { type: "array", items: { type: "string" } },
+                },
+            },
+        },
+        run_summary: {
+            type: "object",
+            required: ["with_skill"],
+            properties: {
+                with_skill: CONFIGURATION_SUMMARY,
+                without_skill: CONFIGURATION_SUMMARY,
+                delta: {
+                    type: "object",
+                    properties: {
+                        pass_rate: { type: "string", pattern: "^[+-]\\d+\\.\\d{2}$" },
+                        time_seconds: { type: "string", pattern: "^[+-]\\d+\\.\\d$" },
+                        tokens: { type: "string", pattern: "^[+-]\\d+$" },
+                    },
+                },
+            },
+        },
+        notes: { type: "array", items: { type: "string" } },
+    },
+};
 
 ;// CONCATENATED MODULE: ./src/schemas.ts
 // JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
@@ -11280,6 +13887,7 @@ function isOneOf(list, value) {
 // VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
 // The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
 // located at the YAML node it concerns.
+
 
 
 
@@ -11302,6 +13910,8 @@ const CONFIG_DEFAULTS = {
     judgeSamples: 2,
     maxSamples: 4,
     cacheMaxAgeHours: 24,
+    batch: "auto",
+    batchTimeoutMinutes: 60,
     benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
     concurrency: 8,
     maxTokens: 2048,
@@ -11310,6 +13920,7 @@ const CONFIG_DEFAULTS = {
     failOnInconclusive: false,
     correction: "benjamini-hochberg",
     compare: "baseline",
+    control: "none",
     judgePairwise: false,
     thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 },
     baselineBranch: "skillbench-baseline",
@@ -11385,6 +13996,10 @@ const price = {
     },
 };
 const samplingValue = (description) => ({ description, type: "number", minimum: 0, maximum: 1 });
+/** The `control` key (config and benchmark): run the cases without the skill too. */
+function controlKey(description, defaultValue) {
+    return { description, type: "string", enum: [...CONTROLS], ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
+}
 const SKILLBENCH_SCHEMA = {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "skillbench.yml",
@@ -11491,6 +14106,21 @@ const SKILLBENCH_SCHEMA = {
             exclusiveMinimum: 0,
             default: CONFIG_DEFAULTS.cacheMaxAgeHours,
         },
+        batch: {
+            description: "Send generations and judgements as Message Batches, at half the input and output price. auto: on in " +
+                "baseline mode when the run makes 20 or more calls. Unfinished entries run synchronously after " +
+                "batch-timeout-minutes; a gateway without the batches endpoint (404) gets synchronous calls, with a notice.",
+            type: "string",
+            enum: [...BATCH_MODES],
+            default: CONFIG_DEFAULTS.batch,
+        },
+        "batch-timeout-minutes": {
+            description: "How long (minutes, from the first batch's creation) batches may run; then the batch is cancelled and what " +
+                "is unfinished runs synchronously.",
+            type: "number",
+            exclusiveMinimum: 0,
+            default: CONFIG_DEFAULTS.batchTimeoutMinutes,
+        },
         "fail-on-inconclusive": {
             description: "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
                 "the check in pr mode. Default false: it passes with a warning.",
@@ -11513,6 +14143,8 @@ const SKILLBENCH_SCHEMA = {
             enum: [...COMPARE_MODES],
             default: CONFIG_DEFAULTS.compare,
         },
+        control: controlKey("without-skill: also run every case with no skill (the bare input, no system prompt, no tool), judged the same " +
+            "way, and report the skill's uplift per model (advisory, never gates). A benchmark's own control wins.", CONFIG_DEFAULTS.control),
         thresholds: {
             description: "How much worse a pull request may be before it counts as a regression.",
             type: "object",
@@ -11682,6 +14314,7 @@ const BENCHMARK_SCHEMA = {
             minLength: 1,
         },
         models: modelList("Models for this skill; overrides the config's list."),
+        control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
         assert: assertList("Deterministic checks run on every case's output, before each case's own."),
         cases: {
             type: "array",
@@ -11726,7 +14359,7 @@ function assertList(description) {
             additionalProperties: false,
             required: ["type"],
             properties: {
-                type: { description: "The check.", type: "string", enum: [...CHECK_TYPES] },
+                type: { description: "The check.", type: "string", enum: [...types_CHECK_TYPES] },
                 value: {
                     description: "What it checks against: a string (contains, icontains, not-contains, equals, starts-with, files-read), " +
                         "a regular expression (regex, not-regex), a number (max-length, min-length in characters, max-cost-usd, " +
@@ -11788,6 +14421,7 @@ function schemaFiles() {
     return {
         "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
         "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+        "schema/skill-creator-benchmark.schema.json": render(SKILL_CREATOR_BENCHMARK_SCHEMA),
     };
 }
 /** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
@@ -12193,7 +14827,7 @@ function readChecks(source, path, raw) {
         if (!item || typeof item !== "object" || Array.isArray(item))
             return;
         const { type, value } = item;
-        if (!isOneOf(CHECK_TYPES, type))
+        if (!types_isOneOf(types_CHECK_TYPES, type))
             return; // the schema reports it
         const at = [...path, index, "value"];
         const bad = (why) => issues.push(issueAt(source, at, `${type}: ${why}`));
@@ -12557,26 +15191,51 @@ function backoffDelay(attempt, minMs, maxMs, random = Math.random) {
  * the failure looks transient. Works with any GitRunner so the baseline store can use it with a wrapped runner.
  */
 async function execWithRetry(runner, args, options) {
-    const attempts = Math.max(1, Math.floor(options.attempts));
     const isTransient = options.isTransient ?? isTransientGitFailure;
-    const sleep = options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms).then(() => undefined));
     const execOptions = { allowFailure: true };
     if (options.input !== undefined)
         execOptions.input = options.input;
     if (options.env !== undefined)
         execOptions.env = options.env;
-    for (let attempt = 1;; attempt++) {
-        const result = await runner.exec(args, execOptions);
-        if (result.code === 0)
+    try {
+        const { value } = await withRetries(async () => {
+            const result = await runner.exec(args, execOptions);
+            if (result.code !== 0)
+                throw new FailedTry(result);
             return result;
-        if (attempt >= attempts || !isTransient(result)) {
-            if (options.allowFailure)
-                return result;
-            throw new GitError(args, result.code, result.stderr, attempt);
-        }
-        const delayMs = backoffDelay(attempt, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random);
-        options.onRetry?.({ attempt, delayMs, stderr: result.stderr });
-        await sleep(delayMs);
+        }, {
+            maxRetries: Math.max(1, Math.floor(options.attempts)) - 1,
+            decide: (error) => ({
+                retry: error instanceof FailedTry && isTransient(error.result),
+                retryAfterMs: null,
+                reason: error instanceof FailedTry ? error.result.stderr : (0,errors/* messageOf */.bD)(error),
+            }),
+            backoff: (retryIndex) => backoffDelay(retryIndex + 1, options.minDelayMs ?? 1000, options.maxDelayMs ?? 8000, options.random),
+            sleep: options.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms).then(() => undefined)),
+            ...(options.onRetry ? { onRetry: ({ attempt, delayMs, reason }) => options.onRetry?.({ attempt, delayMs, stderr: reason }) } : {}),
+            giveUp: (error, attempts) => {
+                if (error instanceof FailedTry)
+                    error.attempts = attempts;
+                return error instanceof Error ? error : new Error(String(error));
+            },
+        });
+        return value;
+    }
+    catch (error) {
+        if (!(error instanceof FailedTry))
+            throw error;
+        if (options.allowFailure)
+            return error.result;
+        throw new GitError(args, error.result.code, error.result.stderr, error.attempts);
+    }
+}
+/** One try of execWithRetry that exited non-zero; carries the result to the retry decision and out again. */
+class FailedTry extends Error {
+    result;
+    attempts = 1;
+    constructor(result) {
+        super(result.stderr);
+        this.result = result;
     }
 }
 /** A full commit id (SHA-1 or SHA-256), as events and `--base` give them. */
@@ -12697,6 +15356,9 @@ function buildEnv(options) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/repo-files.ts
@@ -13021,14 +15683,45 @@ function firstInvalidUtf8(bytes) {
     return bytes.length;
 }
 
+;// CONCATENATED MODULE: ./src/util.ts
+// Small helpers more than one module needs: one definition each.
+
+/** A plain object (not null, not an array), as parsed JSON or YAML gives it. */
+function isRecord(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+/** `text` as a regular expression matching exactly it. */
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+/**
+ * Whether a repository path (POSIX separators) is inside the folder `dir`; the root ("", ".") holds every path.
+ * A folder is not inside itself.
+ */
+function isInside(file, dir) {
+    const folder = dir.replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+    return folder === "" || folder === "." || file.startsWith(`${folder}/`);
+}
+/** One value per metric (quality and the four dimensions), in the report's order. */
+function byMetric(value) {
+    return Object.fromEntries(METRICS.map((metric) => [metric, value(metric)]));
+}
+/** GitHub refuses issue and pull-request comment bodies longer than this (characters) with a 422. */
+const util_GITHUB_COMMENT_LIMIT = 65_536;
+
 ;// CONCATENATED MODULE: ./src/glob.ts
-// A small glob matcher for benchmark discovery: `*`, `**`, `?` and `{a,b}` over repository-relative POSIX paths.
-// Written here rather than pulled in as a dependency because the action bundle should stay small and these four
-// forms are all that skillbench.yml documents.
+// Benchmark and skill discovery: globs over repository-relative POSIX paths, matched by picomatch (bash rules: `*`
+// and `**` skip dotfiles unless the pattern names the dot, `[ab]` classes, `{a,b}`), and a walk of the repository
+// that reads every folder through RepoFiles' checks.
 
 
 
-/** Guards against patterns like `{a,b}{c,d}{e,f}...` that would expand into an absurd number of alternatives. */
+
+
+/**
+ * Bounds how much alternation a pattern (which a pull request's config may set) puts into the matcher:
+ * `{a,b}{c,d}{e,f}...` is refused past this many alternatives.
+ */
 const MAX_EXPANSIONS = 256;
 /** Expands `{a,b}` alternatives (nested braces too) into plain patterns. A brace without a comma is literal. */
 function expandBraces(pattern) {
@@ -13076,56 +15769,15 @@ function findBraceGroup(pattern) {
     }
     return null;
 }
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-function segmentSource(segment) {
-    let source = "";
-    for (const char of segment) {
-        if (char === "*")
-            source += "[^/]*";
-        else if (char === "?")
-            source += "[^/]";
-        else
-            source += escapeRegExp(char);
-    }
-    return source;
-}
-/** One brace-free pattern as an anchored regular expression source. */
-function patternSource(pattern) {
-    const segments = pattern.split("/");
-    let source = "";
-    segments.forEach((segment, index) => {
-        const last = index === segments.length - 1;
-        if (segment === "**") {
-            // `a/**/b` also matches `a/b`; a trailing `**` matches everything below.
-            source += last ? ".*" : "(?:[^/]+/)*";
-        }
-        else {
-            source += segmentSource(segment) + (last ? "" : "/");
-        }
-    });
-    return source;
-}
-/** Compiles a glob (braces included) into one anchored RegExp over POSIX paths. */
-function globToRegExp(pattern) {
-    const sources = expandBraces(pattern).map(patternSource);
-    return new RegExp(`^(?:${sources.join("|")})$`);
-}
+const MATCH_OPTIONS = { dot: false, strictSlashes: true };
 /** Whether a repository-relative POSIX path matches the glob. */
 function matchGlob(pattern, filePath) {
-    return globToRegExp(pattern).test(filePath);
+    return picomatch_default().isMatch(filePath, pattern, MATCH_OPTIONS);
 }
-/** The leading folders of a pattern that hold no glob syntax: the walk starts there instead of at the root. */
+/** The leading folders of a (brace-free) pattern that hold no glob syntax: the walk starts there, not at the root. */
 function staticBase(pattern) {
-    const segments = pattern.split("/");
-    const base = [];
-    for (const segment of segments.slice(0, -1)) {
-        if (/[*?{}]/.test(segment))
-            break;
-        base.push(segment);
-    }
-    return base.join("/");
+    const scan = picomatch_default().scan(pattern);
+    return scan.isGlob ? scan.base : external_node_path_default().posix.dirname(pattern).replace(/^\.$/, "");
 }
 async function walk(repo, relDir, out) {
     let entries;
@@ -13141,12 +15793,13 @@ async function walk(repo, relDir, out) {
     for (const entry of entries) {
         const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
         // Symbolic links to folders are not followed, so a link cycle cannot make the walk endless and no walk leaves
-        // the repository. Every other entry (files, links, FIFOs...) is a candidate; the caller checks what matches.
+        // the repository; nor are they files: a link to a folder inside the repository is passed over. Every other
+        // entry (files, links to files or out of the repository, FIFOs...) is a candidate; the caller checks matches.
         if (entry.isDirectory()) {
             if (!SKIPPED_DIRS.has(entry.name))
                 await walk(repo, rel, out);
         }
-        else {
+        else if (!(entry.isSymbolicLink() && (await repo.resolveFolder(rel)).ok)) {
             out.push(rel);
         }
     }
@@ -13159,9 +15812,9 @@ async function walk(repo, relDir, out) {
  */
 async function findFiles(root, patterns, onRefused = () => { }) {
     const repo = typeof root === "string" ? await RepoFiles.open(root) : root;
-    const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern) }));
-    const matcher = new RegExp(`^(?:${compiled.flatMap((c) => c.expanded).map(patternSource).join("|")})$`);
-    const patternOf = (file) => compiled.find((c) => globToRegExp(c.pattern).test(file))?.pattern ?? patterns[0] ?? "";
+    const compiled = patterns.map((pattern) => ({ pattern, expanded: expandBraces(pattern), test: picomatch_default()(pattern, MATCH_OPTIONS) }));
+    const matches = (file) => compiled.some((c) => c.test(file));
+    const patternOf = (file) => compiled.find((c) => c.test(file))?.pattern ?? patterns[0] ?? "";
     const bases = [...new Set(compiled.flatMap((c) => c.expanded.map(staticBase)))].sort();
     // A base inside another base would be walked twice; keep the outermost ones.
     const outermost = bases.filter((base) => !bases.some((other) => other !== base && isInside(base, other)));
@@ -13180,7 +15833,7 @@ async function findFiles(root, patterns, onRefused = () => { }) {
         const files = [];
         await walk(repo, base, files);
         for (const file of files) {
-            if (!matcher.test(file))
+            if (!matches(file))
                 continue;
             const resolved = await repo.resolve(file);
             if (resolved.ok)
@@ -13190,9 +15843,6 @@ async function findFiles(root, patterns, onRefused = () => { }) {
         }
     }
     return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-function isInside(child, parent) {
-    return parent === "" || child.startsWith(`${parent}/`);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -13207,11 +15857,14 @@ function sha256Hex(data) {
     return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
 }
 
-;// CONCATENATED MODULE: ./src/pricing.ts
-// List prices in USD per million tokens, from Anthropic's public price list (see ../shared/facts/anthropic-api.md).
-// Data, not logic: users extend or override it with `pricing:` in skillbench.yml.
+;// CONCATENATED MODULE: ./src/models.ts
+// The one table of Claude models: list prices (USD per million tokens, from Anthropic's public price list), the
+// smallest prompt prefix each model caches, the families, and how ids are checked (known, dated alias, typo).
+// Data, not logic: users extend or override the prices with `pricing:` in skillbench.yml.
 
 const PRICES_AS_OF = "2026-11";
+/** Every Claude family name: the judge's blinding redacts them all, and an id built on one is plausible. */
+const CLAUDE_FAMILIES = ["opus", "sonnet", "haiku", "fable", "mythos"];
 /** Cache prices follow fixed multiples of the input price: 5-minute write 1.25x, 1-hour write 2x, read 0.1x. */
 function tierFromRates(input, output, cache = {}) {
     return {
@@ -13225,40 +15878,60 @@ function tierFromRates(input, output, cache = {}) {
 function round(value) {
     return Math.round(value * 1e6) / 1e6;
 }
+/** The smallest cacheable prefix of a model this table does not name. */
+const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
 const fable = tierFromRates(10, 50);
 const opus = tierFromRates(5, 25);
 const sonnet5 = tierFromRates(2, 10);
 const sonnet4 = tierFromRates(3, 15);
-const BUILTIN_PRICING = {
-    "claude-fable-5": fable,
-    "claude-fable-5-1": fable,
-    "claude-fable-5-2": fable,
-    "claude-opus-5": opus,
-    "claude-opus-5-5": tierFromRates(4, 20, { cacheRead: 0.2 }),
-    "claude-opus-4-8": opus,
-    "claude-opus-4-7": opus,
-    "claude-opus-4-6": opus,
-    "claude-opus-4-5": opus,
-    "claude-sonnet-5-5": sonnet5,
-    "claude-sonnet-5": sonnet5,
-    "claude-sonnet-4-6": sonnet4,
-    "claude-sonnet-4-5": sonnet4,
+/** Known model ids (aliases; a dated id such as claude-haiku-4-5-20251001 is its alias). */
+const MODELS = {
+    "claude-fable-5": { price: fable, minCacheableTokens: 512 },
+    "claude-fable-5-1": { price: fable, minCacheableTokens: 512 },
+    "claude-fable-5-2": { price: fable, minCacheableTokens: 512 },
+    "claude-opus-5": { price: opus, minCacheableTokens: 512 },
+    "claude-opus-5-5": { price: tierFromRates(4, 20, { cacheRead: 0.2 }), minCacheableTokens: 512 },
+    "claude-opus-4-8": { price: opus, minCacheableTokens: 1024 },
+    "claude-opus-4-7": { price: opus, minCacheableTokens: 2048 },
+    "claude-opus-4-6": { price: opus, minCacheableTokens: 4096 },
+    "claude-opus-4-5": { price: opus, minCacheableTokens: 4096 },
+    "claude-sonnet-5-5": { price: sonnet5, minCacheableTokens: 1024 },
+    "claude-sonnet-5": { price: sonnet5, minCacheableTokens: 1024 },
+    "claude-sonnet-4-6": { price: sonnet4, minCacheableTokens: 1024 },
+    "claude-sonnet-4-5": { price: sonnet4, minCacheableTokens: 1024 },
     "claude-haiku-5-5": {
-        ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
-        above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
+        price: {
+            ...tierFromRates(0.1, 0.5, { cacheWrite5m: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01 }),
+            above: { tokens: 100_000, ...tierFromRates(0.5, 2.5, { cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 }) },
+        },
+        minCacheableTokens: 1024,
     },
-    "claude-haiku-4-5": tierFromRates(1, 5),
+    "claude-haiku-4-5": { price: tierFromRates(1, 5), minCacheableTokens: 4096 },
 };
+const BUILTIN_PRICING = Object.fromEntries(Object.entries(MODELS).map(([id, info]) => [id, info.price]));
 const DATED_SUFFIX = /-\d{8}$/;
 /** The price of a model id, or null when unknown. Dated ids (claude-haiku-4-5-20251001) price like their alias. */
 function priceFor(model, table) {
     return table[model] ?? table[model.replace(DATED_SUFFIX, "")] ?? null;
 }
 /**
+ * Smallest prompt prefix a model caches: that of the longest known id the model id starts with (a dated id, or a
+ * newer point release of a known line such as claude-opus-5-9), else DEFAULT_MIN_CACHEABLE_TOKENS.
+ */
+function minCacheableTokens(model) {
+    let best = null;
+    for (const id of Object.keys(MODELS)) {
+        if (model.startsWith(id) && (best === null || id.length > best.length))
+            best = id;
+    }
+    return best === null ? DEFAULT_MIN_CACHEABLE_TOKENS : (MODELS[best]?.minCacheableTokens ?? DEFAULT_MIN_CACHEABLE_TOKENS);
+}
+const FAMILY = `(?:${CLAUDE_FAMILIES.join("|")})`;
+/**
  * Ids shaped like Anthropic's (claude-<family>-<version>[-YYYYMMDD], or the older claude-<version>-<family>[-...]):
  * not in the table, they are probably newer than it, not typos.
  */
-const PLAUSIBLE_MODEL_ID = /^claude-(?:(?:opus|sonnet|haiku|fable)-\d(?:-\d)*|\d(?:-\d)*-(?:opus|sonnet|haiku|fable))(?:-\d{8})?$/;
+const PLAUSIBLE_MODEL_ID = new RegExp(`^claude-(?:${FAMILY}-\\d(?:-\\d)*|\\d(?:-\\d)*-${FAMILY})(?:-\\d{8})?$`);
 /** How far (edits) an id may be from a known one to count as its typo. */
 const TYPO_DISTANCE = 2;
 /**
@@ -13283,21 +15956,27 @@ function checkModelId(model, table) {
         return { status: "typo", suggestion };
     return { status: "unknown", suggestion, plausible };
 }
+
+;// CONCATENATED MODULE: ./src/pricing.ts
+
 /** Every input token of a request: the uncached remainder plus cache writes and reads. */
 function totalInputTokens(usage) {
     return usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
 }
+/** Message Batches: every token of a batched call (input, output, cache writes and reads) at half price. */
+const BATCH_PRICE_FACTOR = 0.5;
 /**
  * USD cost of one call. Cache writes are priced at the 5-minute rate: skillbench only writes 5-minute entries.
- * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says.
+ * A tiered price (Haiku 5.5) switches tier on the whole prompt size, as the price list says. A batched call pays
+ * BATCH_PRICE_FACTOR of all of it: the batch discount stacks with the cache multipliers (1.25x write, 0.1x read).
  */
-function costOf(usage, price) {
+function costOf(usage, price, options = {}) {
     const tier = price.above && totalInputTokens(usage) > price.above.tokens ? price.above : price;
     const micro = usage.inputTokens * tier.input +
         usage.outputTokens * tier.output +
         usage.cacheCreationInputTokens * tier.cacheWrite5m +
         usage.cacheReadInputTokens * tier.cacheRead;
-    return micro / 1_000_000;
+    return ((options.batched ? BATCH_PRICE_FACTOR : 1) * micro) / 1_000_000;
 }
 /** The sentence a warning uses when a model has no price. */
 function missingPriceHint(model) {
@@ -13308,7 +15987,6 @@ function missingPriceHint(model) {
 ;// CONCATENATED MODULE: ./src/skills.ts
 // Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
-
 
 
 
@@ -13583,16 +16261,6 @@ async function readProblem(repo, relative, refusal) {
     }
     return `skill file "${relative}" ${refusal.problem}`;
 }
-/** Loads one skill, throwing an InputError that lists every problem with it. */
-async function loadSkill(root, skillPath, options = {}) {
-    const read = await readSkill(root, skillPath, options);
-    if (read.skill)
-        return read.skill;
-    if (read.pathProblem !== null) {
-        throw new InputError([{ file: skillPath, line: null, column: null, field: "", message: read.pathProblem }]);
-    }
-    throw new InputError(read.issues);
-}
 /**
  * Every file of an Agent Skill's folder (SKILL.md included), checked like the skill file itself: for reading the
  * folder's other files (references, scripts) with `repo.readText`/`readBytes`. Links that leave the repository,
@@ -13813,10 +16481,16 @@ function parseOverrides(overrides) {
                     problem(entry.source, `"${text}" ${BRANCH_MESSAGE}`);
                 break;
             case "compare":
-                if (isOneOf(COMPARE_MODES, text))
+                if (types_isOneOf(COMPARE_MODES, text))
                     values.compare = text;
                 else
                     problem(entry.source, `must be one of ${COMPARE_MODES.join(", ")}, not "${text}"`);
+                break;
+            case "control":
+                if (types_isOneOf(CONTROLS, text))
+                    values.control = text;
+                else
+                    problem(entry.source, `must be one of ${CONTROLS.join(", ")}, not "${text}"`);
                 break;
             case "apiBaseUrl":
                 // The value is not echoed: a proxy URL may carry credentials.
@@ -13837,7 +16511,14 @@ function parseOverrides(overrides) {
                 else
                     problem(entry.source, `must be true or false, not "${text}"`);
                 break;
+            case "batch":
+                if (types_isOneOf(BATCH_MODES, text))
+                    values.batch = text;
+                else
+                    problem(entry.source, `must be one of ${BATCH_MODES.join(", ")}, not "${text}"`);
+                break;
             case "maxCostUsd":
+            case "batchTimeoutMinutes":
             case "cacheMaxAgeHours": {
                 const number = /^\+?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
                 if (Number.isFinite(number) && number > 0)
@@ -13909,14 +16590,20 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
             sampling[model] = chosen;
     }
     const gate = raw.gate ?? d.gate;
-    if (!isOneOf(GATES, gate))
+    if (!types_isOneOf(GATES, gate))
         throw new Error(`Internal error: the schema let through gate "${gate}".`);
     const correction = raw.correction ?? d.correction;
-    if (!isOneOf(CORRECTIONS, correction))
+    if (!types_isOneOf(CORRECTIONS, correction))
         throw new Error(`Internal error: the schema let through correction "${correction}".`);
+    const batch = overrides.batch ?? raw.batch ?? d.batch;
+    if (!types_isOneOf(BATCH_MODES, batch))
+        throw new Error(`Internal error: the schema let through batch "${batch}".`);
     const compare = overrides.compare ?? raw.compare ?? d.compare;
-    if (!isOneOf(COMPARE_MODES, compare))
+    if (!types_isOneOf(COMPARE_MODES, compare))
         throw new Error(`Internal error: the schema let through compare "${compare}".`);
+    const control = overrides.control ?? raw.control ?? d.control;
+    if (!types_isOneOf(CONTROLS, control))
+        throw new Error(`Internal error: the schema let through control "${control}".`);
     return {
         root,
         configPath,
@@ -13928,6 +16615,8 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
             pairwise: raw.judge?.pairwise ?? d.judgePairwise,
         },
         compare,
+        control,
+        ...(overrides.control !== undefined ? { controlForced: true } : {}),
         benchmarks: [...(raw.benchmarks ?? d.benchmarks)],
         concurrency: overrides.concurrency ?? raw.concurrency ?? d.concurrency,
         maxTokens: overrides.maxTokens ?? raw["max-tokens"] ?? d.maxTokens,
@@ -13947,6 +16636,8 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         maxCostUsd: overrides.maxCostUsd ?? raw["max-cost-usd"] ?? null,
         cachePath: overrides.cachePath ?? raw["cache-path"] ?? null,
         cacheMaxAgeHours: overrides.cacheMaxAgeHours ?? raw["cache-max-age-hours"] ?? d.cacheMaxAgeHours,
+        batch,
+        batchTimeoutMinutes: overrides.batchTimeoutMinutes ?? raw["batch-timeout-minutes"] ?? d.batchTimeoutMinutes,
         correction,
         baseline: {
             branch: overrides.baselineBranch ?? raw.baseline?.branch ?? d.baselineBranch,
@@ -14066,7 +16757,8 @@ async function readBenchmark(repo, file, limits) {
     if (issues.length > 0 || !reference)
         return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
     const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
-    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases }, reference, models: { source, value: raw["models"] }, issues: [] };
+    const control = types_isOneOf(CONTROLS, raw["control"]) ? raw["control"] : null;
+    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases, control }, reference, models: { source, value: raw["models"] }, issues: [] };
 }
 /**
  * A skill folder's evals/evals.json (Anthropic skill-creator's format) as a benchmark of that skill: `prompt` is the
@@ -14527,9 +17219,9 @@ function sum(values) {
     }
     return count === 0 ? null : total;
 }
-/** Mean of the known values; null when there are none (missing values are never counted as 0). */
+/** Mean of the known (finite) values; null when there are none (missing values are never counted as 0). */
 function mean(values) {
-    const known = values.filter((value) => value !== null);
+    const known = values.filter((value) => value !== null && Number.isFinite(value));
     if (known.length === 0)
         return null;
     let total = 0;
@@ -14929,7 +17621,7 @@ function causesText(results) {
 /** How the errors gate's reasons start, so views can tell them from measured drops. */
 const ERRORS_REASON = "errors:";
 const UNJUDGED_REASON = "unjudged:";
-function verdict_isErrorGateReason(reason) {
+function isErrorGateReason(reason) {
     return reason.startsWith(ERRORS_REASON) || reason.startsWith(UNJUDGED_REASON);
 }
 /**
@@ -15069,9 +17761,78 @@ function withRunVerdict(report) {
     return { ...report, verdict, verdictReasons, failure };
 }
 
+;// CONCATENATED MODULE: ./src/uplift.ts
+// Skill uplift: what a skill adds over the same model answering the bare input with no skill (control:
+// without-skill). Both sides of a case are judged the same way (same judge prompt, the skill's instructions as the
+// rubric), so the per-case difference is the skill's effect on that case. Advisory: it never gates a pull request.
+
+
+/** A metric's uplift from per-case differences (points): mean, n, 95% t-interval (null below 2 pairs). */
+function metricOf(differences) {
+    return { delta: mean(differences), n: differences.length, interval: tInterval(differences) };
+}
+const uplift_checkKey = (check) => `${check.type}\u0000${JSON.stringify(check.value)}`;
+const expectationKey = (grade) => grade.text;
+/**
+ * Whether the skill still helps on this model, from the quality uplift:
+ * - true: the 95% interval lies above zero (shown to help);
+ * - false: the mean uplift is zero or below (the skill no longer helps: what the nightly flags);
+ * - null: undecided, a positive mean whose interval reaches zero, or fewer than 2 pairs.
+ * "No longer helps" needs the measured uplift itself to be gone, not merely an interval too wide to prove it: with
+ * the few cases a benchmark has, the interval's low end reaches zero for many skills that help, and a nightly alarm
+ * that fires on noise is soon ignored.
+ */
+function helpsOf(quality) {
+    if (quality.n < 2 || quality.delta === null)
+        return null;
+    if (quality.delta <= 0)
+        return false;
+    return quality.interval !== null && quality.interval.low > 0 ? true : null;
+}
+/**
+ * The uplift of one model: head results against control results of the same model, paired by case id. A pair
+ * counts for quality when both sides were judged; for a pass rate when both sides graded (decided) a common item.
+ * Null when no control result of this model exists (no control ran). Errored or unjudged control pairs are
+ * counted, never scored 0.
+ */
+function upliftOf(model, results, control) {
+    const own = control.filter((result) => result.model === model);
+    if (own.length === 0)
+        return null;
+    const heads = new Map(results.filter((result) => result.model === model).map((result) => [result.caseId, result]));
+    const quality = [];
+    const expectations = [];
+    const checks = [];
+    for (const bare of own) {
+        const head = heads.get(bare.caseId);
+        if (!head)
+            continue;
+        if (head.judged && bare.judged && head.quality !== null && bare.quality !== null)
+            quality.push(head.quality - bare.quality);
+        const graded = head.judged && bare.judged ? pairedPassDelta(head.expectations, bare.expectations, expectationKey) : null;
+        if (graded)
+            expectations.push(graded.head - graded.base);
+        const checked = head.error === null && bare.error === null ? pairedPassDelta(head.checks, bare.checks, uplift_checkKey) : null;
+        if (checked)
+            checks.push(checked.head - checked.base);
+    }
+    const qualityUplift = metricOf(quality);
+    return {
+        quality: qualityUplift,
+        expectations: expectations.length > 0 ? metricOf(expectations) : null,
+        checks: checks.length > 0 ? metricOf(checks) : null,
+        controlQuality: mean(own.filter((result) => result.judged).map((result) => result.quality)),
+        controlErrors: own.filter((result) => result.error !== null).length,
+        controlUnjudged: own.filter((result) => result.error === null && !result.judged).length,
+        helps: helpsOf(qualityUplift),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/aggregate.ts
 // Turns per-case results into per-model summaries, a skill report and run totals. Nothing here knows about
 // the baseline: the comparison fields are left empty for src/compare.ts to fill.
+
+
 
 
 
@@ -15135,11 +17896,7 @@ function summarizeModel(model, results) {
     }
     return {
         model,
-        quality: meanScore(judged, "quality"),
-        faithfulness: meanScore(judged, "faithfulness"),
-        relevancy: meanScore(judged, "relevancy"),
-        precision: meanScore(judged, "precision"),
-        recall: meanScore(judged, "recall"),
+        ...byMetric((metric) => meanScore(judged, metric)),
         costUsd: mean(costsPerGeneration),
         latencyMsP50: percentile(latencies, 50),
         latencyMsP95: percentile(latencies, 95),
@@ -15190,7 +17947,11 @@ function higherQuality(a, b) {
  */
 function summarizeSkill(input) {
     const { skill, benchmark, results, models } = input;
-    const summaries = models.map((model) => summarizeModel(model, results));
+    const control = input.controlResults ?? null;
+    const summaries = models.map((model) => {
+        const summary = summarizeModel(model, results);
+        return control ? { ...summary, uplift: upliftOf(model, results, control) } : summary;
+    });
     const scored = summaries.filter((summary) => summary.quality !== null);
     const priced = summaries.filter((summary) => summary.costUsd !== null && summary.judged > 0);
     const valued = scored.filter((summary) => summary.costUsd !== null && summary.costUsd > 0);
@@ -15203,6 +17964,7 @@ function summarizeSkill(input) {
         skillHash: skill.hash,
         models: summaries,
         results: [...results],
+        ...(control ? { controlResults: [...control] } : {}),
         best: {
             quality: pickBest(scored, (a, b) => higherQuality(a, b) || (a.quality === b.quality && cheaper(a, b))),
             cheapest: pickBest(priced, (a, b) => cheaper(a, b) || (a.costUsd === b.costUsd && higherQuality(a, b))),
@@ -15215,7 +17977,7 @@ function summarizeSkill(input) {
     };
 }
 /**
- * Run totals over every result of every skill.
+ * Run totals over every result of every skill, its without-skill control results included.
  * - `cases`, `errors`, `unjudged` count (case, model) results, like ModelSummary.cases.
  * - `calls` counts every model call of every result (`CaseResult.calls`: each generation and judgement sent, with
  *   samples and adaptive rounds); for results without it, one generation plus one judgement when the judge was
@@ -15232,7 +17994,8 @@ function totalsOf(skills, durationMs) {
     let unjudged = 0;
     const unpriced = new Set();
     for (const skill of skills) {
-        for (const result of skill.results) {
+        // Control pairs (control: without-skill) are pairs of the run too: their calls and spend count.
+        for (const result of [...skill.results, ...(skill.controlResults ?? [])]) {
             // A reused result (result cache) cost nothing this run and made no call.
             if (!result.reused) {
                 candidateCostUsd += result.costUsd ?? 0;
@@ -46355,8 +49118,324 @@ class RateLimitGate {
     }
 }
 
+;// CONCATENATED MODULE: ./src/batch.ts
+// Message Batches for a run (config `batch`): calls are gathered into batches at half price instead of being sent
+// one by one. The run is a set of "strands", one per generation and one per judgement; a strand's first call is
+// queued, and once every open strand is waiting on the queue (or done), the queue goes out as one batch. So the
+// first wave is every generation, and the judgements of their outputs form the next wave, as those outputs arrive
+// from the first batch's results. A strand's later calls (the read_file turns after the first) run synchronously.
+//
+// Each batch is polled (bounded, with the injected sleep and clock) and its results, which come in any order, are
+// matched back by custom_id. Errored and expired entries end as errors of their pairs. After
+// batch-timeout-minutes from the first batch, the batch is cancelled and whatever is unfinished runs
+// synchronously, as does every later call. When the endpoint is missing (a gateway that answers 404), everything
+// runs synchronously, with one notice. On cancellation of the run the batch is cancelled too.
+
+/** The batches endpoint is missing (a 404 from a gateway or proxy). */
+class BatchesUnavailableError extends Error {
+    constructor(detail) {
+        super(`the Message Batches endpoint is not available (${detail})`);
+        this.name = "BatchesUnavailableError";
+    }
+}
+/** A batched call not made because the run was cancelled (its entry canceled, or the batch abandoned). */
+class BatchCancelledError extends Error {
+}
+/** Default longest time between two polls of a batch's status. */
+const DEFAULT_BATCH_POLL_MS = 30_000;
+/** The first poll comes this soon, and the wait doubles up to the poll interval (small batches end fast). */
+const FIRST_BATCH_POLL_MS = 200;
+/** `batch: auto` turns batches on in baseline mode from this many calls. */
+const BATCH_AUTO_MIN_CALLS = 20;
+/** Whether a run uses batches: `on` always, `off` never, `auto` in baseline mode from BATCH_AUTO_MIN_CALLS calls. */
+function batchWanted(batch, mode, calls) {
+    if (batch === "on")
+        return true;
+    if (batch === "off")
+        return false;
+    return mode === "baseline" && calls >= BATCH_AUTO_MIN_CALLS;
+}
+class Batcher {
+    options;
+    open = new Set();
+    queue = [];
+    checkScheduled = false;
+    sending = new Set();
+    nextId = 0;
+    deadline = null;
+    /** Why batches are no longer used (404, timeout, failed create); null while they are. */
+    off = null;
+    pollMs;
+    stats = { batches: 0, batched: 0, synchronous: 0 };
+    constructor(options) {
+        this.options = options;
+        this.pollMs = options.pollMs ?? DEFAULT_BATCH_POLL_MS;
+    }
+    strand() {
+        const state = { calls: 0, parked: false, closed: false };
+        this.open.add(state);
+        return {
+            call: (request) => {
+                state.calls += 1;
+                if (state.calls > 1 || this.off !== null)
+                    return this.runSync(request);
+                return new Promise((resolve, reject) => {
+                    state.parked = true;
+                    const unpark = () => {
+                        state.parked = false;
+                    };
+                    this.queue.push({
+                        customId: `c${++this.nextId}`,
+                        request,
+                        resolve: (value) => {
+                            unpark();
+                            resolve(value);
+                        },
+                        reject: (error) => {
+                            unpark();
+                            reject(error);
+                        },
+                        strand: state,
+                    });
+                    this.schedule();
+                });
+            },
+            close: () => {
+                if (state.closed)
+                    return;
+                state.closed = true;
+                this.open.delete(state);
+                this.schedule();
+            },
+        };
+    }
+    runSync(request) {
+        this.stats.synchronous += 1;
+        return this.options.sync(request);
+    }
+    /**
+     * Checks, after the promise continuations now due have run (two macrotask turns), whether every open strand waits
+     * on the queue; then the queue goes out as one batch.
+     */
+    schedule() {
+        if (this.checkScheduled)
+            return;
+        this.checkScheduled = true;
+        setImmediate(() => setImmediate(() => {
+            this.checkScheduled = false;
+            if (this.queue.length === 0)
+                return;
+            for (const strand of this.open)
+                if (!strand.parked)
+                    return;
+            const wave = this.queue;
+            this.queue = [];
+            void this.send(wave);
+        }));
+    }
+    send(wave) {
+        const sent = this.sendWave(wave).catch((error) => {
+            // Nothing above should throw; if it does, every call of the wave still ends.
+            for (const pending of wave)
+                pending.reject(error);
+        });
+        this.sending.add(sent);
+        void sent.finally(() => this.sending.delete(sent));
+        return sent;
+    }
+    /**
+     * Waits until no batch is being sent, polled or read: after a cancellation the calls end before their batch has
+     * been cancelled, and the run must not end before it is.
+     */
+    async settled() {
+        for (let round = 0; round < 100 && this.sending.size > 0; round++)
+            await Promise.all([...this.sending]);
+    }
+    async sendWave(wave) {
+        const admitted = [];
+        for (const pending of wave) {
+            if (this.options.signal?.aborted) {
+                pending.reject(new BatchCancelledError("cancelled: not run"));
+                continue;
+            }
+            const refusal = this.options.admit?.(pending.request) ?? null;
+            if (refusal)
+                pending.reject(refusal);
+            else
+                admitted.push(pending);
+        }
+        if (admitted.length === 0)
+            return;
+        if (this.off !== null || (this.deadline !== null && this.options.now() >= this.deadline)) {
+            this.turnOff(this.off ?? "batch-timeout-minutes passed");
+            this.syncAll(admitted);
+            return;
+        }
+        const entries = orderForCache(admitted).map((pending) => ({ customId: pending.customId, request: pending.request }));
+        let status;
+        try {
+            status = await this.options.api.create(entries);
+        }
+        catch (error) {
+            const why = error instanceof BatchesUnavailableError ? (0,errors/* messageOf */.bD)(error) : `creating a batch failed: ${(0,errors/* messageOf */.bD)(error)}`;
+            this.turnOff(why);
+            this.syncAll(admitted);
+            return;
+        }
+        this.stats.batches += 1;
+        this.deadline ??= this.options.now() + this.options.timeoutMs;
+        const byId = new Map(admitted.map((pending) => [pending.customId, pending]));
+        this.options.progress?.(`Batch ${status.id}: ${entries.length} request(s) sent at half price`);
+        const ending = await this.waitForEnd(status);
+        await this.collect(ending.status, byId, ending.reason);
+    }
+    /** Polls until the batch ends; cancels it on the deadline or on the run's cancellation. */
+    async waitForEnd(first) {
+        let status = first;
+        let reason = "ended";
+        let last = "";
+        const deadline = this.deadline ?? this.options.now() + this.options.timeoutMs;
+        // Bounded: enough polls to reach the deadline, then as many again for a cancel to take effect.
+        const maxPolls = 2 * Math.ceil(this.options.timeoutMs / Math.max(1, this.pollMs)) + 40;
+        let wait = Math.min(FIRST_BATCH_POLL_MS, this.pollMs);
+        for (let poll = 0; status.status !== "ended"; poll++) {
+            if (reason === "ended" && this.options.signal?.aborted) {
+                reason = "cancelled";
+                status = await this.cancel(status);
+                continue;
+            }
+            if (this.options.hardSignal?.aborted || poll >= maxPolls)
+                return { status, reason: reason === "ended" ? "abandoned" : reason };
+            if (reason === "ended" && this.options.now() >= deadline) {
+                reason = "timeout";
+                this.turnOff(`the batch did not end within batch-timeout-minutes (${Math.round(this.options.timeoutMs / 60_000)})`);
+                status = await this.cancel(status);
+                continue;
+            }
+            await this.options.sleep(wait);
+            wait = Math.min(this.pollMs, wait * 2);
+            try {
+                status = await this.options.api.retrieve(status.id);
+            }
+            catch (error) {
+                this.options.progress?.(`Batch ${status.id}: could not read its status (${(0,errors/* messageOf */.bD)(error)}); polling again`);
+                continue;
+            }
+            const c = status.counts;
+            const line = `Batch ${status.id}: ${c.succeeded + c.errored + c.canceled + c.expired} of ${total(status)} done (${c.errored} errored, ${c.expired} expired, ${c.canceled} canceled)`;
+            if (line !== last)
+                this.options.progress?.(line);
+            last = line;
+        }
+        return { status, reason };
+    }
+    async cancel(status) {
+        try {
+            return await this.options.api.cancel(status.id);
+        }
+        catch (error) {
+            this.options.progress?.(`Batch ${status.id}: cancelling failed (${(0,errors/* messageOf */.bD)(error)})`);
+            return status;
+        }
+    }
+    /** Reads the results and ends every call of the batch: answered, failed, run synchronously or cancelled. */
+    async collect(status, byId, reason) {
+        const unfinished = (pending) => {
+            if (reason === "cancelled" || reason === "abandoned" || this.options.signal?.aborted) {
+                pending.reject(new BatchCancelledError("cancelled: not run"));
+            }
+            else {
+                // Our own cancel on the deadline: the entry runs synchronously instead.
+                this.stats.synchronous += 1;
+                this.options.sync(pending.request).then(pending.resolve, pending.reject);
+            }
+        };
+        if (status.status === "ended") {
+            try {
+                for await (const outcome of this.options.api.results(status.id)) {
+                    const pending = byId.get(outcome.customId);
+                    if (!pending)
+                        continue;
+                    byId.delete(outcome.customId);
+                    this.deliver(pending, outcome, reason, unfinished);
+                }
+            }
+            catch (error) {
+                this.options.progress?.(`Batch ${status.id}: reading its results failed (${(0,errors/* messageOf */.bD)(error)})`);
+            }
+        }
+        // Entries the results did not list (or a batch that never ended): nothing is lost.
+        for (const pending of byId.values()) {
+            if (reason === "ended")
+                pending.reject(new errors/* ModelCallError */.sX("unknown", `the batch ${status.id} returned no result for this call`, { status: null, attempts: 1 }));
+            else
+                unfinished(pending);
+        }
+    }
+    deliver(pending, outcome, reason, unfinished) {
+        switch (outcome.type) {
+            case "succeeded":
+                this.stats.batched += 1;
+                pending.resolve(outcome.result);
+                return;
+            case "failed":
+                pending.reject(outcome.error);
+                return;
+            case "expired":
+                pending.reject(new errors/* ModelCallError */.sX("timeout", "the batch entry expired before it was processed (batch expired)", { status: null, attempts: 1 }));
+                return;
+            case "canceled":
+                if (reason !== "ended")
+                    unfinished(pending);
+                else
+                    pending.reject(new errors/* ModelCallError */.sX("unknown", "the batch entry was canceled (the batch was cancelled outside this run)", { status: null, attempts: 1 }));
+                return;
+        }
+    }
+    syncAll(wave) {
+        for (const pending of wave)
+            this.runSync(pending.request).then(pending.resolve, pending.reject);
+    }
+    turnOff(why) {
+        if (this.off !== null)
+            return;
+        this.off = why;
+        this.options.notice?.(`Message Batches off for the rest of this run: ${why}; calls run synchronously at full price.`);
+    }
+}
+/**
+ * The shortest cacheable prefix of a request (model, system prompt and its first user breakpoint, e.g. the judge's
+ * skill block): the most widely shared one, so requests with the same key can read one cache entry.
+ */
+function prefixOf(request) {
+    const first = (request.userBlocks ?? []).find((block) => block.cache)?.text ?? "";
+    return JSON.stringify([request.model, request.cacheSystem ? request.system : "", first]);
+}
+/**
+ * Orders a wave for the prompt cache: the first request of every prefix, then the second of every prefix, and so
+ * on. A batch is processed roughly in order and many at a time, so a prefix's requests side by side would all miss
+ * (and each pay a cache write); spread out, the first one's entry exists when the others run. Best effort: the API
+ * promises no order, and results are matched by custom_id whatever it is.
+ */
+function orderForCache(wave) {
+    const seen = new Map();
+    const ranked = wave.map((item, index) => {
+        const prefix = prefixOf(item.request);
+        const round = seen.get(prefix) ?? 0;
+        seen.set(prefix, round + 1);
+        return { item, round, index };
+    });
+    ranked.sort((a, b) => a.round - b.round || a.index - b.index);
+    return ranked.map((entry) => entry.item);
+}
+function total(status) {
+    const c = status.counts;
+    return c.processing + c.succeeded + c.errored + c.canceled + c.expired;
+}
+
 ;// CONCATENATED MODULE: ./src/anthropic.ts
 // The model client: one Messages API call per CallRequest through the official SDK, with our retry policy.
+
 
 
 
@@ -46369,9 +49448,14 @@ function buildParams(request) {
     const params = {
         model: request.model,
         max_tokens: request.maxTokens,
-        system: request.cacheSystem
-            ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
-            : request.system,
+        // No system prompt at all (the without-skill control) is left out, not sent empty.
+        ...(request.system === ""
+            ? {}
+            : {
+                system: request.cacheSystem
+                    ? [{ type: "text", text: request.system, cache_control: { type: "ephemeral" } }]
+                    : request.system,
+            }),
         messages: request.messages
             ? request.messages.map(toApiMessage)
             : [{ role: "user", content: userContent(request) }],
@@ -46448,6 +49532,46 @@ function textOf(message) {
         .filter((block) => block.type === "text")
         .map((block) => block.text)
         .join("");
+}
+/** A message as our answer; a refusal or a cut-off answer is a failed call (ModelCallError) that keeps its text. */
+function answerOf(message, request, attempt, latencyMs) {
+    const text = textOf(message);
+    if (message.stop_reason === "refusal") {
+        throw new errors/* ModelCallError */.sX("refusal", "the model refused to answer (stop_reason refusal)", {
+            status: 200,
+            attempts: attempt,
+            partialText: text,
+        });
+    }
+    if (message.stop_reason === "max_tokens") {
+        throw new errors/* ModelCallError */.sX("truncated", `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
+            `(judge.max-tokens for the judge) so a whole answer fits`, { status: 200, attempts: attempt, partialText: text });
+    }
+    return { text, stopReason: message.stop_reason ?? "end_turn", content: contentOf(message), usage: usageOf(message), latencyMs };
+}
+/** The error kind of an errored batch entry, from the API error type it carries. */
+const BATCH_ERROR_KINDS = {
+    invalid_request_error: "invalid-request",
+    authentication_error: "auth",
+    permission_error: "auth",
+    not_found_error: "not-found",
+    rate_limit_error: "rate-limit",
+    overloaded_error: "overloaded",
+    api_error: "server",
+    timeout_error: "timeout",
+};
+const BATCH_ERROR_STATUS = {
+    invalid_request_error: 400,
+    authentication_error: 401,
+    permission_error: 403,
+    not_found_error: 404,
+    rate_limit_error: 429,
+    api_error: 500,
+    timeout_error: 504,
+    overloaded_error: 529,
+};
+function batchStatusOf(batch) {
+    return { id: batch.id, status: batch.processing_status, counts: { ...batch.request_counts } };
 }
 function verdictOf(error) {
     if (error instanceof core_error/* APIConnectionTimeoutError */.qA)
@@ -46583,20 +49707,7 @@ function createModelClient(options) {
                     throw error;
                 }
                 gate.release(ticket, { kind: "ok" });
-                const latencyMs = Math.round(performance.now() - started);
-                const text = textOf(message);
-                if (message.stop_reason === "refusal") {
-                    throw new errors/* ModelCallError */.sX("refusal", "the model refused to answer (stop_reason refusal)", {
-                        status: 200,
-                        attempts: attempt,
-                        partialText: text,
-                    });
-                }
-                if (message.stop_reason === "max_tokens") {
-                    throw new errors/* ModelCallError */.sX("truncated", `the answer was cut off at max_tokens (${request.maxTokens}); raise max-tokens in skillbench.yml ` +
-                        `(judge.max-tokens for the judge) so a whole answer fits`, { status: 200, attempts: attempt, partialText: text });
-                }
-                return { text, stopReason: message.stop_reason ?? "end_turn", content: contentOf(message), usage: usageOf(message), latencyMs };
+                return answerOf(message, request, attempt, Math.round(performance.now() - started));
             }, {
                 maxRetries: options.maxRetries,
                 decide: (error) => decide(error, firstRateLimitAt),
@@ -46607,17 +49718,79 @@ function createModelClient(options) {
             });
             return { ...value, attempts };
         },
+        batches: batchApi(),
     };
+    /** A batches endpoint call (create, retrieve, cancel), with the same retries as a message call. */
+    async function batchOp(what, op) {
+        const { value } = await withRetries(() => op(), {
+            maxRetries: options.maxRetries,
+            decide: (error) => decide(error, null),
+            giveUp: (error) => {
+                if (error instanceof core_error/* APIError */.LG && error.status === 404 && what === "create")
+                    return new BatchesUnavailableError(redact(describeApiError(error)));
+                return new Error(redact(`the Message Batches API failed (${what}): ${reasonOf(error, verdictOf(error), options.timeoutMs)}`));
+            },
+            sleep,
+        });
+        return value;
+    }
+    function batchApi() {
+        const byId = new Map();
+        return {
+            async create(entries) {
+                const requests = entries.map((entry) => ({ custom_id: entry.customId, params: buildParams(entry.request) }));
+                const batch = await batchOp("create", () => client.messages.batches.create({ requests }));
+                byId.set(batch.id, new Map(entries.map((entry) => [entry.customId, entry.request])));
+                return batchStatusOf(batch);
+            },
+            async retrieve(id) {
+                return batchStatusOf(await batchOp("retrieve", () => client.messages.batches.retrieve(id)));
+            },
+            async cancel(id) {
+                return batchStatusOf(await batchOp("cancel", () => client.messages.batches.cancel(id)));
+            },
+            async *results(id) {
+                const requests = byId.get(id) ?? new Map();
+                const decoder = await batchOp("results", () => client.messages.batches.results(id));
+                for await (const line of decoder) {
+                    const customId = line.custom_id;
+                    const result = line.result;
+                    const request = requests.get(customId);
+                    if (result.type === "succeeded" && request) {
+                        try {
+                            // Batch latency is queueing, not the model's: not measured (0, and the result says batched).
+                            yield { customId, type: "succeeded", result: { ...answerOf(result.message, request, 1, 0), attempts: 1, batched: true } };
+                        }
+                        catch (error) {
+                            yield { customId, type: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+                        }
+                    }
+                    else if (result.type === "errored") {
+                        const type = result.error.error.type;
+                        const kind = BATCH_ERROR_KINDS[type] ?? "unknown";
+                        const model = request?.model ?? "the model";
+                        // An entry's error has no HTTP status; each API error type has one, which names the cause as a call's would.
+                        const status = BATCH_ERROR_STATUS[type] ?? null;
+                        const detail = redact(`HTTP ${status ?? "?"} ${type}: ${result.error.error.message}`);
+                        const message = kind === "not-found" ? `model ${model} was not found (batch entry ${detail}); check the model id` : `the batched call to ${model} failed: ${detail}`;
+                        yield { customId, type: "failed", error: new errors/* ModelCallError */.sX(kind, message, { status, attempts: 1 }) };
+                    }
+                    else if (result.type === "canceled" || result.type === "expired") {
+                        yield { customId, type: result.type };
+                    }
+                }
+                byId.delete(id);
+            },
+        };
+    }
 }
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/baseline/layout.ts
-// What the baseline branch holds, how its files are written and read back, how a run is merged onto what is
-// already there, and how history is kept bounded. Pure functions: the git side lives in store.ts.
-
-
-
+;// CONCATENATED MODULE: ./src/baseline/format.ts
+// What the baseline branch holds and how its files are written: file names, the history encoding (scaled
+// integers, run spans), the order of points, the serializers and the branch README. Reading the files back is
+// read.ts (against the JSON Schemas in file-schemas.ts); merging a run onto the branch is merge.ts.
 
 
 const SCHEMA_VERSION = 1;
@@ -46638,37 +49811,8 @@ const HISTORY_SCALE = {
     costUsd: 1_000_000,
     latencyMsP50: 1,
 };
+/** The columns of a runs.json row. */
 const RUN_COLUMNS = ["seq", "id", "commit", "time", "mode"];
-/**
- * The most of one candidate output a current entry keeps (UTF-8 bytes), so that a pull request can judge it again
- * (compare: rejudge). A longer output is cut and marked `outputTruncated` (never judged again: a cut output would
- * score lower than the one that was judged). 16 KB holds ~4000 tokens of text, more than most skills' answers.
- */
-const STORED_OUTPUT_MAX_BYTES = 16 * 1024;
-/** The output as stored: at most `maxBytes` UTF-8 bytes, cut at a character boundary. */
-function storedOutput(output, maxBytes = STORED_OUTPUT_MAX_BYTES) {
-    if (output === null)
-        return { output: null, truncated: false };
-    if (Buffer.byteLength(output, "utf8") <= maxBytes)
-        return { output, truncated: false };
-    let bytes = 0;
-    let end = 0;
-    for (const char of output) {
-        const size = Buffer.byteLength(char, "utf8");
-        if (bytes + size > maxBytes)
-            break;
-        bytes += size;
-        end += char.length;
-    }
-    return { output: output.slice(0, end), truncated: true };
-}
-/** Judgements averaged into a result's scores: CaseResult.judgements when the run sets it, else 1 when judged. */
-function judgementsOf(result) {
-    const counted = result.judgements;
-    if (typeof counted === "number" && Number.isInteger(counted) && counted >= 0)
-        return counted;
-    return result.judged ? 1 : 0;
-}
 function emptyBranchData() {
     return { skills: new Map(), history: new Map(), runs: new Map(), maxSeq: 0 };
 }
@@ -46693,13 +49837,17 @@ function skillFileFor(skillPath) {
 function historyFileFor(skillPath) {
     return `${HISTORY_DIR}/${slugFor(skillPath)}.json`;
 }
+function isSkillFile(path) {
+    return path.startsWith(`${SKILLS_DIR}/`) && path.endsWith(".json");
+}
+function isHistoryFile(path) {
+    return path.startsWith(`${HISTORY_DIR}/`) && path.endsWith(".json");
+}
 function isLayoutFile(path) {
-    return (path === RUNS_FILE ||
-        (path.startsWith(`${SKILLS_DIR}/`) && path.endsWith(".json")) ||
-        (path.startsWith(`${HISTORY_DIR}/`) && path.endsWith(".json")));
+    return path === RUNS_FILE || isSkillFile(path) || isHistoryFile(path);
 }
 // ---------------------------------------------------------------------------------------------------------
-// Rounding used for history
+// Rounding and the history encoding
 function roundScore(value) {
     return value === null ? null : Math.round(value * 10) / 10;
 }
@@ -46735,6 +49883,377 @@ function decodeValue(column, stored, scale) {
     if (column === "latencyMsP50")
         return Math.round(value);
     return roundScore(value);
+}
+/** Consecutive integers as [first, count] spans: a model present in every run costs one pair. */
+function toSpans(values) {
+    const spans = [];
+    for (const value of values) {
+        const last = spans[spans.length - 1];
+        if (last && last[0] + last[1] === value)
+            last[1] += 1;
+        else
+            spans.push([value, 1]);
+    }
+    return spans;
+}
+// Far above any real history (retention keeps it to hundreds of runs); guards against a damaged span such as
+// [1, 1e12] making the reader allocate without bound.
+const MAX_SPAN_VALUES = 1_000_000;
+/** Expands [first, count] spans; null when a span is malformed or leaves [min, max). */
+function fromSpans(spans, min, max) {
+    const values = [];
+    for (const [first, count] of spans) {
+        if (!Number.isInteger(first) || !Number.isInteger(count) || first < min || count < 1 || first + count > max) {
+            return null;
+        }
+        if (values.length + count > MAX_SPAN_VALUES)
+            return null;
+        for (let i = 0; i < count; i++)
+            values.push(first + i);
+    }
+    return values;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Order
+function compareStrings(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Sorts points by run time, then run seq, skill and model; parses each time once (histories are long). */
+function sortPoints(points, runs) {
+    const parsedTimes = new Map();
+    const keyed = points.map((point) => {
+        let ms = parsedTimes.get(point.time);
+        if (ms === undefined) {
+            const parsed = Date.parse(point.time);
+            ms = Number.isFinite(parsed) ? parsed : 0;
+            parsedTimes.set(point.time, ms);
+        }
+        return { point, ms, seq: runs.get(point.runId)?.seq ?? Number.MAX_SAFE_INTEGER };
+    });
+    keyed.sort((a, b) => a.ms - b.ms ||
+        compareStrings(a.point.time, b.point.time) ||
+        a.seq - b.seq ||
+        compareStrings(a.point.runId, b.point.runId) ||
+        compareStrings(a.point.skill, b.point.skill) ||
+        compareStrings(a.point.model, b.point.model));
+    return keyed.map((k) => k.point);
+}
+// ---------------------------------------------------------------------------------------------------------
+// Writing files
+/** JSON with the header fields indented and one array item per line: compact, and diffs stay readable. */
+function jsonWithRows(header, rowsKey, rows) {
+    const head = Object.entries(header).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    const body = rows.length === 0 ? "[]" : `[\n${rows.map((r) => `    ${JSON.stringify(r)}`).join(",\n")}\n  ]`;
+    return `{\n${[...head, `  ${JSON.stringify(rowsKey)}: ${body}`].join(",\n")}\n}\n`;
+}
+function serializeSkillBaseline(baseline) {
+    const entries = baseline.entries.map((e) => ({
+        key: e.key,
+        caseId: e.caseId,
+        caseHash: e.caseHash,
+        model: e.model,
+        skillHash: e.skillHash,
+        judgeKey: e.judgeKey,
+        quality: e.quality,
+        faithfulness: e.faithfulness,
+        relevancy: e.relevancy,
+        precision: e.precision,
+        recall: e.recall,
+        matchesExpected: e.matchesExpected,
+        costUsd: e.costUsd,
+        latencyMs: e.latencyMs,
+        error: e.error,
+        recordedAt: e.recordedAt,
+        commit: e.commit,
+        judgements: e.judgements ?? 1,
+        output: e.output ?? null,
+        ...(e.outputTruncated ? { outputTruncated: true } : {}),
+        ...(e.expectations ? { expectations: e.expectations } : {}),
+        ...(e.checks ? { checks: e.checks } : {}),
+    }));
+    return jsonWithRows({
+        schemaVersion: SCHEMA_VERSION,
+        skill: baseline.skill,
+        skillHash: baseline.skillHash,
+        updatedAt: baseline.updatedAt,
+        commit: baseline.commit,
+    }, "entries", entries);
+}
+function serializeHistory(skill, points, runs) {
+    const sorted = sortPoints(points.filter((p) => runs.has(p.runId)), runs);
+    const runIds = [];
+    const indexOf = new Map();
+    for (const p of sorted) {
+        if (!indexOf.has(p.runId)) {
+            indexOf.set(p.runId, runIds.length);
+            runIds.push(p.runId);
+        }
+    }
+    const byModel = new Map();
+    for (const p of sorted) {
+        const list = byModel.get(p.model) ?? [];
+        list.push(p);
+        byModel.set(p.model, list);
+    }
+    const lines = [
+        `  "schemaVersion": ${SCHEMA_VERSION}`,
+        `  "skill": ${JSON.stringify(skill)}`,
+        `  "scale": ${JSON.stringify(HISTORY_SCALE)}`,
+        `  "runs": ${JSON.stringify(toSpans(runIds.map((id) => runs.get(id)?.seq ?? 0)))}`,
+    ];
+    const models = [];
+    for (const model of [...byModel.keys()].sort(compareStrings)) {
+        const list = byModel.get(model) ?? [];
+        const columns = [`      "at": ${JSON.stringify(toSpans(list.map((p) => indexOf.get(p.runId) ?? 0)))}`];
+        for (const column of HISTORY_COLUMNS) {
+            const values = list.map((p) => encodeValue(column, p.metrics[column], HISTORY_SCALE[column]));
+            columns.push(`      ${JSON.stringify(column)}: ${JSON.stringify(values)}`);
+        }
+        models.push(`    ${JSON.stringify(model)}: {\n${columns.join(",\n")}\n    }`);
+    }
+    lines.push(models.length === 0 ? `  "models": {}` : `  "models": {\n${models.join(",\n")}\n  }`);
+    return `{\n${lines.join(",\n")}\n}\n`;
+}
+function serializeRuns(runs) {
+    const rows = [...runs.values()].sort((a, b) => a.seq - b.seq).map((r) => [r.seq, r.id, r.commit, r.time, r.mode]);
+    return jsonWithRows({ schemaVersion: SCHEMA_VERSION, columns: RUN_COLUMNS }, "runs", rows);
+}
+/** The files a write puts on the branch: the touched skills' baseline and history, the runs file, the README. */
+function filesForWrite(data, touchedSkills) {
+    const files = new Map();
+    files.set(README_FILE, README);
+    files.set(RUNS_FILE, serializeRuns(data.runs));
+    for (const skill of touchedSkills) {
+        const baseline = data.skills.get(skill);
+        if (baseline)
+            files.set(skillFileFor(skill), serializeSkillBaseline(baseline));
+        files.set(historyFileFor(skill), serializeHistory(skill, data.history.get(skill) ?? [], data.runs));
+    }
+    return files;
+}
+// ---------------------------------------------------------------------------------------------------------
+const README = `# skillbench baseline
+
+This branch is written by skillbench baseline runs; edits by hand are overwritten by the next run that
+touches the same files. Layout version 1; every JSON file carries \`"schemaVersion": 1\`.
+
+## skills/<slug>.json
+
+The current baseline of one skill. \`<slug>\` is a readable form of the skill's path plus 8 hex digits of the
+sha256 of the path; the path itself is the \`skill\` field. \`entries\` holds one result per (caseId, model),
+keyed by \`key\`: the hash of the skill text, the case, the model and the judge settings, so a result is only
+compared with one produced from the same inputs. \`recordedAt\` is the time of the run that produced it.
+\`judgements\` is how many judgements were averaged into its scores. \`output\` is the candidate's answer (known
+secrets redacted), kept only for these current entries so that a pull request can judge it again beside its own
+outputs (\`compare: rejudge\`); an answer over 16 KB is cut and marked \`outputTruncated\`, and is not judged
+again. History keeps aggregates only.
+
+## history/<slug>.json
+
+The trend of one skill, one point per run and model, stored by column:
+
+- \`runs\`: the run numbers (\`seq\` in runs.json) of the points, oldest first, as [first, count] spans of
+  consecutive numbers.
+- \`models.<model>.at\`: which of those runs the model has points for, as [start index, count] spans of
+  positions in the expanded \`runs\` list.
+- \`models.<model>.<metric>\`: one value per run listed in \`at\`; \`null\` when the metric was unknown.
+  A stored value is the real value times \`scale.<metric>\`: scores (0-100) in tenths of a point, \`costUsd\`
+  (mean cost per case) in micro-USD to 6 significant digits, \`latencyMsP50\` in whole milliseconds.
+
+Only the newest runs of each skill are kept (the configured history limit).
+
+## runs.json
+
+One row per run that some history file still refers to: \`[seq, id, commit, time, mode]\`.
+`;
+
+;// CONCATENATED MODULE: ./src/baseline/merge.ts
+// How a run is recorded onto what the branch already holds: the 3-way merge of a skill's entries with what
+// concurrent writers added (a good reference is never replaced by a failed one), and the retention that keeps
+// history to the newest runs. Pure functions over BranchData; the file format is format.ts, git is store.ts.
+
+function entryIdentity(entry) {
+    return JSON.stringify([entry.key, entry.caseId, entry.model, entry.recordedAt]);
+}
+/** Judged without error: an entry a comparison can use. */
+function isUsableEntry(entry) {
+    return entry.error === null && entry.quality !== null;
+}
+/** Entries a comparison treats as the same reference: same case content, model and judge settings. */
+function comparisonSlot(entry) {
+    return JSON.stringify([entry.caseId, entry.model, entry.caseHash, entry.judgeKey]);
+}
+/**
+ * One entry per (caseId, model): the newest recordedAt; on a tie, one whose identity is in `preferred`. The
+ * baseline never degrades: for the same comparison slot a usable entry wins over a failed or unjudged one,
+ * whatever their times (an outage must not replace a good reference; the good one keeps its recordedAt).
+ */
+function newestPerCaseAndModel(entries, preferred = new Set()) {
+    const best = new Map();
+    for (const entry of entries) {
+        const slot = JSON.stringify([entry.caseId, entry.model]);
+        const current = best.get(slot);
+        if (!current) {
+            best.set(slot, entry);
+            continue;
+        }
+        if (comparisonSlot(entry) === comparisonSlot(current) && isUsableEntry(entry) !== isUsableEntry(current)) {
+            if (isUsableEntry(entry))
+                best.set(slot, entry);
+            continue;
+        }
+        const order = compareTime(entry.recordedAt, current.recordedAt);
+        if (order > 0 || (order === 0 && preferred.has(entryIdentity(entry))))
+            best.set(slot, entry);
+    }
+    return [...best.values()].sort((a, b) => compareStrings(a.caseId, b.caseId) || compareStrings(a.model, b.model));
+}
+function compareTime(a, b) {
+    const ta = Date.parse(a);
+    const tb = Date.parse(b);
+    if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb)
+        return ta < tb ? -1 : 1;
+    return compareStrings(a, b);
+}
+/**
+ * This run's baseline for a skill, merged with what a concurrent writer added since `base` (the branch as this
+ * writer first read it). Entries the remote shares with `base` are the old baseline and are replaced, except
+ * that a failed or unjudged entry of this run never replaces a usable one for the same case, model and judge
+ * (keepUsableEntries); entries only the remote has came from a concurrent run: union by key, then the newest
+ * per (caseId, model), usable entries winning over failed ones of the same comparison slot.
+ */
+function mergeSkillBaseline(fromRun, remote, base) {
+    if (!remote)
+        return fromRun;
+    const ours = keepUsableEntries(fromRun, remote);
+    const known = new Set((base?.entries ?? []).map(entryIdentity));
+    const foreign = remote.entries.filter((e) => !known.has(entryIdentity(e)));
+    if (foreign.length === 0)
+        return ours;
+    const byKey = new Map();
+    for (const entry of foreign)
+        byKey.set(entry.key, entry);
+    for (const entry of ours.entries) {
+        const other = byKey.get(entry.key);
+        const newer = compareTime(entry.recordedAt, other?.recordedAt ?? "") >= 0;
+        if (!other || (isUsableEntry(entry) === isUsableEntry(other) ? newer : isUsableEntry(entry)))
+            byKey.set(entry.key, entry);
+    }
+    const entries = newestPerCaseAndModel([...byKey.values()], new Set(ours.entries.map(entryIdentity)));
+    const header = compareTime(remote.updatedAt, ours.updatedAt) > 0 ? remote : ours;
+    const { skillHash, updatedAt, commit } = header;
+    return { skill: ours.skill, skillHash, updatedAt, commit, entries };
+}
+/**
+ * `ours` with each failed or unjudged entry replaced by the usable entry the branch holds for the same
+ * comparison slot (the newest one), if any: this run's outage does not overwrite the reference it failed to
+ * reproduce. Entries of other slots (the case changed, the judge changed) are replaced as before.
+ */
+function keepUsableEntries(ours, remote) {
+    const usable = new Map();
+    for (const entry of remote.entries) {
+        if (!isUsableEntry(entry))
+            continue;
+        const known = usable.get(comparisonSlot(entry));
+        if (!known || compareTime(entry.recordedAt, known.recordedAt) > 0)
+            usable.set(comparisonSlot(entry), entry);
+    }
+    if (usable.size === 0)
+        return ours;
+    let kept = 0;
+    const entries = ours.entries.map((entry) => {
+        const good = isUsableEntry(entry) ? undefined : usable.get(comparisonSlot(entry));
+        if (!good)
+            return entry;
+        kept += 1;
+        return good;
+    });
+    return kept === 0 ? ours : { ...ours, entries };
+}
+/** Keeps the points of the newest `limit` runs (by run time, then seq). */
+function retainNewestRuns(points, limit, runs) {
+    const sorted = sortPoints(points, runs);
+    // Insertion order of a Set is first-appearance order: runs oldest first.
+    const runOrder = [...new Set(sorted.map((p) => p.runId))];
+    const kept = new Set(runOrder.slice(Math.max(0, runOrder.length - limit)));
+    return sorted.filter((p) => kept.has(p.runId));
+}
+/**
+ * The branch after recording `contribution` on top of `remote`. `base` is the branch as this writer first read
+ * it (equal to `remote` on the first try). History points are unioned by (runId, skill, model), this run's
+ * winning; each touched skill keeps its newest `historyLimit` runs; run metadata nobody references is dropped.
+ */
+function applyRun(remote, base, contribution, historyLimit) {
+    const runs = new Map(remote.runs);
+    const existing = runs.get(contribution.run.id);
+    const seq = existing?.seq ?? remote.maxSeq + 1;
+    runs.set(contribution.run.id, { seq, ...contribution.run });
+    const skills = new Map(remote.skills);
+    const history = new Map(remote.history);
+    for (const item of contribution.skills) {
+        if (item.baseline) {
+            const merged = mergeSkillBaseline(item.baseline, remote.skills.get(item.skill), base.skills.get(item.skill));
+            skills.set(item.skill, merged);
+        }
+        const ours = new Set(item.points.map((p) => p.model));
+        const kept = (remote.history.get(item.skill) ?? []).filter((p) => !(p.runId === contribution.run.id && ours.has(p.model)));
+        const added = item.points.map((p) => ({
+            runId: contribution.run.id,
+            commit: contribution.run.commit,
+            time: contribution.run.time,
+            mode: contribution.run.mode,
+            skill: item.skill,
+            model: p.model,
+            metrics: roundMetrics(p.metrics),
+        }));
+        history.set(item.skill, retainNewestRuns([...kept, ...added], historyLimit, runs));
+    }
+    const referenced = new Set();
+    for (const points of history.values())
+        for (const p of points)
+            referenced.add(p.runId);
+    for (const id of [...runs.keys()])
+        if (!referenced.has(id))
+            runs.delete(id);
+    return { skills, history, runs, maxSeq: Math.max(remote.maxSeq, seq) };
+}
+
+;// CONCATENATED MODULE: ./src/baseline/contribution.ts
+// How a report becomes one run's contribution to the baseline branch: a baseline entry per result (its output
+// stored up to a size cap) and a history point per skill and model. merge.ts records it onto the branch.
+
+
+
+/**
+ * The most of one candidate output a current entry keeps (UTF-8 bytes), so that a pull request can judge it again
+ * (compare: rejudge). A longer output is cut and marked `outputTruncated` (never judged again: a cut output would
+ * score lower than the one that was judged). 16 KB holds ~4000 tokens of text, more than most skills' answers.
+ */
+const STORED_OUTPUT_MAX_BYTES = 16 * 1024;
+/** The output as stored: at most `maxBytes` UTF-8 bytes, cut at a character boundary. */
+function storedOutput(output, maxBytes = STORED_OUTPUT_MAX_BYTES) {
+    if (output === null)
+        return { output: null, truncated: false };
+    if (Buffer.byteLength(output, "utf8") <= maxBytes)
+        return { output, truncated: false };
+    let bytes = 0;
+    let end = 0;
+    for (const char of output) {
+        const size = Buffer.byteLength(char, "utf8");
+        if (bytes + size > maxBytes)
+            break;
+        bytes += size;
+        end += char.length;
+    }
+    return { output: output.slice(0, end), truncated: true };
+}
+/** Judgements averaged into a result's scores: CaseResult.judgements when the run sets it, else 1 when judged. */
+function judgementsOf(result) {
+    // Typed as always set, but a result cached by an older skillbench may lack it.
+    const counted = result.judgements;
+    if (typeof counted === "number" && Number.isInteger(counted) && counted >= 0)
+        return counted;
+    return result.judged ? 1 : 0;
 }
 function contributionFromReport(report, runId) {
     const bySkill = new Map();
@@ -46803,186 +50322,318 @@ function contributionFromReport(report, runId) {
         skills: [...bySkill.values()],
     };
 }
-// ---------------------------------------------------------------------------------------------------------
-// Merging
-function entryIdentity(entry) {
-    return JSON.stringify([entry.key, entry.caseId, entry.model, entry.recordedAt]);
+
+;// CONCATENATED MODULE: ./src/baseline/file-schemas.ts
+// JSON Schemas of the three kinds of file on the baseline branch (skills/<slug>.json, history/<slug>.json,
+// runs.json), as written by format.ts, and the validator read.ts checks them with. The schemas are typed with
+// ajv's JSONSchemaType, so data that passes is typed as the file it is without casts. Each schema node has a
+// `description` ("a number or null"): a failure reads "<field> must be <description>, found <value>", the field
+// taken from ajv's instancePath.
+
+
+
+/** Parses as a time (Date.parse): ISO times as written, and whatever else older files held that Date reads. */
+const TIME_FORMAT = "skillbench-time";
+const version = { type: "integer", const: SCHEMA_VERSION, description: String(SCHEMA_VERSION) };
+const file_schemas_text = { type: "string", description: "a string" };
+// A required field that may be null is `anyOf` with a null branch: JSONSchemaType keeps `nullable` for optional ones.
+const NULL = { type: "null", nullable: true };
+const nullableText = { anyOf: [{ type: "string" }, NULL], description: "a string or null" };
+const nullableNumber = { anyOf: [{ type: "number" }, NULL], description: "a number or null" };
+const nullableBoolean = { anyOf: [{ type: "boolean" }, NULL], description: "true, false or null" };
+const time = { type: "string", format: TIME_FORMAT, description: "an ISO time" };
+const checkSchema = {
+    type: "object",
+    description: "a check {type, value, passed}",
+    properties: {
+        type: { type: "string", enum: types_CHECK_TYPES, description: `one of ${types_CHECK_TYPES.join(", ")}` },
+        value: { $ref: "#/$defs/checkValue" },
+        passed: nullableBoolean,
+    },
+    required: ["type", "passed"],
+};
+const entrySchema = {
+    type: "object",
+    description: "an entry object",
+    properties: {
+        key: file_schemas_text,
+        caseId: file_schemas_text,
+        caseHash: file_schemas_text,
+        model: file_schemas_text,
+        skillHash: file_schemas_text,
+        judgeKey: file_schemas_text,
+        quality: nullableNumber,
+        faithfulness: nullableNumber,
+        relevancy: nullableNumber,
+        precision: nullableNumber,
+        recall: nullableNumber,
+        matchesExpected: nullableBoolean,
+        costUsd: nullableNumber,
+        latencyMs: nullableNumber,
+        error: nullableText,
+        recordedAt: time,
+        commit: nullableText,
+        judgements: { type: "integer", minimum: 0, nullable: true, description: "a whole number, 0 or more" },
+        output: { type: "string", nullable: true, description: "a string or null" },
+        outputTruncated: { type: "boolean", nullable: true, description: "true or false" },
+        expectations: {
+            type: "array",
+            nullable: true,
+            description: "a list of {text, passed}",
+            items: {
+                type: "object",
+                description: "an expectation {text, passed}",
+                properties: { text: file_schemas_text, passed: { type: "boolean", description: "true or false" } },
+                required: ["text", "passed"],
+            },
+        },
+        checks: { type: "array", nullable: true, description: "a list of {type, value, passed}", items: checkSchema },
+    },
+    required: [
+        "key",
+        "caseId",
+        "caseHash",
+        "model",
+        "skillHash",
+        "judgeKey",
+        "quality",
+        "faithfulness",
+        "relevancy",
+        "precision",
+        "recall",
+        "matchesExpected",
+        "costUsd",
+        "latencyMs",
+        "error",
+        "recordedAt",
+        "commit",
+    ],
+};
+const SKILL_FILE_SCHEMA = {
+    type: "object",
+    description: "an object",
+    $defs: {
+        checkValue: {
+            anyOf: [{ type: "string" }, { type: "number" }, { type: "object", required: [] }, NULL],
+            description: "a string, a number, an object or null",
+        },
+    },
+    properties: {
+        schemaVersion: version,
+        skill: file_schemas_text,
+        skillHash: file_schemas_text,
+        updatedAt: time,
+        commit: nullableText,
+        entries: { type: "array", description: "a list of entries", items: entrySchema },
+    },
+    required: ["schemaVersion", "skill", "skillHash", "updatedAt", "commit", "entries"],
+};
+const RUNS_FILE_SCHEMA = {
+    type: "object",
+    description: "an object",
+    properties: {
+        schemaVersion: version,
+        columns: {
+            type: "array",
+            items: { type: "string" },
+            const: [...RUN_COLUMNS],
+            description: JSON.stringify(RUN_COLUMNS),
+        },
+        runs: {
+            type: "array",
+            description: "a list of rows",
+            items: {
+                type: "array",
+                description: `a row of ${RUN_COLUMNS.length} values (${RUN_COLUMNS.join(", ")})`,
+                items: [
+                    { type: "integer", minimum: 1, description: "a positive whole number (the run's seq)" },
+                    file_schemas_text,
+                    nullableText,
+                    time,
+                    { type: "string", enum: MODES, description: MODES.map((m) => JSON.stringify(m)).join(" or ") },
+                ],
+                minItems: RUN_COLUMNS.length,
+                maxItems: RUN_COLUMNS.length,
+            },
+        },
+    },
+    required: ["schemaVersion", "columns", "runs"],
+};
+function spansSchema(first, description) {
+    return {
+        type: "array",
+        description,
+        items: {
+            type: "array",
+            description: "a [first, count] pair",
+            items: [
+                { type: "integer", minimum: first, description: `a whole number, ${first} or more` },
+                { type: "integer", minimum: 1, description: "a whole number, 1 or more" },
+            ],
+            minItems: 2,
+            maxItems: 2,
+        },
+    };
 }
-/** Judged without error: an entry a comparison can use. */
-function isUsableEntry(entry) {
-    return entry.error === null && entry.quality !== null;
-}
-/** Entries a comparison treats as the same reference: same case content, model and judge settings. */
-function comparisonSlot(entry) {
-    return JSON.stringify([entry.caseId, entry.model, entry.caseHash, entry.judgeKey]);
-}
-/**
- * One entry per (caseId, model): the newest recordedAt; on a tie, one whose identity is in `preferred`. The
- * baseline never degrades: for the same comparison slot a usable entry wins over a failed or unjudged one,
- * whatever their times (an outage must not replace a good reference; the good one keeps its recordedAt).
- */
-function newestPerCaseAndModel(entries, preferred) {
-    const best = new Map();
-    for (const entry of entries) {
-        const slot = JSON.stringify([entry.caseId, entry.model]);
-        const current = best.get(slot);
-        if (!current) {
-            best.set(slot, entry);
-            continue;
+const column = {
+    type: "array",
+    description: "a list of numbers or nulls",
+    items: nullableNumber,
+};
+const positive = { type: "number", exclusiveMinimum: 0, description: "a positive number" };
+const modelHistorySchema = {
+    type: "object",
+    description: "an object of columns",
+    properties: {
+        at: spansSchema(0, "a list of [start, count] spans"),
+        quality: column,
+        faithfulness: column,
+        relevancy: column,
+        precision: column,
+        recall: column,
+        costUsd: column,
+        latencyMsP50: column,
+    },
+    required: ["at", "quality", "faithfulness", "relevancy", "precision", "recall", "costUsd", "latencyMsP50"],
+};
+const HISTORY_FILE_SCHEMA = {
+    type: "object",
+    description: "an object",
+    properties: {
+        schemaVersion: version,
+        skill: file_schemas_text,
+        scale: {
+            type: "object",
+            description: "an object",
+            properties: {
+                quality: positive,
+                faithfulness: positive,
+                relevancy: positive,
+                precision: positive,
+                recall: positive,
+                costUsd: positive,
+                latencyMsP50: positive,
+            },
+            required: ["quality", "faithfulness", "relevancy", "precision", "recall", "costUsd", "latencyMsP50"],
+        },
+        runs: spansSchema(1, "a list of [first run seq, count] spans"),
+        models: { type: "object", description: "an object", additionalProperties: modelHistorySchema, required: [] },
+    },
+    required: ["schemaVersion", "skill", "scale", "runs", "models"],
+};
+let file_schemas_ajv = null;
+/** Compiles on first use (most runs read no baseline file of some kind). */
+function lazily(schema) {
+    let validate = null;
+    return (data) => {
+        if (!file_schemas_ajv) {
+            // allErrors off: a bad file is skipped whole, so its first problem is the one worth naming.
+            file_schemas_ajv = new ajv.Ajv({ verbose: true, strict: true, allowUnionTypes: true });
+            file_schemas_ajv.addFormat(TIME_FORMAT, { type: "string", validate: (value) => Number.isFinite(Date.parse(value)) });
         }
-        if (comparisonSlot(entry) === comparisonSlot(current) && isUsableEntry(entry) !== isUsableEntry(current)) {
-            if (isUsableEntry(entry))
-                best.set(slot, entry);
-            continue;
+        validate ??= file_schemas_ajv.compile(schema);
+        if (validate(data))
+            return { ok: true, value: data };
+        // The last error is the failing keyword; an anyOf's branch errors come before it.
+        const error = validate.errors?.at(-1);
+        return { ok: false, message: error ? file_schemas_problemOf(error, data) : "does not match its schema" };
+    };
+}
+const validateSkillFile = lazily(SKILL_FILE_SCHEMA);
+const validateRunsFile = lazily(RUNS_FILE_SCHEMA);
+const validateHistoryFile = lazily(HISTORY_FILE_SCHEMA);
+/** "<field> must be <description>, found <value>", the field written as in JavaScript: entries[1].quality. */
+function file_schemas_problemOf(error, data) {
+    let field = file_schemas_fieldOf(error.instancePath, data);
+    let schema = error.parentSchema;
+    let found = error.data;
+    const missing = error.params.missingProperty;
+    if (error.keyword === "required" && typeof missing === "string") {
+        field = joinField(field, missing, false);
+        schema = propertyOf(propertyOf(schema, "properties"), missing);
+        found = undefined;
+    }
+    const description = propertyOf(schema, "description");
+    const what = typeof description === "string" ? description : (error.message ?? "valid");
+    return `${field || "the file"} must be ${what}, found ${describe(found)}`;
+}
+function propertyOf(value, name) {
+    return typeof value === "object" && value !== null && Object.hasOwn(value, name) ? Reflect.get(value, name) : undefined;
+}
+/** The JavaScript path of an instancePath (/entries/1/quality -> entries[1].quality), array steps read from `data`. */
+function file_schemas_fieldOf(instancePath, data) {
+    let field = "";
+    let node = data;
+    for (const raw of instancePath.split("/").slice(1)) {
+        const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+        const index = Array.isArray(node);
+        field = joinField(field, step, index);
+        node = index && Array.isArray(node) ? node[Number(step)] : propertyOf(node, step);
+    }
+    return field;
+}
+function joinField(field, step, index) {
+    if (index)
+        return `${field}[${step}]`;
+    if (/^[A-Za-z_$][\w$]*$/.test(step))
+        return field ? `${field}.${step}` : step;
+    return `${field}[${JSON.stringify(step)}]`;
+}
+/** A value for a message: scalars as JSON (long strings cut), containers by kind, so no file content is quoted at length. */
+function describe(value) {
+    if (value === undefined)
+        return "nothing";
+    if (Array.isArray(value))
+        return `a list of ${value.length}`;
+    if (typeof value === "object" && value !== null)
+        return "an object";
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 77)}..."` : json;
+}
+
+;// CONCATENATED MODULE: ./src/baseline/read.ts
+// Reading the baseline branch back: each file is parsed, checked against its JSON Schema (file-schemas.ts) and
+// turned into BranchData. A file that fails is named with the field that is wrong and left out, never fatal.
+
+
+
+function fail(message) {
+    return { ok: false, message };
+}
+/** The file's JSON when it is an object of this schemaVersion; a newer version is flagged, never overwritten. */
+function parseJson(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        return fail(`not valid JSON (${(0,errors/* messageOf */.bD)(error)})`);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return fail("expected a JSON object at the top level");
+    }
+    const version = "schemaVersion" in value ? value.schemaVersion : undefined;
+    if (version !== SCHEMA_VERSION) {
+        if (typeof version === "number" && Number.isInteger(version) && version > SCHEMA_VERSION) {
+            return {
+                ok: false,
+                newer: true,
+                message: `schemaVersion is ${version}, newer than this skillbench understands (${SCHEMA_VERSION}); ` +
+                    "upgrade skillbench",
+            };
         }
-        const order = compareTime(entry.recordedAt, current.recordedAt);
-        if (order > 0 || (order === 0 && preferred.has(entryIdentity(entry))))
-            best.set(slot, entry);
+        return fail(`schemaVersion must be ${SCHEMA_VERSION}, found ${JSON.stringify(version) ?? "nothing"}`);
     }
-    return [...best.values()].sort((a, b) => compareStrings(a.caseId, b.caseId) || compareStrings(a.model, b.model));
+    return { ok: true, value };
 }
-function compareStrings(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
+/** JSON text checked for its schemaVersion, then against its schema. */
+function parseFile(text, validate) {
+    const parsed = parseJson(text);
+    return parsed.ok ? validate(parsed.value) : parsed;
 }
-function compareTime(a, b) {
-    const ta = Date.parse(a);
-    const tb = Date.parse(b);
-    if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb)
-        return ta < tb ? -1 : 1;
-    return compareStrings(a, b);
-}
-/**
- * This run's baseline for a skill, merged with what a concurrent writer added since `base` (the branch as this
- * writer first read it). Entries the remote shares with `base` are the old baseline and are replaced, except
- * that a failed or unjudged entry of this run never replaces a usable one for the same case, model and judge
- * (keepUsableEntries); entries only the remote has came from a concurrent run: union by key, then the newest
- * per (caseId, model), usable entries winning over failed ones of the same comparison slot.
- */
-function mergeSkillBaseline(fromRun, remote, base) {
-    if (!remote)
-        return fromRun;
-    const ours = keepUsableEntries(fromRun, remote);
-    const known = new Set((base?.entries ?? []).map(entryIdentity));
-    const foreign = remote.entries.filter((e) => !known.has(entryIdentity(e)));
-    if (foreign.length === 0)
-        return ours;
-    const byKey = new Map();
-    for (const entry of foreign)
-        byKey.set(entry.key, entry);
-    for (const entry of ours.entries) {
-        const other = byKey.get(entry.key);
-        const newer = compareTime(entry.recordedAt, other?.recordedAt ?? "") >= 0;
-        if (!other || (isUsableEntry(entry) === isUsableEntry(other) ? newer : isUsableEntry(entry)))
-            byKey.set(entry.key, entry);
-    }
-    const entries = newestPerCaseAndModel([...byKey.values()], new Set(ours.entries.map(entryIdentity)));
-    const header = compareTime(remote.updatedAt, ours.updatedAt) > 0 ? remote : ours;
-    const { skillHash, updatedAt, commit } = header;
-    return { skill: ours.skill, skillHash, updatedAt, commit, entries };
-}
-/**
- * `ours` with each failed or unjudged entry replaced by the usable entry the branch holds for the same
- * comparison slot (the newest one), if any: this run's outage does not overwrite the reference it failed to
- * reproduce. Entries of other slots (the case changed, the judge changed) are replaced as before.
- */
-function keepUsableEntries(ours, remote) {
-    const usable = new Map();
-    for (const entry of remote.entries) {
-        if (!isUsableEntry(entry))
-            continue;
-        const known = usable.get(comparisonSlot(entry));
-        if (!known || compareTime(entry.recordedAt, known.recordedAt) > 0)
-            usable.set(comparisonSlot(entry), entry);
-    }
-    if (usable.size === 0)
-        return ours;
-    let kept = 0;
-    const entries = ours.entries.map((entry) => {
-        const good = isUsableEntry(entry) ? undefined : usable.get(comparisonSlot(entry));
-        if (!good)
-            return entry;
-        kept += 1;
-        return good;
-    });
-    return kept === 0 ? ours : { ...ours, entries };
-}
-/** Sorts points by run time, then run seq, skill and model; parses each time once (histories are long). */
-function sortPoints(points, runs) {
-    const parsedTimes = new Map();
-    const keyed = points.map((point) => {
-        let ms = parsedTimes.get(point.time);
-        if (ms === undefined) {
-            const parsed = Date.parse(point.time);
-            ms = Number.isFinite(parsed) ? parsed : 0;
-            parsedTimes.set(point.time, ms);
-        }
-        return { point, ms, seq: runs.get(point.runId)?.seq ?? Number.MAX_SAFE_INTEGER };
-    });
-    keyed.sort((a, b) => a.ms - b.ms ||
-        compareStrings(a.point.time, b.point.time) ||
-        a.seq - b.seq ||
-        compareStrings(a.point.runId, b.point.runId) ||
-        compareStrings(a.point.skill, b.point.skill) ||
-        compareStrings(a.point.model, b.point.model));
-    return keyed.map((k) => k.point);
-}
-/** Keeps the points of the newest `limit` runs (by run time, then seq). */
-function retainNewestRuns(points, limit, runs) {
-    const sorted = sortPoints(points, runs);
-    // Insertion order of a Set is first-appearance order: runs oldest first.
-    const runOrder = [...new Set(sorted.map((p) => p.runId))];
-    const kept = new Set(runOrder.slice(Math.max(0, runOrder.length - limit)));
-    return sorted.filter((p) => kept.has(p.runId));
-}
-/**
- * The branch after recording `contribution` on top of `remote`. `base` is the branch as this writer first read
- * it (equal to `remote` on the first try). History points are unioned by (runId, skill, model), this run's
- * winning; each touched skill keeps its newest `historyLimit` runs; run metadata nobody references is dropped.
- */
-function applyRun(remote, base, contribution, historyLimit) {
-    const runs = new Map(remote.runs);
-    const existing = runs.get(contribution.run.id);
-    const seq = existing?.seq ?? remote.maxSeq + 1;
-    runs.set(contribution.run.id, { seq, ...contribution.run });
-    const skills = new Map(remote.skills);
-    const history = new Map(remote.history);
-    for (const item of contribution.skills) {
-        if (item.baseline) {
-            const merged = mergeSkillBaseline(item.baseline, remote.skills.get(item.skill), base.skills.get(item.skill));
-            skills.set(item.skill, merged);
-        }
-        const ours = new Set(item.points.map((p) => p.model));
-        const kept = (remote.history.get(item.skill) ?? []).filter((p) => !(p.runId === contribution.run.id && ours.has(p.model)));
-        const added = item.points.map((p) => ({
-            runId: contribution.run.id,
-            commit: contribution.run.commit,
-            time: contribution.run.time,
-            mode: contribution.run.mode,
-            skill: item.skill,
-            model: p.model,
-            metrics: roundMetrics(p.metrics),
-        }));
-        history.set(item.skill, retainNewestRuns([...kept, ...added], historyLimit, runs));
-    }
-    const referenced = new Set();
-    for (const points of history.values())
-        for (const p of points)
-            referenced.add(p.runId);
-    for (const id of [...runs.keys()])
-        if (!referenced.has(id))
-            runs.delete(id);
-    return { skills, history, runs, maxSeq: Math.max(remote.maxSeq, seq) };
-}
-// ---------------------------------------------------------------------------------------------------------
-// Writing files
-/** JSON with the header fields indented and one array item per line: compact, and diffs stay readable. */
-function jsonWithRows(header, rowsKey, rows) {
-    const head = Object.entries(header).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-    const body = rows.length === 0 ? "[]" : `[\n${rows.map((r) => `    ${JSON.stringify(r)}`).join(",\n")}\n  ]`;
-    return `{\n${[...head, `  ${JSON.stringify(rowsKey)}: ${body}`].join(",\n")}\n}\n`;
-}
-function serializeSkillBaseline(baseline) {
-    const entries = baseline.entries.map((e) => ({
+/** The entry as the engine uses it: only known fields (a file may hold others), older files' gaps filled. */
+function entryOf(e) {
+    return {
         key: e.key,
         caseId: e.caseId,
         caseHash: e.caseHash,
@@ -47000,324 +50651,58 @@ function serializeSkillBaseline(baseline) {
         error: e.error,
         recordedAt: e.recordedAt,
         commit: e.commit,
-        judgements: e.judgements ?? 1,
         output: e.output ?? null,
-        ...(e.outputTruncated ? { outputTruncated: true } : {}),
+        ...(e.outputTruncated === true ? { outputTruncated: true } : {}),
+        judgements: e.judgements ?? 1,
         ...(e.expectations ? { expectations: e.expectations } : {}),
-        ...(e.checks ? { checks: e.checks } : {}),
-    }));
-    return jsonWithRows({
-        schemaVersion: SCHEMA_VERSION,
-        skill: baseline.skill,
-        skillHash: baseline.skillHash,
-        updatedAt: baseline.updatedAt,
-        commit: baseline.commit,
-    }, "entries", entries);
-}
-/** Consecutive integers as [first, count] spans: a model present in every run costs one pair. */
-function toSpans(values) {
-    const spans = [];
-    for (const value of values) {
-        const last = spans[spans.length - 1];
-        if (last && last[0] + last[1] === value)
-            last[1] += 1;
-        else
-            spans.push([value, 1]);
-    }
-    return spans;
-}
-// Far above any real history (retention keeps it to hundreds of runs); guards against a damaged span such as
-// [1, 1e12] making the reader allocate without bound.
-const MAX_SPAN_VALUES = 1_000_000;
-/** Expands [first, count] spans; null when a span is malformed or leaves [min, max). */
-function fromSpans(spans, min, max) {
-    if (!Array.isArray(spans))
-        return null;
-    const values = [];
-    for (const span of spans) {
-        if (!Array.isArray(span) || span.length !== 2)
-            return null;
-        const [first, count] = span;
-        if (typeof first !== "number" || typeof count !== "number")
-            return null;
-        if (!Number.isInteger(first) || !Number.isInteger(count) || first < min || count < 1 || first + count > max) {
-            return null;
-        }
-        if (values.length + count > MAX_SPAN_VALUES)
-            return null;
-        for (let i = 0; i < count; i++)
-            values.push(first + i);
-    }
-    return values;
-}
-function serializeHistory(skill, points, runs) {
-    const sorted = sortPoints(points.filter((p) => runs.has(p.runId)), runs);
-    const runIds = [];
-    const indexOf = new Map();
-    for (const p of sorted) {
-        if (!indexOf.has(p.runId)) {
-            indexOf.set(p.runId, runIds.length);
-            runIds.push(p.runId);
-        }
-    }
-    const byModel = new Map();
-    for (const p of sorted) {
-        const list = byModel.get(p.model) ?? [];
-        list.push(p);
-        byModel.set(p.model, list);
-    }
-    const lines = [
-        `  "schemaVersion": ${SCHEMA_VERSION}`,
-        `  "skill": ${JSON.stringify(skill)}`,
-        `  "scale": ${JSON.stringify(HISTORY_SCALE)}`,
-        `  "runs": ${JSON.stringify(toSpans(runIds.map((id) => runs.get(id)?.seq ?? 0)))}`,
-    ];
-    const models = [];
-    for (const model of [...byModel.keys()].sort(compareStrings)) {
-        const list = byModel.get(model) ?? [];
-        const columns = [`      "at": ${JSON.stringify(toSpans(list.map((p) => indexOf.get(p.runId) ?? 0)))}`];
-        for (const column of HISTORY_COLUMNS) {
-            const values = list.map((p) => encodeValue(column, p.metrics[column], HISTORY_SCALE[column]));
-            columns.push(`      ${JSON.stringify(column)}: ${JSON.stringify(values)}`);
-        }
-        models.push(`    ${JSON.stringify(model)}: {\n${columns.join(",\n")}\n    }`);
-    }
-    lines.push(models.length === 0 ? `  "models": {}` : `  "models": {\n${models.join(",\n")}\n  }`);
-    return `{\n${lines.join(",\n")}\n}\n`;
-}
-function serializeRuns(runs) {
-    const rows = [...runs.values()].sort((a, b) => a.seq - b.seq).map((r) => [r.seq, r.id, r.commit, r.time, r.mode]);
-    return jsonWithRows({ schemaVersion: SCHEMA_VERSION, columns: RUN_COLUMNS }, "runs", rows);
-}
-/** The files a write puts on the branch: the touched skills' baseline and history, the runs file, the README. */
-function filesForWrite(data, touchedSkills) {
-    const files = new Map();
-    files.set(README_FILE, README);
-    files.set(RUNS_FILE, serializeRuns(data.runs));
-    for (const skill of touchedSkills) {
-        const baseline = data.skills.get(skill);
-        if (baseline)
-            files.set(skillFileFor(skill), serializeSkillBaseline(baseline));
-        files.set(historyFileFor(skill), serializeHistory(skill, data.history.get(skill) ?? [], data.runs));
-    }
-    return files;
-}
-function fail(message) {
-    return { ok: false, message };
-}
-function isRecord(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function parseJson(text) {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (error) {
-        return fail(`not valid JSON (${(0,errors/* messageOf */.bD)(error)})`);
-    }
-    if (!isRecord(value))
-        return fail("expected a JSON object at the top level");
-    const version = value.schemaVersion;
-    if (version !== SCHEMA_VERSION) {
-        if (typeof version === "number" && Number.isInteger(version) && version > SCHEMA_VERSION) {
-            return {
-                ok: false,
-                newer: true,
-                message: `schemaVersion is ${version}, newer than this skillbench understands (${SCHEMA_VERSION}); ` +
-                    "upgrade skillbench",
-            };
-        }
-        return fail(`schemaVersion must be ${SCHEMA_VERSION}, found ${JSON.stringify(version) ?? "nothing"}`);
-    }
-    return { ok: true, value };
-}
-const isString = (v) => typeof v === "string";
-const isNullableString = (v) => v === null || typeof v === "string";
-const isNullableNumber = (v) => v === null || (typeof v === "number" && Number.isFinite(v));
-const isNullableBoolean = (v) => v === null || typeof v === "boolean";
-const isCount = (v) => typeof v === "number" && Number.isInteger(v) && v >= 0;
-const isTime = (v) => typeof v === "string" && Number.isFinite(Date.parse(v));
-function checkFields(object, where, fields, expected) {
-    for (const [name, test] of Object.entries(fields)) {
-        if (!test(object[name])) {
-            return `${where}${name} must be ${expected[name] ?? "valid"}, found ${JSON.stringify(object[name]) ?? "nothing"}`;
-        }
-    }
-    return null;
-}
-const ENTRY_FIELDS = {
-    key: isString,
-    caseId: isString,
-    caseHash: isString,
-    model: isString,
-    skillHash: isString,
-    judgeKey: isString,
-    quality: isNullableNumber,
-    faithfulness: isNullableNumber,
-    relevancy: isNullableNumber,
-    precision: isNullableNumber,
-    recall: isNullableNumber,
-    matchesExpected: isNullableBoolean,
-    costUsd: isNullableNumber,
-    latencyMs: isNullableNumber,
-    error: isNullableString,
-    recordedAt: isTime,
-    commit: isNullableString,
-};
-const EXPECTED = {
-    key: "a string",
-    caseId: "a string",
-    caseHash: "a string",
-    model: "a string",
-    skillHash: "a string",
-    judgeKey: "a string",
-    quality: "a number or null",
-    faithfulness: "a number or null",
-    relevancy: "a number or null",
-    precision: "a number or null",
-    recall: "a number or null",
-    matchesExpected: "true, false or null",
-    costUsd: "a number or null",
-    latencyMs: "a number or null",
-    error: "a string or null",
-    recordedAt: "an ISO time",
-    updatedAt: "an ISO time",
-    commit: "a string or null",
-    skill: "a string",
-};
-function parseSkillBaseline(text) {
-    const parsed = parseJson(text);
-    if (!parsed.ok)
-        return parsed;
-    const o = parsed.value;
-    const headerFields = { skill: isString, skillHash: isString, updatedAt: isTime, commit: isNullableString };
-    const header = checkFields(o, "", headerFields, EXPECTED);
-    if (header)
-        return fail(header);
-    if (!Array.isArray(o.entries))
-        return fail("entries must be an array");
-    const entries = [];
-    for (const [i, item] of o.entries.entries()) {
-        if (!isRecord(item))
-            return fail(`entries[${i}] must be an object`);
-        const problem = checkFields(item, `entries[${i}].`, ENTRY_FIELDS, EXPECTED);
-        if (problem)
-            return fail(problem);
-        // Added later: absent in older files (no stored output, one judgement per entry).
-        const optional = checkFields({ output: item.output ?? null, outputTruncated: item.outputTruncated ?? false, judgements: item.judgements ?? 1 }, `entries[${i}].`, { output: isNullableString, outputTruncated: (v) => typeof v === "boolean", judgements: isCount }, { output: "a string or null", outputTruncated: "true or false", judgements: "a whole number, 0 or more" });
-        if (optional)
-            return fail(optional);
-        // Added with graded expectations and checks: absent in older files.
-        if (item.expectations !== undefined && !isStoredExpectations(item.expectations)) {
-            return fail(`entries[${i}].expectations must be a list of {text, passed}`);
-        }
-        if (item.checks !== undefined && !isStoredChecks(item.checks))
-            return fail(`entries[${i}].checks must be a list of {type, value, passed}`);
-        entries.push({
-            key: item.key,
-            caseId: item.caseId,
-            caseHash: item.caseHash,
-            model: item.model,
-            skillHash: item.skillHash,
-            judgeKey: item.judgeKey,
-            quality: item.quality,
-            faithfulness: item.faithfulness,
-            relevancy: item.relevancy,
-            precision: item.precision,
-            recall: item.recall,
-            matchesExpected: item.matchesExpected,
-            costUsd: item.costUsd,
-            latencyMs: item.latencyMs,
-            error: item.error,
-            recordedAt: item.recordedAt,
-            commit: item.commit,
-            output: (item.output ?? null),
-            ...(item.outputTruncated === true ? { outputTruncated: true } : {}),
-            judgements: (item.judgements ?? 1),
-            ...(item.expectations !== undefined ? { expectations: item.expectations } : {}),
-            ...(item.checks !== undefined ? { checks: item.checks } : {}),
-        });
-    }
-    return {
-        ok: true,
-        value: {
-            skill: o.skill,
-            skillHash: o.skillHash,
-            updatedAt: o.updatedAt,
-            commit: o.commit,
-            entries,
-        },
+        ...(e.checks ? { checks: e.checks.map(({ type, value, passed }) => ({ type, value: value ?? null, passed })) } : {}),
     };
 }
-function parseRuns(text) {
-    const parsed = parseJson(text);
+function parseSkillBaseline(text) {
+    const parsed = parseFile(text, validateSkillFile);
     if (!parsed.ok)
         return parsed;
-    const o = parsed.value;
-    if (JSON.stringify(o.columns) !== JSON.stringify(RUN_COLUMNS)) {
-        return fail(`columns must be ${JSON.stringify(RUN_COLUMNS)}, found ${JSON.stringify(o.columns) ?? "nothing"}`);
-    }
-    if (!Array.isArray(o.runs))
-        return fail("runs must be an array");
+    const { skill, skillHash, updatedAt, commit, entries } = parsed.value;
+    return { ok: true, value: { skill, skillHash, updatedAt, commit, entries: entries.map(entryOf) } };
+}
+function parseRuns(text) {
+    const parsed = parseFile(text, validateRunsFile);
+    if (!parsed.ok)
+        return parsed;
     const runs = [];
     const seen = new Set();
-    for (const [i, row] of o.runs.entries()) {
-        if (!Array.isArray(row) || row.length !== RUN_COLUMNS.length) {
-            return fail(`runs[${i}] must be a row of ${RUN_COLUMNS.length} values (${RUN_COLUMNS.join(", ")})`);
-        }
-        const [seq, id, commit, time, mode] = row;
-        if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 1 || seen.has(seq)) {
-            return fail(`runs[${i}] seq must be a unique positive integer, found ${JSON.stringify(seq)}`);
-        }
-        if (!isString(id) || !isNullableString(commit) || !isTime(time) || !isOneOf(MODES, mode)) {
-            return fail(`runs[${i}] must be [seq, id string, commit string or null, ISO time, "pr" or "baseline"]`);
-        }
+    for (const [i, [seq, id, commit, time, mode]] of parsed.value.runs.entries()) {
+        if (seen.has(seq))
+            return fail(`runs[${i}][0] must be a run seq no other row has, found ${seq} again`);
         seen.add(seq);
         runs.push({ seq, id, commit, time, mode });
     }
     return { ok: true, value: runs };
 }
 function parseHistory(text) {
-    const parsed = parseJson(text);
+    const parsed = parseFile(text, validateHistoryFile);
     if (!parsed.ok)
         return parsed;
-    const o = parsed.value;
-    if (!isString(o.skill))
-        return fail(`skill must be a string, found ${JSON.stringify(o.skill) ?? "nothing"}`);
-    const scale = o.scale;
-    if (!isRecord(scale))
-        return fail("scale must be an object");
-    for (const column of HISTORY_COLUMNS) {
-        const s = scale[column];
-        if (typeof s !== "number" || !Number.isFinite(s) || s <= 0) {
-            return fail(`scale.${column} must be a positive number`);
-        }
-    }
-    const seqs = fromSpans(o.runs, 1, Number.MAX_SAFE_INTEGER);
+    const { skill, scale, models } = parsed.value;
+    const seqs = fromSpans(parsed.value.runs, 1, Number.MAX_SAFE_INTEGER);
     if (seqs === null)
         return fail("runs must be an array of [first run seq, count] spans");
-    if (!isRecord(o.models))
-        return fail("models must be an object");
     const points = [];
-    for (const [model, raw] of Object.entries(o.models)) {
+    for (const [model, columns] of Object.entries(models)) {
         const where = `models[${JSON.stringify(model)}]`;
-        const indexes = isRecord(raw) ? fromSpans(raw.at, 0, seqs.length) : null;
-        if (!isRecord(raw) || indexes === null) {
+        const indexes = fromSpans(columns.at, 0, seqs.length);
+        if (indexes === null) {
             return fail(`${where}.at must be an array of [start, count] spans within the ${seqs.length} runs`);
         }
-        const columns = new Map();
         for (const column of HISTORY_COLUMNS) {
-            const values = raw[column];
-            if (!Array.isArray(values) || values.length !== indexes.length || !values.every(isNullableNumber)) {
+            if (columns[column].length !== indexes.length) {
                 return fail(`${where}.${column} must hold ${indexes.length} numbers or nulls (one per run in "at")`);
             }
-            columns.set(column, values);
         }
         indexes.forEach((runIndex, i) => {
-            const value = (column) => decodeValue(column, columns.get(column)?.[i] ?? null, scale[column]);
+            const value = (column) => decodeValue(column, columns[column][i] ?? null, scale[column]);
             points.push({
-                seq: seqs[runIndex],
+                seq: seqs[runIndex] ?? 0,
                 model,
                 metrics: {
                     quality: value("quality"),
@@ -47331,7 +50716,7 @@ function parseHistory(text) {
             });
         });
     }
-    return { ok: true, value: { skill: o.skill, seqs, points } };
+    return { ok: true, value: { skill, seqs, points } };
 }
 /**
  * The skill a damaged file belongs to, when its "skill" field can still be found and the file name's hash
@@ -47341,8 +50726,9 @@ function skillOfFile(file, text) {
     let candidate = null;
     try {
         const value = JSON.parse(text);
-        if (isRecord(value))
+        if (typeof value === "object" && value !== null && !Array.isArray(value) && "skill" in value) {
             candidate = value.skill;
+        }
     }
     catch {
         const match = /^\s*\{[^]*?"skill"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
@@ -47388,14 +50774,14 @@ function parseBranch(files) {
         }
     }
     for (const [file, text] of [...files.entries()].sort(([a], [b]) => compareStrings(a, b))) {
-        if (file.startsWith(`${SKILLS_DIR}/`) && file.endsWith(".json")) {
+        if (isSkillFile(file)) {
             const parsed = parseSkillBaseline(text);
             if (parsed.ok)
                 data.skills.set(parsed.value.skill, parsed.value);
             else
                 problem(file, skillOfFile(file, text), parsed, noBaseline);
         }
-        else if (file.startsWith(`${HISTORY_DIR}/`) && file.endsWith(".json")) {
+        else if (isHistoryFile(file)) {
             const parsed = parseHistory(text);
             if (!parsed.ok) {
                 problem(file, skillOfFile(file, text), parsed, noHistory);
@@ -47440,46 +50826,15 @@ function toSnapshot(branch, commit, parsed) {
         })),
     };
 }
-// ---------------------------------------------------------------------------------------------------------
-const README = `# skillbench baseline
-
-This branch is written by skillbench baseline runs; edits by hand are overwritten by the next run that
-touches the same files. Layout version 1; every JSON file carries \`"schemaVersion": 1\`.
-
-## skills/<slug>.json
-
-The current baseline of one skill. \`<slug>\` is a readable form of the skill's path plus 8 hex digits of the
-sha256 of the path; the path itself is the \`skill\` field. \`entries\` holds one result per (caseId, model),
-keyed by \`key\`: the hash of the skill text, the case, the model and the judge settings, so a result is only
-compared with one produced from the same inputs. \`recordedAt\` is the time of the run that produced it.
-\`judgements\` is how many judgements were averaged into its scores. \`output\` is the candidate's answer (known
-secrets redacted), kept only for these current entries so that a pull request can judge it again beside its own
-outputs (\`compare: rejudge\`); an answer over 16 KB is cut and marked \`outputTruncated\`, and is not judged
-again. History keeps aggregates only.
-
-## history/<slug>.json
-
-The trend of one skill, one point per run and model, stored by column:
-
-- \`runs\`: the run numbers (\`seq\` in runs.json) of the points, oldest first, as [first, count] spans of
-  consecutive numbers.
-- \`models.<model>.at\`: which of those runs the model has points for, as [start index, count] spans of
-  positions in the expanded \`runs\` list.
-- \`models.<model>.<metric>\`: one value per run listed in \`at\`; \`null\` when the metric was unknown.
-  A stored value is the real value times \`scale.<metric>\`: scores (0-100) in tenths of a point, \`costUsd\`
-  (mean cost per case) in micro-USD to 6 significant digits, \`latencyMsP50\` in whole milliseconds.
-
-Only the newest runs of each skill are kept (the configured history limit).
-
-## runs.json
-
-One row per run that some history file still refers to: \`[seq, id, commit, time, mode]\`.
-`;
 
 ;// CONCATENATED MODULE: ./src/baseline/store.ts
 // The baseline kept on a git branch, read and written with plumbing only: the user's working tree, index, HEAD
 // and current branch are never touched. The branch is fetched into a private ref, new trees are built in a
 // temporary index, and pushes that lose a race are rebuilt on the new tip and retried.
+
+
+
+
 
 
 
@@ -47585,7 +50940,7 @@ class GitBaselineStore {
                 retryAfterMs: null,
                 reason: error instanceof PushRejected ? error.why : "",
             }),
-            backoff: (retryIndex) => Math.round(jitteredBackoff(retryIndex, { baseMs: 2 * this.retryDelay.min, maxMs: this.retryDelay.max, floorMs: this.retryDelay.min }, this.random)),
+            backoff: (retryIndex) => backoffDelay(retryIndex + 1, this.retryDelay.min, this.retryDelay.max, this.random),
             sleep: this.sleep,
             onRetry: ({ attempt, delayMs, reason }) => this.log(`baseline push to "${this.branch}" was rejected (${reason}); rebuilding on the new tip in ${delayMs} ms ` +
                 `(attempt ${attempt + 1}; retrying for up to ${Math.round(this.pushBudgetMs / 1000)} s)`),
@@ -47655,9 +51010,10 @@ class GitBaselineStore {
                 blobs.push({ sha: match[1], path: match[2] });
         }
         const files = new Map();
-        await forEachLimited(blobs, 8, async ({ sha, path }) => {
+        const limiter = new Limiter(8);
+        await Promise.all(blobs.map(({ sha, path }) => limiter.run(async () => {
             files.set(path, (await this.git.exec(["cat-file", "blob", sha])).stdout);
-        });
+        })));
         return parseBranch(files);
     }
     /** A commit holding `parent`'s tree with `files` replaced; returns `parent` itself when nothing changed. */
@@ -47758,16 +51114,6 @@ function firstLine(text) {
 }
 function defaultRunId(now) {
     return `${now.toISOString().replace(/[-:]|\.\d+/g, "")}-${(0,external_node_crypto_.randomBytes)(3).toString("hex")}`;
-}
-async function forEachLimited(items, limit, task) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const item = items[next++];
-            await task(item);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -47904,6 +51250,7 @@ function markdownUrl(url) {
 
 
 
+
 /** Fewer judged pairs than this are not tested: the verdict is inconclusive. */
 const MIN_PAIRS = 3;
 /** @deprecated the noise-aware gate tests from MIN_PAIRS pairs on; kept for importers. */
@@ -48019,13 +51366,7 @@ function compareModel(summary, pairs, current, options, noBaseline) {
         return decide(uncompared(summary), current.results, options.thresholds, noBaseline);
     // Judged on both sides: only those pairs say anything about quality.
     const judgedPairs = pairs.filter(({ current, baseline }) => current.judged && isBaselineJudged(baseline));
-    const metrics = {
-        quality: compareMetric(judgedPairs, "quality"),
-        faithfulness: compareMetric(judgedPairs, "faithfulness"),
-        relevancy: compareMetric(judgedPairs, "relevancy"),
-        precision: compareMetric(judgedPairs, "precision"),
-        recall: compareMetric(judgedPairs, "recall"),
-    };
+    const metrics = byMetric((metric) => compareMetric(judgedPairs, metric));
     const costPairs = pairs.filter(({ current, baseline }) => current.costUsd !== null && baseline.costUsd !== null);
     const currentCost = mean(costPairs.map(({ current }) => costPerGeneration(current)));
     const baselineCost = mean(costPairs.map(({ baseline }) => baseline.costUsd));
@@ -48037,20 +51378,12 @@ function compareModel(summary, pairs, current, options, noBaseline) {
     const currentP50 = percentile(latencyPairs.map(({ current }) => current.latencyMs), 50);
     const baselineP50 = percentile(latencyPairs.map(({ baseline }) => baseline.latencyMs), 50);
     const baselineMetrics = {
-        quality: metrics.quality.baselineMean,
-        faithfulness: metrics.faithfulness.baselineMean,
-        relevancy: metrics.relevancy.baselineMean,
-        precision: metrics.precision.baselineMean,
-        recall: metrics.recall.baselineMean,
+        ...byMetric((metric) => metrics[metric].baselineMean),
         costUsd: mean(pairs.map(({ baseline }) => baseline.costUsd)),
         latencyMsP50: percentile(pairs.filter(({ baseline }) => baseline.error === null).map(({ baseline }) => baseline.latencyMs), 50),
     };
     const delta = {
-        quality: mean(metrics.quality.deltas),
-        faithfulness: mean(metrics.faithfulness.deltas),
-        relevancy: mean(metrics.relevancy.deltas),
-        precision: mean(metrics.precision.deltas),
-        recall: mean(metrics.recall.deltas),
+        ...byMetric((metric) => mean(metrics[metric].deltas)),
         costPct,
         latencyMs: currentP50 === null || baselineP50 === null ? null : currentP50 - baselineP50,
     };
@@ -48423,7 +51756,9 @@ function isBorderline(summary) {
 // The judge: one structured call per candidate output, scoring overall quality and the four RAGAS dimensions.
 // Blinded (the candidate output loses whatever says which model or provider wrote it; the task is shown as
 // written), reference-guided when an expected answer exists, reasoning before scores, on an anchored 0-100 scale,
-// each dimension defined apart from the others and asked independently (see ../shared/facts/skills-and-judging.md).
+// each dimension defined apart from the others and asked independently (README, "The judge").
+
+
 
 
 
@@ -48466,11 +51801,7 @@ const validateAnswer = new ajv.Ajv({ allErrors: true }).compile({
     ...JUDGE_OUTPUT_SCHEMA,
     properties: {
         ...JUDGE_OUTPUT_SCHEMA.properties,
-        quality: score,
-        faithfulness: score,
-        relevancy: score,
-        precision: score,
-        recall: score,
+        ...byMetric(() => score),
     },
     // Sent as required (structured outputs need every property required), checked per case by parseJudgement: an
     // answer without grades is only unusable for a case that has expectations.
@@ -48519,7 +51850,7 @@ function escapeBlock(text) {
 // normalised copy (compatibility forms, no invisible characters, look-alike letters folded to Latin, lower case);
 // each match replaces the corresponding span of the original text, so the rest of the output is untouched.
 /** Every Claude family name, the judge's own included: a judge favours outputs that name its family. */
-const CLAUDE_FAMILIES = ["opus", "sonnet", "haiku", "fable", "mythos"];
+
 /** Always redacted, wherever they stand as words. */
 const PROVIDER_TERMS = ["anthropic", "claude"];
 /** Replaces every redacted span of a candidate output. */
@@ -48629,7 +51960,7 @@ function matchersFor(terms) {
     const ids = normalised.filter((t) => !/^[a-z]+$/.test(t));
     const always = words.filter((t) => PROVIDER_TERMS.includes(t));
     const families = words.filter((t) => !always.includes(t));
-    const alt = (list) => list.map(judge_escapeRegExp).sort((a, b) => b.length - a.length).join("|");
+    const alt = (list) => list.map(escapeRegExp).sort((a, b) => b.length - a.length).join("|");
     const patterns = [];
     const flags = "g";
     if (families.length > 0) {
@@ -48650,7 +51981,7 @@ function matchersFor(terms) {
     }
     for (const id of ids) {
         // A configured id, whatever separators it is written with, with or without a date tail.
-        const parts = id.split(/[-_.:@/\s]+/).filter((p) => p !== "").map(judge_escapeRegExp);
+        const parts = id.split(/[-_.:@/\s]+/).filter((p) => p !== "").map(escapeRegExp);
         if (parts.length === 0)
             continue;
         patterns.push(new RegExp(`(?<![a-z0-9])${parts.join(`${SEP}{0,3}`)}(?:${VSEP}${DATE})?(?![a-z0-9])`, flags));
@@ -48703,9 +52034,6 @@ function blind(text, terms) {
     }
     flush();
     return out + text.slice(cursor);
-}
-function judge_escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function block(name, text) {
     return `<${name}>\n${escapeBlock(text)}\n</${name}>`;
@@ -48887,7 +52215,18 @@ const usage = (input, output, cacheCreation = 0, cacheRead = 0) => ({
     cacheCreationInputTokens: cacheCreation,
     cacheReadInputTokens: cacheRead,
 });
-function estimateCost(plan, config) {
+/** Rough USD of one request before it is sent (a batch's budget admission): its prompt, and a typical answer. */
+function estimateCallUsd(request, price, options = {}) {
+    const text = [
+        request.system,
+        request.messages ? JSON.stringify(request.messages) : request.userBlocks ? request.userBlocks.map((b) => b.text).join("\n\n") : request.user,
+    ].join("\n");
+    const answer = Math.min(request.maxTokens, request.outputSchema ? JUDGE_ANSWER_TOKENS : DEFAULT_ANSWER_TOKENS);
+    return costOf(usage(approxTokens(text), answer), price, options);
+}
+/** `options.batched`: price every call as a Message Batches call (half price), as the run will when batch is on. */
+function estimateCost(plan, config, options = {}) {
+    const batched = options.batched === true;
     const unpriced = new Set();
     let priced = 0;
     const judgePrice = priceFor(config.judge.model, config.pricing);
@@ -48895,18 +52234,19 @@ function estimateCost(plan, config) {
     const judgeSamples = Math.max(1, config.judge.samples);
     for (const item of plan) {
         const answer = Math.min(config.maxTokens, item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected));
-        const prompt = approxTokens(item.skill.instructions) + approxTokens(item.testCase.input);
+        // A control pair sends the bare input; its judge still reads the skill's instructions.
+        const prompt = (item.control ? 0 : approxTokens(item.skill.instructions)) + approxTokens(item.testCase.input);
         const price = priceFor(item.model, config.pricing);
         if (price)
-            priced += samples * costOf(usage(prompt, answer), price);
+            priced += samples * costOf(usage(prompt, answer), price, { batched });
         else
             unpriced.add(item.model);
-        const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + prompt + answer + approxTokens(item.testCase.expected ?? "");
+        const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(item.skill.instructions) + approxTokens(item.testCase.input) + answer + approxTokens(item.testCase.expected ?? "");
         // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
         const judging = judgeSamples === 1
-            ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE)
-            : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE) +
-                (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE);
+            ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE, { batched })
+            : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE, { batched }) +
+                (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE, { batched });
         if (judgePrice)
             priced += samples * judging;
         else
@@ -48918,6 +52258,7 @@ function estimateCost(plan, config) {
         usd: unpriced.size === 0 ? priced : null,
         pricedUsd: priced,
         unpricedModels: [...unpriced].sort(),
+        batched,
     };
 }
 
@@ -49044,10 +52385,10 @@ function agent_textOf(bytes) {
  * ("max-turns reached") that keeps the text so far. Usage and latency sum over turns; a failed turn's error keeps them.
  */
 async function agent_generate(client, skill, testCase, model, options) {
-    const offered = await offeredFiles(skill, testCase, options.repo);
+    const offered = options.withoutSkill ? [] : await offeredFiles(skill, testCase, options.repo);
     const base = {
         model,
-        system: systemPromptFor(skill, offered),
+        system: options.withoutSkill ? "" : systemPromptFor(skill, offered),
         user: testCase.input,
         maxTokens: options.maxTokens,
         ...(options.sampling ? { sampling: options.sampling } : {}),
@@ -49128,26 +52469,55 @@ async function agent_generate(client, skill, testCase, model, options) {
 
 
 
+
+
+
+
 function resultKey(skillHash, caseHash, model, judgeKey) {
     return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
+}
+/**
+ * The content key of a control pair: "control", the case, the model and the judge key, and the skill only through
+ * what the judge is shown of it (its instructions, the rubric): the candidate never sees the skill, so an edit to
+ * a file of the skill's folder leaves the control's result as it was.
+ */
+function run_controlKey(instructions, caseHash, model, judgeKey) {
+    return contentHash("result", "control", contentHash("judge-rubric", instructions), caseHash, model, judgeKey).slice(0, 24);
 }
 function modelsFor(benchmark, config) {
     return benchmark.models ?? config.models;
 }
-/** Every pair to run, in a stable order: benchmark, case, model. */
+/**
+ * Whether the without-skill control runs for this benchmark: a `--control` flag or `control` input, else the
+ * benchmark's own `control`, else the config's.
+ */
+function controlFor(benchmark, config) {
+    const chosen = config.controlForced ? config.control : (benchmark.control ?? config.control);
+    return (chosen ?? "none") === "without-skill";
+}
+/**
+ * Every pair to run, in a stable order: benchmark, case, model; then the control pairs (control: without-skill) in
+ * the same order. The skill's own pairs come first, so their indices are those of a plan without control.
+ */
 function planRun(benchmarks, skills, config, judgeKey) {
     const items = [];
+    const controls = [];
     for (const benchmark of benchmarks) {
         const skill = skills.get(benchmark.skillPath);
         if (!skill)
             throw new Error(`internal: skill ${benchmark.skillPath} of ${benchmark.path} was not loaded`);
+        const control = controlFor(benchmark, config);
         for (const testCase of benchmark.cases) {
             for (const model of modelsFor(benchmark, config)) {
                 items.push({ skill, benchmark, testCase, model, key: resultKey(skill.hash, testCase.hash, model, judgeKey) });
+                if (control) {
+                    const key = run_controlKey(skill.instructions, testCase.hash, model, judgeKey);
+                    controls.push({ skill, benchmark, testCase, model, key, control: true });
+                }
             }
         }
     }
-    return items;
+    return [...items, ...controls];
 }
 /** The error of a pair whose call was not started because the run's budget was reached. */
 function budgetNotRun(budgetUsd, what = "run") {
@@ -49169,16 +52539,6 @@ class NotSent extends Error {
         super(stopCause);
         this.stopCause = stopCause;
     }
-}
-/** Smallest prompt prefix each model caches; shorter prefixes are silently not cached. */
-function minCacheableTokens(model) {
-    if (/^claude-(opus-5|fable-5)/.test(model))
-        return 512;
-    if (/^claude-opus-4-7/.test(model))
-        return 2048;
-    if (/^claude-(opus-4-5|opus-4-6|haiku-4-5)/.test(model))
-        return 4096;
-    return 1024;
 }
 async function runPlan(items, options) {
     const { config, judge } = options;
@@ -49265,6 +52625,87 @@ async function runPlan(items, options) {
     // A repeated judgement sends the same request again: its user block (skill, case, output) is a cache breakpoint
     // too, so the repeats read the prompt cache written by the first.
     const cachingJudgeClient = { call: (request) => judgeClient.call({ ...request, cacheUser: true }) };
+    // Message Batches: first calls of generations and judgements are gathered into batches (src/batch.ts). What
+    // runs synchronously instead (later read_file turns, fallbacks) goes through the limiter like any call.
+    // Polls keep the process alive (a ref'd timer) and end early on a cancellation.
+    const pollSleep = options.batch?.sleep ?? ((ms) => (0,promises_namespaceObject.setTimeout)(ms, undefined, stop ? { signal: stop } : {}).catch(() => undefined));
+    const syncCall = (request) => limiter.run(() => {
+        if (stop?.aborted)
+            return Promise.reject(new Cancelled(run_NOT_RUN));
+        progress.inFlight = limiter.inFlight;
+        return client.call(request);
+    });
+    // Estimated cost of the batched requests not answered yet: the budget admits a request while spend plus these is under it.
+    let reserved = 0;
+    const reservations = new Map();
+    const batchApi = options.client.batches;
+    let batcher = options.batch && batchApi
+        ? new Batcher({
+            api: batchApi,
+            sync: syncCall,
+            timeoutMs: options.batch.timeoutMs,
+            ...(options.batch.pollMs !== undefined ? { pollMs: options.batch.pollMs } : {}),
+            sleep: pollSleep,
+            now: options.batch.now ?? Date.now,
+            ...(stop ? { signal: stop } : {}),
+            hardSignal: hard.signal,
+            admit: (request) => {
+                if (budget === null)
+                    return null;
+                if (spent + reserved >= budget)
+                    return new OverBudget();
+                const price = priceFor(request.model, config.pricing);
+                const usd = price ? estimateCallUsd(request, price, { batched: true }) : 0;
+                reserved += usd;
+                reservations.set(request, usd);
+                return null;
+            },
+            ...(options.batch.notice ? { notice: options.batch.notice } : {}),
+            ...(options.batch.progress ? { progress: options.batch.progress } : {}),
+        })
+        : null;
+    const tracked = (strand, model, role) => {
+        const price = priceFor(model, config.pricing);
+        const t = {
+            costUsd: null,
+            batched: false,
+            sent: false,
+            own: null,
+            client: {
+                call: async (request) => {
+                    calls += 1;
+                    t.sent = true;
+                    try {
+                        const result = await Promise.race([strand.call(request), aborted]);
+                        if (result.batched)
+                            t.batched = true;
+                        if (price)
+                            t.costUsd = (t.costUsd ?? 0) + costOf(result.usage, price, { batched: result.batched === true });
+                        return result;
+                    }
+                    catch (error) {
+                        if (error instanceof OverBudget || error instanceof Cancelled || error instanceof BatchCancelledError) {
+                            if (error instanceof OverBudget) {
+                                // Refused before it went out: not a call.
+                                calls -= 1;
+                                t.sent = false;
+                            }
+                            t.own = error;
+                        }
+                        else {
+                            noteFailure(error, model, role);
+                        }
+                        throw error;
+                    }
+                    finally {
+                        reserved -= reservations.get(request) ?? 0;
+                        reservations.delete(request);
+                    }
+                },
+            },
+        };
+        return t;
+    };
     /**
      * Runs `task` as the first call of a cacheable prefix (the others wait for it), or after that first call, with
      * `warm` true. `prefix` null: not cacheable, no wait.
@@ -49291,15 +52732,49 @@ async function runPlan(items, options) {
     /** One generation of a pair: its candidate call, after the cache-warming wait. Never throws. */
     const generateOnce = (item) => {
         const fixed = item.fixedOutput;
-        const cacheable = fixed === undefined && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+        // A control request has no system prompt: nothing of it is worth a cache breakpoint.
+        const cacheable = fixed === undefined && !item.control && approxTokens(item.skill.instructions) >= minCacheableTokens(item.model);
+        // A batch gives no order to warm a cache in: its requests go together.
+        if (batcher)
+            return generateNow(item, cacheable, false);
         return warmFirst(cacheable ? `${item.skill.hash}\u0000${item.model}` : null, (warm) => generateNow(item, cacheable, warm));
     };
     const generateNow = async (item, cacheable, warm) => {
         const fixed = item.fixedOutput;
         const generation = emptyGeneration();
         const price = priceFor(item.model, config.pricing);
+        let batchedCost = null;
         try {
-            const call = fixed !== undefined ? storedCall(fixed) : await firstCallAlone(`candidate\u0000${item.model}`, () => limiter.run(() => {
+            const generateBatched = async (b) => {
+                const stopped = stopOf(item.model);
+                if (stopped !== null)
+                    throw new NotSent(stopped);
+                if (overBudget())
+                    throw new OverBudget();
+                if (stop?.aborted)
+                    throw new Cancelled(run_NOT_RUN);
+                const strand = b.strand();
+                batchedCost = tracked(strand, item.model, "candidate");
+                try {
+                    return await agent_generate(batchedCost.client, item.skill, item.testCase, item.model, {
+                        maxTokens: config.maxTokens,
+                        ...(config.sampling[item.model] ? { sampling: config.sampling[item.model] } : {}),
+                        cacheSystem: cacheable,
+                        maxTurns: config.maxTurns,
+                        repo: options.repo ?? null,
+                    });
+                }
+                catch (error) {
+                    // The run's own stops (budget, cancellation) are not the generation's failure.
+                    const own = batchedCost.own;
+                    throw own ?? error;
+                }
+                finally {
+                    generation.sent = batchedCost.sent;
+                    strand.close();
+                }
+            };
+            const call = fixed !== undefined ? storedCall(fixed) : batcher ? await generateBatched(batcher) : await firstCallAlone(`candidate\u0000${item.model}`, () => limiter.run(() => {
                 const stopped = stopOf(item.model);
                 if (stopped !== null)
                     throw new NotSent(stopped);
@@ -49313,14 +52788,18 @@ async function runPlan(items, options) {
                         cacheSystem: cacheable,
                         maxTurns: config.maxTurns,
                         repo: options.repo ?? null,
+                        ...(item.control ? { withoutSkill: true } : {}),
                     });
                 });
             }, warm ? "warm" : "normal"));
+            const batchedGen = batchedCost;
             generation.output = call.text;
             generation.stopReason = call.stopReason;
-            generation.latencyMs = Math.round(call.latencyMs);
+            // A batched call's latency is the batch's queueing, not the model's: not measured.
+            generation.latencyMs = batchedGen?.batched ? null : Math.round(call.latencyMs);
             generation.usage = call.usage;
-            generation.costUsd = price ? costOf(call.usage, price) : null;
+            generation.costUsd = batchedGen ? batchedGen.costUsd : price ? costOf(call.usage, price) : null;
+            generation.batched = batchedGen?.batched ?? false;
             spent += generation.costUsd ?? 0;
             generation.filesRead = call.filesRead;
             generation.turns = call.turns;
@@ -49334,15 +52813,20 @@ async function runPlan(items, options) {
             generation.error =
                 error instanceof Cancelled
                     ? error.message
-                    : error instanceof NotSent
-                        ? notRunError(error.stopCause)
-                        : error instanceof OverBudget && budget !== null
-                            ? budgetNotRun(budget)
-                            : generationError(error);
+                    : error instanceof BatchCancelledError
+                        ? run_NOT_RUN
+                        : error instanceof NotSent
+                            ? notRunError(error.stopCause)
+                            : error instanceof OverBudget && budget !== null
+                                ? budgetNotRun(budget)
+                                : generationError(error);
+            const batchedGen = batchedCost;
+            if (batchedGen?.batched)
+                generation.batched = true;
             if (error instanceof errors/* ModelCallError */.sX) {
                 generation.output = error.partialText || null;
                 generation.usage = error.usage;
-                generation.costUsd = price && error.usage ? costOf(error.usage, price) : null;
+                generation.costUsd = batchedGen ? batchedGen.costUsd : price && error.usage ? costOf(error.usage, price) : null;
                 spent += generation.costUsd ?? 0;
                 generation.latencyMs = error.latencyMs === null ? null : Math.round(error.latencyMs);
             }
@@ -49354,6 +52838,8 @@ async function runPlan(items, options) {
     /** One judgement of one output. Never throws but for internal errors. */
     const judgeOnce = async (item, output, repeated) => {
         const attempt = { judgement: null, error: null, usage: null, costUsd: null, sent: false };
+        if (batcher)
+            return judgeBatched(batcher, item, output, attempt, repeated);
         let outcome;
         try {
             const prefix = judgeCacheable(item.skill) ? `judge\u0000${item.skill.hash}` : null;
@@ -49385,6 +52871,39 @@ async function runPlan(items, options) {
         attempt.error = outcome.judgement ? null : outcome.error;
         return attempt;
     };
+    /** One judgement through a batch (first pass only): the same stops and budget as a synchronous one. */
+    const judgeBatched = async (b, item, output, attempt, repeated) => {
+        if (stoppedAll !== null)
+            return { ...attempt, error: notRunError(stoppedAll, "judged") };
+        if (overBudget() && budget !== null)
+            return { ...attempt, error: budgetNotRun(budget, "judged") };
+        if (stop?.aborted)
+            return { ...attempt, error: "cancelled: not judged" };
+        const strand = b.strand();
+        const t = tracked(strand, judge.model, "judge");
+        let outcome;
+        try {
+            // Repeats of one judgement are the same request: its user block is a breakpoint, so a later one reads the cache.
+            const judgeWith = repeated ? { call: (request) => t.client.call({ ...request, cacheUser: true }) } : t.client;
+            outcome = await judgeOutput(judgeWith, { skill: item.skill, testCase: item.testCase, output }, judge);
+        }
+        finally {
+            strand.close();
+        }
+        attempt.sent = t.sent;
+        attempt.batched = t.batched;
+        attempt.costUsd = t.costUsd;
+        spent += t.costUsd ?? 0;
+        if (t.own instanceof OverBudget && budget !== null)
+            return { ...attempt, error: budgetNotRun(budget, "judged") };
+        if (t.own !== null)
+            return { ...attempt, error: "cancelled: not judged" };
+        if (outcome.call)
+            attempt.usage = outcome.call.usage;
+        attempt.judgement = outcome.judgement;
+        attempt.error = outcome.judgement ? null : outcome.error;
+        return attempt;
+    };
     /**
      * Judges a generated output `count` more times. With more than one judgement of it in view, the first goes
      * alone and the rest follow, so they read the cache entry the first one wrote.
@@ -49393,6 +52912,11 @@ async function runPlan(items, options) {
         const output = generation.error === null ? generation.output : null;
         if (output === null || count <= 0)
             return;
+        if (batcher) {
+            // A batch gives no order to warm a cache in: every judgement goes into the same wave.
+            generation.judgements.push(...(await Promise.all(Array.from({ length: count }, () => judgeOnce(item, output, repeated)))));
+            return;
+        }
         const first = await judgeOnce(item, output, repeated);
         const rest = await Promise.all(Array.from({ length: count - 1 }, () => judgeOnce(item, output, repeated)));
         generation.judgements.push(first, ...rest);
@@ -49434,12 +52958,17 @@ async function runPlan(items, options) {
         options.onProgress?.({ ...progress });
         return result;
     }));
+    await batcher?.settled();
     stop?.removeEventListener("abort", onStop);
+    const batchStats = batcher ? { ...batcher.stats } : null;
+    // Adaptive rounds call synchronously: a borderline verdict is worth an answer now, not in an hour.
+    batcher = null;
     const outcome = {
         results,
         maxInFlight: limiter.maxInFlight,
         calls,
         stops: stopsOf(results, stoppedModels, stoppedAll),
+        batch: batchStats,
         more: { judgements: async () => undefined, generations: async () => undefined },
     };
     /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
@@ -49550,6 +53079,8 @@ function resultOf(item, state) {
     if (succeeded.length > 1)
         result.outputs = succeeded.map((g) => g.output ?? "");
     result.calls = generations.filter((g) => g.sent).length + attempts.filter((a) => a.sent).length;
+    if (generations.some((g) => g.batched) || attempts.some((a) => a.batched))
+        result.batched = true;
     // Checks after generation, on the output the report shows, with that generation's own cost and latency.
     const checked = succeeded[0];
     const specs = item.testCase.assert ?? [];
@@ -49625,11 +53156,7 @@ function emptyResult(item) {
         model: item.model,
         key: item.key,
         output: null,
-        quality: null,
-        faithfulness: null,
-        relevancy: null,
-        precision: null,
-        recall: null,
+        ...byMetric(() => null),
         matchesExpected: null,
         judgeNotes: null,
         error: null,
@@ -49649,19 +53176,6 @@ function emptyResult(item) {
 
 ;// CONCATENATED MODULE: ./src/adaptive.ts
 
-
-/**
- * The quality interval straddles -thresholds.quality, and the verdict is neither error nor a regression by the
- * errors gate. A plain stand-in for compare.ts's isBorderline (which the loop uses), for callers without tests.
- */
-function straddlesThreshold(summary, thresholds) {
-    const interval = summary.qualityInterval;
-    if (interval === null || summary.verdict === "error")
-        return false;
-    if (summary.regressions.some(isErrorGateReason))
-        return false;
-    return interval.low < -thresholds.quality && interval.high > -thresholds.quality;
-}
 /**
  * A (skill, model) whose quality interval narrowed by less than this share in its last round gets no more: the
  * rest of its width is noise more samples on this side cannot remove (the baseline's judgements, too few cases).
@@ -49800,6 +53314,7 @@ function roundCost(results, judge, generate, judgeSamples) {
 // Which benchmarks a pull request run needs: those whose skill file, skill folder or benchmark file changed
 // since the merge base with the base branch; a changed config file changes everything.
 
+
 const select_DEFAULT_CONFIG_PATH = "skillbench.yml";
 const select_ALTERNATE_CONFIG_PATH = "skillbench.yaml";
 /**
@@ -49842,10 +53357,6 @@ async function changedFilesSince(git, baseRef) {
 function normalize(path) {
     return path.replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
 }
-function select_isInside(file, dir) {
-    const folder = normalize(dir);
-    return folder === "" || folder === "." || file.startsWith(`${folder}/`);
-}
 function selectBenchmarks(benchmarks, skills, changed, configPath) {
     const files = [...new Set(changed.map(normalize))].filter((f) => f !== "");
     const changedSet = new Set(files);
@@ -49878,7 +53389,7 @@ function reasonFor(benchmark, skill, files, changed, changedConfig) {
     if (changed.has(skillPath))
         return `skill file ${skillPath} changed`;
     if (skill?.dir != null) {
-        const inFolder = files.filter((f) => select_isInside(f, skill.dir));
+        const inFolder = files.filter((f) => isInside(f, skill.dir));
         if (inFolder.length > 0) {
             const more = inFolder.length > 1 ? ` and ${inFolder.length - 1} more` : "";
             return `${inFolder[0]} in the skill folder changed${more}`;
@@ -50003,6 +53514,7 @@ function signTestPValue(wins, losses) {
 // - rerun: the skill as it is on the base commit is generated and judged again, on the same cases and models.
 // The result is a SkillBaseline per skill (compare.ts does not care where entries came from), plus, with
 // judge.pairwise, side-by-side preferences of head over base.
+
 
 
 
@@ -50229,8 +53741,7 @@ function storedEntryFor(baseline, item) {
     return best;
 }
 function scoresOf(result) {
-    const { quality, faithfulness, relevancy, precision, recall, matchesExpected } = result;
-    return { quality, faithfulness, relevancy, precision, recall, matchesExpected };
+    return { ...byMetric((metric) => result[metric]), matchesExpected: result.matchesExpected };
 }
 /** CaseResult.judgements when the run sets it (repeated judgements), else 1 when judged. */
 function samejob_judgementsOf(result) {
@@ -50334,13 +53845,16 @@ const KEY = /^[0-9a-f]{64}$/;
 /**
  * Everything that decides a pair's result: the content key (skill hash, case hash, model, judge key), the
  * candidate's sampling parameters, max-tokens and max-turns, the number of generations and of judgements per
- * output, and the judge's sampling and max-tokens. Hex (sha256).
+ * output, and the judge's sampling and max-tokens; for a control pair (control: without-skill) the word "control"
+ * besides its content key (src/run.ts controlKey: the skill only through the judge's rubric). Hex (sha256).
  */
 function resultCacheKey(item, config) {
     return contentHash("result-cache", FORMAT, item.key, item.model, JSON.stringify(config.sampling[item.model] ?? null), config.maxTokens, config.maxTurns, Math.max(1, config.samples), Math.max(1, config.judge.samples), JSON.stringify(config.sampling[config.judge.model] ?? null), config.judge.maxTokens, 
     // Not in the case hash (adding one keeps a case comparable with its baseline), but they decide the stored
     // grades and check results: a result graded against other expectations or checks is not this one.
-    JSON.stringify(item.testCase.expectations ?? null), JSON.stringify(item.testCase.assert ?? null));
+    JSON.stringify(item.testCase.expectations ?? null), JSON.stringify(item.testCase.assert ?? null), 
+    // A control pair (no skill) is never the skill's own result, whatever else matches.
+    ...(item.control ? ["control"] : []));
 }
 class ResultCache {
     dir;
@@ -50409,9 +53923,204 @@ class ResultCache {
     }
 }
 
+;// CONCATENATED MODULE: ./src/shard.ts
+// Scaling out on GitHub Actions: `--shard I/N` runs a stable slice of the plan, `skillbench merge` combines the
+// shard reports into one. Slicing is by skill (a skill's cases share one prompt cache) and balanced by planned
+// calls; merging checks that the reports are one complete set made from the same plan, then hands their results
+// to the pipeline, which compares, reports and records the baseline once.
+
+
+
+
+
+/** The most shards a run may be split into (a matrix job of GitHub Actions runs at most 256 jobs). */
+const MAX_SHARDS = 256;
+/** `I/N` with 1 <= I <= N <= MAX_SHARDS; anything else is an input error naming `source` (a flag or an input). */
+function parseShard(text, source) {
+    const match = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text);
+    const index = match ? Number(match[1]) : NaN;
+    const count = match ? Number(match[2]) : NaN;
+    let problem = null;
+    if (!match)
+        problem = `must be I/N, the shard's number and the number of shards (e.g. 2/4), got "${text}"`;
+    else if (count < 1 || count > MAX_SHARDS)
+        problem = `N must be from 1 to ${MAX_SHARDS}, got ${count} (in "${text}")`;
+    else if (index < 1 || index > count)
+        problem = `I must be from 1 to N (${count}), got ${index} (in "${text}")`;
+    if (problem)
+        throw new errors/* InputError */.dz([{ file: source, line: null, column: null, field: "", message: problem }]);
+    return { index, count };
+}
+/** Planned model calls of one benchmark: pairs x generations x (1 + judgements per generation). */
+function plannedCalls(benchmark, config) {
+    const perPair = Math.max(1, config.samples) * (1 + Math.max(1, config.judge.samples));
+    return benchmark.cases.length * modelsFor(benchmark, config).length * perPair;
+}
+/**
+ * The shard (1-based) of every skill of the selection. A skill's benchmarks stay together. Skills are taken by
+ * planned calls, most first (ties by skill path), and each goes to the shard with the fewest calls so far (ties:
+ * the lowest number): the longest-processing-time rule, whose largest shard is at most 4/3 of the best possible.
+ * Depends only on the selection and the config, so every shard job computes the same assignment.
+ */
+function assignShards(benchmarks, config, count) {
+    const calls = new Map();
+    for (const benchmark of benchmarks)
+        calls.set(benchmark.skillPath, (calls.get(benchmark.skillPath) ?? 0) + plannedCalls(benchmark, config));
+    const order = [...calls].sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : a > b ? 1 : 0));
+    const load = Array.from({ length: count }, () => 0);
+    const assigned = new Map();
+    for (const [skill, skillCalls] of order) {
+        let best = 0;
+        for (let shard = 1; shard < count; shard += 1)
+            if ((load[shard] ?? 0) < (load[best] ?? 0))
+                best = shard;
+        load[best] = (load[best] ?? 0) + skillCalls;
+        assigned.set(skill, best + 1);
+    }
+    return assigned;
+}
+/** The benchmarks of shard `spec`, in selection order. */
+function shardOf(benchmarks, config, spec) {
+    const assigned = assignShards(benchmarks, config, spec.count);
+    return benchmarks.filter((benchmark) => assigned.get(benchmark.skillPath) === spec.index);
+}
+// Settings that change how a run goes, not what it measures or how it is compared: shards may differ in them
+// (adaptive sampling happens in each shard; the merge adds no sample).
+const RUNTIME_KEYS = new Set(["root", "api", "concurrency", "cachePath", "cacheMaxAgeHours", "maxCostUsd", "failOnInconclusive", "adaptive", "maxSamples"]);
+/**
+ * A hash of the whole (unsharded) plan: every pair's result key (skill, case, model, judge, sampling, expectations,
+ * checks), its benchmark, and every setting that decides results or the comparison. Shards of one run and the
+ * merge that combines them compute the same value; anything else (another commit, config, flag) differs.
+ */
+function planFingerprint(plan, config) {
+    const settings = JSON.stringify(config, (key, value) => (RUNTIME_KEYS.has(key) ? undefined : value));
+    return contentHash("shard-plan", 1, settings, JSON.stringify(plan.map((item) => [item.benchmark.path, resultCacheKey(item, config)])));
+}
+const issue = (file, field, message) => ({ file, line: null, column: null, field, message });
+/** Reads shard reports; every file that cannot be read, is not a skillbench report or not a shard's is named. */
+async function readShardReports(files, display = (f) => f) {
+    if (files.length === 0)
+        throw new errors/* InputError */.dz([issue("merge", "", "no shard report given: pass the report file of every shard")]);
+    const issues = [];
+    const reports = [];
+    for (const file of files) {
+        const name = display(file);
+        let value;
+        try {
+            value = JSON.parse(await (0,promises_.readFile)(file, "utf8"));
+        }
+        catch (error) {
+            issues.push(issue(name, "", `cannot read the report: ${(0,errors/* messageOf */.bD)(error)}`));
+            continue;
+        }
+        const report = value;
+        if (typeof report !== "object" || report === null || report.schemaVersion !== 1 || report.tool?.name !== "skillbench" || !Array.isArray(report.skills)) {
+            issues.push(issue(name, "", "is not a skillbench report (schemaVersion 1)"));
+            continue;
+        }
+        const shard = report.shard;
+        if (!shard || !Number.isInteger(shard.index) || !Number.isInteger(shard.count) || typeof shard.plan !== "string") {
+            issues.push(issue(name, "shard", "is not a shard report: it was not made with --shard I/N (input shard)"));
+            continue;
+        }
+        if (!report.skills.every((skill) => Array.isArray(skill?.results))) {
+            issues.push(issue(name, "skills", "has a skill without results[]"));
+            continue;
+        }
+        reports.push({ file: name, report: report });
+    }
+    if (issues.length > 0)
+        throw new errors/* InputError */.dz(issues);
+    return reports;
+}
+/**
+ * Checks that the reports are one complete set: the same number of shards, each of 1..N exactly once, from the same
+ * commit, mode, judge and plan (`expected`: the merge's own commit and plan fingerprint), none cancelled.
+ */
+function checkShardSet(reports, expected) {
+    const issues = [];
+    const first = reports[0];
+    if (!first)
+        throw new errors/* InputError */.dz([issue("merge", "", "no shard report given")]);
+    const count = first.report.shard.count;
+    const seen = new Map();
+    for (const { file, report } of reports) {
+        const { index } = report.shard;
+        if (report.shard.count !== count) {
+            issues.push(issue(file, "shard.count", `is shard ${index}/${report.shard.count}, but ${first.file} is one of ${count}: the reports come from different splits`));
+            continue;
+        }
+        const twice = seen.get(index);
+        if (twice !== undefined)
+            issues.push(issue(file, "shard.index", `shard ${index}/${count} is given twice (also ${twice})`));
+        else
+            seen.set(index, file);
+        const same = (key, what) => {
+            if (report[key] !== first.report[key])
+                issues.push(issue(file, key, `${what} ${JSON.stringify(report[key])} differs from ${first.file}'s ${JSON.stringify(first.report[key])}`));
+        };
+        same("mode", "mode");
+        same("commit", "commit");
+        same("judgeKey", "judge key (judge model, prompt or blinding)");
+        if (expected.commit !== null && report.commit !== null && report.commit !== expected.commit) {
+            issues.push(issue(file, "commit", `was made at commit ${report.commit.slice(0, 12)}, but this checkout is at ${expected.commit.slice(0, 12)}: merge in a checkout of the same commit`));
+        }
+        if (report.cancelled)
+            issues.push(issue(file, "cancelled", `shard ${index}/${count} was cancelled (${report.cancelled.signal}): run it again`));
+    }
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((index) => !seen.has(index));
+    if (missing.length > 0)
+        issues.push(issue("merge", "", `incomplete set: shard(s) ${missing.join(", ")} of ${count} missing`));
+    if (issues.length > 0)
+        throw new errors/* InputError */.dz(issues);
+    // Only a complete set from the right commit is compared by plan (a missing shard changes the merge's plan too).
+    const planIssues = reports
+        .filter(({ report }) => expected.plan !== null && report.shard.plan !== expected.plan)
+        .map(({ file }) => issue(file, "shard.plan", "was made from another plan than this merge sees (the config, a flag or input such as models, samples or " +
+        "judge-model, the selected skills, or a skill or benchmark file differs): give merge the same config and flags as the shards"));
+    if (planIssues.length > 0)
+        throw new errors/* InputError */.dz(planIssues);
+}
+/**
+ * The shards' results in plan order (`plan`: the merge's full plan), each found by its benchmark and result key.
+ * A pair no shard holds, or a result no pair wants, is an input error.
+ */
+function mergedResults(plan, reports) {
+    const pending = new Map();
+    const slot = (benchmark, key) => `${benchmark}\n${key}`;
+    for (const { file, report } of reports) {
+        for (const skill of report.skills) {
+            // A control pair (control: without-skill) is a pair of the plan too, with its own key.
+            for (const result of [...skill.results, ...(skill.controlResults ?? [])]) {
+                const at = slot(skill.benchmark, result.key);
+                pending.set(at, [...(pending.get(at) ?? []), { file, result }]);
+            }
+        }
+    }
+    const issues = [];
+    const results = [];
+    for (const item of plan) {
+        const found = pending.get(slot(item.benchmark.path, item.key))?.shift();
+        if (!found) {
+            issues.push(issue("merge", "", `no shard report holds case ${item.testCase.id} of ${item.benchmark.path} on ${item.model}`));
+            continue;
+        }
+        results.push(found.result);
+    }
+    for (const left of pending.values()) {
+        for (const { file, result } of left)
+            issues.push(issue(file, "skills", `holds case ${result.caseId} on ${result.model}, which this plan does not run`));
+    }
+    if (issues.length > 0)
+        throw new errors/* InputError */.dz(issues.slice(0, 20));
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The engine, as one pipeline: load and validate -> select skills -> read the baseline -> run (generate, judge)
 // -> aggregate -> compare -> record the baseline (baseline mode). The CLI and the action are thin front ends on it.
+
+
 
 
 
@@ -50488,6 +54197,14 @@ async function runPipeline(options) {
         ...(options.strict ? { strict: true } : {}),
     });
     let { config } = project;
+    const shard = options.shard ?? null;
+    const merge = options.merge ?? null;
+    if (shard && options.mode === "pr" && config.compare !== "baseline") {
+        // The base side of compare: rejudge/rerun is built beside each result and is not part of a shard's report.
+        throw new errors/* InputError */.dz([
+            { file: shard.source, line: null, column: null, field: "", message: `shards compare with the stored baseline: set compare: baseline (this run has compare: ${config.compare})` },
+        ]);
+    }
     // The skills' folders are read (read_file) through the same checks as loading: realpath, inside, tracked.
     const repo = await RepoFiles.open(options.root, { tracked: options.tracked ?? null });
     const warnings = [];
@@ -50501,9 +54218,9 @@ async function runPipeline(options) {
     const unloaded = project.skipped ?? [];
     for (const broken of unloaded)
         warn(`Skipped ${broken.skill}: it ${broken.reason}`);
-    const selection = await pipeline_select(project, options);
-    const { selected } = selection;
-    const skipped = [...unloaded, ...selection.skipped];
+    const selection = merge ? mergeSelection(project, merge) : await pipeline_select(project, options);
+    let { selected } = selection;
+    const skipped = [...unloaded, ...selection.skipped.filter((s) => !unloaded.some((u) => u.skill === s.skill))];
     if (project.benchmarks.length === 0) {
         warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
     }
@@ -50512,8 +54229,21 @@ async function runPipeline(options) {
     // From every model the project names, not the selection: what the judge is kept from seeing is part of its key.
     const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));
     const judgeKey = judgeKeyOf(config.judge.model, blindTerms);
-    const plan = planRun(selected, project.skills, config, judgeKey);
-    const estimate = estimateCost(plan, config);
+    let plan = planRun(selected, project.skills, config, judgeKey);
+    // Shards and their merge: the whole run's plan is fingerprinted before it is sliced, so they can be matched up.
+    const fingerprint = shard || merge ? planFingerprint(plan, config) : null;
+    if (shard) {
+        selected = shardOf(selected, config, shard.spec);
+        plan = planRun(selected, project.skills, config, judgeKey);
+        log.info(`Shard ${shard.spec.index}/${shard.spec.count}: ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s) of this run`);
+    }
+    if (merge) {
+        checkShardSet(merge, { commit: options.commit, plan: fingerprint });
+        log.info(`Merging ${merge.length} shard report(s): ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s)`);
+    }
+    // The skill's own pairs: the plan's first items (control pairs follow them), so their indices are the plan's.
+    const headPlan = plan.filter((item) => !item.control);
+    const estimate = estimateCost(plan, config, { batched: batchWanted(config.batch, options.mode, estimateCost(plan, config).calls) });
     const candidateModels = [...new Set(plan.map((item) => item.model))];
     for (const model of [...candidateModels, config.judge.model]) {
         if (plan.length > 0 && !priceFor(model, config.pricing))
@@ -50534,7 +54264,7 @@ async function runPipeline(options) {
     const base = { project, plan, selected, estimate, recorded: null };
     if (options.dryRun)
         return { ...base, report: null, snapshot: null };
-    if (plan.length > 0 && !options.client)
+    if (plan.length > 0 && !options.client && !merge)
         throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
     let configChanges = null;
     if (options.baseConfig) {
@@ -50550,7 +54280,7 @@ async function runPipeline(options) {
         warn(problem.message);
     // The result cache: pr mode reuses what an earlier run produced from the same inputs; baseline runs never reuse
     // (models drift behind the same id) but write. A PR cannot bring its own results: files git tracks are not used.
-    const cache = await openResultCache(config, options, now, redactor, warn);
+    const cache = merge ? null : await openResultCache(config, options, now, redactor, warn);
     if (cache && options.mode === "pr") {
         let reused = 0;
         for (const item of plan) {
@@ -50565,8 +54295,8 @@ async function runPipeline(options) {
     }
     const fresh = plan.filter((item) => !item.reused);
     // The budget: the estimate of what is left to run is checked before anything starts.
-    if (config.maxCostUsd !== null && fresh.length > 0) {
-        const due = estimateCost(fresh, config);
+    if (config.maxCostUsd !== null && fresh.length > 0 && !merge) {
+        const due = estimateCost(fresh, config, { batched: batchWanted(config.batch, options.mode, estimateCost(fresh, config).calls) });
         const usd = due.usd ?? due.pricedUsd;
         if (usd > config.maxCostUsd)
             throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
@@ -50575,7 +54305,16 @@ async function runPipeline(options) {
     let more = null;
     let client = null;
     let judge = null;
-    if (plan.length > 0 && fresh.length === 0) {
+    if (merge) {
+        // The shards ran every pair: their results, found by key, in plan order.
+        results = mergedResults(plan, merge);
+        for (const [index, result] of results.entries()) {
+            const item = plan[index];
+            if (item)
+                options.onResult?.(redactor.deep(result), item);
+        }
+    }
+    else if (plan.length > 0 && fresh.length === 0) {
         // Everything was reused: no call, no client needed.
         results = plan.map((item) => ({ ...item.reused, reused: true }));
         for (const [index, result] of results.entries()) {
@@ -50592,7 +54331,9 @@ async function runPipeline(options) {
             blindTerms,
             redact: redactor.text,
         };
-        log.info(`Running ${plan.length} case x model pair(s), up to ${config.concurrency} model calls at once` + samplesNote(config));
+        const controls = plan.length - headPlan.length;
+        log.info(`Running ${plan.length} case x model pair(s)${controls > 0 ? ` (${controls} of them without the skill: control)` : ""}, ` +
+            `up to ${config.concurrency} model calls at once` + samplesNote(config));
         client = options.client(config);
         const outcome = await runPlan(plan, {
             client,
@@ -50604,6 +54345,7 @@ async function runPipeline(options) {
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             ...(options.onResult ? { onResult: (result, item) => options.onResult?.(redactor.deep(result), item) } : {}),
             budgetUsd: config.maxCostUsd,
+            batch: batchOptionsFor(config, options, estimateCost(fresh, config).calls, log, warn),
         });
         results = outcome.results;
         more = outcome.more;
@@ -50636,7 +54378,7 @@ async function runPipeline(options) {
         log.info(`Building the base side in this job (compare: ${config.compare})`);
         sameJob = await runSameJob({
             mode: config.compare,
-            plan,
+            plan: headPlan,
             results,
             snapshot,
             git: options.git,
@@ -50655,9 +54397,18 @@ async function runPipeline(options) {
     const compose = () => {
         // runPlan returns results in plan order: group them by benchmark.
         const byBenchmark = new Map(selected.map((b) => [b, []]));
+        // Control pairs (control: without-skill) go to their skill's controlResults, never among its results.
+        const controlsOf = new Map();
         results.forEach((result, index) => {
             const item = plan[index];
-            if (item)
+            if (!item)
+                return;
+            if (item.control) {
+                const list = controlsOf.get(item.benchmark) ?? [];
+                list.push(result);
+                controlsOf.set(item.benchmark, list);
+            }
+            else
                 byBenchmark.get(item.benchmark)?.push(result);
         });
         const skills = selected.map((benchmark) => {
@@ -50665,9 +54416,19 @@ async function runPipeline(options) {
             if (!skill)
                 throw new Error(`internal: skill ${benchmark.skillPath} was not loaded`);
             const skillResults = byBenchmark.get(benchmark) ?? [];
-            const summarized = summarizeSkill({ skill, benchmark, results: skillResults, models: modelsFor(benchmark, config) });
+            const summarized = summarizeSkill({
+                skill,
+                benchmark,
+                results: skillResults,
+                models: modelsFor(benchmark, config),
+                controlResults: controlsOf.get(benchmark) ?? null,
+            });
             const summary = sameJob ? withPairwise(summarized, sameJob, config.judge.pairwise) : summarized;
-            const untested = selection.changed ? untestedChanges(skill, selection.changed, skillResults) : [];
+            const untested = merge
+                ? (selection.untested?.get(benchmark.path) ?? [])
+                : selection.changed
+                    ? untestedChanges(skill, selection.changed, skillResults)
+                    : [];
             return untested.length > 0 ? { ...summary, untestedChanges: untested } : summary;
         });
         const composed = {
@@ -50685,15 +54446,17 @@ async function runPipeline(options) {
             verdict: "pass",
             verdictReasons: [],
             failure: null,
-            totals: withSameJobCosts(totalsOf(skills, Date.now() - started), sameJob),
+            totals: withSameJobCosts(totalsOf(skills, Date.now() - started + (selection.durationMs ?? 0)), sameJob),
             skills,
             skipped,
-            warnings: [...warnings],
+            warnings: [...new Set([...warnings, ...(selection.warnings ?? [])])],
             baseline: snapshot ? { branch: snapshot.branch, commit: snapshot.commit, found: snapshot.found } : null,
             partial: false,
             cancelled: null,
             configChanges,
             sameJob: sameJob?.info ?? null,
+            ...(shard && fingerprint ? { shard: { index: shard.spec.index, count: shard.spec.count, plan: fingerprint } } : {}),
+            ...(merge && fingerprint ? { merged: { shards: merge.length, plan: fingerprint } } : {}),
         };
         // Always: without a snapshot every model is inconclusive, and the errors gate and run failure still apply.
         return applyComparison(composed, sameJob?.snapshot ?? snapshot, {
@@ -50712,7 +54475,7 @@ async function runPipeline(options) {
     // Adaptive sampling (pr mode by default, never in baseline mode): more samples where the verdict is borderline.
     if (more !== null && options.mode !== "baseline" && (config.adaptive ?? options.mode === "pr")) {
         const adaptive = await adaptiveRounds({
-            plan,
+            plan: headPlan,
             results,
             more,
             config,
@@ -50746,7 +54509,8 @@ async function runPipeline(options) {
     report = redactor.deep(report);
     let recorded = null;
     // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
-    if (options.mode === "baseline" && store && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
+    // A shard holds a slice of the run: its merge records the baseline, once, for the whole run.
+    if (options.mode === "baseline" && store && !shard && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
         recorded = await store.write(report);
         log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
     }
@@ -50757,6 +54521,18 @@ function samplesNote(config) {
     if (config.samples === 1 && config.judge.samples === 1)
         return "";
     return ` (${config.samples} generation(s) per case, ${config.judge.samples} judgement(s) per output)`;
+}
+/** Message Batches for this run (config batch; auto: baseline mode with 20+ calls), or null. */
+function batchOptionsFor(config, options, calls, log, warn) {
+    if (!batchWanted(config.batch, options.mode, calls))
+        return null;
+    log.info(`Sending ${calls} call(s) as Message Batches (batch: ${config.batch}), at half price; unfinished after ${config.batchTimeoutMinutes} min they run synchronously`);
+    return {
+        timeoutMs: config.batchTimeoutMinutes * 60_000,
+        ...(options.batchPollMs !== undefined ? { pollMs: options.batchPollMs } : {}),
+        notice: warn,
+        progress: (line) => log.info(line),
+    };
 }
 /** The run's spending cap for adaptive rounds: config max-cost-usd, else none. */
 function budgetOf(config) {
@@ -50810,6 +54586,27 @@ async function trustBaseConfig(read, config, headRaw, options) {
         warnings.push(`This pull request changes ${change.key}; ${used} is used.`);
     }
     return { config: applied.config, changes, warnings };
+}
+/** Merge: the benchmarks the shard reports hold, in the project's order; skipped skills and warnings as they saw them. */
+function mergeSelection(project, reports) {
+    const held = new Set(reports.flatMap(({ report }) => report.skills.map((skill) => skill.benchmark)));
+    const skipped = new Map();
+    for (const { report } of reports)
+        for (const entry of report.skipped ?? [])
+            skipped.set(entry.skill, entry);
+    const untested = new Map();
+    for (const { report } of reports)
+        for (const skill of report.skills)
+            if (skill.untestedChanges)
+                untested.set(skill.benchmark, skill.untestedChanges);
+    return {
+        selected: project.benchmarks.filter((benchmark) => held.has(benchmark.path)),
+        skipped: [...skipped.values()],
+        changed: null,
+        untested,
+        warnings: reports.flatMap(({ report }) => report.warnings ?? []),
+        durationMs: Math.max(0, ...reports.map(({ report }) => report.totals?.durationMs ?? 0)),
+    };
 }
 async function pipeline_select(project, options) {
     let chosen;
@@ -51567,6 +55364,7 @@ var src_default = QuickChart;
 // last history runs, plus this run as the last point.
 
 
+
 // quickchart-js's types describe its CommonJS namespace; at runtime the ESM default export is the class.
 const chart_QuickChart = src_default;
 const DEFAULT_QUICKCHART_URL = "https://quickchart.io";
@@ -51585,10 +55383,6 @@ const PALETTE = [
 ];
 function colorAt(index) {
     return PALETTE[index % PALETTE.length] ?? PALETTE[0];
-}
-function chart_mean(values) {
-    const known = values.filter((v) => v !== null && Number.isFinite(v));
-    return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
 }
 function dayLabel(time, fallback) {
     const ms = Date.parse(time);
@@ -51647,12 +55441,12 @@ function buildTrend(history, report, maxPoints) {
         const cost = [];
         for (const run of shown) {
             const points = run.points.filter((p) => p.model === model);
-            quality.push(chart_mean(points.map((p) => p.metrics.quality)));
-            cost.push(chart_mean(points.map((p) => p.metrics.costUsd)));
+            quality.push(mean(points.map((p) => p.metrics.quality)));
+            cost.push(mean(points.map((p) => p.metrics.costUsd)));
         }
         const current = report.skills.flatMap((s) => s.models.filter((m) => m.model === model));
-        quality.push(chart_mean(current.map((m) => m.quality)));
-        cost.push(chart_mean(current.map((m) => m.costUsd)));
+        quality.push(mean(current.map((m) => m.quality)));
+        cost.push(mean(current.map((m) => m.costUsd)));
         return { model, quality, cost };
     });
     // A line needs history to be a trend: models without any past value are left out.
@@ -51818,6 +55612,82 @@ function trendChart(history, report, options) {
     return base === null ? mermaidMarkdown(trend) : quickchartMarkdown(trend, base, options);
 }
 
+;// CONCATENATED MODULE: ./src/report/uplift.ts
+// The skill's uplift over the without-skill control (control: without-skill) in words: a short table per skill for
+// the comment and the job summary, a line per model for the terminal, and, in baseline (nightly) mode, the
+// "this skill no longer helps <model>" lines. Advisory: nothing here touches a verdict.
+
+
+/** "+12.3 [+8.1, +16.5], n=6"; "+4.0, n=1" without an interval; "n/a" with no pair. */
+function upliftText(metric) {
+    if (metric.delta === null)
+        return NOT_AVAILABLE;
+    const interval = metric.interval ? ` [${formatPoints(metric.interval.low)}, ${formatPoints(metric.interval.high)}]` : "";
+    return `${formatPoints(metric.delta)}${interval}, n=${metric.n}`;
+}
+const HELPS_LABEL = (helps) => (helps === true ? "helps" : helps === false ? "no longer helps" : "unclear");
+/** What the control could not measure, e.g. "control: 1 error, 2 unjudged"; null when nothing. */
+function controlProblems(uplift) {
+    const parts = [];
+    if (uplift.controlErrors > 0)
+        parts.push(`${uplift.controlErrors} error(s)`);
+    if (uplift.controlUnjudged > 0)
+        parts.push(`${uplift.controlUnjudged} unjudged`);
+    return parts.length === 0 ? null : `control: ${parts.join(", ")}`;
+}
+/** "<skill>: this skill no longer helps <model> (uplift -2.1 [-6.0, +1.8], n=6)", one per (skill, model) flagged. */
+function noLongerHelpsLines(report) {
+    if (report.mode !== "baseline")
+        return [];
+    return report.skills.flatMap((skill) => skill.models
+        .filter((m) => m.uplift?.helps === false)
+        .map((m) => `${skill.name}: this skill no longer helps ${m.model} (uplift ${upliftText(m.uplift.quality)})`));
+}
+/** The markdown block of the comment and the job summary: the "no longer helps" flags of a nightly run; null when none. */
+function noLongerHelpsBlock(report) {
+    const lines = noLongerHelpsLines(report);
+    if (lines.length === 0)
+        return null;
+    return `${lines.map((line) => `> ⚠️ ${escapeInline(line)}`).join("\n")}\n\n_Uplift: quality with the skill minus without it, paired per case (95% interval). Advisory: it does not fail the run._`;
+}
+/** The per-skill uplift table (markdown); null when no control ran for the skill. */
+function upliftTable(skill) {
+    const rows = skill.models.filter((m) => m.uplift);
+    if (rows.length === 0)
+        return null;
+    const body = rows.map((m) => {
+        const u = m.uplift;
+        const rate = (metric) => (metric ? upliftText(metric) : NOT_AVAILABLE);
+        const problems = controlProblems(u);
+        return [
+            escapeInline(m.model),
+            upliftText(u.quality),
+            rate(u.expectations),
+            rate(u.checks),
+            formatScore(u.controlQuality) + (problems ? ` (${problems})` : ""),
+            HELPS_LABEL(u.helps),
+        ];
+    });
+    return ("Uplift over no skill (control: without-skill; advisory)\n\n" +
+        markdownTable([["Model", "Quality uplift", "Expectations", "Checks", "Control quality", "Skill"], ...body], {
+            align: ["l", "r", "r", "r", "r", "l"],
+        }));
+}
+/** Terminal lines, one per model with an uplift: "  claude-sonnet-5: uplift +12.3 [...], n=6 (helps)". */
+function upliftTerminalLines(skill) {
+    return skill.models.flatMap((m) => {
+        const u = m.uplift;
+        if (!u)
+            return [];
+        const rates = [
+            u.expectations ? `expectations ${upliftText(u.expectations)}` : null,
+            u.checks ? `checks ${upliftText(u.checks)}` : null,
+            controlProblems(u),
+        ].filter((part) => part !== null);
+        return [`  ${m.model}: uplift over no skill ${upliftText(u.quality)} (${HELPS_LABEL(u.helps)})${rates.length > 0 ? `; ${rates.join("; ")}` : ""}`];
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // The markdown views of a Report: the sticky PR comment, the job summary and the CLI's --markdown file.
 // The Report is already compared with the baseline; this module only presents it, within a character budget.
@@ -51829,9 +55699,12 @@ function trendChart(history, report, options) {
 
 
 
+
+
+
 const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
-const COMMENT_LIMIT = 65_536;
+const COMMENT_LIMIT = (/* unused pure expression or super */ null && (GITHUB_COMMENT_LIMIT));
 /** GitHub allows 1 MiB per step summary; stay a little below it. */
 const SUMMARY_LIMIT = 1_000_000;
 /** Judge notes and outputs are cut to this many characters in the first shortening step. */
@@ -51890,7 +55763,7 @@ function capitalized(text) {
 /** The regression label: a measured drop is a quality regression; the errors gate alone is about failed pairs. */
 function regressionLabel(report) {
     const reasons = report.skills.flatMap((s) => s.models.flatMap((m) => m.regressions));
-    return reasons.every(verdict_isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
+    return reasons.every(isErrorGateReason) ? "Too many failed or unjudged pairs" : "Quality regression";
 }
 /** One line of plain text (no markdown), also used in logs and the failed check's message. */
 function verdictLine(report) {
@@ -52167,11 +56040,7 @@ function skillTable(skill, report) {
         ["Model", "Quality", "Faithfulness", "Relevancy", "Precision", "Recall", "Cost/case", "p50 latency"],
         ...skill.models.map((m) => [
             modelCell(m),
-            scoreCell(m, "quality", th.quality),
-            scoreCell(m, "faithfulness", th.dimension),
-            scoreCell(m, "relevancy", th.dimension),
-            scoreCell(m, "precision", th.dimension),
-            scoreCell(m, "recall", th.dimension),
+            ...METRICS.map((metric) => scoreCell(m, metric, metric === "quality" ? th.quality : th.dimension)),
             costCell(m, th.cost),
             latencyCell(m),
         ]),
@@ -52188,6 +56057,9 @@ function skillTable(skill, report) {
     const rates = passRateLine(skill);
     if (rates !== null)
         parts.push(rates);
+    const uplift = upliftTable(skill);
+    if (uplift !== null)
+        parts.push(uplift);
     const { quality, cheapest, qualityPerDollar } = skill.best;
     if (quality !== null || cheapest !== null || qualityPerDollar !== null) {
         const name = (m) => (m === null ? NOT_AVAILABLE : `**${escapeInline(m)}**`);
@@ -52235,11 +56107,7 @@ function skillDetails(skill, options) {
         ...skill.results.map((r) => [
             escapeInline(r.caseId),
             escapeInline(r.model),
-            cell(r.quality),
-            cell(r.faithfulness),
-            cell(r.relevancy),
-            cell(r.precision),
-            cell(r.recall),
+            ...METRICS.map((metric) => cell(r[metric])),
             matchCell(r.matchesExpected),
             formatUsd(r.costUsd),
             formatMs(r.latencyMs),
@@ -52439,6 +56307,7 @@ class Body {
         this.headTop = `${target.marker ? `${COMMENT_MARKER}\n` : ""}### ${verdictLine(report)}`;
         this.headRest = [
             report.skills.length > 0 ? `${contextLine(report)}\n\n${LEGEND}` : null,
+            noLongerHelpsBlock(report),
             skippedLine(report),
             warningLines(report),
         ].filter((p) => p !== null);
@@ -52689,6 +56558,8 @@ function renderMarkdownReport(report, context = {}) {
 
 
 
+
+
 function withDelta(value, delta) {
     if (value === null)
         return formatScore(value);
@@ -52706,11 +56577,7 @@ function row(m) {
                             ? " INCONCLUSIVE"
                             : " (not gated)"
                         : ""),
-        withDelta(m.quality, m.delta?.quality),
-        withDelta(m.faithfulness, m.delta?.faithfulness),
-        withDelta(m.relevancy, m.delta?.relevancy),
-        withDelta(m.precision, m.delta?.precision),
-        withDelta(m.recall, m.delta?.recall),
+        ...METRICS.map((metric) => withDelta(m[metric], m.delta?.[metric])),
         formatUsd(m.costUsd) + (m.delta?.costPct != null ? ` (${formatPercent(m.delta.costPct)})` : ""),
         formatMs(m.latencyMsP50),
         `${m.errors}/${m.unjudged}`,
@@ -52777,7 +56644,10 @@ function renderTerminalSummary(report) {
         }
         if (skill.baselineError)
             lines.push(`  baseline unreadable: ${skill.baselineError}`);
+        lines.push(...upliftTerminalLines(skill));
     }
+    for (const line of noLongerHelpsLines(report))
+        lines.push("", `warning: ${line}`);
     lines.push("", `${headline(report)} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
         `${t.errors} error(s), ${t.unjudged} unjudged; cost ${formatUsd(t.costUsd)} ` +
         `(candidates ${formatUsd(t.candidateCostUsd)}, judge ${formatUsd(t.judgeCostUsd)})` +
@@ -52918,6 +56788,7 @@ function wordDiff(base, head, maxCells = MAX_DIFF_CELLS) {
 
 
 
+
 // Shared with the markdown views; re-exported so existing imports keep working.
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -52955,10 +56826,6 @@ function safeUrl(url) {
         return null;
     }
 }
-function html_mean(values) {
-    const known = values.filter((v) => v !== null && Number.isFinite(v));
-    return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
-}
 /** Per model of the skill: its quality in each of the last history runs, then this run. */
 function skillTrend(history, skill, maxPoints) {
     const models = skill.models.map((m) => m.model);
@@ -52982,7 +56849,7 @@ function skillTrend(history, skill, maxPoints) {
     });
     const series = skill.models.map((summary) => ({
         model: summary.model,
-        values: [...shown.map((run) => html_mean(run.points.filter((p) => p.model === summary.model).map((p) => p.metrics.quality))), summary.quality],
+        values: [...shown.map((run) => mean(run.points.filter((p) => p.model === summary.model).map((p) => p.metrics.quality))), summary.quality],
     }));
     const withHistory = series.filter((s) => s.values.slice(0, -1).some((v) => v !== null));
     return withHistory.length === 0 ? null : { labels: [...labels, "this run"], series: withHistory };
@@ -53167,7 +57034,7 @@ function skillSection(report, skill, skillIndex, context) {
         list(skill.verdictReasons, "reasons") +
         list(changes) +
         `<div class="scroll"><table><thead><tr><th>model</th><th>verdict</th><th>quality</th><th>95% interval</th>` +
-        `<th>faithfulness</th><th>relevancy</th><th>precision</th><th>recall</th><th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
+        `${DIMENSIONS.map((d) => `<th>${d}</th>`).join("")}<th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
         `<tbody>${rows}</tbody></table></div>${chart}<h3>Cases</h3>${cases}</section>`);
 }
 // ---------------------------------------------------------------------------------------------------------
@@ -53300,9 +57167,142 @@ async function writeHtmlReport(path, report, context, redactor) {
     await writeReportFile(path, html, redactor);
 }
 
+;// CONCATENATED MODULE: ./src/report/skill-creator.ts
+
+const round4 = (value) => Math.round(value * 10_000) / 10_000;
+/** mean, sample standard deviation (n - 1), min and max, rounded to 4 decimals (as aggregate_benchmark.py does). */
+function statOf(values) {
+    if (values.length === 0)
+        return { mean: 0, stddev: 0, min: 0, max: 0 };
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.length > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) : 0;
+    return { mean: round4(mean), stddev: round4(Math.sqrt(variance)), min: round4(Math.min(...values)), max: round4(Math.max(...values)) };
+}
+/** "+0.50", "-13.0", "+1700": a signed difference with fixed decimals, as skill-creator writes deltas. */
+function signedFixed(value, digits) {
+    const text = Math.abs(value).toFixed(digits);
+    return `${value < 0 && Number(text) !== 0 ? "-" : "+"}${text}`;
+}
+/**
+ * One run from one result. pass_rate: the share of the case's graded expectations and decided checks that passed;
+ * a case with neither uses the judge's quality / 100. A pair that failed or went unjudged has errors 1, pass_rate 0,
+ * and is left out of run_summary.
+ */
+function runOf(result, evalId, configuration) {
+    const expectations = (result.expectations ?? []).map((e) => ({ text: e.text, passed: e.passed, evidence: e.evidence }));
+    const decided = (result.checks ?? []).filter((c) => c.passed !== null);
+    const items = [...expectations.map((e) => e.passed), ...decided.map((c) => c.passed === true)];
+    const passed = items.filter(Boolean).length;
+    const failedPair = result.error !== null || !result.judged;
+    const fallback = result.quality === null ? 0 : result.quality / 100;
+    const pass = failedPair ? 0 : items.length > 0 ? (passFraction(items.map((p) => ({ passed: p }))) ?? 0) : fallback;
+    const usage = result.usage;
+    const tokens = usage ? usage.inputTokens + usage.outputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens : 0;
+    const notes = [result.error, result.judgeError, result.judgeNotes].filter((n) => typeof n === "string" && n !== "");
+    return {
+        eval_id: evalId,
+        eval_name: result.caseId,
+        configuration,
+        run_number: 1,
+        result: {
+            pass_rate: round4(pass),
+            passed,
+            failed: items.length - passed,
+            total: items.length,
+            time_seconds: round4((result.latencyMs ?? 0) / 1000),
+            tokens: Math.round(tokens),
+            tool_calls: result.filesRead?.length ?? 0,
+            errors: failedPair ? 1 : 0,
+        },
+        expectations,
+        notes,
+        case_id: result.caseId,
+        model: result.model,
+        quality: result.quality,
+    };
+}
+function summaryOf(runs) {
+    const measured = runs.filter((run) => run.result.errors === 0);
+    return {
+        pass_rate: statOf(measured.map((r) => r.result.pass_rate)),
+        time_seconds: statOf(measured.map((r) => r.result.time_seconds)),
+        tokens: statOf(measured.map((r) => r.result.tokens)),
+    };
+}
+/** The benchmark.json of one (skill, model) of a report. */
+function skillCreatorBenchmark(report, skill, model) {
+    // eval ids: the case's 1-based position in the benchmark (the viewer sorts them as numbers).
+    const ids = new Map();
+    for (const result of skill.results)
+        if (!ids.has(result.caseId))
+            ids.set(result.caseId, ids.size + 1);
+    const idOf = (caseId) => {
+        if (!ids.has(caseId))
+            ids.set(caseId, ids.size + 1);
+        return ids.get(caseId);
+    };
+    const withSkill = skill.results.filter((r) => r.model === model).map((r) => runOf(r, idOf(r.caseId), "with_skill"));
+    const control = skill.controlResults?.filter((r) => r.model === model) ?? [];
+    const withoutSkill = control.map((r) => runOf(r, idOf(r.caseId), "without_skill"));
+    const runSummary = { with_skill: summaryOf(withSkill) };
+    if (withoutSkill.length > 0) {
+        const a = summaryOf(withSkill);
+        const b = summaryOf(withoutSkill);
+        runSummary.without_skill = b;
+        runSummary.delta = {
+            pass_rate: signedFixed(a.pass_rate.mean - b.pass_rate.mean, 2),
+            time_seconds: signedFixed(a.time_seconds.mean - b.time_seconds.mean, 1),
+            tokens: signedFixed(a.tokens.mean - b.tokens.mean, 0),
+        };
+    }
+    const notes = [
+        `Written by skillbench ${report.tool.version}: pass_rate is the share of a case's expectations and checks that ` +
+            "passed (the judge's quality / 100 for a case with neither); errored or unjudged runs are left out of run_summary.",
+    ];
+    const uplift = skill.models.find((m) => m.model === model)?.uplift;
+    if (uplift && uplift.quality.delta !== null) {
+        notes.push(`Quality uplift over no skill: ${signedFixed(uplift.quality.delta, 1)} points (n=${uplift.quality.n}).`);
+    }
+    return {
+        metadata: {
+            skill_name: skill.name,
+            skill_path: skill.skill,
+            executor_model: model,
+            analyzer_model: report.judgeModel,
+            timestamp: report.generatedAt.replace(/\.\d+Z$/, "Z"),
+            evals_run: [...new Set([...withSkill, ...withoutSkill].map((run) => run.eval_id))].sort((x, y) => x - y),
+            runs_per_configuration: 1,
+        },
+        runs: [...withSkill, ...withoutSkill].sort((x, y) => x.eval_id - y.eval_id || (x.configuration < y.configuration ? -1 : 1)),
+        run_summary: runSummary,
+        notes,
+    };
+}
+/** A name safe as one path segment. */
+const segment = (text) => text.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "") || "skill";
+/**
+ * Every benchmark.json of a report with its file name: `benchmark.json` for a report of one (skill, model), else
+ * `benchmark-<skill>-<model>.json` each.
+ */
+function skillCreatorFiles(report) {
+    const pairs = report.skills.flatMap((skill) => skill.models.map((m) => ({ skill, model: m.model })));
+    const used = new Set();
+    return pairs.map(({ skill, model }) => {
+        const stem = pairs.length === 1 ? "benchmark" : `benchmark-${segment(skill.name)}-${segment(model)}`;
+        let file = `${stem}.json`;
+        // Two skills of the same name (in different folders): the later ones get a number.
+        for (let i = 2; used.has(file) && i <= pairs.length + 1; i += 1)
+            file = `${stem}-${i}.json`;
+        used.add(file);
+        return { file, benchmark: skillCreatorBenchmark(report, skill, model) };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/cli.ts
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
+
+
 
 
 
@@ -53324,6 +57324,10 @@ const USAGE = `skillbench ${src_version_VERSION}: benchmark LLM skills across Cl
 Usage:
   skillbench run [options]       benchmark the repository in the current directory
   skillbench validate [options]  check skillbench.yml, benchmark files and skills; call nothing
+  skillbench merge [options] REPORT...
+                                 combine the reports of every shard of one run (--shard I/N) into one: compare
+                                 with the baseline, write the reports and (baseline mode) record the baseline once;
+                                 calls no model. Takes run's options (same --config and flags as the shards)
   skillbench --help | --version
 
 Options for run:
@@ -53339,6 +57343,8 @@ Options for run:
   --judge-model MODEL        the judge (overrides the config)
   --compare MODE             pr mode's base side: baseline (stored scores), rejudge (stored outputs judged
                              again in this run) or rerun (the skill at --base generated and judged again)
+  --control without-skill|none  also run every case with no skill and report the skill's uplift (advisory);
+                             overrides the config's and the benchmarks' control
   --concurrency N            model calls in flight across the whole run
   --samples N                generations per case (config samples, default 1)
   --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
@@ -53349,6 +57355,8 @@ Options for run:
   --report PATH              JSON report (default skillbench-report.json)
   --markdown PATH            also write the markdown report
   --html PATH                also write the HTML report (one self-contained file: outputs side by side)
+  --format skill-creator     also write Anthropic skill-creator's benchmark.json beside the report (one per
+                             skill and model; with_skill / without_skill runs, run_summary mean/stddev)
   --no-fail-on-regression    exit 0 even when quality regressed
   --fail-on-inconclusive     exit 1 when the verdict is inconclusive (overrides the config's fail-on-inconclusive)
   --no-fail-on-inconclusive  exit 0 when the verdict is inconclusive (the default)
@@ -53357,7 +57365,12 @@ Options for run:
   --cache-path PATH          store results by content key and reuse them in pr mode (default .skillbench/cache,
                              or the config's cache-path); --no-cache: neither read nor write it
   --no-cache                 do not use the result cache
+  --batch auto|on|off        send calls as Message Batches at half price (auto: in baseline mode with 20+ calls)
+  --batch-timeout-minutes N  after N minutes, cancel the batch and run what is unfinished synchronously (60)
   --dry-run                  print what would run, the number of calls and an estimated cost; call nothing
+  --shard I/N                run shard I of N: a stable slice of the skills, balanced by planned calls; its
+                             report is marked as a shard, is not gated (exit 0 unless 3 or a signal) and never
+                             recorded as the baseline; combine every shard's report with skillbench merge
 
 Environment: ANTHROPIC_API_KEY (required to run), ANTHROPIC_BASE_URL (optional).
 Exit codes: 0 ok (pass, or inconclusive unless fail-on-inconclusive), 1 regression (or inconclusive with
@@ -53375,6 +57388,7 @@ const OPTIONS = {
     models: { type: "string" },
     "judge-model": { type: "string" },
     compare: { type: "string" },
+    control: { type: "string" },
     concurrency: { type: "string" },
     samples: { type: "string" },
     "judge-samples": { type: "string" },
@@ -53386,6 +57400,7 @@ const OPTIONS = {
     report: { type: "string" },
     markdown: { type: "string" },
     html: { type: "string" },
+    format: { type: "string" },
     "fail-on-regression": { type: "boolean" },
     "no-fail-on-regression": { type: "boolean" },
     "fail-on-inconclusive": { type: "boolean" },
@@ -53393,7 +57408,10 @@ const OPTIONS = {
     "max-cost-usd": { type: "string" },
     "cache-path": { type: "string" },
     "no-cache": { type: "boolean" },
+    batch: { type: "string" },
+    "batch-timeout-minutes": { type: "string" },
     "dry-run": { type: "boolean" },
+    shard: { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
 };
@@ -53430,13 +57448,15 @@ async function main(argv, rawIo) {
         return command === undefined && !values.help ? errors/* EXIT */.dc.usage : errors/* EXIT */.dc.ok;
     }
     try {
+        if (command === "merge")
+            return await cli_merge(values, positionals.slice(1), io);
         if (positionals.length > 1)
             throw new UsageError(`unexpected argument "${positionals[1]}"`);
         if (command === "validate")
             return await validate(values, io);
         if (command === "run")
             return await run(values, io);
-        throw new UsageError(`unknown command "${command}" (expected run or validate)`);
+        throw new UsageError(`unknown command "${command}" (expected run, validate or merge)`);
     }
     catch (error) {
         return reportError(error, io);
@@ -53488,19 +57508,22 @@ async function validate(values, io) {
 }
 async function run(values, io) {
     const modeValue = values.mode ?? "pr";
-    if (!isOneOf(MODES, modeValue))
+    if (!types_isOneOf(MODES, modeValue))
         throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got "${modeValue}"`);
     const mode = modeValue;
     const defaultSkills = mode === "pr" && values.base !== undefined ? "changed" : "all";
     const skillsValue = values.skills ?? defaultSkills;
-    const skillPatterns = isOneOf(SKILL_SELECTIONS, skillsValue) ? null : listOf(skillsValue);
+    const skillPatterns = types_isOneOf(SKILL_SELECTIONS, skillsValue) ? null : listOf(skillsValue);
     if (skillPatterns !== null && skillPatterns.length === 0) {
         throw new UsageError(`--skills must be ${SKILL_SELECTIONS.join(", ")} or skill names/globs, got "${skillsValue}"`);
     }
-    const skills = isOneOf(SKILL_SELECTIONS, skillsValue) ? skillsValue : "all";
+    const skills = types_isOneOf(SKILL_SELECTIONS, skillsValue) ? skillsValue : "all";
     const casePatterns = values.cases === undefined ? null : listOf(values.cases);
     if (casePatterns !== null && casePatterns.length === 0)
         throw new UsageError("--cases needs case ids, comma-separated");
+    if (values.format !== undefined && values.format !== "skill-creator") {
+        throw new UsageError(`--format must be skill-creator (Anthropic skill-creator's benchmark.json), got "${values.format}"`);
+    }
     if (skills === "changed" && values.base === undefined)
         throw new UsageError("--skills changed needs --base REF");
     if (mode === "baseline" && values["no-baseline"])
@@ -53512,6 +57535,7 @@ async function run(values, io) {
         throw new UsageError("--fail-on-inconclusive and --no-fail-on-inconclusive contradict each other");
     }
     const overrides = overridesFrom(values, io.env);
+    const shard = values.shard === undefined ? null : { spec: parseShard(values.shard, "--shard"), source: "--shard" };
     const log = terminalLogger(io);
     const needsGit = !values["no-baseline"] || skills === "changed";
     // Git also gives the commit SHA for the report, so it is opened whenever the directory is a repository.
@@ -53543,6 +57567,7 @@ async function run(values, io) {
         onProgress: progressPrinter(io.stderr, io.isTTY ?? false),
         ...(io.signal ? { signal: io.signal } : {}),
         ...(io.graceMs !== undefined ? { graceMs: io.graceMs } : {}),
+        shard,
     });
     if (values["dry-run"]) {
         const { estimate, plan } = result;
@@ -53555,9 +57580,55 @@ async function run(values, io) {
         const cost = estimate.usd === null
             ? `at least ${formatUsd(estimate.pricedUsd)} (no price for ${estimate.unpricedModels.join(", ")})`
             : formatUsd(estimate.usd);
-        io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens).\n`);
+        const batchNote = estimate.batched ? ", as Message Batches at half price" : "";
+        io.stdout(`Estimated cost: ${cost} (rough: ~4 characters per token, answers ~400 tokens${batchNote}).\n`);
         return errors/* EXIT */.dc.ok;
     }
+    return finish(result, values, io, mode);
+}
+/**
+ * `skillbench merge REPORT...`: the shard reports of one run, combined in this checkout (the same commit), compared
+ * with the baseline once; in baseline mode the baseline is recorded once. The mode is the shards'.
+ */
+async function cli_merge(values, files, io) {
+    if (files.length === 0)
+        throw new UsageError("merge needs the report file of every shard (skillbench merge shard-1.json shard-2.json ...)");
+    if (values.shard !== undefined)
+        throw new UsageError("--shard goes with run; merge combines the shards' reports");
+    if (values["dry-run"])
+        throw new UsageError("--dry-run goes with run; merge calls no model");
+    const reports = await readShardReports(files.map((file) => (0,external_node_path_.resolve)(io.cwd, file)), (file) => (0,external_node_path_.relative)(io.cwd, file) || file);
+    const mode = reports[0]?.report.mode ?? "pr";
+    if (values.mode !== undefined && values.mode !== mode)
+        throw new UsageError(`--mode ${values.mode}: the shard reports were made in ${mode} mode`);
+    if (mode === "baseline" && values["no-baseline"])
+        throw new UsageError("the shards ran in baseline mode: merge records the baseline, it cannot go with --no-baseline");
+    const log = terminalLogger(io);
+    const git = await Git.create(io.cwd).catch(() => null);
+    if (!values["no-baseline"] && !git)
+        throw new UsageError(`${io.cwd} is not inside a git repository (needed for the baseline); use --no-baseline`);
+    const commit = git ? (await git.exec(["rev-parse", "HEAD"], { allowFailure: true })).stdout.trim() || null : null;
+    const result = await runPipeline({
+        root: io.cwd,
+        ...(values.config !== undefined ? { configPath: values.config } : {}),
+        overrides: overridesFrom(values, io.env),
+        mode,
+        skills: "all",
+        ...(values.strict ? { strict: true } : {}),
+        commit,
+        client: null,
+        store: values["no-baseline"] || !git ? null : baselineStoreFactory(git, log, io.redactor),
+        git,
+        defaultCachePath: false,
+        log,
+        redactor: io.redactor,
+        merge: reports,
+        ...(io.signal ? { signal: io.signal } : {}),
+    });
+    return finish(result, values, io, mode);
+}
+/** Writes the report files, prints the summary, and turns the verdict into the exit code (run and merge). */
+async function finish(result, values, io, mode) {
     const report = result.report;
     if (!report)
         throw new Error("internal: the pipeline returned no report");
@@ -53572,7 +57643,15 @@ async function run(values, io) {
         await writeHtmlReport((0,external_node_path_.resolve)(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
     }
     io.stdout(renderTerminalSummary(report));
-    const extra = [values.markdown, values.html].filter((p) => p !== undefined).map((p) => `, ${(0,external_node_path_.resolve)(io.cwd, p)}`);
+    const written = [];
+    if (values.format === "skill-creator") {
+        for (const { file, benchmark } of skillCreatorFiles(report)) {
+            const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(reportPath), file);
+            await writeReportFile(path, `${JSON.stringify(benchmark, null, 2)}\n`, io.redactor);
+            written.push(`, ${path}`);
+        }
+    }
+    const extra = [...[values.markdown, values.html].filter((p) => p !== undefined).map((p) => `, ${(0,external_node_path_.resolve)(io.cwd, p)}`), ...written];
     io.stdout(`\nReport: ${reportPath}${extra.join("")}\n`);
     if (report.cancelled)
         return (0,errors/* signalExitCode */.cf)(report.cancelled.signal);
@@ -53580,6 +57659,11 @@ async function run(values, io) {
     if (report.failure) {
         io.stderr(`skillbench: ${report.failure.cause}\n`);
         return errors/* EXIT */.dc.failure;
+    }
+    if (report.shard) {
+        // A slice is not the run: its verdict waits for the merge, which compares and gates the whole.
+        io.stderr(`Shard ${report.shard.index}/${report.shard.count}: not gated; combine every shard's report with skillbench merge\n`);
+        return errors/* EXIT */.dc.ok;
     }
     const failOnRegression = !values["no-fail-on-regression"];
     if (report.regressed && mode === "pr" && failOnRegression)
@@ -53607,6 +57691,8 @@ function overridesFrom(values, env) {
         overrides.judgeModel = { value: values["judge-model"], source: "--judge-model" };
     if (values.compare !== undefined)
         overrides.compare = { value: values.compare, source: "--compare" };
+    if (values.control !== undefined)
+        overrides.control = { value: values.control, source: "--control" };
     if (values.concurrency !== undefined)
         overrides.concurrency = { value: values.concurrency, source: "--concurrency" };
     if (values.samples !== undefined)
@@ -53627,6 +57713,11 @@ function overridesFrom(values, env) {
         overrides.maxCostUsd = { value: values["max-cost-usd"], source: "--max-cost-usd" };
     if (values["cache-path"] !== undefined)
         overrides.cachePath = { value: values["cache-path"], source: "--cache-path" };
+    if (values.batch !== undefined)
+        overrides.batch = { value: values.batch, source: "--batch" };
+    if (values["batch-timeout-minutes"] !== undefined) {
+        overrides.batchTimeoutMinutes = { value: values["batch-timeout-minutes"], source: "--batch-timeout-minutes" };
+    }
     if (values["baseline-branch"] !== undefined) {
         overrides.baselineBranch = { value: values["baseline-branch"], source: "--baseline-branch" };
     }
