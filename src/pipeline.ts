@@ -22,8 +22,12 @@ import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress } from "./run.js";
 import { adaptiveRounds } from "./adaptive.js";
-import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
+import { changedFilesSince, filterBenchmarks, selectBenchmarks, triggerScope, untestedChanges } from "./select.js";
 import type {
+  CallRequest,
+  CallResult,
+  CatalogueEntry,
+  SkillTriggers,
   BaselineSnapshot,
   BaselineStore,
   Benchmark,
@@ -39,7 +43,8 @@ import type {
   Totals,
 } from "./types.js";
 import { VERSION } from "./version.js";
-import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
+import { pairwiseKey, readSkillAtCommit, resolveBase, runSameJob, type SameJobOutcome } from "./samejob.js";
+import { runTriggers, withTriggers, type TriggerJob } from "./triggers.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
 import { ResultCache, resultCacheKey } from "./result-cache.js";
@@ -198,8 +203,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const broken of unloaded) warn(`Skipped ${broken.skill}: it ${broken.reason}`);
 
   const selection = await select(project, options);
-  const { selected } = selection;
-  const skipped = [...unloaded, ...selection.skipped];
+  // Trigger evaluation (benchmarks with `triggers:`): which run in full, which need their trigger queries only.
+  const triggerPlan = await planTriggers(project, selection, options, repo);
+  const selected = selection.selected.filter((b) => !triggerPlan.triggerOnly.has(b.path));
+  const skipped = [...unloaded, ...selection.skipped, ...triggerPlan.skipped];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -233,9 +240,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
   }
 
+  for (const job of triggerPlan.jobs) log.info(`Trigger queries of ${job.benchmark.skillPath}: ${job.reason}`);
+
   const base = { project, plan, selected, estimate, recorded: null };
   if (options.dryRun) return { ...base, report: null, snapshot: null };
-  if (plan.length > 0 && !options.client) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
+  if ((plan.length > 0 || triggerPlan.jobs.length > 0) && !options.client) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
 
   let configChanges: ConfigChanges | null = null;
   if (options.baseConfig) {
@@ -276,6 +285,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let more: MoreSamples | null = null;
   let client: ModelClient | null = null;
   let judge: JudgeSettings | null = null;
+  let extraCall: ((request: CallRequest) => Promise<CallResult>) | null = null;
   if (plan.length > 0 && fresh.length === 0) {
     // Everything was reused: no call, no client needed.
     results = plan.map((item) => ({ ...(item.reused as CaseResult), reused: true as const }));
@@ -306,6 +316,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     results = outcome.results;
     more = outcome.more;
+    extraCall = outcome.call;
     for (const stop of outcome.stops) warn(stop.message);
     const notRun = results.filter(isBudgetNotRun).length;
     if (notRun > 0 && config.maxCostUsd !== null) {
@@ -323,6 +334,37 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         }
       }
     }
+  }
+
+  // Trigger queries: through the run's limiter, stops, budget and cancellation (an empty plan still gives its entry point).
+  let triggers: SkillTriggers[] = [];
+  if (triggerPlan.jobs.length > 0 && options.client && !options.signal?.aborted) {
+    client ??= options.client(config);
+    if (extraCall === null) {
+      const settings: JudgeSettings = { model: config.judge.model, maxTokens: config.judge.maxTokens, blindTerms, redact: redactor.text };
+      const outcome = await runPlan([], {
+        client,
+        config,
+        judge: settings,
+        repo,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+        budgetUsd: config.maxCostUsd,
+      });
+      extraCall = outcome.call;
+    }
+    const catalogue = project.catalogue ?? [];
+    const baseSide = options.mode === "pr" ? await baseCatalogue(catalogue, options, config) : { catalogue: null, problem: "not a pull request run" };
+    if (baseSide.problem && options.mode === "pr") warn(`Trigger queries are not compared with the base: ${baseSide.problem}`);
+    log.info(`Running the trigger queries of ${triggerPlan.jobs.length} skill(s) on ${config.models.length} model(s), ${config.triggerSamples} sample(s) each`);
+    triggers = await runTriggers({
+      jobs: triggerPlan.jobs,
+      catalogue,
+      baseCatalogue: baseSide.catalogue,
+      ...(baseSide.problem ? { noBase: baseSide.problem } : {}),
+      config,
+      call: extraCall,
+    });
   }
 
   // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
@@ -429,6 +471,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // Pairs the budget kept from running: their models are inconclusive, the report partial.
   if (results.some(isBudgetNotRun)) report = withBudgetStop(report);
 
+  report = withTriggers(report, triggers);
+
   // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
   if (unloaded.length > 0) {
     report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -531,8 +575,8 @@ async function trustBaseConfig(
 async function select(
   project: Project,
   options: PipelineOptions,
-): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null }> {
-  let chosen: { selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null };
+): Promise<{ selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null; configChanged?: boolean }> {
+  let chosen: { selected: Benchmark[]; skipped: { skill: string; reason: string }[]; changed: string[] | null; configChanged?: boolean };
   if (options.skills === "all") {
     chosen = { selected: project.benchmarks, skipped: [], changed: options.changedFiles ?? null };
   } else {
@@ -543,8 +587,8 @@ async function select(
       }
       changed = await changedFilesSince(options.git, options.baseRef);
     }
-    const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
-    chosen = { selected, skipped, changed };
+    const { selected, skipped, reasons } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
+    chosen = { selected, skipped, changed, configChanged: [...reasons.values()].some((reason) => reason.startsWith("config ")) };
   }
   const skillFilter = options.skillFilter ?? null;
   const caseFilter = options.caseFilter ?? null;
@@ -606,4 +650,89 @@ function withSameJobCosts(totals: Totals, sameJob: SameJobOutcome | null): Total
     costUsd: totals.costUsd + sameJob.candidateCostUsd + sameJob.judgeCostUsd,
     calls: totals.calls + sameJob.info.calls,
   };
+}
+
+interface TriggerPlan {
+  jobs: TriggerJob[];
+  /** Benchmark paths whose change needs only their trigger queries (not generated or judged). */
+  triggerOnly: Set<string>;
+  skipped: { skill: string; reason: string }[];
+}
+
+/**
+ * The trigger jobs of this run. Every selected benchmark with triggers runs them; on a pull request (skills:
+ * changed) a benchmark whose change is only the skill's description or its trigger queries runs its triggers alone,
+ * and a changed description anywhere in the catalogue re-runs every benchmark's triggers.
+ */
+async function planTriggers(
+  project: Project,
+  selection: Awaited<ReturnType<typeof select>>,
+  options: PipelineOptions,
+  repo: RepoFiles,
+): Promise<TriggerPlan> {
+  const catalogue = project.catalogue ?? [];
+  const nameOf = (benchmark: Benchmark) => catalogue.find((entry) => entry.path === benchmark.skillPath)?.name ?? null;
+  const jobs = new Map<string, TriggerJob>();
+  const add = (benchmark: Benchmark, reason: string) => {
+    const name = nameOf(benchmark);
+    if (!benchmark.triggers || name === null || jobs.has(benchmark.path)) return;
+    jobs.set(benchmark.path, { benchmark: benchmark as TriggerJob["benchmark"], name, reason });
+  };
+  const none: TriggerPlan = { jobs: [], triggerOnly: new Set(), skipped: [] };
+  if (catalogue.length === 0) return none;
+  if (options.skills !== "changed" || selection.changed === null || !options.git) {
+    for (const benchmark of selection.selected) add(benchmark, "benchmarked");
+    return { ...none, jobs: [...jobs.values()] };
+  }
+  const git = options.git;
+  const resolved = await resolveBase(git, options.baseCommit ?? options.baseRef ?? null);
+  const sha = resolved.sha;
+  const readAtBase = async (path: string): Promise<string | null> => {
+    if (sha === null) return null;
+    const shown = await git.exec(["cat-file", "blob", `${sha}:${path}`], { allowFailure: true });
+    return shown.code === 0 ? shown.stdout : null;
+  };
+  const readAtHead = async (path: string): Promise<string | null> => {
+    const read = await repo.readText(path, { maxBytes: project.config.limits.benchmarkBytes, limitName: "limits.benchmark-bytes" });
+    return read.ok ? read.text : null;
+  };
+  const scope = await triggerScope(
+    { selected: selection.selected, skipped: [], reasons: new Map() },
+    project.skills,
+    selection.changed,
+    catalogue.map((entry) => entry.path),
+    { base: readAtBase, head: readAtHead },
+    selection.configChanged === true || sha === null,
+  );
+  const skipped: TriggerPlan["skipped"] = [];
+  for (const benchmark of selection.selected) {
+    const only = scope.triggerOnly.get(benchmark.path);
+    if (only === undefined) add(benchmark, "benchmarked in full");
+    else if (benchmark.triggers) add(benchmark, `trigger queries only: ${only}`);
+    else skipped.push({ skill: benchmark.skillPath, reason: `${only}: nothing a generation sees changed, and it has no trigger queries` });
+  }
+  if (scope.descriptionsChanged.length > 0) {
+    const changed = scope.descriptionsChanged.join(", ");
+    for (const benchmark of project.benchmarks) add(benchmark, `trigger queries only: the catalogue changed (${changed})`);
+  }
+  return { jobs: [...jobs.values()], triggerOnly: new Set(scope.triggerOnly.keys()), skipped };
+}
+
+/** The base commit's catalogue: each head catalogue skill's name and description as they are there (new ones left out). */
+async function baseCatalogue(
+  catalogue: readonly CatalogueEntry[],
+  options: PipelineOptions,
+  config: Config,
+): Promise<{ catalogue: CatalogueEntry[] | null; problem: string | null }> {
+  const base = options.baseCommit ?? options.baseRef ?? null;
+  if (!options.git || !base) return { catalogue: null, problem: "no base commit (pass --base REF)" };
+  const resolved = await resolveBase(options.git, base);
+  if (resolved.sha === null) return { catalogue: null, problem: resolved.problem ?? `the base "${base}" could not be read` };
+  const entries: CatalogueEntry[] = [];
+  for (const entry of catalogue) {
+    const read = await readSkillAtCommit(options.git, resolved.sha, entry.path, config.limits.skillBytes);
+    const description = read.skill?.description?.trim() ?? "";
+    if (read.skill && description !== "") entries.push({ name: read.skill.name, description, path: entry.path });
+  }
+  return { catalogue: entries.sort((a, b) => a.name.localeCompare(b.name)), problem: null };
 }

@@ -1,4 +1,5 @@
 // The CLI's closing summary: plain text for a terminal or a CI log, one block per skill.
+import { triggerOnlyHead, triggerTerminalLines } from "./triggers.js";
 import { markdownTable } from "markdown-table";
 import type { ModelSummary, Report } from "../types.js";
 import { formatInterval, formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
@@ -47,6 +48,10 @@ function headline(report: Report): string {
 export function renderTerminalSummary(report: Report): string {
   const lines: string[] = [];
   const t = report.totals;
+  if (report.skills.length === 0 && (report.triggers ?? []).length > 0) {
+    lines.push(...triggerTerminalLines(report), "", `${triggerOnlyHead(report).replace(/^\S+ /, "")}; cost ${formatUsd(t.costUsd)}; ${(t.durationMs / 1000).toFixed(1)} s`);
+    return `${lines.join("\n")}\n`;
+  }
   if (report.skills.length === 0) {
     lines.push("Nothing to benchmark: no skill was selected.");
     for (const s of report.skipped) lines.push(`  skipped ${s.skill}: ${s.reason}`);
@@ -81,6 +86,7 @@ export function renderTerminalSummary(report: Report): string {
     }
     if (skill.baselineError) lines.push(`  baseline unreadable: ${skill.baselineError}`);
   }
+  lines.push(...triggerTerminalLines(report));
   lines.push(
     "",
     `${headline(report)} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
