@@ -362,6 +362,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       catalogue,
       baseCatalogue: baseSide.catalogue,
       ...(baseSide.problem ? { noBase: baseSide.problem } : {}),
+      measureOnly: options.mode === "baseline",
       config,
       call: extraCall,
     });

@@ -101,6 +101,8 @@ export interface TriggerRunOptions {
   baseCatalogue: readonly CatalogueEntry[] | null;
   /** Why there is no base catalogue, for the verdict ("no base commit"). */
   noBase?: string;
+  /** A baseline (nightly) run measures, it does not compare: no base is not a reason for "inconclusive". */
+  measureOnly?: boolean;
   config: Config;
   /** The run's entry point for one more call (RunOutcome.call): same limiter, stops, budget and cancellation. */
   call: (request: CallRequest) => Promise<CallResult>;
@@ -182,7 +184,7 @@ export async function runTriggers(options: TriggerRunOptions): Promise<SkillTrig
   return done.map((skill) => {
     const cost = costs.get(skill.benchmark) ?? { usd: 0, calls: 0 };
     const noBase = base === null ? (options.noBase ?? "no base catalogue to compare with") : "the skill is new (not on the base commit)";
-    return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, noBase);
+    return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase);
   });
 }
 
@@ -269,7 +271,7 @@ export function summarizeModel(name: string, model: string, results: readonly Tr
  * rate; a model all of whose calls failed is an error; nothing to compare with is inconclusive only when the
  * catalogue changed (a new skill); an unchanged catalogue passes (the requests are the base's).
  */
-export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Correction, noBase: string): SkillTriggers {
+export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Correction, noBase: string | null): SkillTriggers {
   const adjust = correction === "holm" ? holm : benjaminiHochberg;
   const keys: [number, number][] = [];
   const pValues: number[] = [];
@@ -297,7 +299,7 @@ export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Cor
     });
     const reasons: string[] = [];
     let verdict: Verdict = "pass";
-    if (skill.compared === "no-base") {
+    if (skill.compared === "no-base" && noBase !== null) {
       verdict = "inconclusive";
       reasons.push(`triggers not compared: ${noBase}`);
     }

@@ -21,12 +21,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Lower-case words of 3+ letters without stopwords, crudely stemmed (plural s, -ing, -ed). */
+/** Lower-case words of 3+ letters without stopwords, crudely stemmed: a plural s, then a final e, dropped. */
 export function wordsOf(text: string): Set<string> {
   const words = new Set<string>();
   for (const raw of text.toLowerCase().split(/[^a-z0-9]+/)) {
     if (raw.length < 3 || STOPWORDS.has(raw)) continue;
-    words.add(raw.replace(/(ing|ed|es|s)$/, "") || raw);
+    words.add(raw.replace(/([^s])s$/, "$1").replace(/(.{3,})e$/, "$1"));
   }
   return words;
 }
