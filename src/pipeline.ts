@@ -44,7 +44,7 @@ import type {
 } from "./types.js";
 import { VERSION } from "./version.js";
 import { pairwiseKey, readSkillAtCommit, resolveBase, runSameJob, type SameJobOutcome } from "./samejob.js";
-import { runTriggers, withTriggers, type TriggerJob } from "./triggers.js";
+import { runTriggers, TRIGGER_MAX_TOKENS, withTriggers, type TriggerJob } from "./triggers.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
 import { ResultCache, resultCacheKey } from "./result-cache.js";
@@ -241,6 +241,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
 
   for (const job of triggerPlan.jobs) log.info(`Trigger queries of ${job.benchmark.skillPath}: ${job.reason}`);
+  if (triggerPlan.jobs.length > 0) {
+    const queries = triggerPlan.jobs.reduce((n, job) => n + job.benchmark.triggers.should.length + job.benchmark.triggers.shouldNot.length, 0);
+    const calls = queries * config.models.length * config.triggerSamples;
+    log.info(`Trigger evaluation: at most ${calls} call(s) of ${TRIGGER_MAX_TOKENS} output tokens each (twice that when compared with the base catalogue); not in the cost estimate`);
+  }
 
   const base = { project, plan, selected, estimate, recorded: null };
   if (options.dryRun) return { ...base, report: null, snapshot: null };

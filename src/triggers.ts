@@ -357,12 +357,20 @@ export function withTriggers(report: Report, triggers: readonly SkillTriggers[])
     costUsd: report.totals.costUsd + costUsd,
     calls: report.totals.calls + calls,
   };
+  // Trigger queries alone, and not one call answered: nothing was measured (an operational failure, exit 3).
+  const samples = triggers.flatMap((t) => t.queries.flatMap((q) => [...q.samples, ...(q.baseSamples ?? [])]));
+  const failed = samples.filter((s) => s.error !== null);
+  const failure =
+    onlyTriggers && samples.length > 0 && failed.length === samples.length
+      ? { cause: `nothing could be measured: all ${samples.length} trigger calls failed: ${failed[0]?.error ?? "unknown error"}`, failed: failed.length, pairs: samples.length }
+      : report.failure;
   return {
     ...report,
     triggers: [...triggers],
     regressed,
-    verdict,
-    verdictReasons: [...report.verdictReasons, ...reasons],
+    verdict: failure ? "error" : verdict,
+    verdictReasons: failure && !report.failure ? [failure.cause] : [...report.verdictReasons, ...reasons],
+    failure,
     totals,
   };
 }

@@ -303,6 +303,17 @@ describe("triggers: pull requests against the base commit's catalogue (real git)
     expect(renderComment(report)).toMatch(/❌ Trigger regression in 1 of 1 skill/);
   });
 
+  it("trigger queries alone where every call fails: nothing measured, an operational failure naming the cause once", async () => {
+    await repo.branch("pr");
+    await repo.commit("vaguer description", { [SUMMARIZE]: skill("summarize-thread", "Helps with text.") });
+    const server = await sim();
+    server.addFault({ fault: "400", contains: "<available_skills>", times: Number.POSITIVE_INFINITY });
+    const { report } = await runPr(server);
+    expect(report.triggers?.[0]?.models[0]).toMatchObject({ verdict: "error", errors: 6 * 3, recall: null });
+    expect(report.failure?.cause).toMatch(/all 36 trigger calls failed: invalid-request/);
+    expect(report.verdict).toBe("error");
+  });
+
   it("a description edit that keeps the key words passes", async () => {
     await repo.branch("pr");
     await repo.commit("reword", { [SUMMARIZE]: skill("summarize-thread", `${GOOD_DESCRIPTION} Good for long threads.`) });
