@@ -44,7 +44,7 @@ import type {
 } from "./types.js";
 import { VERSION } from "./version.js";
 import { pairwiseKey, readSkillAtCommit, resolveBase, runSameJob, type SameJobOutcome } from "./samejob.js";
-import { runTriggers, TRIGGER_MAX_TOKENS, withTriggers, type TriggerJob } from "./triggers.js";
+import { estimateTriggers, runTriggers, TRIGGER_MAX_TOKENS, withTriggers, type TriggerJob } from "./triggers.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
 import { ResultCache, resultCacheKey } from "./result-cache.js";
@@ -206,7 +206,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // Trigger evaluation (benchmarks with `triggers:`): which run in full, which need their trigger queries only.
   const triggerPlan = await planTriggers(project, selection, options, repo);
   const selected = selection.selected.filter((b) => !triggerPlan.triggerOnly.has(b.path));
-  const skipped = [...unloaded, ...selection.skipped, ...triggerPlan.skipped];
+  const triggered = new Set(triggerPlan.jobs.map((job) => job.benchmark.skillPath));
+  const skipped = [
+    ...unloaded,
+    ...selection.skipped.map((s) => (triggered.has(s.skill) ? { ...s, reason: `${s.reason} (its trigger queries ran)` } : s)),
+    ...triggerPlan.skipped,
+  ];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -241,10 +246,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
 
   for (const job of triggerPlan.jobs) log.info(`Trigger queries of ${job.benchmark.skillPath}: ${job.reason}`);
+  // Trigger calls: at most twice (the base catalogue too) in pr mode; checked against max-cost-usd with the plan.
+  const triggerEstimate = estimateTriggers(triggerPlan.jobs, project.catalogue ?? [], config, options.mode === "pr");
   if (triggerPlan.jobs.length > 0) {
-    const queries = triggerPlan.jobs.reduce((n, job) => n + job.benchmark.triggers.should.length + job.benchmark.triggers.shouldNot.length, 0);
-    const calls = queries * config.models.length * config.triggerSamples;
-    log.info(`Trigger evaluation: at most ${calls} call(s) of ${TRIGGER_MAX_TOKENS} output tokens each (twice that when compared with the base catalogue); not in the cost estimate`);
+    log.info(`Trigger evaluation: at most ${triggerEstimate.calls} call(s) (max_tokens ${TRIGGER_MAX_TOKENS}), about $${triggerEstimate.usd.toFixed(4)}`);
   }
 
   const base = { project, plan, selected, estimate, recorded: null };
@@ -280,10 +285,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const fresh = plan.filter((item) => !item.reused);
 
   // The budget: the estimate of what is left to run is checked before anything starts.
-  if (config.maxCostUsd !== null && fresh.length > 0) {
+  if (config.maxCostUsd !== null && (fresh.length > 0 || triggerPlan.jobs.length > 0)) {
     const due = estimateCost(fresh, config);
-    const usd = due.usd ?? due.pricedUsd;
-    if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
+    const usd = (due.usd ?? due.pricedUsd) + triggerEstimate.usd;
+    if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls + triggerEstimate.calls);
   }
 
   let results: CaseResult[] = [];

@@ -10,6 +10,7 @@ import { benjaminiHochberg, holm } from "./stats.js";
 import { costOf, priceFor } from "./pricing.js";
 import { worstVerdict } from "./verdict.js";
 import { formatPoints } from "./report/format.js";
+import { approxTokens } from "./estimate.js";
 import type {
   Benchmark,
   CallRequest,
@@ -84,6 +85,39 @@ export function invokedSkill(answer: Pick<CallResult, "content">, catalogue: rea
   const input = use.input as { name?: unknown } | null;
   const name = typeof input?.name === "string" ? input.name : null;
   return name !== null && catalogue.some((entry) => entry.name === name) ? name : null;
+}
+
+/** Output tokens a trigger call is assumed to take for estimates (a sentence and a tool call). */
+const TRIGGER_ANSWER_TOKENS = 60;
+
+/**
+ * The most calls the jobs make and roughly what they cost (USD; the priced part when a model has no price): each
+ * query on each model `trigger-samples` times, twice when compared with a base catalogue.
+ */
+export function estimateTriggers(
+  jobs: readonly TriggerJob[],
+  catalogue: readonly CatalogueEntry[],
+  config: Config,
+  compared: boolean,
+): { calls: number; usd: number } {
+  const sides = compared ? 2 : 1;
+  const prompt = approxTokens(triggerSystemPrompt(catalogue)) + approxTokens(JSON.stringify(skillTool(catalogue)));
+  let calls = 0;
+  let usd = 0;
+  for (const job of jobs) {
+    for (const query of [...job.benchmark.triggers.should, ...job.benchmark.triggers.shouldNot]) {
+      for (const model of config.models) {
+        const n = config.triggerSamples * sides;
+        calls += n;
+        const price = priceFor(model, config.pricing);
+        if (price) {
+          const usage = { inputTokens: prompt + approxTokens(query), outputTokens: TRIGGER_ANSWER_TOKENS, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+          usd += n * costOf(usage, price);
+        }
+      }
+    }
+  }
+  return { calls, usd };
 }
 
 /** One benchmark's trigger evaluation to run. */

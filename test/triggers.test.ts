@@ -229,6 +229,14 @@ describe("triggers: runs against the simulated API", () => {
     expect(report.triggers?.[0]?.samples).toBe(2);
   });
 
+  it("trigger-samples out of range is an input error naming the flag", async () => {
+    const root = await tempTree("sb-trig-", FILES, temps);
+    const issues = await issuesOf(loadProject(root, { overrides: { triggerSamples: { value: "0", source: "--trigger-samples" } } }));
+    expect(issues).toEqual([expect.objectContaining({ file: "--trigger-samples", message: expect.stringMatching(/whole number from 1 to 20/) })]);
+    const fromFile = await tempTree("sb-trig-", { ...FILES, "skillbench.yml": `${FILES["skillbench.yml"]}trigger-samples: many\n` }, temps);
+    expect((await issuesOf(loadProject(fromFile)))[0]).toMatchObject({ file: "skillbench.yml", line: 3, field: "trigger-samples" });
+  });
+
   it("a failing call is a recorded error of its sample, never lost, and out of the rates", async () => {
     const server = await sim();
     server.addFault({ fault: "400", contains: "capital of France", times: Number.POSITIVE_INFINITY });
@@ -264,7 +272,7 @@ describe("triggers: pull requests against the base commit's catalogue (real git)
     await repo.cleanup();
   });
 
-  async function runPr(server: SimServer) {
+  async function runPr(server: SimServer, overrides: Overrides = {}) {
     const git = await Git.create(repo.dir, { extraEnv: GIT_TEST_ENV });
     const log = quietLog();
     const result = await runPipeline({
@@ -273,7 +281,7 @@ describe("triggers: pull requests against the base commit's catalogue (real git)
       skills: "changed",
       baseRef: "main",
       commit: await repo.head(),
-      overrides: { apiBaseUrl: { value: server.url, source: "test" } },
+      overrides: { apiBaseUrl: { value: server.url, source: "test" }, ...overrides },
       client: modelClientFactory("sk-test-triggers", log),
       store: null,
       git,
@@ -312,6 +320,14 @@ describe("triggers: pull requests against the base commit's catalogue (real git)
     expect(report.triggers?.[0]?.models[0]).toMatchObject({ verdict: "error", errors: 6 * 3, recall: null });
     expect(report.failure?.cause).toMatch(/all 36 trigger calls failed: invalid-request/);
     expect(report.verdict).toBe("error");
+  });
+
+  it("max-cost-usd counts the trigger calls: a description-only PR over budget sends nothing", async () => {
+    await repo.branch("pr");
+    await repo.commit("vaguer description", { [SUMMARIZE]: skill("summarize-thread", "Helps with text.") });
+    const server = await sim();
+    await expect(runPr(server, { maxCostUsd: { value: "0.001", source: "--max-cost-usd" } })).rejects.toThrow(/for 36 model call\(s\), is over max-cost-usd/);
+    expect(server.requests).toHaveLength(0);
   });
 
   it("a description edit that keeps the key words passes", async () => {
