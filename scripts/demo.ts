@@ -48,7 +48,7 @@ async function demo(): Promise<number> {
       isTTY: Boolean(process.stderr.isTTY),
     };
 
-    banner("1/2  Nightly run: benchmark every skill and record the baseline (skillbench run --mode baseline)");
+    banner("1/3  Nightly run: benchmark every skill and record the baseline (skillbench run --mode baseline)");
     const nightly = await main(["run", "--mode", "baseline", "--report", join(outDir, "demo-baseline-report.json")], io);
     if (nightly !== 0) throw new Error(`the nightly run exited ${nightly}`);
 
@@ -63,7 +63,7 @@ async function demo(): Promise<number> {
     );
     git(work, "commit", "-q", "-am", "commit-message: drop the 'describe only the diff' rule");
 
-    banner("2/2  Pull request: benchmark the changed skill and compare (skillbench run --base main)");
+    banner("2/3  Pull request: benchmark the changed skill and compare (skillbench run --base main)");
     const pr = await main(
       ["run", "--base", "main", "--report", join(outDir, "demo-report.json"), "--markdown", join(outDir, "demo-report.md")],
       io,
@@ -73,6 +73,19 @@ async function demo(): Promise<number> {
         ? "The PR run exited 1: the regression gate would fail this pull request's check, as designed."
         : `The PR run exited ${pr}.`,
     );
+    // 3. A pull request that only blurs a skill's description: nothing a generation sees changed, so only the
+    // trigger queries run (no generation, no judge), against the base commit's catalogue.
+    git(work, "checkout", "-q", "-b", "vague-description", "main");
+    const threadPath = join(work, "skills/summarize-thread/SKILL.md");
+    const thread = await readFile(threadPath, "utf8");
+    await writeFile(threadPath, thread.replace(/^description: .*$/m, "description: Helps with text."));
+    git(work, "commit", "-q", "-am", "summarize-thread: shorter description");
+    banner("3/3  Pull request that only changes a description: trigger queries only (skillbench run --base main)");
+    const described = await main(
+      ["run", "--base", "main", "--report", join(outDir, "demo-triggers-report.json"), "--markdown", join(outDir, "demo-triggers-report.md")],
+      io,
+    );
+    banner(described === 1 ? "The description-only PR exited 1: agents would no longer pick the skill." : `The description-only PR exited ${described}.`);
     process.stdout.write(
       `Simulated API served ${sim.requests.length} requests, at most ${sim.maxInFlight} at once.\n` +
         `Reports: ${join(outDir, "demo-report.json")} and ${join(outDir, "demo-report.md")}\n`,

@@ -64,6 +64,7 @@ Options for run:
   --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
   --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
   --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
+  --trigger-samples N        calls per trigger query and model (config trigger-samples, default 3)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
@@ -110,6 +111,7 @@ const OPTIONS = {
   adaptive: { type: "boolean" },
   "no-adaptive": { type: "boolean" },
   "max-samples": { type: "string" },
+  "trigger-samples": { type: "string" },
   "baseline-branch": { type: "string" },
   "no-baseline": { type: "boolean" },
   report: { type: "string" },
@@ -411,6 +413,7 @@ function overridesFrom(values: Values, env: NodeJS.ProcessEnv): Overrides {
   if (values.samples !== undefined) overrides.samples = { value: values.samples, source: "--samples" };
   if (values["judge-samples"] !== undefined) overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
   if (values["max-samples"] !== undefined) overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
+  if (values["trigger-samples"] !== undefined) overrides.triggerSamples = { value: values["trigger-samples"], source: "--trigger-samples" };
   if (values.adaptive) overrides.adaptive = { value: "true", source: "--adaptive" };
   if (values["no-adaptive"]) overrides.adaptive = { value: "false", source: "--no-adaptive" };
   if (values["fail-on-inconclusive"] || values["no-fail-on-inconclusive"]) {

@@ -182,7 +182,7 @@ function compareMetric(pairs: readonly Pair[], metric: Metric): MetricComparison
 }
 
 /** The test of one metric before the run's correction and verdict (adjustedPValue null, outcome provisional). */
-function testOf(metric: MetricTest["metric"], deltas: readonly number[], threshold: number, gated: boolean): MetricTest {
+export function testOf(metric: MetricTest["metric"], deltas: readonly number[], threshold: number, gated: boolean): MetricTest {
   const spread = standardDeviation(deltas);
   return {
     metric,
@@ -387,7 +387,7 @@ function hoursText(hours: number): string {
 }
 
 /** One test decided under the noise-aware gate (contract 4), or under the old threshold gate. */
-function decideTest(test: MetricTest, adjustedPValue: number | null, gate: Gate, drift: number | null): MetricTest {
+export function decideTest(test: MetricTest, adjustedPValue: number | null, gate: Gate, drift: number | null): MetricTest {
   const { n, delta, interval, spread, threshold } = test;
   const decided = { ...test, adjustedPValue, casesNeeded: null, inconclusiveBecause: null };
   if (delta === null) return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-few-pairs", casesNeeded: MIN_PAIRS };

@@ -50,6 +50,8 @@ import {
   type Project,
   type SamplingParams,
   type Skill,
+  type TriggerSpec,
+  type CatalogueEntry,
 } from "./types.js";
 
 export type OverrideKey =
@@ -62,6 +64,7 @@ export type OverrideKey =
   | "samples"
   | "judgeSamples"
   | "maxSamples"
+  | "triggerSamples"
   | "adaptive"
 
   | "failOnInconclusive"
@@ -135,6 +138,7 @@ interface RawConfig {
   strict?: boolean;
   "skill-dirs"?: string[];
   "max-turns"?: number;
+  "trigger-samples"?: number;
 }
 
 interface OverrideValues {
@@ -147,6 +151,7 @@ interface OverrideValues {
   samples?: number;
   judgeSamples?: number;
   maxSamples?: number;
+  triggerSamples?: number;
   adaptive?: boolean;
   failOnInconclusive?: boolean;
   maxCostUsd?: number;
@@ -398,7 +403,8 @@ function parseOverrides(overrides: Overrides): { values: OverrideValues; issues:
       case "maxTokens":
       case "samples":
       case "judgeSamples":
-      case "maxSamples": {
+      case "maxSamples":
+      case "triggerSamples": {
         const { minimum, maximum } = LIMITS[key === "concurrency" || key === "maxTokens" ? key : "samples"];
         const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
         if (Number.isSafeInteger(number) && number >= minimum && number <= maximum) values[key] = number;
@@ -515,6 +521,7 @@ function buildConfig(
     strict: raw.strict ?? d.strict,
     skillDirs: [...(raw["skill-dirs"] ?? d.skillDirs)],
     maxTurns: raw["max-turns"] ?? d.maxTurns,
+    triggerSamples: overrides.triggerSamples ?? raw["trigger-samples"] ?? d.triggerSamples,
   };
 }
 
@@ -648,10 +655,42 @@ async function readBenchmark(repo: RepoFiles, file: string, limits: Config["limi
     });
   });
 
+  const triggers = readTriggers(source, raw["triggers"]);
+  issues.push(...triggers.issues);
+
   if (issues.length > 0 || !reference) return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
   const models = Array.isArray(raw["models"]) ? [...(raw["models"] as string[])] : null;
   const control = isOneOf(CONTROLS, raw["control"]) ? raw["control"] : null;
-  return { benchmark: { path: file, skillPath: reference.skillPath, models, cases, control }, reference, models: { source, value: raw["models"] }, issues: [] };
+  const benchmark: Benchmark = { path: file, skillPath: reference.skillPath, models, cases, control, ...(triggers.spec ? { triggers: triggers.spec } : {}) };
+  return { benchmark, reference, models: { source, value: raw["models"] }, issues: [] };
+}
+
+/**
+ * A benchmark's `triggers:` ({should, should-not}: lists of queries). The schema already refused non-lists, empty
+ * strings and repeats within a list; a query in both lists, or no query at all, is refused here.
+ */
+function readTriggers(source: YamlSource, value: unknown): { spec: TriggerSpec | null; issues: InputIssue[] } {
+  if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value)) return { spec: null, issues: [] };
+  const record = value as Record<string, unknown>;
+  const list = (key: string): string[] =>
+    Array.isArray(record[key]) ? (record[key] as unknown[]).filter((q): q is string => typeof q === "string" && q.trim() !== "") : [];
+  const should = list("should");
+  const shouldNot = list("should-not");
+  const issues: InputIssue[] = [];
+  // Only when the schema has nothing to say about it (unknown keys, bad items): one problem, one message.
+  const onlyKnownKeys = Object.keys(record).every((key) => key === "should" || key === "should-not");
+  const empty = (key: string) => record[key] === undefined || (Array.isArray(record[key]) && (record[key] as unknown[]).length === 0);
+  if (onlyKnownKeys && empty("should") && empty("should-not")) {
+    issues.push(issueAt(source, ["triggers"], 'lists no query: give "should" and/or "should-not" queries, or remove the key', "key"));
+  }
+  const raw = Array.isArray(record["should-not"]) ? (record["should-not"] as unknown[]) : [];
+  raw.forEach((query, index) => {
+    if (typeof query === "string" && should.includes(query)) {
+      issues.push(issueAt(source, ["triggers", "should-not", index], `"${query.slice(0, 60)}" is also a "should" query`));
+    }
+  });
+  const { line } = positionOf(source, ["triggers"], "key");
+  return { spec: issues.length > 0 ? null : { should, shouldNot, line }, issues };
 }
 
 interface RawEval {
@@ -849,6 +888,25 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
   issues.push(...models.errors);
 
+  // Trigger evaluation shows the model a catalogue: a skill without a description cannot be picked from it.
+  const withTriggers = allReads.filter((read) => read.benchmark?.triggers && read.reference);
+  for (const read of withTriggers) {
+    const skill = read.benchmark ? skills.get(read.benchmark.skillPath) : undefined;
+    if (read.reference && skill && !skill.description?.trim()) {
+      issues.push(
+        issueAt(
+          read.reference.source,
+          ["triggers"],
+          `${skill.path} has no description: an agent picks a skill from its catalogue by name and description, ` +
+            "so triggers need a skill with a description (a SKILL.md, or frontmatter with one)",
+          "key",
+        ),
+      );
+    }
+  }
+  const catalogue =
+    withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
+
   // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
   if (issues.length > 0 || !configRead.config) throw new InputError([...issues, ...brokenIssues]);
   const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
@@ -860,7 +918,45 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     warnings: [...untracked, ...models.warnings, ...warnings],
     skipped,
     rawConfig: configRead.raw,
+    ...(catalogue ? { catalogue } : {}),
   };
+}
+
+/**
+ * The skill catalogue an agent sees: every loaded skill with a description, plus every SKILL.md found under
+ * skill-dirs (benchmarked or not), by name. A prompt file without a description is not in it (an agent cannot pick
+ * it); a skill that does not load is left out with a warning; a name used twice keeps the first path (sorted).
+ */
+async function loadCatalogue(
+  root: string,
+  repo: RepoFiles,
+  discovered: readonly string[],
+  skills: ReadonlyMap<string, Skill>,
+  limits: Config["limits"],
+  warnings: InputIssue[],
+): Promise<CatalogueEntry[]> {
+  const all = new Map<string, Pick<Skill, "name" | "description" | "path">>(skills);
+  const others = discovered.filter((file) => !skills.has(file)).sort();
+  const reads = await Promise.all(others.map((file) => readSkill(root, file, { repo, maxBytes: limits.skillBytes })));
+  others.forEach((file, index) => {
+    const read = reads[index];
+    if (read?.skill) all.set(file, read.skill);
+    else if (read && read.issues.length > 0) {
+      warnings.push({ ...(read.issues[0] as InputIssue), message: `left out of the trigger catalogue: ${(read.issues[0] as InputIssue).message}` });
+    }
+  });
+  const byName = new Map<string, CatalogueEntry>();
+  for (const skill of [...all.values()].sort((a, b) => a.path.localeCompare(b.path))) {
+    const description = skill.description?.trim() ?? "";
+    if (description === "") continue;
+    const known = byName.get(skill.name);
+    if (known) {
+      warnings.push({ file: skill.path, line: null, column: null, field: "name", message: `has the same name as ${known.path} ("${skill.name}"): left out of the trigger catalogue` });
+      continue;
+    }
+    byName.set(skill.name, { name: skill.name, description, path: skill.path });
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */

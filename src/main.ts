@@ -92,6 +92,7 @@ function readInputs(eventName: string): ActionInputs {
   override("judgeSamples", "judge-samples");
   override("adaptive", "adaptive");
   override("maxSamples", "max-samples");
+  override("triggerSamples", "trigger-samples");
   override("baselineBranch", "baseline-branch");
   override("apiBaseUrl", "anthropic-base-url");
   override("failOnInconclusive", "fail-on-inconclusive");

@@ -22,8 +22,12 @@ import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
 import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress, type RunBatchOptions } from "./run.js";
 import { adaptiveRounds } from "./adaptive.js";
-import { changedFilesSince, filterBenchmarks, selectBenchmarks, untestedChanges } from "./select.js";
+import { changedFilesSince, filterBenchmarks, selectBenchmarks, triggerScope, untestedChanges } from "./select.js";
 import type {
+  CallRequest,
+  CallResult,
+  CatalogueEntry,
+  SkillTriggers,
   BaselineSnapshot,
   BaselineStore,
   Benchmark,
@@ -39,7 +43,8 @@ import type {
   Totals,
 } from "./types.js";
 import { VERSION } from "./version.js";
-import { pairwiseKey, runSameJob, type SameJobOutcome } from "./samejob.js";
+import { pairwiseKey, readSkillAtCommit, resolveBase, runSameJob, type SameJobOutcome } from "./samejob.js";
+import { estimateTriggers, runTriggers, TRIGGER_MAX_TOKENS, withTriggers, type TriggerJob } from "./triggers.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { batchWanted } from "./batch.js";
 import { baselineRecordingFailure, isBudgetNotRun, withBudgetStop } from "./verdict.js";
@@ -220,8 +225,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const broken of unloaded) warn(`Skipped ${broken.skill}: it ${broken.reason}`);
 
   const selection = merge ? mergeSelection(project, merge) : await select(project, options);
-  let { selected } = selection;
-  const skipped = [...unloaded, ...selection.skipped.filter((s) => !unloaded.some((u) => u.skill === s.skill))];
+  // Trigger evaluation (benchmarks with `triggers:`): which run in full, which need their trigger queries only.
+  // A merge calls no model: its shards ran the trigger queries, and their reports hold them.
+  const triggerPlan: TriggerPlan = merge ? { jobs: [], triggerOnly: new Set(), skipped: [] } : await planTriggers(project, selection, options, repo);
+  let selected = selection.selected.filter((b) => !triggerPlan.triggerOnly.has(b.path));
+  const triggered = new Set(triggerPlan.jobs.map((job) => job.benchmark.skillPath));
+  const skipped = [
+    ...unloaded,
+    ...selection.skipped
+      .filter((s) => !unloaded.some((u) => u.skill === s.skill))
+      .map((s) => (triggered.has(s.skill) ? { ...s, reason: `${s.reason} (its trigger queries ran)` } : s)),
+    ...triggerPlan.skipped,
+  ];
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
@@ -237,7 +252,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // Shards and their merge: the whole run's plan is fingerprinted before it is sliced, so they can be matched up.
   const fingerprint = shard || merge ? planFingerprint(plan, config) : null;
   if (shard) {
-    selected = shardOf(selected, config, shard.spec);
+    // A skill's trigger queries run in its skill's shard: trigger-only benchmarks are sliced with the rest.
+    const full = new Set(selected.map((b) => b.path));
+    const triggerOnly = triggerPlan.jobs.map((job) => job.benchmark as Benchmark).filter((b) => !full.has(b.path));
+    const slice = new Set(shardOf([...selected, ...triggerOnly], config, shard.spec).map((b) => b.path));
+    triggerPlan.jobs = triggerPlan.jobs.filter((job) => slice.has(job.benchmark.path));
+    selected = selected.filter((b) => slice.has(b.path));
     plan = planRun(selected, project.skills, config, judgeKey);
     log.info(`Shard ${shard.spec.index}/${shard.spec.count}: ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s) of this run`);
   }
@@ -268,9 +288,16 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
   }
 
+  for (const job of triggerPlan.jobs) log.info(`Trigger queries of ${job.benchmark.skillPath}: ${job.reason}`);
+  // Trigger calls: at most twice (the base catalogue too) in pr mode; checked against max-cost-usd with the plan.
+  const triggerEstimate = estimateTriggers(triggerPlan.jobs, project.catalogue ?? [], config, options.mode === "pr");
+  if (triggerPlan.jobs.length > 0) {
+    log.info(`Trigger evaluation: at most ${triggerEstimate.calls} call(s) (max_tokens ${TRIGGER_MAX_TOKENS}), about $${triggerEstimate.usd.toFixed(4)}`);
+  }
+
   const base = { project, plan, selected, estimate, recorded: null };
   if (options.dryRun) return { ...base, report: null, snapshot: null };
-  if (plan.length > 0 && !options.client && !merge) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
+  if ((plan.length > 0 || triggerPlan.jobs.length > 0) && !options.client && !merge) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
 
   let configChanges: ConfigChanges | null = null;
   if (options.baseConfig) {
@@ -301,16 +328,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const fresh = plan.filter((item) => !item.reused);
 
   // The budget: the estimate of what is left to run is checked before anything starts.
-  if (config.maxCostUsd !== null && fresh.length > 0 && !merge) {
+  if (config.maxCostUsd !== null && (fresh.length > 0 || triggerPlan.jobs.length > 0) && !merge) {
     const due = estimateCost(fresh, config, { batched: batchWanted(config.batch, options.mode, estimateCost(fresh, config).calls) });
-    const usd = due.usd ?? due.pricedUsd;
-    if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
+    const usd = (due.usd ?? due.pricedUsd) + triggerEstimate.usd;
+    if (usd > config.maxCostUsd) throw new BudgetExceededError(usd, config.maxCostUsd, due.calls + triggerEstimate.calls);
   }
 
   let results: CaseResult[] = [];
   let more: MoreSamples | null = null;
   let client: ModelClient | null = null;
   let judge: JudgeSettings | null = null;
+  let extraCall: ((request: CallRequest) => Promise<CallResult>) | null = null;
   if (merge) {
     // The shards ran every pair: their results, found by key, in plan order.
     results = mergedResults(plan, merge);
@@ -353,6 +381,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     results = outcome.results;
     more = outcome.more;
+    extraCall = outcome.call;
     for (const stop of outcome.stops) warn(stop.message);
     const notRun = results.filter(isBudgetNotRun).length;
     if (notRun > 0 && config.maxCostUsd !== null) {
@@ -370,6 +399,39 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         }
       }
     }
+  }
+
+  // Trigger queries: through the run's limiter, stops, budget and cancellation (an empty plan still gives its entry point).
+  // A merge takes its shards' trigger evaluations as they ran (each compared with the base catalogue in its shard).
+  let triggers: SkillTriggers[] = merge ? merge.flatMap(({ report }) => report.triggers ?? []) : [];
+  if (triggerPlan.jobs.length > 0 && options.client && !options.signal?.aborted) {
+    client ??= options.client(config);
+    if (extraCall === null) {
+      const settings: JudgeSettings = { model: config.judge.model, maxTokens: config.judge.maxTokens, blindTerms, redact: redactor.text };
+      const outcome = await runPlan([], {
+        client,
+        config,
+        judge: settings,
+        repo,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+        budgetUsd: config.maxCostUsd,
+      });
+      extraCall = outcome.call;
+    }
+    const catalogue = project.catalogue ?? [];
+    const baseSide = options.mode === "pr" ? await baseCatalogue(catalogue, options, config) : { catalogue: null, problem: "not a pull request run" };
+    if (baseSide.problem && options.mode === "pr") warn(`Trigger queries are not compared with the base: ${baseSide.problem}`);
+    log.info(`Running the trigger queries of ${triggerPlan.jobs.length} skill(s) on ${config.models.length} model(s), ${config.triggerSamples} sample(s) each`);
+    triggers = await runTriggers({
+      jobs: triggerPlan.jobs,
+      catalogue,
+      baseCatalogue: baseSide.catalogue,
+      ...(baseSide.problem ? { noBase: baseSide.problem } : {}),
+      measureOnly: options.mode === "baseline",
+      config,
+      call: extraCall,
+    });
   }
 
   // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
@@ -495,6 +557,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // Pairs the budget kept from running: their models are inconclusive, the report partial.
   if (results.some(isBudgetNotRun)) report = withBudgetStop(report);
 
+  report = withTriggers(report, triggers);
+
   // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
   if (unloaded.length > 0) {
     report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -611,6 +675,7 @@ interface Selection {
   selected: Benchmark[];
   skipped: { skill: string; reason: string }[];
   changed: string[] | null;
+  configChanged?: boolean;
   /** Merge: each benchmark's untested changes as its shard found them. */
   untested?: Map<string, string[]>;
   /** Merge: the shards' warnings, and the longest shard's wall time (the merged run's). */
@@ -650,8 +715,8 @@ async function select(
       }
       changed = await changedFilesSince(options.git, options.baseRef);
     }
-    const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
-    chosen = { selected, skipped, changed };
+    const { selected, skipped, reasons } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
+    chosen = { selected, skipped, changed, configChanged: [...reasons.values()].some((reason) => reason.startsWith("config ")) };
   }
   const skillFilter = options.skillFilter ?? null;
   const caseFilter = options.caseFilter ?? null;
@@ -713,4 +778,89 @@ function withSameJobCosts(totals: Totals, sameJob: SameJobOutcome | null): Total
     costUsd: totals.costUsd + sameJob.candidateCostUsd + sameJob.judgeCostUsd,
     calls: totals.calls + sameJob.info.calls,
   };
+}
+
+interface TriggerPlan {
+  jobs: TriggerJob[];
+  /** Benchmark paths whose change needs only their trigger queries (not generated or judged). */
+  triggerOnly: Set<string>;
+  skipped: { skill: string; reason: string }[];
+}
+
+/**
+ * The trigger jobs of this run. Every selected benchmark with triggers runs them; on a pull request (skills:
+ * changed) a benchmark whose change is only the skill's description or its trigger queries runs its triggers alone,
+ * and a changed description anywhere in the catalogue re-runs every benchmark's triggers.
+ */
+async function planTriggers(
+  project: Project,
+  selection: Awaited<ReturnType<typeof select>>,
+  options: PipelineOptions,
+  repo: RepoFiles,
+): Promise<TriggerPlan> {
+  const catalogue = project.catalogue ?? [];
+  const nameOf = (benchmark: Benchmark) => catalogue.find((entry) => entry.path === benchmark.skillPath)?.name ?? null;
+  const jobs = new Map<string, TriggerJob>();
+  const add = (benchmark: Benchmark, reason: string) => {
+    const name = nameOf(benchmark);
+    if (!benchmark.triggers || name === null || jobs.has(benchmark.path)) return;
+    jobs.set(benchmark.path, { benchmark: benchmark as TriggerJob["benchmark"], name, reason });
+  };
+  const none: TriggerPlan = { jobs: [], triggerOnly: new Set(), skipped: [] };
+  if (catalogue.length === 0) return none;
+  if (options.skills !== "changed" || selection.changed === null || !options.git) {
+    for (const benchmark of selection.selected) add(benchmark, "benchmarked");
+    return { ...none, jobs: [...jobs.values()] };
+  }
+  const git = options.git;
+  const resolved = await resolveBase(git, options.baseCommit ?? options.baseRef ?? null);
+  const sha = resolved.sha;
+  const readAtBase = async (path: string): Promise<string | null> => {
+    if (sha === null) return null;
+    const shown = await git.exec(["cat-file", "blob", `${sha}:${path}`], { allowFailure: true });
+    return shown.code === 0 ? shown.stdout : null;
+  };
+  const readAtHead = async (path: string): Promise<string | null> => {
+    const read = await repo.readText(path, { maxBytes: project.config.limits.benchmarkBytes, limitName: "limits.benchmark-bytes" });
+    return read.ok ? read.text : null;
+  };
+  const scope = await triggerScope(
+    { selected: selection.selected, skipped: [], reasons: new Map() },
+    project.skills,
+    selection.changed,
+    catalogue.map((entry) => entry.path),
+    { base: readAtBase, head: readAtHead },
+    selection.configChanged === true || sha === null,
+  );
+  const skipped: TriggerPlan["skipped"] = [];
+  for (const benchmark of selection.selected) {
+    const only = scope.triggerOnly.get(benchmark.path);
+    if (only === undefined) add(benchmark, "benchmarked in full");
+    else if (benchmark.triggers) add(benchmark, `trigger queries only: ${only}`);
+    else skipped.push({ skill: benchmark.skillPath, reason: `${only}: nothing a generation sees changed, and it has no trigger queries` });
+  }
+  if (scope.descriptionsChanged.length > 0) {
+    const changed = scope.descriptionsChanged.join(", ");
+    for (const benchmark of project.benchmarks) add(benchmark, `trigger queries only: the catalogue changed (${changed})`);
+  }
+  return { jobs: [...jobs.values()], triggerOnly: new Set(scope.triggerOnly.keys()), skipped };
+}
+
+/** The base commit's catalogue: each head catalogue skill's name and description as they are there (new ones left out). */
+async function baseCatalogue(
+  catalogue: readonly CatalogueEntry[],
+  options: PipelineOptions,
+  config: Config,
+): Promise<{ catalogue: CatalogueEntry[] | null; problem: string | null }> {
+  const base = options.baseCommit ?? options.baseRef ?? null;
+  if (!options.git || !base) return { catalogue: null, problem: "no base commit (pass --base REF)" };
+  const resolved = await resolveBase(options.git, base);
+  if (resolved.sha === null) return { catalogue: null, problem: resolved.problem ?? `the base "${base}" could not be read` };
+  const entries: CatalogueEntry[] = [];
+  for (const entry of catalogue) {
+    const read = await readSkillAtCommit(options.git, resolved.sha, entry.path, config.limits.skillBytes);
+    const description = read.skill?.description?.trim() ?? "";
+    if (read.skill && description !== "") entries.push({ name: read.skill.name, description, path: entry.path });
+  }
+  return { catalogue: entries.sort((a, b) => a.name.localeCompare(b.name)), problem: null };
 }

@@ -180,6 +180,12 @@ export interface RunOutcome {
    * all its samples; `calls`, `maxInFlight` and `stops` are updated. No call starts after a cancellation.
    */
   more: MoreSamples;
+  /**
+   * One more candidate call through this run's limiter, stops (404 model, auth, spend cap), budget and cancellation,
+   * for work that is not a (case, model) pair (trigger evaluation). Its cost counts against max-cost-usd. Rejects
+   * with a ModelCallError, or an Error whose message says why it was not sent (not run, budget, cancelled).
+   */
+  call(request: CallRequest): Promise<CallResult>;
 }
 
 export interface MoreSamples {
@@ -634,6 +640,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
     stops: stopsOf(results, stoppedModels, stoppedAll),
     batch: batchStats,
     more: { judgements: async () => undefined, generations: async () => undefined },
+    call: () => Promise.reject(new Error("internal: not ready")),
   };
   /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
   const round = async (indices: readonly number[], work: (item: PlanItem, state: PairState) => Promise<void>): Promise<void> => {
@@ -661,6 +668,38 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
       outcome.calls = calls;
       outcome.maxInFlight = limiter.maxInFlight;
       outcome.stops = stopsOf(results, stoppedModels, stoppedAll);
+    }
+  };
+  // Extra calls listen for a cancellation while any is in flight (one listener, however many calls).
+  let extraInFlight = 0;
+  outcome.call = async (request) => {
+    if (stop?.aborted) throw new Error(NOT_RUN);
+    if (extraInFlight++ === 0) stop?.addEventListener("abort", onStop, { once: true });
+    const price = priceFor(request.model, config.pricing);
+    try {
+      const answer = await firstCallAlone(`candidate\u0000${request.model}`, () =>
+        limiter.run(() => {
+          const stopped = stopOf(request.model);
+          if (stopped !== null) throw new NotSent(stopped);
+          if (overBudget()) throw new OverBudget();
+          return counted(() => client.call(request));
+        }),
+      );
+      spent += price ? costOf(answer.usage, price) : 0;
+      return answer;
+    } catch (error) {
+      noteFailure(error, request.model, "candidate");
+      if (error instanceof ModelCallError) {
+        spent += price && error.usage ? costOf(error.usage, price) : 0;
+        throw error;
+      }
+      if (error instanceof NotSent) throw new Error(notRunError(error.stopCause));
+      if (error instanceof OverBudget && budget !== null) throw new Error(budgetNotRun(budget));
+      throw new Error(messageOf(error));
+    } finally {
+      if (--extraInFlight === 0) stop?.removeEventListener("abort", onStop);
+      outcome.calls = calls;
+      outcome.maxInFlight = limiter.maxInFlight;
     }
   };
   outcome.more = {
@@ -841,6 +880,11 @@ function stopsOf(results: readonly CaseResult[], stoppedModels: Map<string, stri
 function storedCall(text: string): Generation {
   const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
   return { text, stopReason: "end_turn", usage, latencyMs: 0, attempts: 0, turns: 0, filesRead: [] };
+}
+
+/** A failed call's message as a result records it: "kind: message (after N attempts)". */
+export function callErrorText(error: unknown): string {
+  return generationError(error);
 }
 
 function generationError(error: unknown): string {

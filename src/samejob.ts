@@ -321,7 +321,7 @@ async function judgePairs(
 }
 
 /** The base commit: the merge base of `base` with HEAD when there is one (what the change branched from), else `base`. */
-async function resolveBase(git: GitRunner | null, base: string | null): Promise<{ sha: string | null; problem: string | null }> {
+export async function resolveBase(git: GitRunner | null, base: string | null): Promise<{ sha: string | null; problem: string | null }> {
   if (!git || !base) return { sha: null, problem: null };
   const verify = () => git.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${base}^{commit}`], { allowFailure: true });
   let resolved = await verify();

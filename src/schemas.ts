@@ -59,6 +59,7 @@ export const CONFIG_DEFAULTS = {
   strict: false,
   skillDirs: ["skills/**", ".claude/skills/**"],
   maxTurns: 8,
+  triggerSamples: 3,
 } as const;
 
 /** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
@@ -205,6 +206,10 @@ export const SKILLBENCH_SCHEMA = {
       ...LIMITS.maxTurns,
       default: CONFIG_DEFAULTS.maxTurns,
     },
+    "trigger-samples": sampleCount(
+      "Calls per trigger query and model (benchmark `triggers:`): each records which skill, if any, the model invoked.",
+      CONFIG_DEFAULTS.triggerSamples,
+    ),
     samples: sampleCount(
       "Generations per case and model, each judged judge.samples times; all averaged per case before any test.",
       CONFIG_DEFAULTS.samples,
@@ -484,6 +489,17 @@ export const BENCHMARK_SCHEMA = {
     models: modelList("Models for this skill; overrides the config's list."),
     control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
     assert: assertList("Deterministic checks run on every case's output, before each case's own."),
+    triggers: {
+      description:
+        "Queries an agent should (and should not) answer by invoking this skill from the repository's skill catalogue " +
+        "(name and description of every skill), sent trigger-samples times to each model.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        should: triggerQueries("Queries that should make the model invoke this skill."),
+        "should-not": triggerQueries("Queries that should not make the model invoke this skill (near misses)."),
+      },
+    },
     cases: {
       type: "array",
       minItems: 1,
@@ -517,6 +533,16 @@ export const BENCHMARK_SCHEMA = {
     },
   },
 } as const;
+
+/** A list of trigger queries: non-empty, distinct strings. */
+function triggerQueries(description: string) {
+  return {
+    description,
+    type: "array",
+    uniqueItems: true,
+    items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+  } as const;
+}
 
 /** A benchmark's or a case's `assert:` list; each value is checked against its type in src/checks.ts. */
 function assertList(description: string) {

@@ -2,6 +2,8 @@
 // since the merge base with the base branch; a changed config file changes everything.
 
 import { matchGlob } from "./glob.js";
+import { parseYaml } from "./schemas.js";
+import { parseSkill } from "./skills.js";
 import type { Benchmark, CaseResult, Skill } from "./types.js";
 import type { GitRunner } from "./git.js";
 import { isInside } from "./util.js";
@@ -180,4 +182,78 @@ export function untestedChanges(skill: Skill, changed: readonly string[], result
     .map((file) => file.slice(prefix.length))
     .filter((file) => present.has(file) && !read.has(file))
     .sort();
+}
+
+/** A file's text at the base commit, or null when the base does not have it (or it cannot be read). */
+export type ReadAtBase = (path: string) => Promise<string | null>;
+
+/** What trigger evaluation a change needs (src/triggers.ts), beside the full runs of selectBenchmarks. */
+export interface TriggerScope {
+  /** Selected benchmarks whose change is only the skill's description and/or the trigger queries: triggers only. */
+  triggerOnly: Map<string, string>;
+  /** A skill file's description changed (or a skill came or went): every benchmark with triggers re-runs them. */
+  descriptionsChanged: string[];
+}
+
+/**
+ * Which selected benchmarks need only their trigger queries (the change touches nothing a generation sees: the
+ * skill's frontmatter description, the benchmark's `triggers:`), and whether any description of the catalogue
+ * changed (a sibling's description can take a skill's queries). Anything not shown to be trigger-only runs in full:
+ * a config change, another file of the skill folder, a body or name change, a file missing on the base.
+ */
+export async function triggerScope(
+  selection: Selection,
+  skills: Map<string, Skill>,
+  changed: readonly string[],
+  catalogueSkills: readonly string[],
+  reads: { base: ReadAtBase; head: ReadAtBase },
+  configChanged: boolean,
+): Promise<TriggerScope> {
+  const readAtBase = reads.base;
+  const head = reads.head;
+  const files = [...new Set(changed.map(normalize))];
+  const changedSet = new Set(files);
+  const triggerOnly = new Map<string, string>();
+  const descriptionOf = (path: string, text: string | null) => (text === null ? null : (parseSkill(path, text).skill?.description ?? "").trim());
+  if (!configChanged) {
+    for (const benchmark of selection.selected) {
+      const skill = skills.get(benchmark.skillPath);
+      const skillPath = normalize(benchmark.skillPath);
+      const folderFiles = skill?.dir != null && skill.dir !== "." ? files.filter((f) => isInside(f, skill.dir as string) && f !== skillPath) : [];
+      if (folderFiles.length > 0) continue;
+      const parts: string[] = [];
+      if (changedSet.has(skillPath)) {
+        const baseText = await readAtBase(skillPath);
+        const base = baseText === null ? null : parseSkill(skillPath, baseText).skill;
+        if (!skill || !base || base.instructions !== skill.instructions || base.name !== skill.name || base.format !== skill.format) continue;
+        if ((base.description ?? "") !== (skill.description ?? "")) parts.push("its description changed");
+      }
+      const benchmarkPath = normalize(benchmark.path);
+      if (changedSet.has(benchmarkPath)) {
+        const [baseText, headText] = await Promise.all([readAtBase(benchmarkPath), head(benchmarkPath)]);
+        if (baseText === null || headText === null) continue;
+        const withoutTriggers = (text: string) => {
+          const value = parseYaml(benchmarkPath, text).value;
+          if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+          const { triggers, ...rest } = value as Record<string, unknown>;
+          return { rest: JSON.stringify(rest), triggers: JSON.stringify(triggers ?? null) };
+        };
+        const [was, now] = [withoutTriggers(baseText), withoutTriggers(headText)];
+        if (!was || !now || was.rest !== now.rest) continue;
+        if (was.triggers !== now.triggers) parts.push("its trigger queries changed");
+      }
+      triggerOnly.set(benchmark.path, parts.length > 0 ? parts.join(" and ") : "nothing a generation sees changed");
+    }
+  }
+  const descriptionsChanged: string[] = [];
+  for (const path of catalogueSkills.map(normalize).filter((p) => changedSet.has(p))) {
+    const [baseText, headText] = await Promise.all([readAtBase(path), head(path)]);
+    if (descriptionOf(path, baseText) !== descriptionOf(path, headText)) descriptionsChanged.push(path);
+  }
+  // A SKILL.md that is gone, or new, changes the catalogue too.
+  for (const path of files.filter((f) => f.endsWith("/SKILL.md") && !catalogueSkills.map(normalize).includes(f))) {
+    const [baseText, headText] = await Promise.all([readAtBase(path), head(path)]);
+    if ((baseText === null) !== (headText === null)) descriptionsChanged.push(path);
+  }
+  return { triggerOnly, descriptionsChanged: [...new Set(descriptionsChanged)].sort() };
 }

@@ -56,6 +56,9 @@ export type PassRateMetric = (typeof PASS_RATES)[number];
  */
 export const CONTROLS = ["without-skill", "none"] as const;
 export type Control = (typeof CONTROLS)[number];
+/** Trigger rates tested per query (in points): recall on should queries, false triggers on should-not queries. */
+export const TRIGGER_METRICS = ["trigger-recall", "false-trigger"] as const;
+export type TriggerMetric = (typeof TRIGGER_METRICS)[number];
 
 /** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
 export const CHECK_TYPES = [
@@ -210,6 +213,8 @@ export interface Config {
   control?: Control;
   /** `control` came from a CLI flag or action input: it wins over the benchmarks' own `control` too. */
   controlForced?: boolean;
+  /** Calls per (trigger query, model) of a trigger evaluation (`trigger-samples`). */
+  triggerSamples: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -269,6 +274,24 @@ export interface Benchmark {
   cases: BenchmarkCase[];
   /** The benchmark's own `control`, overriding the config's; absent or null: the config's. */
   control?: Control | null;
+  /** Queries that should (and should not) make an agent pick this skill from the catalogue; absent when none. */
+  triggers?: TriggerSpec;
+}
+
+/** A benchmark's `triggers:` (src/triggers.ts). */
+export interface TriggerSpec {
+  should: string[];
+  shouldNot: string[];
+  /** 1-based line of the `triggers` key, for messages. */
+  line: number;
+}
+
+/** One entry of the skill catalogue an agent sees: every skill of the repository that has a description. */
+export interface CatalogueEntry {
+  name: string;
+  description: string;
+  /** Repository-relative path of the skill file. */
+  path: string;
 }
 
 export interface Project {
@@ -282,6 +305,11 @@ export interface Project {
   skipped?: { skill: string; reason: string }[];
   /** skillbench.yml as parsed when it was loaded (null without a file), to compare with the base commit's. */
   rawConfig?: unknown;
+  /**
+   * The skill catalogue for trigger evaluation (every skill with a description: benchmarked ones and the SKILL.md
+   * folders under skill-dirs), sorted by name; absent when no benchmark has triggers.
+   */
+  catalogue?: CatalogueEntry[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -482,7 +510,7 @@ export interface Interval {
  * the two-sided t-interval, and what it would take to decide. Deltas are head minus base, in points.
  */
 export interface MetricTest {
-  metric: Metric | PassRateMetric;
+  metric: Metric | PassRateMetric | TriggerMetric;
   /** Judged pairs (both sides scored) the test used. */
   n: number;
   /** Mean per-case delta; null with no pair. */
@@ -721,6 +749,8 @@ export interface Report {
   shard?: ShardInfo | null;
   /** Set on the report `skillbench merge` made: how many shard reports it combined. */
   merged?: { shards: number; plan: string } | null;
+  /** Trigger evaluations (benchmarks with `triggers:`), one per skill; absent or empty when none ran. */
+  triggers?: SkillTriggers[];
 }
 
 /** Which slice of a sharded run a report holds. */
@@ -730,6 +760,68 @@ export interface ShardInfo {
   count: number;
   /** Fingerprint of the whole run's plan and settings (src/shard.ts planFingerprint): equal across one run's shards. */
   plan: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trigger evaluation (src/triggers.ts)
+
+/** One call of a trigger query: which skill the model invoked through the Skill tool, if any. */
+export interface TriggerSample {
+  /** The skill name of the first Skill tool_use; null when it invoked none (or the call failed). */
+  invoked: string | null;
+  /** Null when the call succeeded. */
+  error: string | null;
+  costUsd: number | null;
+  latencyMs: number | null;
+}
+
+/** One query on one model: every sample, on the head's catalogue and (pr mode) on the base's. */
+export interface TriggerQueryResult {
+  query: string;
+  kind: "should" | "should-not";
+  model: string;
+  samples: TriggerSample[];
+  /** The same query with the base commit's catalogue; absent when not compared. */
+  baseSamples?: TriggerSample[];
+}
+
+/** Per model: recall, false-trigger rate and which sibling skills took this skill's should queries. */
+export interface TriggerModelSummary {
+  model: string;
+  /** Should samples (without error) that invoked this skill / all such samples (0-1); null when none. */
+  recall: number | null;
+  /** Should-not samples (without error) that invoked this skill / all such samples (0-1); null when none. */
+  falseTriggerRate: number | null;
+  /** Samples without error: of should queries, of should-not queries. */
+  n: { should: number; shouldNot: number };
+  /** Samples whose call failed (in no rate). */
+  errors: number;
+  /** Sibling skills that took this skill's should samples (and "none" for no skill), most first. */
+  confusion: { skill: string; count: number }[];
+  /** The same rates with the base commit's catalogue; null when not compared. */
+  base: { recall: number | null; falseTriggerRate: number | null } | null;
+  /** Paired per query, in points: metric "trigger-recall" and "false-trigger" (a rise counts as a drop). */
+  tests: MetricTest[];
+  verdict: Verdict;
+  verdictReasons: string[];
+}
+
+export interface SkillTriggers {
+  skill: string;
+  name: string;
+  benchmark: string;
+  /** Samples per query and model (trigger-samples). */
+  samples: number;
+  /** Why it ran: with the full benchmark, or alone (a description or trigger-query change). */
+  reason: string;
+  /** What the base side was: compared with the base commit's catalogue, unchanged (nothing to compare), or none. */
+  compared: "base-catalogue" | "unchanged" | "no-base";
+  models: TriggerModelSummary[];
+  queries: TriggerQueryResult[];
+  verdict: Verdict;
+  verdictReasons: string[];
+  costUsd: number;
+  calls: number;
 }
 
 /** The base side built in this job (compare: rejudge or rerun). */

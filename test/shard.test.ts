@@ -221,6 +221,20 @@ describe("skillbench merge", () => {
     expect(s0?.models.every((m) => m.uplift?.quality?.n === 1)).toBe(true);
   });
 
+  it("a skill's trigger queries run in exactly one shard, and the merge reports them once", async () => {
+    const triggers = "triggers:\n  should: [\"Answer question 7\"]\n  should-not: [\"Bake a cake\"]\n";
+    const cases = Array.from({ length: 4 }, (_, c) => `  - id: c${c}\n    input: "Question ${c} for skill 7?"`).join("\n");
+    await repo.commit("triggers for s7", { "benchmarks/s7.yml": `skill: skills/s7/SKILL.md\n${triggers}cases:\n${cases}\n` });
+    const shards = await runShards(3, ["--mode", "baseline", "--batch", "off"]);
+    const perShard = await Promise.all(shards.map(async (path) => (await readReport(path)).triggers ?? []));
+    expect(perShard.map((t) => t.length).sort()).toEqual([0, 0, 1]);
+    const { code, stderr } = await cli(["merge", "--batch", "off", "--report", "out/merged.json", ...shards]);
+    expect(code, stderr).toBe(0);
+    const merged = await readReport("out/merged.json");
+    expect(merged.triggers?.map((t) => t.skill)).toEqual(["skills/s7/SKILL.md"]);
+    expect(merged.triggers?.[0]?.models.map((m) => m.model).sort()).toEqual(["claude-haiku-4-5", "claude-sonnet-5"]);
+  });
+
   it("refuses incomplete, repeated, mixed and foreign report sets with exit 2, naming the files", async () => {
     const shards = await runShards(3, ["--no-baseline"]);
     const refuse = async (argv: string[], message: RegExp) => {

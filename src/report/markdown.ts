@@ -1,6 +1,7 @@
 // The markdown views of a Report: the sticky PR comment, the job summary and the CLI's --markdown file.
 // The Report is already compared with the baseline; this module only presents it, within a character budget.
 
+import { triggerCounts, triggerOnlyHead, triggerSection } from "./triggers.js";
 import { markdownTable } from "markdown-table";
 import { messageOf } from "../errors.js";
 import { GITHUB_COMMENT_LIMIT } from "../util.js";
@@ -134,6 +135,10 @@ function verdictHead(report: Report): string {
     const finished = results.filter((r) => r.error !== NOT_RUN).length;
     return `⏹️ Cancelled (${report.cancelled.signal}): partial results, ${finished} of ${plural(results.length, "pair")} run; not a verdict, baseline not written`;
   }
+  if (skills === 0 && (report.triggers ?? []).length > 0) {
+    const t = report.totals;
+    return `${triggerOnlyHead(report)} · ${formatUsd(t.costUsd)} total cost`;
+  }
   if (skills === 0) {
     return report.mode === "pr"
       ? "⏭️ Nothing to benchmark: no skill changed"
@@ -154,6 +159,9 @@ function verdictHead(report: Report): string {
       ? `📉 Drift since the previous baseline in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")}); new baseline recorded`
       : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, ` +
         (notGated ? `nothing to compare with for ${notGated.replace(/^No (usable )?baseline for /, "")}` : "no drift beyond the thresholds");
+  } else if (report.regressed && regressed === 0) {
+    // Only trigger evaluations regressed (report.triggers).
+    head = `❌ ${triggerOnlyHead(report).replace(/^❌ /, "").replace(/ \(trigger queries only\)$/, "")}`;
   } else if (report.regressed) {
     head = `❌ ${regressionLabel(report)} in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`;
     if (notGated) head += `; not gated: ${notGated.charAt(0).toLowerCase()}${notGated.slice(1)}`;
@@ -167,7 +175,8 @@ function verdictHead(report: Report): string {
   }
   const t = report.totals;
   const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
-  const counts = report.failure || report.mode === "baseline" ? "" : ` · ${verdictCounts(report)}`;
+  const triggerNote = triggerCounts(report);
+  const counts = (report.failure || report.mode === "baseline" ? "" : ` · ${verdictCounts(report)}`) + (triggerNote ? ` · ${triggerNote}` : "");
   return `${head}${counts} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
 }
 
@@ -702,6 +711,7 @@ class Body {
   private readonly headTop: string;
   private readonly headRest: string[];
   private readonly chart: string | null;
+  private readonly triggers: string | null;
   private readonly foot: string;
   private readonly worst: WorstGroup[];
 
@@ -727,6 +737,7 @@ class Body {
       warningLines(report),
     ].filter((p): p is string => p !== null);
     this.chart = chartSection(report, context);
+    this.triggers = triggerSection(report);
     this.foot = footer(report, context);
     this.worst = worstCases(ordered, context.baseCases ?? new Map());
   }
@@ -815,6 +826,7 @@ class Body {
       const more = cuts.hiddenLines > 0 ? `\n- …and ${plural(cuts.hiddenLines, "more skill")} without regression` : "";
       blocks.push(`#### ${cuts.collapsed.size === this.skills.length ? "Skills" : "Other skills"}\n\n${lines.join("\n")}${more}`);
     }
+    if (this.triggers !== null) blocks.push(this.triggers);
     if (this.worst.length > 0 && !cuts.outputsDropped) blocks.push(outputsSection(this.worst, this.context, cuts.outputCap));
     for (let i = 0; i < this.skills.length; i += 1) {
       const details = this.details(i, cuts);

@@ -1,4 +1,5 @@
 // The CLI's closing summary: plain text for a terminal or a CI log, one block per skill.
+import { triggerOnlyHead, triggerTerminalLines } from "./triggers.js";
 import { markdownTable } from "markdown-table";
 import { METRICS, type ModelSummary, type Report } from "../types.js";
 import { formatInterval, formatMs, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
@@ -44,6 +45,10 @@ function headline(report: Report): string {
 export function renderTerminalSummary(report: Report): string {
   const lines: string[] = [];
   const t = report.totals;
+  if (report.skills.length === 0 && (report.triggers ?? []).length > 0) {
+    lines.push(...triggerTerminalLines(report), "", `${triggerOnlyHead(report).replace(/^\S+ /, "")}; cost ${formatUsd(t.costUsd)}; ${(t.durationMs / 1000).toFixed(1)} s`);
+    return `${lines.join("\n")}\n`;
+  }
   if (report.skills.length === 0) {
     lines.push("Nothing to benchmark: no skill was selected.");
     for (const s of report.skipped) lines.push(`  skipped ${s.skill}: ${s.reason}`);
@@ -79,6 +84,7 @@ export function renderTerminalSummary(report: Report): string {
     if (skill.baselineError) lines.push(`  baseline unreadable: ${skill.baselineError}`);
     lines.push(...upliftTerminalLines(skill));
   }
+  lines.push(...triggerTerminalLines(report));
   for (const line of noLongerHelpsLines(report)) lines.push("", `warning: ${line}`);
   lines.push(
     "",

@@ -34,6 +34,7 @@ import { SimBatches, type SimBatchOptions } from "./batch.js";
 
 export { SIM_BATCH_HEADER, type SimBatchOptions, type SimBatchOutcome } from "./batch.js";
 export { SIM_FAULTS, type SimFault, type RequestKind } from "./script.js";
+import { skillChoice, SKILL_TOOL } from "./triggers.js";
 
 export interface SimOptions {
   /** Default 0 (ephemeral); the host is always 127.0.0.1. */
@@ -722,9 +723,17 @@ class Sim implements SimServer {
     const noise = this.options.judgeNoise;
     let answerText: string;
     let stopReason = "end_turn";
-    let toolUse: { type: "tool_use"; id: string; name: string; input: { path: string } } | null = null;
+    let toolUse: { type: "tool_use"; id: string; name: string; input: { path: string } | { name: string } } | null = null;
     const tool = schema ? null : toolTurn(body, input.systemText);
-    if (tool?.kind === "refuse") {
+    // Trigger evaluation (src/sim/triggers.ts): the Skill tool offered, the query decides which skill, if any.
+    const trigger = schema || tool ? null : skillChoice(body, input.systemText, firstUserText(body["messages"]), seed);
+    if (trigger && fault !== "refusal") {
+      answerText = trigger.name === null ? "I can answer this directly." : `I'll use the ${trigger.name} skill.`;
+      if (trigger.name !== null) {
+        stopReason = "tool_use";
+        toolUse = { type: "tool_use", id: `toolu_sim_${shortId("skill", key)}`, name: SKILL_TOOL, input: { name: trigger.name } };
+      }
+    } else if (tool?.kind === "refuse") {
       answerText = "";
       stopReason = "refusal";
     } else if (tool?.kind === "read") {
