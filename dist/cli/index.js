@@ -13674,7 +13674,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5537);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6958);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -13709,7 +13709,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5537:
+/***/ 6958:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13762,6 +13762,8 @@ const PASS_RATES = ["expectations", "checks"];
  * skill (the bare input, no system prompt, no tool), judged the same way, to measure the skill's uplift.
  */
 const CONTROLS = ["without-skill", "none"];
+/** Trigger rates tested per query (in points): recall on should queries, false triggers on should-not queries. */
+const TRIGGER_METRICS = (/* unused pure expression or super */ null && (["trigger-recall", "false-trigger"]));
 /** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
 const types_CHECK_TYPES = [
     "contains",
@@ -13933,6 +13935,7 @@ const CONFIG_DEFAULTS = {
     strict: false,
     skillDirs: ["skills/**", ".claude/skills/**"],
     maxTurns: 8,
+    triggerSamples: 3,
 };
 /** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
 const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
@@ -14061,6 +14064,7 @@ const SKILLBENCH_SCHEMA = {
             ...LIMITS.maxTurns,
             default: CONFIG_DEFAULTS.maxTurns,
         },
+        "trigger-samples": sampleCount("Calls per trigger query and model (benchmark `triggers:`): each records which skill, if any, the model invoked.", CONFIG_DEFAULTS.triggerSamples),
         samples: sampleCount("Generations per case and model, each judged judge.samples times; all averaged per case before any test.", CONFIG_DEFAULTS.samples),
         adaptive: {
             description: "Gives a (skill, model) whose first verdict is borderline (its interval straddles the threshold) more " +
@@ -14316,6 +14320,16 @@ const BENCHMARK_SCHEMA = {
         models: modelList("Models for this skill; overrides the config's list."),
         control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
         assert: assertList("Deterministic checks run on every case's output, before each case's own."),
+        triggers: {
+            description: "Queries an agent should (and should not) answer by invoking this skill from the repository's skill catalogue " +
+                "(name and description of every skill), sent trigger-samples times to each model.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                should: triggerQueries("Queries that should make the model invoke this skill."),
+                "should-not": triggerQueries("Queries that should not make the model invoke this skill (near misses)."),
+            },
+        },
         cases: {
             type: "array",
             minItems: 1,
@@ -14349,6 +14363,15 @@ const BENCHMARK_SCHEMA = {
         },
     },
 };
+/** A list of trigger queries: non-empty, distinct strings. */
+function triggerQueries(description) {
+    return {
+        description,
+        type: "array",
+        uniqueItems: true,
+        items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+    };
+}
 /** A benchmark's or a case's `assert:` list; each value is checked against its type in src/checks.ts. */
 function assertList(description) {
     return {
@@ -16538,7 +16561,8 @@ function parseOverrides(overrides) {
             case "maxTokens":
             case "samples":
             case "judgeSamples":
-            case "maxSamples": {
+            case "maxSamples":
+            case "triggerSamples": {
                 const { minimum, maximum } = LIMITS[key === "concurrency" || key === "maxTokens" ? key : "samples"];
                 const number = /^\+?\d+$/.test(text) ? Number(text) : Number.NaN;
                 if (Number.isSafeInteger(number) && number >= minimum && number <= maximum)
@@ -16657,6 +16681,7 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         strict: raw.strict ?? d.strict,
         skillDirs: [...(raw["skill-dirs"] ?? d.skillDirs)],
         maxTurns: raw["max-turns"] ?? d.maxTurns,
+        triggerSamples: overrides.triggerSamples ?? raw["trigger-samples"] ?? d.triggerSamples,
     };
 }
 /** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
@@ -16754,11 +16779,41 @@ async function readBenchmark(repo, file, limits) {
             ...(checks.length > 0 ? { assert: checks } : {}),
         });
     });
+    const triggers = readTriggers(source, raw["triggers"]);
+    issues.push(...triggers.issues);
     if (issues.length > 0 || !reference)
         return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
     const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
     const control = types_isOneOf(CONTROLS, raw["control"]) ? raw["control"] : null;
-    return { benchmark: { path: file, skillPath: reference.skillPath, models, cases, control }, reference, models: { source, value: raw["models"] }, issues: [] };
+    const benchmark = { path: file, skillPath: reference.skillPath, models, cases, control, ...(triggers.spec ? { triggers: triggers.spec } : {}) };
+    return { benchmark, reference, models: { source, value: raw["models"] }, issues: [] };
+}
+/**
+ * A benchmark's `triggers:` ({should, should-not}: lists of queries). The schema already refused non-lists, empty
+ * strings and repeats within a list; a query in both lists, or no query at all, is refused here.
+ */
+function readTriggers(source, value) {
+    if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value))
+        return { spec: null, issues: [] };
+    const record = value;
+    const list = (key) => Array.isArray(record[key]) ? record[key].filter((q) => typeof q === "string" && q.trim() !== "") : [];
+    const should = list("should");
+    const shouldNot = list("should-not");
+    const issues = [];
+    // Only when the schema has nothing to say about it (unknown keys, bad items): one problem, one message.
+    const onlyKnownKeys = Object.keys(record).every((key) => key === "should" || key === "should-not");
+    const empty = (key) => record[key] === undefined || (Array.isArray(record[key]) && record[key].length === 0);
+    if (onlyKnownKeys && empty("should") && empty("should-not")) {
+        issues.push(issueAt(source, ["triggers"], 'lists no query: give "should" and/or "should-not" queries, or remove the key', "key"));
+    }
+    const raw = Array.isArray(record["should-not"]) ? record["should-not"] : [];
+    raw.forEach((query, index) => {
+        if (typeof query === "string" && should.includes(query)) {
+            issues.push(issueAt(source, ["triggers", "should-not", index], `"${query.slice(0, 60)}" is also a "should" query`));
+        }
+    });
+    const { line } = positionOf(source, ["triggers"], "key");
+    return { spec: issues.length > 0 ? null : { should, shouldNot, line }, issues };
 }
 /**
  * A skill folder's evals/evals.json (Anthropic skill-creator's format) as a benchmark of that skill: `prompt` is the
@@ -16945,6 +17000,16 @@ async function loadProject(root, options = {}) {
     issues.push(...skillIssues);
     const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
     issues.push(...models.errors);
+    // Trigger evaluation shows the model a catalogue: a skill without a description cannot be picked from it.
+    const withTriggers = allReads.filter((read) => read.benchmark?.triggers && read.reference);
+    for (const read of withTriggers) {
+        const skill = read.benchmark ? skills.get(read.benchmark.skillPath) : undefined;
+        if (read.reference && skill && !skill.description?.trim()) {
+            issues.push(issueAt(read.reference.source, ["triggers"], `${skill.path} has no description: an agent picks a skill from its catalogue by name and description, ` +
+                "so triggers need a skill with a description (a SKILL.md, or frontmatter with one)", "key"));
+        }
+    }
+    const catalogue = withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
     // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
     if (issues.length > 0 || !configRead.config)
         throw new errors/* InputError */.dz([...issues, ...brokenIssues]);
@@ -16957,7 +17022,39 @@ async function loadProject(root, options = {}) {
         warnings: [...untracked, ...models.warnings, ...warnings],
         skipped,
         rawConfig: configRead.raw,
+        ...(catalogue ? { catalogue } : {}),
     };
+}
+/**
+ * The skill catalogue an agent sees: every loaded skill with a description, plus every SKILL.md found under
+ * skill-dirs (benchmarked or not), by name. A prompt file without a description is not in it (an agent cannot pick
+ * it); a skill that does not load is left out with a warning; a name used twice keeps the first path (sorted).
+ */
+async function loadCatalogue(root, repo, discovered, skills, limits, warnings) {
+    const all = new Map(skills);
+    const others = discovered.filter((file) => !skills.has(file)).sort();
+    const reads = await Promise.all(others.map((file) => readSkill(root, file, { repo, maxBytes: limits.skillBytes })));
+    others.forEach((file, index) => {
+        const read = reads[index];
+        if (read?.skill)
+            all.set(file, read.skill);
+        else if (read && read.issues.length > 0) {
+            warnings.push({ ...read.issues[0], message: `left out of the trigger catalogue: ${read.issues[0].message}` });
+        }
+    });
+    const byName = new Map();
+    for (const skill of [...all.values()].sort((a, b) => a.path.localeCompare(b.path))) {
+        const description = skill.description?.trim() ?? "";
+        if (description === "")
+            continue;
+        const known = byName.get(skill.name);
+        if (known) {
+            warnings.push({ file: skill.path, line: null, column: null, field: "name", message: `has the same name as ${known.path} ("${skill.name}"): left out of the trigger catalogue` });
+            continue;
+        }
+        byName.set(skill.name, { name: skill.name, description, path: skill.path });
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 /** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
 function globRefusalIssue(configRead, refusal) {
@@ -52970,6 +53067,7 @@ async function runPlan(items, options) {
         stops: stopsOf(results, stoppedModels, stoppedAll),
         batch: batchStats,
         more: { judgements: async () => undefined, generations: async () => undefined },
+        call: () => Promise.reject(new Error("internal: not ready")),
     };
     /** One extra round over the given pairs: the same limiter, client and stops; results are replaced in place. */
     const round = async (indices, work) => {
@@ -53000,6 +53098,45 @@ async function runPlan(items, options) {
             outcome.calls = calls;
             outcome.maxInFlight = limiter.maxInFlight;
             outcome.stops = stopsOf(results, stoppedModels, stoppedAll);
+        }
+    };
+    // Extra calls listen for a cancellation while any is in flight (one listener, however many calls).
+    let extraInFlight = 0;
+    outcome.call = async (request) => {
+        if (stop?.aborted)
+            throw new Error(run_NOT_RUN);
+        if (extraInFlight++ === 0)
+            stop?.addEventListener("abort", onStop, { once: true });
+        const price = priceFor(request.model, config.pricing);
+        try {
+            const answer = await firstCallAlone(`candidate\u0000${request.model}`, () => limiter.run(() => {
+                const stopped = stopOf(request.model);
+                if (stopped !== null)
+                    throw new NotSent(stopped);
+                if (overBudget())
+                    throw new OverBudget();
+                return counted(() => client.call(request));
+            }));
+            spent += price ? costOf(answer.usage, price) : 0;
+            return answer;
+        }
+        catch (error) {
+            noteFailure(error, request.model, "candidate");
+            if (error instanceof errors/* ModelCallError */.sX) {
+                spent += price && error.usage ? costOf(error.usage, price) : 0;
+                throw error;
+            }
+            if (error instanceof NotSent)
+                throw new Error(notRunError(error.stopCause));
+            if (error instanceof OverBudget && budget !== null)
+                throw new Error(budgetNotRun(budget));
+            throw new Error((0,errors/* messageOf */.bD)(error));
+        }
+        finally {
+            if (--extraInFlight === 0)
+                stop?.removeEventListener("abort", onStop);
+            outcome.calls = calls;
+            outcome.maxInFlight = limiter.maxInFlight;
         }
     };
     outcome.more = {
@@ -53141,6 +53278,10 @@ function stopsOf(results, stoppedModels, stoppedAll) {
 function storedCall(text) {
     const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
     return { text, stopReason: "end_turn", usage, latencyMs: 0, attempts: 0, turns: 0, filesRead: [] };
+}
+/** A failed call's message as a result records it: "kind: message (after N attempts)". */
+function callErrorText(error) {
+    return generationError(error);
 }
 function generationError(error) {
     if (error instanceof errors/* ModelCallError */.sX) {
@@ -53315,6 +53456,8 @@ function roundCost(results, judge, generate, judgeSamples) {
 // since the merge base with the base branch; a changed config file changes everything.
 
 
+
+
 const select_DEFAULT_CONFIG_PATH = "skillbench.yml";
 const select_ALTERNATE_CONFIG_PATH = "skillbench.yaml";
 /**
@@ -53464,6 +53607,70 @@ function untestedChanges(skill, changed, results) {
         .map((file) => file.slice(prefix.length))
         .filter((file) => present.has(file) && !read.has(file))
         .sort();
+}
+/**
+ * Which selected benchmarks need only their trigger queries (the change touches nothing a generation sees: the
+ * skill's frontmatter description, the benchmark's `triggers:`), and whether any description of the catalogue
+ * changed (a sibling's description can take a skill's queries). Anything not shown to be trigger-only runs in full:
+ * a config change, another file of the skill folder, a body or name change, a file missing on the base.
+ */
+async function triggerScope(selection, skills, changed, catalogueSkills, reads, configChanged) {
+    const readAtBase = reads.base;
+    const head = reads.head;
+    const files = [...new Set(changed.map(normalize))];
+    const changedSet = new Set(files);
+    const triggerOnly = new Map();
+    const descriptionOf = (path, text) => (text === null ? null : (parseSkill(path, text).skill?.description ?? "").trim());
+    if (!configChanged) {
+        for (const benchmark of selection.selected) {
+            const skill = skills.get(benchmark.skillPath);
+            const skillPath = normalize(benchmark.skillPath);
+            const folderFiles = skill?.dir != null && skill.dir !== "." ? files.filter((f) => isInside(f, skill.dir) && f !== skillPath) : [];
+            if (folderFiles.length > 0)
+                continue;
+            const parts = [];
+            if (changedSet.has(skillPath)) {
+                const baseText = await readAtBase(skillPath);
+                const base = baseText === null ? null : parseSkill(skillPath, baseText).skill;
+                if (!skill || !base || base.instructions !== skill.instructions || base.name !== skill.name || base.format !== skill.format)
+                    continue;
+                if ((base.description ?? "") !== (skill.description ?? ""))
+                    parts.push("its description changed");
+            }
+            const benchmarkPath = normalize(benchmark.path);
+            if (changedSet.has(benchmarkPath)) {
+                const [baseText, headText] = await Promise.all([readAtBase(benchmarkPath), head(benchmarkPath)]);
+                if (baseText === null || headText === null)
+                    continue;
+                const withoutTriggers = (text) => {
+                    const value = schemas_parseYaml(benchmarkPath, text).value;
+                    if (!value || typeof value !== "object" || Array.isArray(value))
+                        return null;
+                    const { triggers, ...rest } = value;
+                    return { rest: JSON.stringify(rest), triggers: JSON.stringify(triggers ?? null) };
+                };
+                const [was, now] = [withoutTriggers(baseText), withoutTriggers(headText)];
+                if (!was || !now || was.rest !== now.rest)
+                    continue;
+                if (was.triggers !== now.triggers)
+                    parts.push("its trigger queries changed");
+            }
+            triggerOnly.set(benchmark.path, parts.length > 0 ? parts.join(" and ") : "nothing a generation sees changed");
+        }
+    }
+    const descriptionsChanged = [];
+    for (const path of catalogueSkills.map(normalize).filter((p) => changedSet.has(p))) {
+        const [baseText, headText] = await Promise.all([readAtBase(path), head(path)]);
+        if (descriptionOf(path, baseText) !== descriptionOf(path, headText))
+            descriptionsChanged.push(path);
+    }
+    // A SKILL.md that is gone, or new, changes the catalogue too.
+    for (const path of files.filter((f) => f.endsWith("/SKILL.md") && !catalogueSkills.map(normalize).includes(f))) {
+        const [baseText, headText] = await Promise.all([readAtBase(path), head(path)]);
+        if ((baseText === null) !== (headText === null))
+            descriptionsChanged.push(path);
+    }
+    return { triggerOnly, descriptionsChanged: [...new Set(descriptionsChanged)].sort() };
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -53829,6 +54036,354 @@ async function readSkillAtCommit(git, commit, path, maxBytes) {
     return { skill: { ...parsed.skill, hash: sha256Hex(text) }, problem: null };
 }
 
+;// CONCATENATED MODULE: ./src/triggers.ts
+// Trigger evaluation: does an agent pick this skill from the repository's skill catalogue for the queries it should
+// handle, and leave it alone for the ones it should not? Each query goes to each candidate model `trigger-samples`
+// times with the catalogue in the system prompt and the `Skill` tool (design.md); the first Skill tool_use names
+// the skill invoked. No judge. In pr mode the same queries run against the base commit's catalogue and the change is
+// tested per query like a pass rate (thresholds.pass-rate points).
+
+
+
+
+
+
+
+
+const SKILL_TOOL_NAME = "Skill";
+/** max_tokens of a trigger call: room for a sentence and a tool call, not for an answer. */
+const TRIGGER_MAX_TOKENS = 512;
+/** The confusion entry for should samples that invoked no skill at all. */
+const NO_SKILL = "(none)";
+/** The `Skill` tool (design.md "Tools the candidate sees"): input `{ name }`, an enum of the catalogue's names. */
+function skillTool(catalogue) {
+    return {
+        name: SKILL_TOOL_NAME,
+        description: "Invoke a skill: its full instructions are loaded before you answer. Use it when one of the available skills " +
+            "(listed in the system prompt with their descriptions) matches the request; otherwise answer directly.",
+        inputSchema: {
+            type: "object",
+            properties: { name: { type: "string", enum: catalogue.map((entry) => entry.name), description: "The skill's name." } },
+            required: ["name"],
+            additionalProperties: false,
+        },
+    };
+}
+/** A short agent-like system prompt with the catalogue: each skill's name and description, as an agent sees them. */
+function triggerSystemPrompt(catalogue) {
+    const skills = catalogue
+        .map((entry) => `<skill>\n<name>${entry.name}</name>\n<description>${entry.description}</description>\n</skill>`)
+        .join("\n");
+    return [
+        "You are a helpful assistant working in a user's repository. You have skills: packaged instructions for tasks.",
+        "When a request matches a skill's description, invoke that skill with the Skill tool before doing anything else.",
+        "When no skill fits, answer directly without invoking one.",
+        "",
+        "<available_skills>",
+        skills,
+        "</available_skills>",
+    ].join("\n");
+}
+function triggerRequest(catalogue, query, model, config) {
+    return {
+        model,
+        system: triggerSystemPrompt(catalogue),
+        user: query,
+        tools: [skillTool(catalogue)],
+        maxTokens: TRIGGER_MAX_TOKENS,
+        ...(config.sampling[model] ? { sampling: config.sampling[model] } : {}),
+    };
+}
+/** The skill named by the answer's first Skill tool_use; null when it called none (or named no catalogue skill). */
+function invokedSkill(answer, catalogue) {
+    const use = (answer.content ?? []).find((block) => block.type === "tool_use" && block.name === SKILL_TOOL_NAME);
+    if (!use || use.type !== "tool_use")
+        return null;
+    const input = use.input;
+    const name = typeof input?.name === "string" ? input.name : null;
+    return name !== null && catalogue.some((entry) => entry.name === name) ? name : null;
+}
+/** Output tokens a trigger call is assumed to take for estimates (a sentence and a tool call). */
+const TRIGGER_ANSWER_TOKENS = 60;
+/**
+ * The most calls the jobs make and roughly what they cost (USD; the priced part when a model has no price): each
+ * query on each model `trigger-samples` times, twice when compared with a base catalogue.
+ */
+function estimateTriggers(jobs, catalogue, config, compared) {
+    const sides = compared ? 2 : 1;
+    const prompt = approxTokens(triggerSystemPrompt(catalogue)) + approxTokens(JSON.stringify(skillTool(catalogue)));
+    let calls = 0;
+    let usd = 0;
+    for (const job of jobs) {
+        for (const query of [...job.benchmark.triggers.should, ...job.benchmark.triggers.shouldNot]) {
+            for (const model of config.models) {
+                const n = config.triggerSamples * sides;
+                calls += n;
+                const price = priceFor(model, config.pricing);
+                if (price) {
+                    const usage = { inputTokens: prompt + approxTokens(query), outputTokens: TRIGGER_ANSWER_TOKENS, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+                    usd += n * costOf(usage, price);
+                }
+            }
+        }
+    }
+    return { calls, usd };
+}
+function sameCatalogue(a, b) {
+    return JSON.stringify(a.map((e) => [e.name, e.description])) === JSON.stringify(b.map((e) => [e.name, e.description]));
+}
+/**
+ * Runs every job's queries on the config's models, `trigger-samples` times each; identical requests (the same query
+ * under the same catalogue, on the same model) are sent once per sample and shared between skills. With a base
+ * catalogue that differs from the head's, the same queries run on it too (paired per query).
+ */
+async function runTriggers(options) {
+    const { config, catalogue } = options;
+    const samples = config.triggerSamples;
+    const base = options.baseCatalogue;
+    const changed = base !== null && !sameCatalogue(base, catalogue);
+    const sent = new Map();
+    const once = (side, query, model, index) => {
+        const key = contentHash("trigger", JSON.stringify(side), query, model, String(index));
+        const known = sent.get(key);
+        if (known)
+            return { pending: known, first: false };
+        const pending = sampleOnce(options.call, triggerRequest(side, query, model, config), side, config);
+        sent.set(key, pending);
+        return { pending, first: true };
+    };
+    const costs = new Map();
+    const runs = options.jobs.map(async (job) => {
+        const queries = [
+            ...job.benchmark.triggers.should.map((query) => ({ query, kind: "should" })),
+            ...job.benchmark.triggers.shouldNot.map((query) => ({ query, kind: "should-not" })),
+        ];
+        const baseHasSkill = base?.some((entry) => entry.name === job.name) ?? false;
+        const compareBase = changed && baseHasSkill;
+        let usd = 0;
+        let calls = 0;
+        const results = await Promise.all(queries.flatMap(({ query, kind }) => config.models.map(async (model) => {
+            const side = async (cat) => Promise.all(Array.from({ length: samples }, async (_, i) => {
+                // A request shared with another skill is paid (and counted) once, by the skill that sent it.
+                const { pending, first } = once(cat, query, model, i);
+                const outcome = await pending;
+                if (first) {
+                    usd += outcome.cost;
+                    calls += outcome.called ? 1 : 0;
+                }
+                return outcome.sample;
+            }));
+            const head = await side(catalogue);
+            const result = { query, kind, model, samples: head };
+            if (compareBase && base)
+                result.baseSamples = await side(base);
+            return result;
+        })));
+        costs.set(job.benchmark.path, { usd, calls });
+        const compared = compareBase ? "base-catalogue" : base !== null && baseHasSkill ? "unchanged" : "no-base";
+        const models = config.models.map((model) => triggers_summarizeModel(job.name, model, results.filter((r) => r.model === model), config.thresholds.passRate ?? 10));
+        return {
+            skill: job.benchmark.skillPath,
+            name: job.name,
+            benchmark: job.benchmark.path,
+            samples,
+            reason: job.reason,
+            compared,
+            models,
+            queries: results,
+            verdict: "pass",
+            verdictReasons: [],
+            costUsd: 0,
+            calls: 0,
+        };
+    });
+    const done = await Promise.all(runs);
+    return done.map((skill) => {
+        const cost = costs.get(skill.benchmark) ?? { usd: 0, calls: 0 };
+        const noBase = base === null ? (options.noBase ?? "no base catalogue to compare with") : "the skill is new (not on the base commit)";
+        return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase);
+    });
+}
+async function sampleOnce(call, request, catalogue, config) {
+    const price = priceFor(request.model, config.pricing);
+    try {
+        const answer = await call(request);
+        const cost = price ? costOf(answer.usage, price) : null;
+        return { sample: { invoked: invokedSkill(answer, catalogue), error: null, costUsd: cost, latencyMs: Math.round(answer.latencyMs) }, cost: cost ?? 0, called: true };
+    }
+    catch (error) {
+        const cost = error instanceof errors/* ModelCallError */.sX && price && error.usage ? costOf(error.usage, price) : null;
+        const latencyMs = error instanceof errors/* ModelCallError */.sX && error.latencyMs !== null ? Math.round(error.latencyMs) : null;
+        // max_tokens is kept small on purpose: a model still writing text when it ran out invoked no skill.
+        if (error instanceof errors/* ModelCallError */.sX && error.kind === "truncated") {
+            return { sample: { invoked: null, error: null, costUsd: cost, latencyMs }, cost: cost ?? 0, called: true };
+        }
+        const message = error instanceof errors/* ModelCallError */.sX ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
+        return { sample: { invoked: null, error: message, costUsd: cost, latencyMs }, cost: cost ?? 0, called: error instanceof errors/* ModelCallError */.sX };
+    }
+}
+/** Share of the samples without error that invoked `name`; null when none succeeded. */
+function rateOf(samples, name) {
+    const ok = samples.filter((s) => s.error === null);
+    return ok.length === 0 ? null : ok.filter((s) => s.invoked === name).length / ok.length;
+}
+function pooled(results, pick, name) {
+    return rateOf(results.flatMap((r) => pick(r) ?? []), name);
+}
+/**
+ * One model's rates: recall over every should sample, false-trigger rate over every should-not sample (failed calls
+ * in neither), which skills took the should samples that missed, and the paired per-query tests against the base.
+ */
+function triggers_summarizeModel(name, model, results, threshold) {
+    const should = results.filter((r) => r.kind === "should");
+    const shouldNot = results.filter((r) => r.kind === "should-not");
+    const ok = (rs) => rs.flatMap((r) => r.samples).filter((s) => s.error === null);
+    const confusion = new Map();
+    for (const sample of ok(should)) {
+        if (sample.invoked === name)
+            continue;
+        const key = sample.invoked ?? NO_SKILL;
+        confusion.set(key, (confusion.get(key) ?? 0) + 1);
+    }
+    const compared = results.some((r) => r.baseSamples !== undefined);
+    const tests = [];
+    if (compared) {
+        // Per query: head rate minus base rate, in points. A false trigger is bad: its rise is tested as a drop.
+        const deltas = (rs, sign) => rs.flatMap((r) => {
+            const head = rateOf(r.samples, name);
+            const baseRate = rateOf(r.baseSamples ?? [], name);
+            return head === null || baseRate === null ? [] : [sign * (head - baseRate) * 100];
+        });
+        const recall = deltas(should, 1);
+        const falseTriggers = deltas(shouldNot, -1);
+        if (recall.length > 0)
+            tests.push(testOf("trigger-recall", recall, threshold, true));
+        if (falseTriggers.length > 0)
+            tests.push(testOf("false-trigger", falseTriggers, threshold, true));
+    }
+    return {
+        model,
+        recall: pooled(should, (r) => r.samples, name),
+        falseTriggerRate: pooled(shouldNot, (r) => r.samples, name),
+        n: { should: ok(should).length, shouldNot: ok(shouldNot).length },
+        errors: results.flatMap((r) => r.samples).filter((s) => s.error !== null).length,
+        confusion: [...confusion].map(([skill, count]) => ({ skill, count })).sort((a, b) => b.count - a.count || a.skill.localeCompare(b.skill)),
+        base: compared
+            ? { recall: pooled(should, (r) => r.baseSamples, name), falseTriggerRate: pooled(shouldNot, (r) => r.baseSamples, name) }
+            : null,
+        tests,
+        verdict: "pass",
+        verdictReasons: [],
+    };
+}
+/**
+ * The skill's trigger verdicts: each model's tests corrected together (the skill's family) and decided like a pass
+ * rate; a model all of whose calls failed is an error; nothing to compare with is inconclusive only when the
+ * catalogue changed (a new skill); an unchanged catalogue passes (the requests are the base's).
+ */
+function decideTriggers(skill, gate, correction, noBase) {
+    const adjust = correction === "holm" ? holm : benjaminiHochberg;
+    const keys = [];
+    const pValues = [];
+    skill.models.forEach((m, mi) => m.tests.forEach((t, ti) => {
+        if (t.n >= MIN_PAIRS && t.pValue !== null) {
+            keys.push([mi, ti]);
+            pValues.push(t.pValue);
+        }
+    }));
+    const adjusted = new Map();
+    adjust(pValues).forEach((p, i) => adjusted.set(String(keys[i]), p));
+    const models = skill.models.map((m, mi) => {
+        const total = m.n.should + m.n.shouldNot;
+        if (total === 0 && m.errors > 0) {
+            const first = skill.queries.find((q) => q.model === m.model && q.samples.some((s) => s.error))?.samples.find((s) => s.error)?.error;
+            return { ...m, verdict: "error", verdictReasons: [`all ${m.errors} trigger call(s) failed: ${first ?? "unknown error"}`] };
+        }
+        const tests = m.tests.map((t, ti) => {
+            const decided = decideTest(t, adjusted.get(String([mi, ti])) ?? null, gate, null);
+            // Too few queries to test a change, and none worse on average: nothing to hold the change up for.
+            const noWorse = decided.inconclusiveBecause === "too-few-pairs" && decided.delta !== null && decided.delta >= 0;
+            return noWorse ? { ...decided, outcome: "pass", inconclusiveBecause: null, casesNeeded: null } : decided;
+        });
+        const reasons = [];
+        let verdict = "pass";
+        if (skill.compared === "no-base" && noBase !== null) {
+            verdict = "inconclusive";
+            reasons.push(`triggers not compared: ${noBase}`);
+        }
+        for (const test of tests) {
+            const reason = triggerTestReason(test);
+            if (reason === null)
+                continue;
+            reasons.push(reason);
+            verdict = worstVerdict([verdict, test.outcome], "pass");
+        }
+        if (m.errors > 0)
+            reasons.push(`${m.errors} trigger call(s) failed (not counted in the rates)`);
+        return { ...m, tests, verdict, verdictReasons: reasons };
+    });
+    return {
+        ...skill,
+        models,
+        verdict: worstVerdict(models.map((m) => m.verdict), "pass"),
+        verdictReasons: models.flatMap((m) => m.verdictReasons.map((reason) => `${m.model}: ${reason}`)),
+    };
+}
+function triggerTestReason(test) {
+    const label = test.metric === "false-trigger" ? "false-trigger rate" : "trigger recall";
+    // A false-trigger test holds base minus head: the rate rose by -delta points.
+    const shown = test.delta === null ? null : test.metric === "false-trigger" ? -test.delta : test.delta;
+    const change = shown === null ? "" : ` ${formatPoints(shown)} points`;
+    if (test.outcome === "pass")
+        return null;
+    if (test.outcome === "regressed") {
+        const p = test.adjustedPValue === null ? "" : `; p ${test.adjustedPValue < 0.001 ? "< 0.001" : test.adjustedPValue.toFixed(3)} adjusted (alpha ${ALPHA})`;
+        return `${label}${change} against the base catalogue (threshold ${test.threshold}; ${test.n} queries${p})`;
+    }
+    if (test.inconclusiveBecause === "too-few-pairs") {
+        return `${label}${change}: only ${test.n} quer${test.n === 1 ? "y" : "ies"} compared (at least ${MIN_PAIRS} are needed to test a change)`;
+    }
+    return `${label}${change}: too uncertain to decide against the threshold ${test.threshold} (${test.n} queries)`;
+}
+/**
+ * The report with its trigger evaluations: `triggers` set, and each skill's trigger verdict folded into the run's
+ * (a trigger regression fails like a quality regression). A run of trigger evaluations only is never "nothing
+ * measured" while one trigger call succeeded.
+ */
+function withTriggers(report, triggers) {
+    if (triggers.length === 0)
+        return report;
+    const reasons = triggers.flatMap((t) => t.verdictReasons.map((reason) => `${t.skill} (triggers): ${reason}`));
+    const regressed = report.regressed || triggers.some((t) => t.verdict === "regressed");
+    const onlyTriggers = report.skills.length === 0;
+    const verdict = onlyTriggers
+        ? worstVerdict(triggers.map((t) => t.verdict), "pass")
+        : worstVerdict([report.verdict, ...triggers.map((t) => t.verdict)], "pass");
+    const costUsd = triggers.reduce((a, t) => a + t.costUsd, 0);
+    const calls = triggers.reduce((a, t) => a + t.calls, 0);
+    const totals = {
+        ...report.totals,
+        candidateCostUsd: report.totals.candidateCostUsd + costUsd,
+        costUsd: report.totals.costUsd + costUsd,
+        calls: report.totals.calls + calls,
+    };
+    // Trigger queries alone, and not one call answered: nothing was measured (an operational failure, exit 3).
+    const samples = triggers.flatMap((t) => t.queries.flatMap((q) => [...q.samples, ...(q.baseSamples ?? [])]));
+    const failed = samples.filter((s) => s.error !== null);
+    const failure = onlyTriggers && samples.length > 0 && failed.length === samples.length
+        ? { cause: `nothing could be measured: all ${samples.length} trigger calls failed: ${failed[0]?.error ?? "unknown error"}`, failed: failed.length, pairs: samples.length }
+        : report.failure;
+    return {
+        ...report,
+        triggers: [...triggers],
+        regressed,
+        verdict: failure ? "error" : verdict,
+        verdictReasons: failure && !report.failure ? [failure.cause] : [...report.verdictReasons, ...reasons],
+        failure,
+        totals,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/result-cache.ts
 // The result cache (cache-path): every finished (skill, case, model) result, stored as one JSON file named by its
 // content key, so that re-running unchanged work in pr mode makes no model call. Baseline runs never read it
@@ -54142,6 +54697,7 @@ function mergedResults(plan, reports) {
 
 
 
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
@@ -54219,8 +54775,18 @@ async function runPipeline(options) {
     for (const broken of unloaded)
         warn(`Skipped ${broken.skill}: it ${broken.reason}`);
     const selection = merge ? mergeSelection(project, merge) : await pipeline_select(project, options);
-    let { selected } = selection;
-    const skipped = [...unloaded, ...selection.skipped.filter((s) => !unloaded.some((u) => u.skill === s.skill))];
+    // Trigger evaluation (benchmarks with `triggers:`): which run in full, which need their trigger queries only.
+    // A merge calls no model: its shards ran the trigger queries, and their reports hold them.
+    const triggerPlan = merge ? { jobs: [], triggerOnly: new Set(), skipped: [] } : await planTriggers(project, selection, options, repo);
+    let selected = selection.selected.filter((b) => !triggerPlan.triggerOnly.has(b.path));
+    const triggered = new Set(triggerPlan.jobs.map((job) => job.benchmark.skillPath));
+    const skipped = [
+        ...unloaded,
+        ...selection.skipped
+            .filter((s) => !unloaded.some((u) => u.skill === s.skill))
+            .map((s) => (triggered.has(s.skill) ? { ...s, reason: `${s.reason} (its trigger queries ran)` } : s)),
+        ...triggerPlan.skipped,
+    ];
     if (project.benchmarks.length === 0) {
         warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
     }
@@ -54233,7 +54799,12 @@ async function runPipeline(options) {
     // Shards and their merge: the whole run's plan is fingerprinted before it is sliced, so they can be matched up.
     const fingerprint = shard || merge ? planFingerprint(plan, config) : null;
     if (shard) {
-        selected = shardOf(selected, config, shard.spec);
+        // A skill's trigger queries run in its skill's shard: trigger-only benchmarks are sliced with the rest.
+        const full = new Set(selected.map((b) => b.path));
+        const triggerOnly = triggerPlan.jobs.map((job) => job.benchmark).filter((b) => !full.has(b.path));
+        const slice = new Set(shardOf([...selected, ...triggerOnly], config, shard.spec).map((b) => b.path));
+        triggerPlan.jobs = triggerPlan.jobs.filter((job) => slice.has(job.benchmark.path));
+        selected = selected.filter((b) => slice.has(b.path));
         plan = planRun(selected, project.skills, config, judgeKey);
         log.info(`Shard ${shard.spec.index}/${shard.spec.count}: ${selected.length} skill benchmark(s), ${plan.length} case x model pair(s) of this run`);
     }
@@ -54261,10 +54832,17 @@ async function runPipeline(options) {
                 `judges favour outputs like their own, even blinded. Prefer a judge from another family (judge.model in skillbench.yml).`);
         }
     }
+    for (const job of triggerPlan.jobs)
+        log.info(`Trigger queries of ${job.benchmark.skillPath}: ${job.reason}`);
+    // Trigger calls: at most twice (the base catalogue too) in pr mode; checked against max-cost-usd with the plan.
+    const triggerEstimate = estimateTriggers(triggerPlan.jobs, project.catalogue ?? [], config, options.mode === "pr");
+    if (triggerPlan.jobs.length > 0) {
+        log.info(`Trigger evaluation: at most ${triggerEstimate.calls} call(s) (max_tokens ${TRIGGER_MAX_TOKENS}), about $${triggerEstimate.usd.toFixed(4)}`);
+    }
     const base = { project, plan, selected, estimate, recorded: null };
     if (options.dryRun)
         return { ...base, report: null, snapshot: null };
-    if (plan.length > 0 && !options.client && !merge)
+    if ((plan.length > 0 || triggerPlan.jobs.length > 0) && !options.client && !merge)
         throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
     let configChanges = null;
     if (options.baseConfig) {
@@ -54295,16 +54873,17 @@ async function runPipeline(options) {
     }
     const fresh = plan.filter((item) => !item.reused);
     // The budget: the estimate of what is left to run is checked before anything starts.
-    if (config.maxCostUsd !== null && fresh.length > 0 && !merge) {
+    if (config.maxCostUsd !== null && (fresh.length > 0 || triggerPlan.jobs.length > 0) && !merge) {
         const due = estimateCost(fresh, config, { batched: batchWanted(config.batch, options.mode, estimateCost(fresh, config).calls) });
-        const usd = due.usd ?? due.pricedUsd;
+        const usd = (due.usd ?? due.pricedUsd) + triggerEstimate.usd;
         if (usd > config.maxCostUsd)
-            throw new BudgetExceededError(usd, config.maxCostUsd, due.calls);
+            throw new BudgetExceededError(usd, config.maxCostUsd, due.calls + triggerEstimate.calls);
     }
     let results = [];
     let more = null;
     let client = null;
     let judge = null;
+    let extraCall = null;
     if (merge) {
         // The shards ran every pair: their results, found by key, in plan order.
         results = mergedResults(plan, merge);
@@ -54349,6 +54928,7 @@ async function runPipeline(options) {
         });
         results = outcome.results;
         more = outcome.more;
+        extraCall = outcome.call;
         for (const stop of outcome.stops)
             warn(stop.message);
         const notRun = results.filter(isBudgetNotRun).length;
@@ -54368,6 +54948,39 @@ async function runPipeline(options) {
                 }
             }
         }
+    }
+    // Trigger queries: through the run's limiter, stops, budget and cancellation (an empty plan still gives its entry point).
+    // A merge takes its shards' trigger evaluations as they ran (each compared with the base catalogue in its shard).
+    let triggers = merge ? merge.flatMap(({ report }) => report.triggers ?? []) : [];
+    if (triggerPlan.jobs.length > 0 && options.client && !options.signal?.aborted) {
+        client ??= options.client(config);
+        if (extraCall === null) {
+            const settings = { model: config.judge.model, maxTokens: config.judge.maxTokens, blindTerms, redact: redactor.text };
+            const outcome = await runPlan([], {
+                client,
+                config,
+                judge: settings,
+                repo,
+                ...(options.signal ? { signal: options.signal } : {}),
+                ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+                budgetUsd: config.maxCostUsd,
+            });
+            extraCall = outcome.call;
+        }
+        const catalogue = project.catalogue ?? [];
+        const baseSide = options.mode === "pr" ? await baseCatalogue(catalogue, options, config) : { catalogue: null, problem: "not a pull request run" };
+        if (baseSide.problem && options.mode === "pr")
+            warn(`Trigger queries are not compared with the base: ${baseSide.problem}`);
+        log.info(`Running the trigger queries of ${triggerPlan.jobs.length} skill(s) on ${config.models.length} model(s), ${config.triggerSamples} sample(s) each`);
+        triggers = await runTriggers({
+            jobs: triggerPlan.jobs,
+            catalogue,
+            baseCatalogue: baseSide.catalogue,
+            ...(baseSide.problem ? { noBase: baseSide.problem } : {}),
+            measureOnly: options.mode === "baseline",
+            config,
+            call: extraCall,
+        });
     }
     // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
     let sameJob = null;
@@ -54491,6 +55104,7 @@ async function runPipeline(options) {
     // Pairs the budget kept from running: their models are inconclusive, the report partial.
     if (results.some(isBudgetNotRun))
         report = withBudgetStop(report);
+    report = withTriggers(report, triggers);
     // A skill that could not be loaded was not measured: the verdict says so, whatever the others did.
     if (unloaded.length > 0) {
         report = { ...report, verdictReasons: [...report.verdictReasons, `${unloaded.length} skill(s) could not be loaded and were skipped: ${unloaded.map((s) => s.skill).join(", ")}`] };
@@ -54621,8 +55235,8 @@ async function pipeline_select(project, options) {
             }
             changed = await changedFilesSince(options.git, options.baseRef);
         }
-        const { selected, skipped } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
-        chosen = { selected, skipped, changed };
+        const { selected, skipped, reasons } = selectBenchmarks(project.benchmarks, project.skills, changed, project.config.configPath);
+        chosen = { selected, skipped, changed, configChanged: [...reasons.values()].some((reason) => reason.startsWith("config ")) };
     }
     const skillFilter = options.skillFilter ?? null;
     const caseFilter = options.caseFilter ?? null;
@@ -54683,6 +55297,205 @@ function withSameJobCosts(totals, sameJob) {
         costUsd: totals.costUsd + sameJob.candidateCostUsd + sameJob.judgeCostUsd,
         calls: totals.calls + sameJob.info.calls,
     };
+}
+/**
+ * The trigger jobs of this run. Every selected benchmark with triggers runs them; on a pull request (skills:
+ * changed) a benchmark whose change is only the skill's description or its trigger queries runs its triggers alone,
+ * and a changed description anywhere in the catalogue re-runs every benchmark's triggers.
+ */
+async function planTriggers(project, selection, options, repo) {
+    const catalogue = project.catalogue ?? [];
+    const nameOf = (benchmark) => catalogue.find((entry) => entry.path === benchmark.skillPath)?.name ?? null;
+    const jobs = new Map();
+    const add = (benchmark, reason) => {
+        const name = nameOf(benchmark);
+        if (!benchmark.triggers || name === null || jobs.has(benchmark.path))
+            return;
+        jobs.set(benchmark.path, { benchmark: benchmark, name, reason });
+    };
+    const none = { jobs: [], triggerOnly: new Set(), skipped: [] };
+    if (catalogue.length === 0)
+        return none;
+    if (options.skills !== "changed" || selection.changed === null || !options.git) {
+        for (const benchmark of selection.selected)
+            add(benchmark, "benchmarked");
+        return { ...none, jobs: [...jobs.values()] };
+    }
+    const git = options.git;
+    const resolved = await resolveBase(git, options.baseCommit ?? options.baseRef ?? null);
+    const sha = resolved.sha;
+    const readAtBase = async (path) => {
+        if (sha === null)
+            return null;
+        const shown = await git.exec(["cat-file", "blob", `${sha}:${path}`], { allowFailure: true });
+        return shown.code === 0 ? shown.stdout : null;
+    };
+    const readAtHead = async (path) => {
+        const read = await repo.readText(path, { maxBytes: project.config.limits.benchmarkBytes, limitName: "limits.benchmark-bytes" });
+        return read.ok ? read.text : null;
+    };
+    const scope = await triggerScope({ selected: selection.selected, skipped: [], reasons: new Map() }, project.skills, selection.changed, catalogue.map((entry) => entry.path), { base: readAtBase, head: readAtHead }, selection.configChanged === true || sha === null);
+    const skipped = [];
+    for (const benchmark of selection.selected) {
+        const only = scope.triggerOnly.get(benchmark.path);
+        if (only === undefined)
+            add(benchmark, "benchmarked in full");
+        else if (benchmark.triggers)
+            add(benchmark, `trigger queries only: ${only}`);
+        else
+            skipped.push({ skill: benchmark.skillPath, reason: `${only}: nothing a generation sees changed, and it has no trigger queries` });
+    }
+    if (scope.descriptionsChanged.length > 0) {
+        const changed = scope.descriptionsChanged.join(", ");
+        for (const benchmark of project.benchmarks)
+            add(benchmark, `trigger queries only: the catalogue changed (${changed})`);
+    }
+    return { jobs: [...jobs.values()], triggerOnly: new Set(scope.triggerOnly.keys()), skipped };
+}
+/** The base commit's catalogue: each head catalogue skill's name and description as they are there (new ones left out). */
+async function baseCatalogue(catalogue, options, config) {
+    const base = options.baseCommit ?? options.baseRef ?? null;
+    if (!options.git || !base)
+        return { catalogue: null, problem: "no base commit (pass --base REF)" };
+    const resolved = await resolveBase(options.git, base);
+    if (resolved.sha === null)
+        return { catalogue: null, problem: resolved.problem ?? `the base "${base}" could not be read` };
+    const entries = [];
+    for (const entry of catalogue) {
+        const read = await readSkillAtCommit(options.git, resolved.sha, entry.path, config.limits.skillBytes);
+        const description = read.skill?.description?.trim() ?? "";
+        if (read.skill && description !== "")
+            entries.push({ name: read.skill.name, description, path: entry.path });
+    }
+    return { catalogue: entries.sort((a, b) => a.name.localeCompare(b.name)), problem: null };
+}
+
+;// CONCATENATED MODULE: ./src/report/triggers.ts
+// Trigger evaluations (report.triggers, src/triggers.ts) in words: a compact table per skill (recall and false-
+// trigger rate per model, against the base catalogue when compared) and which sibling skills took its queries.
+
+
+const QUERIES_SHOWN = 5;
+function percent(rate) {
+    return rate === null ? "–" : `${Math.round(rate * 100)}%`;
+}
+function triggers_plural(n, word) {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+const VERDICT_ICON = { pass: "✅", regressed: "❌", inconclusive: "⚠️", error: "❌" };
+/** "3/9 went to pdf-tools, 1/9 to no skill" for one model's should samples that missed. */
+function confusionText(m) {
+    if (m.confusion.length === 0)
+        return null;
+    return m.confusion
+        .map((c, i) => `${c.count}/${m.n.should} ${i === 0 ? "went " : ""}to ${c.skill === NO_SKILL ? "no skill" : c.skill}`)
+        .join(", ");
+}
+/** The rate with its change against the base catalogue, e.g. "67% (base 100%, -33.3 points)". */
+function withBase(rate, base) {
+    if (base === undefined || base === null || rate === null)
+        return percent(rate);
+    return `${percent(rate)} (base ${percent(base)}, ${formatPoints((rate - base) * 100)})`;
+}
+function modelRow(m) {
+    return [
+        `\`${m.model}\``,
+        withBase(m.recall, m.base?.recall),
+        withBase(m.falseTriggerRate, m.base?.falseTriggerRate),
+        `${m.n.should} + ${m.n.shouldNot}`,
+        String(m.errors),
+        `${VERDICT_ICON[m.verdict]} ${m.verdict}`,
+    ];
+}
+function skillBlock(t) {
+    const compared = t.compared === "base-catalogue" ? "compared with the base commit's catalogue" : t.compared === "unchanged" ? "catalogue unchanged" : "not compared";
+    const lines = [
+        `#### ${VERDICT_ICON[t.verdict]} Triggers: ${t.name} (\`${t.skill}\`)`,
+        "",
+        `${t.reason}; ${triggers_plural(t.samples, "sample")} per query and model; ${compared}.`,
+        "",
+        "| model | recall | false triggers | n (should + should-not) | errors | verdict |",
+        "|---|---|---|---|---|---|",
+        ...t.models.map((m) => `| ${modelRow(m).join(" | ")} |`),
+    ];
+    const confusion = t.models.flatMap((m) => {
+        const text = confusionText(m);
+        return text === null ? [] : [`- \`${m.model}\`: ${text}`];
+    });
+    if (confusion.length > 0)
+        lines.push("", "Should queries that missed:", ...confusion);
+    const reasons = t.verdictReasons.filter((r) => !/: \d+ trigger call\(s\) failed \(not counted/.test(r) || t.verdict !== "pass");
+    if (reasons.length > 0 && t.verdict !== "pass")
+        lines.push("", ...reasons.slice(0, QUERIES_SHOWN).map((r) => `- ${r}`));
+    // The should queries that lost most against the base, first model that has a base.
+    const lost = t.queries
+        .filter((q) => q.kind === "should" && q.baseSamples)
+        .map((q) => {
+        const rate = (samples) => {
+            const ok = samples.filter((s) => s.error === null);
+            return ok.length === 0 ? null : ok.filter((s) => s.invoked === t.name).length / ok.length;
+        };
+        const head = rate(q.samples);
+        const base = rate(q.baseSamples ?? []);
+        return { q, drop: head === null || base === null ? 0 : base - head };
+    })
+        .filter((x) => x.drop > 0)
+        .sort((a, b) => b.drop - a.drop)
+        .slice(0, QUERIES_SHOWN);
+    if (lost.length > 0) {
+        lines.push("", "<details><summary>Should queries invoked less than on the base</summary>", "");
+        for (const { q, drop } of lost)
+            lines.push(`- \`${q.model}\` ${formatPoints(-drop * 100)} points: ${q.query.replace(/\s+/g, " ").slice(0, 120)}`);
+        lines.push("", "</details>");
+    }
+    return lines.join("\n");
+}
+/** The markdown section of every trigger evaluation, regressed first; null when none ran. */
+function triggerSection(report) {
+    const triggers = report.triggers ?? [];
+    if (triggers.length === 0)
+        return null;
+    const ordered = [...triggers.filter((t) => t.verdict === "regressed"), ...triggers.filter((t) => t.verdict !== "regressed")];
+    return ordered.map(skillBlock).join("\n\n");
+}
+/** "triggers: 1 regressed of 2 skills" for the verdict line; null when none ran. */
+function triggerCounts(report) {
+    const triggers = report.triggers ?? [];
+    if (triggers.length === 0)
+        return null;
+    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
+    return `triggers: ${regressed > 0 ? `${regressed} regressed of ` : ""}${triggers_plural(triggers.length, "skill")}`;
+}
+/** The verdict head of a run that ran trigger queries only (a description or trigger-query change). */
+function triggerOnlyHead(report) {
+    const triggers = report.triggers ?? [];
+    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
+    const errors = triggers.filter((t) => t.verdict === "error").length;
+    const undecided = triggers.filter((t) => t.verdict === "inconclusive").length;
+    if (regressed > 0)
+        return `❌ Trigger regression in ${regressed} of ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
+    if (errors > 0)
+        return `❌ Could not measure the triggers of ${errors} of ${triggers_plural(triggers.length, "skill")}`;
+    if (undecided > 0)
+        return `⚠️ Triggers of ${undecided} of ${triggers_plural(triggers.length, "skill")} not gated (trigger queries only)`;
+    return `✅ No trigger regression: ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
+}
+/** Plain-text lines for the terminal summary. */
+function triggerTerminalLines(report) {
+    const lines = [];
+    for (const t of report.triggers ?? []) {
+        lines.push("", `${t.verdict === "regressed" ? "REGRESSED " : ""}triggers of ${t.name} (${t.skill}; ${t.reason})`);
+        for (const m of t.models) {
+            const base = m.base ? ` (base recall ${percent(m.base.recall)}, false ${percent(m.base.falseTriggerRate)})` : "";
+            lines.push(`  ${m.model}: recall ${percent(m.recall)}, false triggers ${percent(m.falseTriggerRate)}${base}; n ${m.n.should}+${m.n.shouldNot}; ${m.errors} error(s); ${m.verdict}`);
+            const confusion = confusionText(m);
+            if (confusion)
+                lines.push(`    missed: ${confusion}`);
+        }
+        for (const reason of t.verdict === "pass" ? [] : t.verdictReasons)
+            lines.push(`  ${reason}`);
+    }
+    return lines;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/markdown-table/index.js
@@ -55702,6 +56515,7 @@ function upliftTerminalLines(skill) {
 
 
 
+
 const COMMENT_MARKER = "<!-- skillbench:report -->";
 /** GitHub rejects longer issue and PR comment bodies with a 422. */
 const COMMENT_LIMIT = (/* unused pure expression or super */ null && (GITHUB_COMMENT_LIMIT));
@@ -55776,6 +56590,10 @@ function verdictHead(report) {
         const finished = results.filter((r) => r.error !== run_NOT_RUN).length;
         return `⏹️ Cancelled (${report.cancelled.signal}): partial results, ${finished} of ${plural(results.length, "pair")} run; not a verdict, baseline not written`;
     }
+    if (skills === 0 && (report.triggers ?? []).length > 0) {
+        const t = report.totals;
+        return `${triggerOnlyHead(report)} · ${formatUsd(t.costUsd)} total cost`;
+    }
     if (skills === 0) {
         return report.mode === "pr"
             ? "⏭️ Nothing to benchmark: no skill changed"
@@ -55798,6 +56616,10 @@ function verdictHead(report) {
             : `✅ Baseline recorded: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked, ` +
                 (notGated ? `nothing to compare with for ${notGated.replace(/^No (usable )?baseline for /, "")}` : "no drift beyond the thresholds");
     }
+    else if (report.regressed && regressed === 0) {
+        // Only trigger evaluations regressed (report.triggers).
+        head = `❌ ${triggerOnlyHead(report).replace(/^❌ /, "").replace(/ \(trigger queries only\)$/, "")}`;
+    }
     else if (report.regressed) {
         head = `❌ ${regressionLabel(report)} in ${regressed} of ${plural(skills, "skill")} (${plural(models, "model")})`;
         if (notGated)
@@ -55815,7 +56637,8 @@ function verdictHead(report) {
     }
     const t = report.totals;
     const unpriced = t.unpricedModels.length > 0 ? ` (no price for ${t.unpricedModels.join(", ")})` : "";
-    const counts = report.failure || report.mode === "baseline" ? "" : ` · ${verdictCounts(report)}`;
+    const triggerNote = triggerCounts(report);
+    const counts = (report.failure || report.mode === "baseline" ? "" : ` · ${verdictCounts(report)}`) + (triggerNote ? ` · ${triggerNote}` : "");
     return `${head}${counts} · ${plural(t.errors, "error")} · ${t.unjudged} unjudged · ${formatUsd(t.costUsd)} total cost${unpriced}`;
 }
 /** "3 pass, 1 regressed, 2 inconclusive, 0 error": the (skill, model) verdicts of the run. */
@@ -56290,6 +57113,7 @@ class Body {
     headTop;
     headRest;
     chart;
+    triggers;
     foot;
     worst;
     constructor(report, context, target) {
@@ -56312,6 +57136,7 @@ class Body {
             warningLines(report),
         ].filter((p) => p !== null);
         this.chart = chartSection(report, context);
+        this.triggers = triggerSection(report);
         this.foot = footer(report, context);
         this.worst = worstCases(ordered, context.baseCases ?? new Map());
     }
@@ -56400,6 +57225,8 @@ class Body {
             const more = cuts.hiddenLines > 0 ? `\n- …and ${plural(cuts.hiddenLines, "more skill")} without regression` : "";
             blocks.push(`#### ${cuts.collapsed.size === this.skills.length ? "Skills" : "Other skills"}\n\n${lines.join("\n")}${more}`);
         }
+        if (this.triggers !== null)
+            blocks.push(this.triggers);
         if (this.worst.length > 0 && !cuts.outputsDropped)
             blocks.push(outputsSection(this.worst, this.context, cuts.outputCap));
         for (let i = 0; i < this.skills.length; i += 1) {
@@ -56560,6 +57387,7 @@ function renderMarkdownReport(report, context = {}) {
 
 
 
+
 function withDelta(value, delta) {
     if (value === null)
         return formatScore(value);
@@ -56602,6 +57430,10 @@ function headline(report) {
 function renderTerminalSummary(report) {
     const lines = [];
     const t = report.totals;
+    if (report.skills.length === 0 && (report.triggers ?? []).length > 0) {
+        lines.push(...triggerTerminalLines(report), "", `${triggerOnlyHead(report).replace(/^\S+ /, "")}; cost ${formatUsd(t.costUsd)}; ${(t.durationMs / 1000).toFixed(1)} s`);
+        return `${lines.join("\n")}\n`;
+    }
     if (report.skills.length === 0) {
         lines.push("Nothing to benchmark: no skill was selected.");
         for (const s of report.skipped)
@@ -56646,6 +57478,7 @@ function renderTerminalSummary(report) {
             lines.push(`  baseline unreadable: ${skill.baselineError}`);
         lines.push(...upliftTerminalLines(skill));
     }
+    lines.push(...triggerTerminalLines(report));
     for (const line of noLongerHelpsLines(report))
         lines.push("", `warning: ${line}`);
     lines.push("", `${headline(report)} ${report.skills.length} skill(s), ${t.cases} case x model pair(s), ` +
@@ -56915,7 +57748,7 @@ function worse(delta, threshold) {
         return "better";
     return "";
 }
-function modelRow(skillIndex, summary, report) {
+function html_modelRow(skillIndex, summary, report) {
     const d = summary.delta;
     const th = report.thresholds;
     const interval = summary.qualityInterval
@@ -57001,7 +57834,7 @@ function caseBlock(skillIndex, skill, result, regressed, base, open) {
 function skillSection(report, skill, skillIndex, context) {
     const regressedModels = new Set(skill.models.filter((m) => m.verdict === "regressed").map((m) => m.model));
     const baseCases = context.baseCases ?? new Map();
-    const rows = skill.models.map((m) => modelRow(skillIndex, m, report)).join("");
+    const rows = skill.models.map((m) => html_modelRow(skillIndex, m, report)).join("");
     const trend = skillTrend(context.history ?? [], skill, context.maxPoints ?? 20);
     const chart = trend ? trendSvg(`Quality: ${skill.name}`, trend.labels, trend.series) : `<p class="muted">No trend yet: the baseline branch has no history for this skill.</p>`;
     // The cases that dropped most first, so a reviewer starts where the change hurt.
@@ -57350,6 +58183,7 @@ Options for run:
   --judge-samples N          judgements per output (config judge.samples, default ${CONFIG_DEFAULTS.judgeSamples})
   --adaptive, --no-adaptive  more samples where a verdict is borderline (default: on in pr mode)
   --max-samples N            the most judgements per output / generations per case adaptive may reach (default 4)
+  --trigger-samples N        calls per trigger query and model (config trigger-samples, default 3)
   --baseline-branch NAME     branch holding the baseline (default skillbench-baseline)
   --no-baseline              do not read or write the baseline branch
   --report PATH              JSON report (default skillbench-report.json)
@@ -57395,6 +58229,7 @@ const OPTIONS = {
     adaptive: { type: "boolean" },
     "no-adaptive": { type: "boolean" },
     "max-samples": { type: "string" },
+    "trigger-samples": { type: "string" },
     "baseline-branch": { type: "string" },
     "no-baseline": { type: "boolean" },
     report: { type: "string" },
@@ -57701,6 +58536,8 @@ function overridesFrom(values, env) {
         overrides.judgeSamples = { value: values["judge-samples"], source: "--judge-samples" };
     if (values["max-samples"] !== undefined)
         overrides.maxSamples = { value: values["max-samples"], source: "--max-samples" };
+    if (values["trigger-samples"] !== undefined)
+        overrides.triggerSamples = { value: values["trigger-samples"], source: "--trigger-samples" };
     if (values.adaptive)
         overrides.adaptive = { value: "true", source: "--adaptive" };
     if (values["no-adaptive"])
