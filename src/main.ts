@@ -2,7 +2,8 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import { loadConfig, loadProject, readConfigAtCommit, type Overrides } from "./config.js";
+import { loadConfig, readConfigAtCommit, type Overrides } from "./config.js";
+import { loadProject } from "./project.js";
 import { exportPrFiles, overlayPrFiles, readPrNumber } from "./fork.js";
 import { InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
