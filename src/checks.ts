@@ -4,7 +4,7 @@
 // model without a price, the latency of a stored output) is recorded with `passed: null` and counts in no rate.
 import { Ajv, type ValidateFunction } from "ajv";
 import type { InputIssue } from "./errors.js";
-import { issueAt, type YamlPath, type YamlSource } from "./schemas.js";
+import { issueAt, type YamlPath, type YamlSource } from "./yaml.js";
 import type { CaseResult, CheckResult, CheckSpec, CheckType, ExpectationGrade } from "./types.js";
 import { CHECK_TYPES, isOneOf } from "./types.js";
 

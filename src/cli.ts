@@ -3,7 +3,8 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
-import { loadProject, DEFAULT_CONFIG_PATH } from "./config.js";
+import { DEFAULT_CONFIG_PATH } from "./config.js";
+import { loadProject } from "./project.js";
 import { EXIT, InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
 import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger, type PipelineResult } from "./pipeline.js";

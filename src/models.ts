@@ -1,7 +1,7 @@
 // The one table of Claude models: list prices (USD per million tokens, from Anthropic's public price list), the
 // smallest prompt prefix each model caches, the families, and how ids are checked (known, dated alias, typo).
 // Data, not logic: users extend or override the prices with `pricing:` in skillbench.yml.
-import { editDistance } from "./schemas.js";
+import { editDistance } from "./hints.js";
 import type { Price, PriceTier } from "./types.js";
 
 export const PRICES_AS_OF = "2026-11";

@@ -8,13 +8,13 @@ import {
   TRUSTED_KEYS,
   applyTrustedKeys,
   compareConfigs,
-  loadProject,
   trustedKeyOverridden,
   type BaseConfig,
   type Overrides,
 } from "./config.js";
 import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
 import { matchGlob } from "./glob.js";
+import { loadProject } from "./project.js";
 import { RepoFiles } from "./repo-files.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";

@@ -1,12 +1,10 @@
-// JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
-// bundled action needs no file reads. The first two are also published as schema/*.json for editors
+// JSON Schemas of skillbench.yml, benchmark files, skill-creator's evals.json and SKILL.md frontmatter, kept as
+// `as const` TypeScript objects so the bundled action needs no file reads and the raw types of the files are derived
+// from them (RawConfig, RawBenchmark, RawEvals below). The first two are also published as schema/*.json for editors
 // (regenerate with `npx tsx scripts/write-schemas.ts`). `patternErrorMessage` is the non-standard keyword the
-// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
-// The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
-// located at the YAML node it concerns.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode } from "yaml";
-import type { InputIssue } from "./errors.js";
+// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it (src/yaml.ts) so both sides
+// agree. Validating parsed YAML against these, with file:line positions, is src/yaml.ts's job.
+import type { FromSchema, JSONSchema } from "json-schema-to-ts";
 import { BATCH_MODES, CHECK_TYPES, COMPARE_MODES, CONTROLS, CORRECTIONS, GATES } from "./types.js";
 import { SKILL_CREATOR_BENCHMARK_SCHEMA } from "./skill-creator-schema.js";
 
@@ -76,7 +74,7 @@ export const LIMITS = {
   maxTurns: { minimum: 1, maximum: 50 },
 } as const;
 
-const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
+const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE } as const;
 
 const modelList = (description: string, defaults?: readonly string[]) => ({
   description,
@@ -85,7 +83,7 @@ const modelList = (description: string, defaults?: readonly string[]) => ({
   uniqueItems: true,
   items: modelId,
   ...(defaults ? { default: [...defaults] } : {}),
-});
+}) as const;
 
 const maxTokens = (description: string, defaultValue: number) => ({
   description,
@@ -93,7 +91,7 @@ const maxTokens = (description: string, defaultValue: number) => ({
   minimum: LIMITS.maxTokens.minimum,
   maximum: LIMITS.maxTokens.maximum,
   default: defaultValue,
-});
+}) as const;
 
 const sampleCount = (description: string, defaultValue: number) => ({
   description,
@@ -101,9 +99,9 @@ const sampleCount = (description: string, defaultValue: number) => ({
   minimum: LIMITS.samples.minimum,
   maximum: LIMITS.samples.maximum,
   default: defaultValue,
-});
+}) as const;
 
-const usdPerMTok = (description: string) => ({ description, type: "number", minimum: 0 });
+const usdPerMTok = (description: string) => ({ description, type: "number", minimum: 0 }) as const;
 
 const priceTierProperties = {
   input: usdPerMTok("USD per million input tokens."),
@@ -111,7 +109,7 @@ const priceTierProperties = {
   "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
   "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
   "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
-};
+} as const;
 
 const price = {
   type: "object",
@@ -130,13 +128,13 @@ const price = {
       },
     },
   },
-};
+} as const;
 
-const samplingValue = (description: string) => ({ description, type: "number", minimum: 0, maximum: 1 });
+const samplingValue = (description: string) => ({ description, type: "number", minimum: 0, maximum: 1 }) as const;
 
 /** The `control` key (config and benchmark): run the cases without the skill too. */
-function controlKey(description: string, defaultValue?: string): Record<string, unknown> {
-  return { description, type: "string", enum: [...CONTROLS], ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
+function controlKey(description: string, defaultValue?: string) {
+  return { description, type: "string", enum: CONTROLS, ...(defaultValue !== undefined ? { default: defaultValue } : {}) } as const;
 }
 
 export const SKILLBENCH_SCHEMA = {
@@ -232,7 +230,7 @@ export const SKILLBENCH_SCHEMA = {
         "t-interval shows the drop smaller than the threshold, else inconclusive. threshold (the old gate, not " +
         "noise-aware): any mean drop beyond the threshold fails.",
       type: "string",
-      enum: [...GATES],
+      enum: GATES,
       default: CONFIG_DEFAULTS.gate,
     },
     "gate-dimensions": {
@@ -272,7 +270,7 @@ export const SKILLBENCH_SCHEMA = {
         "baseline mode when the run makes 20 or more calls. Unfinished entries run synchronously after " +
         "batch-timeout-minutes; a gateway without the batches endpoint (404) gets synchronous calls, with a notice.",
       type: "string",
-      enum: [...BATCH_MODES],
+      enum: BATCH_MODES,
       default: CONFIG_DEFAULTS.batch,
     },
     "batch-timeout-minutes": {
@@ -295,7 +293,7 @@ export const SKILLBENCH_SCHEMA = {
         "Multiplicity correction over every (skill, model, gated metric) tested in a run: benjamini-hochberg " +
         "(false discovery rate) or holm (family-wise error rate, stricter).",
       type: "string",
-      enum: [...CORRECTIONS],
+      enum: CORRECTIONS,
       default: CONFIG_DEFAULTS.correction,
     },
     compare: {
@@ -305,7 +303,7 @@ export const SKILLBENCH_SCHEMA = {
         "(judge drift cancels; about 2x the judge calls). rerun: the skill as it is on the base commit is also " +
         "generated and judged in the same job (judge and model drift cancel; about 2x the calls).",
       type: "string",
-      enum: [...COMPARE_MODES],
+      enum: COMPARE_MODES,
       default: CONFIG_DEFAULTS.compare,
     },
     control: controlKey(
@@ -554,7 +552,7 @@ function assertList(description: string) {
       additionalProperties: false,
       required: ["type"],
       properties: {
-        type: { description: "The check.", type: "string", enum: [...CHECK_TYPES] },
+        type: { description: "The check.", type: "string", enum: CHECK_TYPES },
         value: {
           description:
             "What it checks against: a string (contains, icontains, not-contains, equals, starts-with, files-read), " +
@@ -625,409 +623,17 @@ export function schemaFiles(): Record<string, string> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Located validation of YAML documents
+// The files as written, typed from their schemas: what passes validation is this type without a cast. A key with a
+// `default` stays optional (the default is applied by the loader, not by ajv).
 
-/** A parsed YAML text and what is needed to turn a path inside it into a file position. */
-export interface YamlSource {
-  /** Repository-relative file the YAML came from. */
-  file: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
-  /** Lines of the file before the YAML text (SKILL.md frontmatter starts on line 2). */
-  lineOffset: number;
-}
+/** The data a schema accepts, as a type (a conditional type, so that generic code does not expand it early). */
+export type DataOf<S> = S extends JSONSchema ? FromSchema<S, { keepDefaultedPropertiesOptional: true }> : never;
 
-/** A path inside a YAML document: mapping keys and sequence indices. */
-export type YamlPath = readonly (string | number)[];
-
-export interface ParsedYaml {
-  source: YamlSource;
-  /** The document as plain data; null for an empty document; undefined when it has syntax errors. */
-  value: unknown;
-  issues: InputIssue[];
-}
-
-/** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
-export const MAX_YAML_ALIASES = 100;
-
-/**
- * What each YAML error code means, in our words. The yaml library's own messages are not used: some quote the
- * file's text (tags, escapes, directives), and a file that is not YAML at all (a symlinked secret) must never have
- * its content echoed into an error, an annotation or a log.
- */
-const YAML_ERRORS: Record<ErrorCode, string> = {
-  ALIAS_PROPS: "an alias cannot have an anchor or a tag",
-  BAD_ALIAS: "an alias (*name) is malformed or names no anchor defined before it",
-  BAD_DIRECTIVE: "a % directive is malformed",
-  BAD_DQ_ESCAPE: 'an escape sequence in a "double-quoted" string is invalid',
-  BAD_INDENT: "bad indentation, or a [list] or {mapping} that is not closed",
-  BAD_PROP_ORDER: "an anchor or a tag is in the wrong place",
-  BAD_SCALAR_START: "a plain value starts with a reserved character (quote the value)",
-  BLOCK_AS_IMPLICIT_KEY: "a nested mapping on one line (quote the value if it contains ': ')",
-  BLOCK_IN_FLOW: "a block value inside a [list] or {mapping} written on one line",
-  DUPLICATE_KEY: "a key appears twice in the same mapping",
-  IMPOSSIBLE: "the YAML cannot be parsed",
-  KEY_OVER_1024_CHARS: "an implicit key is longer than 1024 characters",
-  MISSING_CHAR: "a closing quote or bracket, a comma or a space after ':' is missing",
-  MULTILINE_IMPLICIT_KEY: "a key spans several lines (quote it, or check the indentation)",
-  MULTIPLE_ANCHORS: "a node has more than one anchor",
-  MULTIPLE_DOCS: "the file holds more than one YAML document (---)",
-  MULTIPLE_TAGS: "a node has more than one tag",
-  NON_STRING_KEY: "a key is not a string",
-  RESOURCE_EXHAUSTION: `aliases expand too much (more than ${MAX_YAML_ALIASES} alias uses): refused as an alias bomb`,
-  TAB_AS_INDENT: "a tab is used for indentation (use spaces)",
-  TAG_RESOLVE_FAILED: "a !tag is not supported",
-  UNEXPECTED_TOKEN: "unexpected characters (check quoting and indentation)",
-  BAD_COLLECTION_TYPE: "a !tag does not fit the kind of value it is on",
-};
-
-/** Parses YAML text, reporting syntax errors (and duplicate keys, alias bombs) as issues with their position. */
-export function parseYaml(file: string, text: string, lineOffset = 0): ParsedYaml {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: its messages carry a frame of the file's text, which must not leave in an error.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const source: YamlSource = { file, doc, lineCounter, lineOffset };
-  const located = (offset: number, message: string): InputIssue => {
-    const at = lineCounter.linePos(offset);
-    return { file, line: at.line + lineOffset, column: at.col, field: "", message };
-  };
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((error) =>
-      located(error.pos[0], `YAML syntax error: ${YAML_ERRORS[error.code] ?? YAML_ERRORS.IMPOSSIBLE}`),
-    );
-    return { source, value: undefined, issues };
-  }
-  try {
-    return { source, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown, issues: [] };
-  } catch (error) {
-    // The yaml library throws (rather than reports) when aliases expand past maxAliasCount.
-    const bomb = error instanceof Error && /alias/i.test(error.message);
-    const message = bomb ? YAML_ERRORS.RESOURCE_EXHAUSTION : YAML_ERRORS.IMPOSSIBLE;
-    return { source, value: undefined, issues: [located(firstAliasOffset(doc) ?? 0, `YAML error: ${message}`)] };
-  }
-}
-
-/** Where the first alias of a document is, to point an alias-bomb issue at it. */
-function firstAliasOffset(doc: Document.Parsed): number | null {
-  let offset: number | null = null;
-  visit(doc, {
-    Alias(_key, node) {
-      offset = node.range?.[0] ?? null;
-      return visit.BREAK;
-    },
-  });
-  return offset;
-}
-
-interface YamlNodeLike {
-  range?: [number, number, number] | null;
-}
-
-/** The key and value nodes at a path; missing parts are null. */
-function nodesAt(source: YamlSource, path: YamlPath): { key: unknown; value: unknown; parent: unknown } {
-  let parent: unknown = null;
-  let key: unknown = null;
-  let value: unknown = source.doc.contents;
-  for (const step of path) {
-    if (isAlias(value)) value = value.resolve(source.doc);
-    parent = value;
-    if (isMap(value)) {
-      const pair = value.items.find((item) => keyText(item.key) === String(step));
-      if (!pair) return { key: null, value: null, parent };
-      key = pair.key;
-      value = pair.value;
-    } else if (isSeq(value) && typeof step === "number") {
-      key = null;
-      value = value.items[step] ?? null;
-      if (value === null) return { key: null, value: null, parent };
-    } else {
-      return { key: null, value: null, parent };
-    }
-  }
-  return { key, value, parent };
-}
-
-function keyText(key: unknown): string {
-  if (isScalar(key)) return String(key.value);
-  return String(key);
-}
-
-function offsetOf(node: unknown): number | null {
-  const range = (node as YamlNodeLike | null)?.range;
-  return range ? range[0] : null;
-}
-
-/**
- * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
- * value is empty, then to the nearest enclosing node that exists).
- */
-export function positionOf(
-  source: YamlSource,
-  path: YamlPath,
-  at: "key" | "value" = "value",
-): { line: number; column: number } {
-  for (let length = path.length; length >= 0; length--) {
-    const nodes = nodesAt(source, path.slice(0, length));
-    const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
-    for (const node of candidates) {
-      const offset = offsetOf(node);
-      if (offset !== null) {
-        const { line, col } = source.lineCounter.linePos(offset);
-        return { line: line + source.lineOffset, column: col };
-      }
-    }
-  }
-  return { line: 1 + source.lineOffset, column: 1 };
-}
-
-/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
-export function fieldOf(path: YamlPath): string {
-  let out = "";
-  for (const step of path) {
-    if (typeof step === "number") out += `[${step}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step)) out += out ? `.${step}` : step;
-    else out += `[${JSON.stringify(step)}]`;
-  }
-  return out;
-}
-
-/** An issue located at a path of the YAML source. */
-export function issueAt(source: YamlSource, path: YamlPath, message: string, at: "key" | "value" = "value"): InputIssue {
-  const { line, column } = positionOf(source, path, at);
-  return { file: source.file, line, column, field: fieldOf(path), message };
-}
-
-let ajv: Ajv | null = null;
-const validators = new Map<object, ValidateFunction>();
-
-function validatorFor(schema: object): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
-    if (!ajv) {
-      ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-      ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-    }
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  return validate;
-}
-
-/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
-export function validateYaml(source: YamlSource, schema: object, value: unknown): InputIssue[] {
-  const validate = validatorFor(schema);
-  if (validate(value)) return [];
-  const issues: InputIssue[] = [];
-  for (const error of validate.errors ?? []) {
-    const issue = issueFromAjv(source, error, value);
-    if (issue) issues.push(issue);
-  }
-  return sortIssues(issues);
-}
-
-function pathOf(instancePath: string, value: unknown): (string | number)[] {
-  if (!instancePath) return [];
-  const steps: (string | number)[] = [];
-  let node = value;
-  for (const raw of instancePath.split("/").slice(1)) {
-    const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (Array.isArray(node)) {
-      const index = Number(step);
-      steps.push(index);
-      node = node[index];
-    } else {
-      steps.push(step);
-      node = node && typeof node === "object" ? (node as Record<string, unknown>)[step] : undefined;
-    }
-  }
-  return steps;
-}
-
-interface SchemaNode {
-  properties?: Record<string, unknown>;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  patternErrorMessage?: string;
-}
-
-function issueFromAjv(source: YamlSource, error: ErrorObject, value: unknown): InputIssue | null {
-  const path = pathOf(error.instancePath, value);
-  const parentSchema = (error.parentSchema ?? {}) as SchemaNode;
-  const params = error.params as Record<string, unknown>;
-  const data = error.data;
-  switch (error.keyword) {
-    case "additionalProperties": {
-      const key = String(params["additionalProperty"]);
-      const allowed = Object.keys(parentSchema.properties ?? {});
-      return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
-    }
-    case "required": {
-      const key = String(params["missingProperty"]);
-      const issue = issueAt(source, path, `missing required key "${key}"`);
-      return { ...issue, field: fieldOf([...path, key]) };
-    }
-    case "propertyNames":
-      return null; // the failing keyword inside propertyNames is reported with the key's position
-    case "type":
-      // A whole document of the wrong type is usually a file that is not YAML at all: never quote it.
-      return issueAt(
-        source,
-        path,
-        `must be ${describeTypes(error.schema)}, not ${path.length === 0 ? describeKind(data) : describeValue(data)}`,
-      );
-    case "enum": {
-      const allowed = (parentSchema.enum ?? []).map(String);
-      const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
-      return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
-    }
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum":
-      return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
-    case "minLength":
-      return issueAt(
-        source,
-        path,
-        error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`,
-      );
-    case "maxLength":
-      return issueAt(
-        source,
-        path,
-        `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`,
-      );
-    case "minItems":
-      return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
-    case "uniqueItems": {
-      const later = Math.max(Number(params["i"]), Number(params["j"]));
-      const item = Array.isArray(data) ? (data[later] as unknown) : undefined;
-      return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
-    }
-    case "pattern": {
-      const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
-      if (error.propertyName !== undefined) {
-        return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
-      }
-      return issueAt(source, path, message);
-    }
-    default:
-      return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
-  }
-}
-
-function rangeMessage(schema: SchemaNode): string {
-  const low =
-    schema.minimum !== undefined
-      ? { value: schema.minimum, strict: false }
-      : schema.exclusiveMinimum !== undefined
-        ? { value: schema.exclusiveMinimum, strict: true }
-        : null;
-  const high =
-    schema.maximum !== undefined
-      ? { value: schema.maximum, strict: false }
-      : schema.exclusiveMaximum !== undefined
-        ? { value: schema.exclusiveMaximum, strict: true }
-        : null;
-  if (low && high && !low.strict && !high.strict) return `must be from ${low.value} to ${high.value}`;
-  const parts: string[] = [];
-  if (low) parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
-  if (high) parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
-  return `must be ${parts.join(" and ")}`;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: "a string",
-  number: "a number",
-  integer: "a whole number",
-  boolean: "true or false",
-  object: "a mapping (key: value)",
-  array: "a list",
-  null: "empty",
-};
-
-function describeTypes(types: unknown): string {
-  const list = Array.isArray(types) ? types.map(String) : [String(types)];
-  return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
-}
-
-/** The kind of a value without its content: "text", "a list", "a number". */
-function describeKind(value: unknown): string {
-  if (typeof value === "string") return "text";
-  if (typeof value === "number") return "a number";
-  if (typeof value === "boolean") return "true or false";
-  return describeValue(value);
-}
-
-/** A short description of a YAML value for messages; long strings are cut. */
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return "empty";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
-    return `the string ${JSON.stringify(shown)}`;
-  }
-  return String(value);
-}
-
-/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
-export function sortIssues(issues: InputIssue[]): InputIssue[] {
-  return issues
-    .map((issue, index) => ({ issue, index }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index,
-    )
-    .map(({ issue }) => issue);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// "Did you mean" hints
-
-/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
-export function hintFor(word: string, allowed: readonly string[], listAllowed = true): string {
-  const close = closest(word, allowed);
-  if (close) return `; did you mean "${close}"?`;
-  return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
-}
-
-function closest(word: string, allowed: readonly string[]): string | null {
-  const kebab = word
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/_/g, "-")
-    .toLowerCase();
-  let best: { word: string; distance: number } | null = null;
-  for (const candidate of allowed) {
-    const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
-    if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
-      best = { word: candidate, distance };
-    }
-  }
-  return best?.word ?? null;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  // One flat row-major table keeps the indexing free of undefined checks.
-  const d = new Array<number>(rows * cols).fill(0);
-  const at = (i: number, j: number) => d[i * cols + j] ?? 0;
-  for (let i = 0; i < rows; i++) d[i * cols] = i;
-  for (let j = 0; j < cols; j++) d[j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
-      d[i * cols + j] = value;
-    }
-  }
-  return at(a.length, b.length);
-}
+/** skillbench.yml as written (kebab-case keys). */
+export type RawConfig = DataOf<typeof SKILLBENCH_SCHEMA>;
+/** A price under skillbench.yml's `pricing`, as written. */
+export type RawPrice = NonNullable<RawConfig["pricing"]>[string];
+/** A benchmark file as written. */
+export type RawBenchmark = DataOf<typeof BENCHMARK_SCHEMA>;
+/** A skill folder's evals/evals.json as written. */
+export type RawEvals = DataOf<typeof EVALS_SCHEMA>;

@@ -2,7 +2,7 @@
 // since the merge base with the base branch; a changed config file changes everything.
 
 import { matchGlob } from "./glob.js";
-import { parseYaml } from "./schemas.js";
+import { parseYaml } from "./yaml.js";
 import { parseSkill } from "./skills.js";
 import type { Benchmark, CaseResult, Skill } from "./types.js";
 import type { GitRunner } from "./git.js";

@@ -4,7 +4,8 @@ import path from "node:path";
 import type { InputIssue } from "./errors.js";
 import { contentHash, sha256Hex } from "./hash.js";
 import { RepoFiles, type FolderListing, type Refusal } from "./repo-files.js";
-import { issueAt, parseYaml, SKILL_FRONTMATTER_SCHEMA, sortIssues, validateYaml } from "./schemas.js";
+import { SKILL_FRONTMATTER_SCHEMA } from "./schemas.js";
+import { issueAt, parseYaml, sortIssues, validateYaml } from "./yaml.js";
 import type { Skill, SkillFile } from "./types.js";
 
 export const AGENT_SKILL_FILE = "SKILL.md";

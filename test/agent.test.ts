@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { READ_FILE_TOOL } from "../src/agent.js";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { costOf, priceFor } from "../src/pricing.js";
 import { RepoFiles } from "../src/repo-files.js";
 import { startSimServer, type RecordedRequest, type SimServer } from "../src/sim/server.js";

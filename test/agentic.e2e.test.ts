@@ -5,7 +5,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { modelClientFactory, runPipeline, type Logger } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";
 import { renderMarkdownReport } from "../src/report/markdown.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { batchWanted, orderForCache } from "../src/batch.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { estimateCost } from "../src/estimate.js";
 import { BUILTIN_PRICING, costOf, priceFor } from "../src/pricing.js";
 import { budgetNotRun, NOT_RUN, type RunBatchOptions, type RunOptions } from "../src/run.js";

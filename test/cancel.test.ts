@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { judgeKeyOf } from "../src/judge.js";
 import { NOT_RUN, planRun, runPlan } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";

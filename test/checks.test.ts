@@ -8,7 +8,7 @@ import { serializeSkillBaseline } from "../src/baseline/format.js";
 import { parseSkillBaseline } from "../src/baseline/read.js";
 import { runCheck, type CheckSubject } from "../src/checks.js";
 import { applyComparison, compareSkill, type CompareOptions } from "../src/compare.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { buildJudgeRequest, parseJudgement } from "../src/judge.js";
 import { renderComment } from "../src/report/markdown.js";
 import { RepoFiles } from "../src/repo-files.js";

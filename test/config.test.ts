@@ -3,11 +3,14 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG_PATH, deriveCaseId, loadConfig, loadProject, type LoadOptions, type Overrides } from "../src/config.js";
+import { deriveCaseId } from "../src/benchmarks.js";
+import { DEFAULT_CONFIG_PATH, loadConfig, type LoadOptions, type Overrides } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import type { InputIssue } from "../src/errors.js";
 import { findFiles, matchGlob } from "../src/glob.js";
 import { BUILTIN_PRICING } from "../src/pricing.js";
-import { CONFIG_DEFAULTS, editDistance, schemaFiles } from "../src/schemas.js";
+import { editDistance } from "../src/hints.js";
+import { CONFIG_DEFAULTS, schemaFiles } from "../src/schemas.js";
 import { issuesOf, tempTree } from "./support/files.js";
 import type { Price } from "../src/types.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { Limiter } from "../src/limiter.js";
 import { runPipeline } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan, type Progress } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";

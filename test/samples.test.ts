@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { runPipeline, type Logger } from "../src/pipeline.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { InputError } from "../src/errors.js";
 import { assignShards, parseShard, plannedCalls, shardOf } from "../src/shard.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";

@@ -3,7 +3,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { filterBenchmarks } from "../src/select.js";
 import { loadSkill } from "./support/skills.js";
 import { runCli } from "./support/cli-runner.js";

@@ -4,7 +4,7 @@
 // origin, the real SDK against the simulated Messages API) and fails on a recall drop.
 import { rm } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { Git } from "../src/git.js";
 import { modelClientFactory, runPipeline, type Logger } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { RepoFiles } from "../src/repo-files.js";
 import { resultCacheKey } from "../src/result-cache.js";
 import { controlFor, planRun } from "../src/run.js";

@@ -94,7 +94,7 @@ export function verdictNotes(report: Report): string[] {
   return notes;
 }
 
-/** How report.skipped names a skill that could not be loaded (src/config.ts). */
+/** How report.skipped names a skill that could not be loaded (src/project.ts). */
 const UNLOADED_REASON = "could not be loaded";
 
 function withNotes(line: string, report: Report): string {
