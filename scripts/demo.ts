@@ -59,7 +59,7 @@ async function demo(): Promise<number> {
     const skill = await readFile(skillPath, "utf8");
     await writeFile(
       skillPath,
-      skill.replace(/- Describe only what the diff shows\.[^\n]*\n[^\n]*\n/, "") + "\n<!-- sim:quality=52 -->\n",
+      `${skill.replace(/- Describe only what the diff shows\.[^\n]*\n[^\n]*\n/, "")}\n<!-- sim:quality=52 -->\n`,
     );
     git(work, "commit", "-q", "-am", "commit-message: drop the 'describe only the diff' rule");
 

@@ -8,6 +8,7 @@ import { formatBytes, type RepoFiles } from "./repo-files.js";
 import { repoRelativePath } from "./skills.js";
 import type {
   BenchmarkCase,
+  CallResult,
   ChatMessage,
   ContentBlock,
   ModelClient,
@@ -201,7 +202,7 @@ export async function generate(
   let attempts = 0;
   const partial = (more: string | null = null) => [...texts, ...(more ? [more] : [])].join("\n").trim() || null;
   for (let turn = 1; turn <= maxTurns; turn++) {
-    let call;
+    let call: CallResult;
     try {
       call = await client.call({ ...base, messages: messages.map((m) => ({ ...m })), tools: [READ_FILE_TOOL] });
     } catch (error) {

@@ -46,36 +46,45 @@ export function readChecks(source: YamlSource, path: YamlPath, raw: unknown): { 
   const checks: CheckSpec[] = [];
   const issues: InputIssue[] = [];
   if (!Array.isArray(raw)) return { checks, issues };
-  raw.forEach((item: unknown, index) => {
-    if (!item || typeof item !== "object" || Array.isArray(item)) return;
+  for (const [index, item] of raw.entries()) {
+    if (!item || typeof item !== "object" || Array.isArray(item)) continue;
     const { type, value } = item as { type?: unknown; value?: unknown };
-    if (!isOneOf(CHECK_TYPES, type)) return; // the schema reports it
+    if (!isOneOf(CHECK_TYPES, type)) continue; // the schema reports it
     const at = [...path, index, "value"];
-    const bad = (why: string) => issues.push(issueAt(source, at, `${type}: ${why}`));
-    if ((TEXT_CHECKS as readonly string[]).includes(type)) {
-      if (typeof value !== "string" || value === "") return void bad(`value must be ${expectedValue(type)}`);
-    } else if ((PATTERN_CHECKS as readonly string[]).includes(type)) {
-      if (typeof value !== "string" || value === "") return void bad(`value must be ${expectedValue(type)}`);
-      try {
-        new RegExp(value);
-      } catch (error) {
-        return void bad(`invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, "")}`);
-      }
-    } else if ((NUMBER_CHECKS as readonly string[]).includes(type)) {
-      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return void bad(`value must be ${expectedValue(type)}`);
-    } else if (type === "json-schema") {
-      if (!value || typeof value !== "object" || Array.isArray(value)) return void bad(`value must be ${expectedValue(type)}`);
-      try {
-        schemaValidator(value);
-      } catch (error) {
-        return void bad(`invalid JSON Schema: ${(error as Error).message}`);
-      }
-    } else if (value !== undefined && value !== null) {
-      return void bad(`value must be ${expectedValue(type)}`);
+    const problem = checkValueProblem(type, value);
+    if (problem !== null) {
+      issues.push(issueAt(source, at, `${type}: ${problem}`));
+      continue;
     }
     checks.push(value === undefined || value === null ? { type, value: null } : { type, value: value as CheckSpec["value"] });
-  });
+  }
   return { checks, issues };
+}
+
+/** Why a check's value does not suit its type (a regex that does not compile, a negative number...), or null. */
+function checkValueProblem(type: CheckType, value: unknown): string | null {
+  if ((TEXT_CHECKS as readonly string[]).includes(type)) {
+    if (typeof value !== "string" || value === "") return `value must be ${expectedValue(type)}`;
+  } else if ((PATTERN_CHECKS as readonly string[]).includes(type)) {
+    if (typeof value !== "string" || value === "") return `value must be ${expectedValue(type)}`;
+    try {
+      new RegExp(value);
+    } catch (error) {
+      return `invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, "")}`;
+    }
+  } else if ((NUMBER_CHECKS as readonly string[]).includes(type)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return `value must be ${expectedValue(type)}`;
+  } else if (type === "json-schema") {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return `value must be ${expectedValue(type)}`;
+    try {
+      schemaValidator(value);
+    } catch (error) {
+      return `invalid JSON Schema: ${(error as Error).message}`;
+    }
+  } else if (value !== undefined && value !== null) {
+    return `value must be ${expectedValue(type)}`;
+  }
+  return null;
 }
 
 /** What a check sees of a pair: its first successful output, that generation's cost and latency, the files read. */

@@ -1,6 +1,7 @@
 // Benchmark and skill discovery: globs over repository-relative POSIX paths, matched by picomatch (bash rules: `*`
 // and `**` skip dotfiles unless the pattern names the dot, `[ab]` classes, `{a,b}`), and a walk of the repository
 // that reads every folder through RepoFiles' checks.
+import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
@@ -84,7 +85,7 @@ export interface GlobRefusal {
 }
 
 async function walk(repo: RepoFiles, relDir: string, out: string[]): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(path.join(repo.realRoot, ...relDir.split("/").filter(Boolean)), { withFileTypes: true });
   } catch (error) {

@@ -6,7 +6,8 @@
 // and a phrase that follows the file's name in a message); they never quote the file's content.
 import { constants } from "node:fs";
 import { lstat, open, readdir, readlink, realpath, stat } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { messageOf } from "./errors.js";
 
@@ -146,7 +147,7 @@ export class RepoFiles {
     if (!resolved.ok) return resolved;
     const { real, stats } = resolved;
     if (stats.size > limit.maxBytes) return tooLarge(stats.size, limit);
-    let handle;
+    let handle: FileHandle;
     try {
       // O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it still cannot hang.
       // O_NOFOLLOW: realpath has removed every link, so a link appearing now is a swap, not the user's file.
@@ -204,7 +205,7 @@ export class RepoFiles {
     // Each folder is visited once (links to folders are not followed), so the loop is bounded by the tree.
     while (pending.length > 0) {
       const dir = pending.shift() ?? "";
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(path.join(this.realRoot, ...dir.split("/").filter(Boolean)), { withFileTypes: true });
       } catch (error) {

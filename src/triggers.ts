@@ -81,7 +81,7 @@ export function triggerRequest(catalogue: readonly CatalogueEntry[], query: stri
 /** The skill named by the answer's first Skill tool_use; null when it called none (or named no catalogue skill). */
 export function invokedSkill(answer: Pick<CallResult, "content">, catalogue: readonly CatalogueEntry[]): string | null {
   const use = (answer.content ?? []).find((block) => block.type === "tool_use" && block.name === SKILL_TOOL_NAME);
-  if (!use || use.type !== "tool_use") return null;
+  if (use?.type !== "tool_use") return null;
   const input = use.input as { name?: unknown } | null;
   const name = typeof input?.name === "string" ? input.name : null;
   return name !== null && catalogue.some((entry) => entry.name === name) ? name : null;
@@ -309,16 +309,18 @@ export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Cor
   const adjust = correction === "holm" ? holm : benjaminiHochberg;
   const keys: [number, number][] = [];
   const pValues: number[] = [];
-  skill.models.forEach((m, mi) =>
+  skill.models.forEach((m, mi) => {
     m.tests.forEach((t, ti) => {
       if (t.n >= MIN_PAIRS && t.pValue !== null) {
         keys.push([mi, ti]);
         pValues.push(t.pValue);
       }
-    }),
-  );
+    });
+  });
   const adjusted = new Map<string, number>();
-  adjust(pValues).forEach((p, i) => adjusted.set(String(keys[i]), p));
+  adjust(pValues).forEach((p, i) => {
+    adjusted.set(String(keys[i]), p);
+  });
   const models = skill.models.map((m, mi): TriggerModelSummary => {
     const total = m.n.should + m.n.shouldNot;
     if (total === 0 && m.errors > 0) {

@@ -7,7 +7,7 @@ import type { CaseResult, ModelSummary, Report, RunFailure, SkillReport, Verdict
 // ---------------------------------------------------------------------------------------------------------
 // Causes
 
-const NOT_RUN = /^not (?:run|judged): ([^]*) \(on an earlier call\)$/;
+const NOT_RUN = /^not (?:run|judged): ([\s\S]*) \(on an earlier call\)$/;
 
 /** The error a pair ends with when its call was not sent because an earlier call showed it could not succeed. */
 export function notRunError(cause: string, what: "run" | "judged" = "run"): string {
@@ -38,7 +38,7 @@ export function causeOf(message: string): string {
     return "the API's spend limit was reached: raise it in the Anthropic Console or wait for it to reset";
   }
   if (http) return `${judge}${status} ${http[2]}`;
-  const connection = /could not reach the Anthropic API[^:]*?(?: for \S+)?: ([^]*)$/.exec(text);
+  const connection = /could not reach the Anthropic API[^:]*?(?: for \S+)?: ([\s\S]*)$/.exec(text);
   if (connection?.[1]) return `could not reach the Anthropic API: ${connection[1]}`;
   if (/timed out/.test(text)) return `${judge}calls timed out`;
   // Judge answers that did not parse carry a preview of the answer after a colon: the kind is the cause.

@@ -54,7 +54,11 @@ async function project(cases: number, config = "models: [claude-sonnet-5, claude
 /** A clock that moves only when the run sleeps: polls and timeouts without waiting. */
 function fakeClock() {
   let now = 1_000_000;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms, await new Promise((r) => setImmediate(r))) };
+  const sleep = async (ms: number) => {
+    now += ms;
+    await new Promise((r) => setImmediate(r));
+  };
+  return { now: () => now, sleep };
 }
 
 function run(server: SimServer, p: Project, batch: Partial<RunBatchOptions> | null, extra: Partial<RunOptions> = {}) {

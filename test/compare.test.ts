@@ -772,7 +772,7 @@ describe("noise-aware verdicts (issue 8)", () => {
     expect(models).toHaveLength(40);
     expect(models.filter((m) => m.verdict === "regressed")).toEqual([]);
     // Adjusted p-values are never below the raw ones, and the correction is over all 40.
-    models.forEach((m, i) => expect(m.pValue ?? 0).toBeGreaterThanOrEqual(m.tests[0]?.pValue ?? 1));
+    for (const m of models) expect(m.pValue ?? 0).toBeGreaterThanOrEqual(m.tests[0]?.pValue ?? 1);
     expect(raw.some((m, i) => (m.pValue ?? 1) < (models[i]?.pValue ?? 0))).toBe(true);
 
     const drop = skillWith("skills/drop.md", { m1: noisyDeltas(random, 10, -25), m2: noisyDeltas(random, 10, -25) });
@@ -799,7 +799,7 @@ describe("noise-aware verdicts (issue 8)", () => {
       applyComparison(reportOf(skills.map((s) => s.report)), snapshotOf(skills.map((s) => s.base)), options({ correction }))
         .skills.map((s) => s.models[0]?.pValue ?? 0);
     const bh = run("benjamini-hochberg");
-    run("holm").forEach((p, i) => expect(p).toBeGreaterThanOrEqual((bh[i] ?? 1) - 1e-12));
+    for (const [i, p] of run("holm").entries()) expect(p).toBeGreaterThanOrEqual((bh[i] ?? 1) - 1e-12);
     expect(run("holm").some((p, i) => p > (bh[i] ?? 1) + 1e-6)).toBe(true);
   });
 

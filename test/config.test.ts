@@ -481,6 +481,22 @@ describe("skillbench validate (CLI, in process) on the same bad inputs", () => {
   });
 });
 
+describe("a skill that cannot be loaded", () => {
+  // A run skips it and benchmarks the rest; validate is the check, so it fails (exit 2) naming the file and line.
+  it.each(BROKEN_SKILL_ROWS)("$name: skipped by loadProject, an error for validate", async (row) => {
+    const root = await makeRepo(row.files);
+    const project = await loadProject(root);
+    for (const want of row.issues) {
+      const skipped = (project.skipped ?? []).find((s) => s.skill === want.file);
+      expect(skipped?.reason).toContain(want.message);
+    }
+    const { runCli } = await import("./support/cli-runner.js");
+    const { code, stderr } = await runCli(["validate"], { cwd: root, env: {} });
+    expect(code, stderr).toBe(2);
+    for (const want of row.issues) expect(stderr).toContain(want.message);
+  });
+});
+
 describe("loadConfig and loadProject on good input", () => {
   it("uses every default when there is no skillbench.yml and no benchmark", async () => {
     const root = await makeRepo({}, {});

@@ -149,7 +149,7 @@ describe("rubric", () => {
     const sorted = [...bands].sort((a, b) => a[0] - b[0]);
     expect(sorted[0]?.[0]).toBe(0);
     expect(sorted.at(-1)?.[1]).toBe(100);
-    sorted.slice(1).forEach((band, i) => expect(band[0]).toBe((sorted[i]?.[1] ?? -2) + 1));
+    for (const [i, band] of sorted.slice(1).entries()) expect(band[0]).toBe((sorted[i]?.[1] ?? -2) + 1);
     expect(JUDGE_SYSTEM_PROMPT).toMatch(/90-100: excellent; nothing material to improve/);
     expect(JUDGE_SYSTEM_PROMPT).toMatch(/0-19: unusable or wrong/);
   });

@@ -85,7 +85,8 @@ describe("samples and judge.samples", () => {
     const { results } = await runProject(await loadProject(dir));
     expect(judgeRequests()).toHaveLength(1);
     // The stable prefix (skill, then input and reference) is cacheable; the output block after it is not.
-    const blocks = (judgeRequests()[0]?.body["messages"] as { content: { cache_control?: unknown }[] }[])[0]?.content ?? [];
+    const messages = judgeRequests()[0]?.body["messages"] as { content: { cache_control?: unknown }[] }[] | undefined;
+    const blocks = messages?.[0]?.content ?? [];
     expect(blocks.map((b) => b.cache_control ?? null)).toEqual([{ type: "ephemeral" }, { type: "ephemeral" }, null]);
     expect(results[0]).toMatchObject({ generations: 1, judgements: 1, calls: 2 });
     expect(results[0]?.qualitySamples).toEqual([results[0]?.quality]);

@@ -186,7 +186,7 @@ function skillOfFile(file: string, text: string): string | null {
       candidate = value.skill;
     }
   } catch {
-    const match = /^\s*\{[^]*?"skill"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
+    const match = /^\s*\{[\s\S]*?"skill"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
     if (match?.[1]) {
       try {
         candidate = JSON.parse(match[1]);

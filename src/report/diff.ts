@@ -26,7 +26,10 @@ function word(token: string): string {
 }
 
 function pushMatch(parts: DiffPart[], baseToken: string, headToken: string): void {
-  if (baseToken === headToken) return push(parts, "same", baseToken);
+  if (baseToken === headToken) {
+    push(parts, "same", baseToken);
+    return;
+  }
   const w = word(baseToken);
   push(parts, "same", w);
   push(parts, "del", baseToken.slice(w.length));

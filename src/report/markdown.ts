@@ -169,7 +169,7 @@ function verdictHead(report: Report): string {
     head = `❌ Could not measure ${unmeasured} of ${plural(summaries.length, "model")}: nothing of it was judged`;
   } else if (notGated) {
     const compared = summaries.length - summaries.filter((m) => m.verdict === "inconclusive").length;
-    head = `⚠️ ${notGated}: not gated` + (compared > 0 ? ` (${compared} compared: no regression)` : "");
+    head = `⚠️ ${notGated}: not gated${compared > 0 ? ` (${compared} compared: no regression)` : ""}`;
   } else {
     head = `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
   }

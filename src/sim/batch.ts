@@ -110,11 +110,13 @@ export class SimBatches {
     try {
       parsed = JSON.parse(raw);
     } catch {
-      return sendJson(res, 400, apiError("invalid_request_error", "The request body is not JSON"));
+      sendJson(res, 400, apiError("invalid_request_error", "The request body is not JSON"));
+      return;
     }
     const requests = isRecord(parsed) ? parsed["requests"] : undefined;
     if (!Array.isArray(requests) || requests.length === 0) {
-      return sendJson(res, 400, apiError("invalid_request_error", "requests: a non-empty list is required"));
+      sendJson(res, 400, apiError("invalid_request_error", "requests: a non-empty list is required"));
+      return;
     }
     const entries: Entry[] = [];
     const seen = new Set<string>();
@@ -122,7 +124,8 @@ export class SimBatches {
       const customId = isRecord(request) ? request["custom_id"] : undefined;
       const params = isRecord(request) ? request["params"] : undefined;
       if (typeof customId !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(customId) || seen.has(customId) || !isRecord(params)) {
-        return sendJson(res, 400, apiError("invalid_request_error", `requests.${index}: custom_id (unique, 1-64 of [a-zA-Z0-9_-]) and params are required`));
+        sendJson(res, 400, apiError("invalid_request_error", `requests.${index}: custom_id (unique, 1-64 of [a-zA-Z0-9_-]) and params are required`));
+        return;
       }
       seen.add(customId);
       entries.push({ customId, params, result: null });

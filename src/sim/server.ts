@@ -297,7 +297,9 @@ const UNSUPPORTED_SCHEMA_KEYWORDS = [
 /** The structured-output limits the real API enforces, as a list of problems (empty when the schema is fine). */
 function schemaProblems(schema: unknown, path: string, problems: string[]): string[] {
   if (Array.isArray(schema)) {
-    schema.forEach((item, i) => schemaProblems(item, `${path}[${i}]`, problems));
+    schema.forEach((item, i) => {
+      schemaProblems(item, `${path}[${i}]`, problems);
+    });
     return problems;
   }
   if (!isRecord(schema)) return problems;

@@ -15,8 +15,12 @@ export async function runCli(argv: string[], options: { cwd: string; env: NodeJS
   const code = await main(argv, {
     cwd: options.cwd,
     env: options.env,
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
   });
   return { code, stdout, stderr };
 }
