@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redactor } from "../src/redact.js";
 import { baseCaseKey } from "../src/report/html.js";
 import { writeHtmlReport } from "../src/report/write.js";
+import { summarizeModel } from "../src/triggers.js";
+import type { TriggerQueryResult, TriggerSample } from "../src/types.js";
+import { upliftOf } from "../src/uplift.js";
 import { caseResult, compared, historyRuns, report, skillReport } from "./support/report-factory.js";
 
 const CHROMIUM = process.env.SKILLBENCH_CHROMIUM ?? "/usr/bin/chromium";
@@ -29,6 +32,23 @@ function sample() {
     compared("claude-haiku-4-5", { quality: 78 }, { quality: 77 }),
   ];
   const triageModels = [compared("claude-sonnet-5", { quality: 88 }, { quality: 86 }), compared("claude-haiku-4-5", { quality: 80 }, { quality: 80 })];
+  // triage-bug ran its without-skill control on sonnet: the control answer is hostile text too.
+  const triageResults = [
+    caseResult({ caseId: "crash", model: "claude-sonnet-5", quality: 88, output: "Severity: high. Component: parser." }),
+    caseResult({ caseId: "crash", model: "claude-haiku-4-5", quality: 80, output: "Severity: high. Component: lexer." }),
+    caseResult({ caseId: "hang", model: "claude-sonnet-5", quality: 84, output: "Severity: medium. Component: scheduler." }),
+  ];
+  const triageControl = [
+    caseResult({ caseId: "crash", model: "claude-sonnet-5", quality: 60, output: `It is a bug. ${ATTACK}` }),
+    caseResult({ caseId: "hang", model: "claude-sonnet-5", quality: 62, output: "Probably slow." }),
+  ];
+  const sonnetUplift = upliftOf("claude-sonnet-5", triageResults, triageControl);
+  const triageWithUplift = triageModels.map((m) => (m.model === "claude-sonnet-5" ? { ...m, uplift: sonnetUplift } : m));
+  const s = (invoked: string | null): TriggerSample => ({ invoked, error: null, costUsd: 0.001, latencyMs: 90 });
+  const queries: TriggerQueryResult[] = [
+    { query: `Why does the parser crash? ${ATTACK}`, kind: "should", model: "claude-sonnet-5", samples: [s("triage-bug"), s("triage-bug"), s("summarize-thread")] },
+    { query: "Summarize this thread", kind: "should-not", model: "claude-sonnet-5", samples: [s("summarize-thread"), s(null), s("summarize-thread")] },
+  ];
   const theReport = report({
     skills: [
       skillReport({
@@ -51,12 +71,16 @@ function sample() {
       skillReport({
         skill: TRIAGE,
         name: "triage-bug",
-        models: triageModels,
-        results: [
-          caseResult({ caseId: "crash", model: "claude-sonnet-5", quality: 88, output: "Severity: high. Component: parser." }),
-          caseResult({ caseId: "crash", model: "claude-haiku-4-5", quality: 80, output: "Severity: high. Component: lexer." }),
-        ],
+        models: triageWithUplift,
+        results: triageResults,
+        controlResults: triageControl,
       }),
+    ],
+    triggers: [
+      {
+        skill: TRIAGE, name: "triage-bug", benchmark: "benchmarks/triage-bug.yml", samples: 3, reason: "with the benchmark", compared: "no-base",
+        models: [summarizeModel("triage-bug", "claude-sonnet-5", queries, 10)], queries, verdict: "pass", verdictReasons: [], costUsd: 0.006, calls: 6,
+      },
     ],
   });
   const baseCases = new Map([
@@ -113,6 +137,10 @@ describe.runIf(runIt)("HTML report in Chromium", () => {
     const errors: string[] = [];
     const page = await context.newPage();
     page.on("pageerror", (error) => errors.push(error.message));
+    // A CSP violation (a blocked script, style or resource) is logged as a console error.
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
     await page.goto(pathToFileURL(path).href);
 
     expect((await page.locator("#verdict").textContent())?.trim()).toBe("regressed");
@@ -128,23 +156,42 @@ describe.runIf(runIt)("HTML report in Chromium", () => {
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("img").count()).toBe(0);
 
+    // The uplift table, the control's answer in a case (as text), and the triggers section render.
+    expect(await page.locator("table.uplift tr.uplift-row").count()).toBe(1);
+    expect(await page.locator("table.uplift").textContent()).toMatch(/\+25\.0 \[.*\], n=2/);
+    const control = page.locator("section.skill[data-skill='1'] details.control").first();
+    await control.locator("xpath=ancestor::details[contains(@class,'case')]").evaluate((el) => ((el as unknown as { open: boolean }).open = true));
+    await control.locator("summary").click();
+    await expect.poll(() => control.locator("pre.out").isVisible()).toBe(true);
+    expect(await control.locator("pre.out").textContent()).toContain('<img src=x onerror="window.__pwned=2">');
+    expect(await page.locator("#triggers tr.trigger-row").textContent()).toContain("67%");
+    expect(await page.locator("#triggers tr.trigger-row").textContent()).toContain("1/3 went to summarize-thread");
+    const queriesBlock = page.locator("#triggers details.trigger-queries");
+    await queriesBlock.locator("summary").click();
+    expect(await queriesBlock.locator("td.query").first().textContent()).toContain("<script>window.__pwned=1</script>");
+
     // Screenshot before filtering, for a person to look at.
     await mkdir(resolve(SCREENSHOT, ".."), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     const cases = page.locator("details.case");
     const visible = async () => (await cases.evaluateAll((els) => els.filter((el) => !(el as unknown as { hidden: boolean }).hidden).length)) as number;
-    expect(await visible()).toBe(6);
+    expect(await visible()).toBe(7);
     await page.locator("#f-regressed").check();
     expect(await visible()).toBe(2);
-    expect(await page.locator("section.skill[data-skill='1']").isHidden()).toBe(true);
+    expect(await page.locator("section.skill[data-skill='1']:not(.trigger-skill)").isHidden()).toBe(true);
     expect(await page.locator("tr.model-row:visible").count()).toBe(1);
+    expect(await page.locator("section.trigger-skill").isHidden()).toBe(true);
     expect((await page.locator("#f-count").textContent())?.trim()).toBe("2 case(s) shown");
     await page.locator("#f-regressed").uncheck();
     await page.locator("#f-model").selectOption("claude-haiku-4-5");
     expect(await visible()).toBe(3);
+    expect(await page.locator("tr.trigger-row:visible").count()).toBe(0);
     await page.locator("#f-skill").selectOption({ label: "triage-bug" });
     expect(await visible()).toBe(1);
+    await page.locator("#f-model").selectOption("claude-sonnet-5");
+    expect(await page.locator("tr.trigger-row:visible").count()).toBe(1);
+    expect(await page.locator("section.trigger-skill").isVisible()).toBe(true);
     expect(await page.locator("section.skill[data-skill='0']").isHidden()).toBe(true);
 
     expect(errors).toEqual([]);

@@ -3,7 +3,10 @@ import { tokenize, wordDiff } from "../src/report/diff.js";
 import { baseCaseKey, baseCasesFromSnapshot, esc, renderHtmlReport } from "../src/report/html.js";
 import { Redactor } from "../src/redact.js";
 import { writeHtmlReport } from "../src/report/write.js";
-import type { BaselineSnapshot } from "../src/types.js";
+import { summarizeModel } from "../src/triggers.js";
+import type { BaselineSnapshot, Report, SkillReport, SkillTriggers, TriggerQueryResult, TriggerSample } from "../src/types.js";
+import { upliftOf } from "../src/uplift.js";
+import { upliftText } from "../src/report/uplift.js";
 import { caseResult, compared, historyRuns, report, skillReport } from "./support/report-factory.js";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -136,5 +139,115 @@ describe("renderHtmlReport", () => {
     const html = await readFile(path, "utf8");
     expect(html).not.toContain(esc(secret));
     expect(html).toContain("key is [redacted]");
+  });
+});
+
+describe("renderHtmlReport: uplift over the without-skill control and trigger evaluations", () => {
+  const SONNET = "claude-sonnet-5";
+  const HAIKU = "claude-haiku-4-5";
+  // A hostile skill name and queries: shown as text, never parsed.
+  const EVIL_NAME = `pdf<b onmouseover="x">"tools'`;
+  const EVIL_SKILL = "skills/evil/SKILL.md";
+  const s = (invoked: string | null, error: string | null = null): TriggerSample => ({ invoked, error, costUsd: 0.001, latencyMs: 100 });
+
+  function upliftReport(): Report {
+    const results = [
+      caseResult({ caseId: "c1", model: SONNET, output: "With the skill: the breaking change is X.", quality: 90 }),
+      caseResult({ caseId: "c2", model: SONNET, output: "With the skill again.", quality: 80 }),
+      caseResult({ caseId: "c3", model: SONNET, output: "With the skill, third.", quality: 88 }),
+      caseResult({ caseId: "c1", model: HAIKU, output: "Haiku with skill.", quality: 60 }),
+      caseResult({ caseId: "c2", model: HAIKU, output: "Haiku with skill 2.", quality: 55 }),
+      caseResult({ caseId: "c3", model: HAIKU, output: "Haiku with skill 3.", quality: 50 }),
+    ];
+    const controlResults = [
+      caseResult({ caseId: "c1", model: SONNET, output: `Bare answer ${ATTACK}`, quality: 70, judgeNotes: `control notes ${ATTACK}` }),
+      caseResult({ caseId: "c2", model: SONNET, output: "Bare answer 2.", quality: 66 }),
+      caseResult({ caseId: "c3", model: SONNET, output: "Bare answer 3.", quality: 70 }),
+      caseResult({ caseId: "c1", model: HAIKU, output: "Haiku bare.", quality: 70 }),
+      caseResult({ caseId: "c2", model: HAIKU, output: "Haiku bare 2.", quality: 60 }),
+      caseResult({ caseId: "c3", model: HAIKU, output: null, quality: null, judged: false, error: `HTTP 500 ${ATTACK}` }),
+    ];
+    const models = [SONNET, HAIKU].map((model) => ({ ...compared(model, { quality: 85 }, { quality: 85 }), uplift: upliftOf(model, results, controlResults) }));
+    return report({ mode: "baseline", skills: [skillReport({ skill: SKILL, models, results, controlResults })] });
+  }
+
+  function triggerReport(skills: SkillReport[] = []): Report {
+    const queries: TriggerQueryResult[] = [
+      { query: `Merge these PDFs <img src=x onerror="window.__pwned=3">`, kind: "should", model: SONNET, samples: [s(EVIL_NAME), s("pdf-tools"), s(null)], baseSamples: [s(EVIL_NAME), s(EVIL_NAME), s(EVIL_NAME)] },
+      { query: "Split this PDF by page", kind: "should", model: SONNET, samples: [s("pdf-tools"), s(EVIL_NAME), s(null, "HTTP 529")], baseSamples: [s(EVIL_NAME), s(EVIL_NAME), s(EVIL_NAME)] },
+      { query: "What's the weather?", kind: "should-not", model: SONNET, samples: [s(EVIL_NAME), s(null), s(null)], baseSamples: [s(null), s(null), s(null)] },
+    ];
+    const sonnet = { ...summarizeModel(EVIL_NAME, SONNET, queries, 10), verdict: "regressed" as const, verdictReasons: [`recall dropped <script>x</script>`] };
+    const triggers: SkillTriggers = {
+      skill: EVIL_SKILL, name: EVIL_NAME, benchmark: "benchmarks/evil.yml", samples: 3, reason: "description changed",
+      compared: "base-catalogue", models: [sonnet], queries, verdict: "regressed", verdictReasons: sonnet.verdictReasons, costUsd: 0.02, calls: 18,
+    };
+    return report({ skills, triggers: [triggers] });
+  }
+
+  it("shows the uplift per model with its interval and whether the skill helps, and flags a skill that no longer helps", () => {
+    const theReport = upliftReport();
+    const html = renderHtmlReport(theReport);
+    const table = /<table class="uplift">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+    const sonnet = theReport.skills[0]?.models[0]?.uplift;
+    expect(sonnet).toMatchObject({ quality: { n: 3 }, helps: true });
+    expect(table).toContain(`<th scope="row">${SONNET}</th><td class="better">${esc(upliftText(sonnet!.quality))}</td>`);
+    expect(table).toMatch(/\+17\.3 \[\+\d+\.\d, \+\d+\.\d\], n=3/);
+    expect(table).toContain('<td class="better">helps</td>');
+    // Haiku: -7.5 on the two judged pairs; the skill no longer helps it; the failed control pair is counted.
+    expect(table).toMatch(/<td class="worse">−7\.5 \[[^\]]+\], n=2<\/td>/);
+    expect(table).toContain('<td class="worse">no longer helps</td>');
+    expect(table).toContain("(1 failed)");
+    expect(html).toContain(`skills that no longer help`);
+    expect(html).toContain(`this skill no longer helps ${HAIKU}`);
+    expect(renderHtmlReport(report({ skills: [skillReport()] }))).not.toContain("Uplift over no skill");
+  });
+
+  it("puts the control's output, escaped, in a without-skill block of the case it belongs to", () => {
+    const html = renderHtmlReport(upliftReport());
+    const cases = html.split('<details class="case"').slice(1);
+    const sonnetC1 = cases.find((c) => c.includes(`<code>c1</code> · ${SONNET}`)) ?? "";
+    expect(sonnetC1).toContain('<details class="control"><summary>without skill (control): quality 70.0 <span class="better">(skill +20.0)</span>');
+    expect(sonnetC1).toContain(`<pre class="out">Bare answer ${esc(ATTACK)}</pre>`);
+    expect(sonnetC1).toContain(`control notes ${esc(ATTACK)}`);
+    const haikuC3 = cases.find((c) => c.includes(`<code>c3</code> · ${HAIKU}`)) ?? "";
+    expect(haikuC3).toContain("without skill (control): quality failed");
+    expect(haikuC3).toContain(`no output: HTTP 500 ${esc(ATTACK)}`);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toMatch(/<img|<svg onload|onerror="/);
+  });
+
+  it("shows recall and false triggers against the base, the confusion and every query's samples, all escaped", () => {
+    const html = renderHtmlReport(triggerReport());
+    expect(html).toContain('<section class="triggers" id="triggers"><h2>Triggers</h2>');
+    expect(html).toContain(`Triggers: ${esc(EVIL_NAME)} <span class="badge v-regressed">`);
+    // Recall 2/5 (one error left out) against 6/6; false triggers 1/3 against 0/3.
+    expect(html).toContain(`<td class="worse">40% (base 100%, −60.0)</td>`);
+    expect(html).toContain(`<td class="worse">33% (base 0%, +33.3)</td>`);
+    expect(html).toContain("<td>5 + 3</td><td>1</td>");
+    expect(html).toContain("2/5 went to pdf-tools, 1/5 to no skill");
+    expect(html).toContain(esc("recall dropped <script>x</script>"));
+    const queries = /<details class="trigger-queries">[\s\S]*?<\/details>/.exec(html)?.[0] ?? "";
+    expect(queries).toContain("3 query result(s), per model");
+    expect(queries).toContain(`<td class="wrap query">Merge these PDFs &lt;img src=x onerror=&quot;window.__pwned=3&quot;&gt;</td>`);
+    expect(queries).toContain(`<td class="worse">1/3 invoked it; pdf-tools ×1; no skill ×1</td><td>3/3 invoked it</td>`);
+    expect(queries).toContain("1/2 invoked it; pdf-tools ×1; 1 failed");
+    expect(queries).toContain(`<td class="worse">1/3 invoked it; no skill ×2</td><td>0/3 invoked it; no skill ×3</td>`);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toMatch(/<img|<b onmouseover|onerror="/);
+  });
+
+  it("lists trigger-only skills and trigger models in the filters and says only trigger queries ran", () => {
+    const html = renderHtmlReport(triggerReport());
+    expect(html).toContain("Only trigger queries ran in this run");
+    expect(html).toContain(`<option value="0">${esc(EVIL_NAME)}</option>`);
+    expect(html).toContain(`<option value="${SONNET}">${SONNET}</option>`);
+    expect(html).toContain(`<section class="skill trigger-skill" data-skill="0" data-regressed="true">`);
+    expect(html).toMatch(/triggers: 1 regressed of 1 skill/);
+    // With benchmarked skills, a skill that is benchmarked and triggered shares its filter index; others follow.
+    const both = renderHtmlReport(triggerReport([skillReport({ skill: SKILL }), skillReport({ skill: EVIL_SKILL, name: EVIL_NAME })]));
+    expect(both).toContain(`<section class="skill trigger-skill" data-skill="1"`);
+    expect(both).not.toContain("Only trigger queries ran");
+    expect(both.match(/<option value="\d">/g)).toHaveLength(2);
   });
 });

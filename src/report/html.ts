@@ -1,19 +1,24 @@
 // The HTML report: one self-contained file (inline CSS, script and SVG charts; no network) for a reviewer who
 // opens it from a workflow artifact. It shows the verdict, a table per skill, the quality trend, and for every
-// case the base and head outputs side by side with a word diff, the judge's notes and any error. Filters
-// (regressed only, skill, model) are plain JS over data attributes.
+// case the base and head outputs side by side with a word diff, the judge's notes and any error, the skill's
+// uplift over the without-skill control (with the control's output per case), and the trigger evaluations
+// (recall, false triggers, confusion, every query's samples). Filters (regressed only, skill, model) are plain JS
+// over data attributes.
 //
 // Outputs, notes, errors and even skill names are untrusted text: every text goes through `esc`, the script is
 // a constant (no data is interpolated into it), and a Content-Security-Policy allows only that script (by its
 // hash) and inline styles, so an output holding `<script>` or `onerror=` is shown, never run.
 
 import { createHash } from "node:crypto";
-import type { CaseResult, HistoryPoint, ModelSummary, Report, SkillReport, Verdict } from "../types.js";
+import type { CaseResult, HistoryPoint, ModelSummary, Report, SkillReport, SkillTriggers, TriggerModelSummary, TriggerQueryResult, TriggerSample, Uplift, UpliftMetric, Verdict } from "../types.js";
 import { DIMENSIONS, METRICS } from "../types.js";
 import { mean } from "../stats.js";
 import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { wordDiff } from "./diff.js";
-import { formatMs, formatMsDelta, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
+import { NOT_AVAILABLE, formatMs, formatMsDelta, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
+import { NO_SKILL } from "../triggers.js";
+import { confusionText, percent, triggerCounts, withBase } from "./triggers.js";
+import { HELPS_LABEL, noLongerHelpsLines, upliftText } from "./uplift.js";
 
 // Shared with the markdown views; re-exported so existing imports keep working.
 export { type BaseCase, baseCaseKey, baseCasesFromSnapshot } from "./base-cases.js";
@@ -219,7 +224,27 @@ function extraChecks(result: CaseResult): string {
   return blocks.join("");
 }
 
-function caseBlock(skillIndex: number, skill: SkillReport, result: CaseResult, regressed: boolean, base: BaseCase | undefined, open: boolean): string {
+/** The without-skill control's answer for the same case and model (control: without-skill), collapsed. */
+function controlBlock(result: CaseResult, control: CaseResult): string {
+  const uplift = result.quality !== null && control.quality !== null ? result.quality - control.quality : null;
+  const status = control.error ? "failed" : control.judged ? formatScore(control.quality) : "unjudged";
+  const output =
+    control.output === null
+      ? `<p class="error">no output${control.error ? `: ${esc(control.error)}` : ""}</p>`
+      : `<pre class="out">${esc(control.output)}</pre>`;
+  return (
+    `<details class="control"><summary>without skill (control): quality ${esc(status)}` +
+    `${uplift !== null ? ` <span class="${uplift < 0 ? "worse" : uplift > 0 ? "better" : ""}">(skill ${esc(formatPoints(uplift))})</span>` : ""}</summary>` +
+    `<div class="pane control"><h4>output without the skill</h4>${output}</div>` +
+    (control.output !== null && control.error ? `<p class="error">error: ${esc(control.error)}</p>` : "") +
+    (control.judgeError ? `<p class="error">not judged: ${esc(control.judgeError)}</p>` : "") +
+    (control.judgeNotes ? `<div class="notes"><h4>judge notes</h4><p>${esc(control.judgeNotes)}</p></div>` : "") +
+    extraChecks(control) +
+    `</details>`
+  );
+}
+
+function caseBlock(skillIndex: number, skill: SkillReport, result: CaseResult, regressed: boolean, base: BaseCase | undefined, open: boolean, control?: CaseResult): string {
   const baseQuality = base?.quality ?? null;
   const delta = result.quality !== null && baseQuality !== null ? result.quality - baseQuality : null;
   const head = result.output ?? "";
@@ -241,6 +266,7 @@ function caseBlock(skillIndex: number, skill: SkillReport, result: CaseResult, r
     result.judgeNotes ? `<div class="notes"><h4>judge notes</h4><p>${esc(result.judgeNotes)}</p></div>` : "",
     result.matchesExpected === null ? "" : `<p>matches the expected answer: ${result.matchesExpected ? "yes" : "no"}</p>`,
     extraChecks(result),
+    control ? controlBlock(result, control) : "",
     `<p class="muted">${esc(scores)} · cost ${esc(formatUsd(result.costUsd))} · latency ${esc(formatMs(result.latencyMs))}${result.stopReason ? ` · stop ${esc(result.stopReason)}` : ""}</p>`,
   ].join("");
   const status = result.error ? "failed" : result.judged ? formatScore(result.quality) : "unjudged";
@@ -255,6 +281,7 @@ function caseBlock(skillIndex: number, skill: SkillReport, result: CaseResult, r
 function skillSection(report: Report, skill: SkillReport, skillIndex: number, context: HtmlRenderContext): string {
   const regressedModels = new Set(skill.models.filter((m) => m.verdict === "regressed").map((m) => m.model));
   const baseCases = context.baseCases ?? new Map<string, BaseCase>();
+  const controls = new Map((skill.controlResults ?? []).map((c) => [baseCaseKey(skill.skill, c.caseId, c.model), c]));
   const rows = skill.models.map((m) => modelRow(skillIndex, m, report)).join("");
   const trend = skillTrend(context.history ?? [], skill, context.maxPoints ?? 20);
   const chart = trend ? trendSvg(`Quality: ${skill.name}`, trend.labels, trend.series) : `<p class="muted">No trend yet: the baseline branch has no history for this skill.</p>`;
@@ -272,7 +299,7 @@ function skillSection(report: Report, skill: SkillReport, skillIndex: number, co
       const regressed = regressedModels.has(result.model);
       const open = regressed && opened < 5;
       if (open) opened += 1;
-      return caseBlock(skillIndex, skill, result, regressed, base, open);
+      return caseBlock(skillIndex, skill, result, regressed, base, open, controls.get(baseCaseKey(skill.skill, result.caseId, result.model)));
     })
     .join("");
   const changes = [
@@ -289,7 +316,151 @@ function skillSection(report: Report, skill: SkillReport, skillIndex: number, co
     list(changes) +
     `<div class="scroll"><table><thead><tr><th>model</th><th>verdict</th><th>quality</th><th>95% interval</th>` +
     `${DIMENSIONS.map((d) => `<th>${d}</th>`).join("")}<th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table></div>${chart}<h3>Cases</h3>${cases}</section>`
+    `<tbody>${rows}</tbody></table></div>${upliftTable(skill, skillIndex)}${chart}<h3>Cases</h3>${cases}</section>`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Uplift over the without-skill control (advisory)
+
+function upliftCell(metric: UpliftMetric | null): string {
+  if (!metric) return `<td>${esc(NOT_AVAILABLE)}</td>`;
+  const cls = metric.delta === null ? "" : metric.interval && metric.interval.low > 0 ? "better" : metric.delta <= 0 ? "worse" : "";
+  return `<td${cls ? ` class="${cls}"` : ""}>${esc(upliftText(metric))}</td>`;
+}
+
+function upliftRow(skillIndex: number, summary: ModelSummary, uplift: Uplift): string {
+  const problems = [
+    uplift.controlErrors > 0 ? `${uplift.controlErrors} failed` : "",
+    uplift.controlUnjudged > 0 ? `${uplift.controlUnjudged} unjudged` : "",
+  ].filter((p) => p !== "");
+  const helps = uplift.helps === true ? "better" : uplift.helps === false ? "worse" : "";
+  return (
+    `<tr class="model-row uplift-row" data-skill="${skillIndex}" data-model="${esc(summary.model)}" data-regressed="${summary.verdict === "regressed"}">` +
+    `<th scope="row">${esc(summary.model)}</th>${upliftCell(uplift.quality)}${upliftCell(uplift.expectations)}${upliftCell(uplift.checks)}` +
+    `<td>${esc(formatScore(uplift.controlQuality))}${problems.length > 0 ? ` <small>(${esc(problems.join(", "))})</small>` : ""}</td>` +
+    `<td${helps ? ` class="${helps}"` : ""}>${esc(HELPS_LABEL(uplift.helps))}</td></tr>`
+  );
+}
+
+/** Per model: quality (and pass-rate) uplift over no skill with its interval; empty when no control ran. */
+function upliftTable(skill: SkillReport, skillIndex: number): string {
+  const rows = skill.models.flatMap((m) => (m.uplift ? [upliftRow(skillIndex, m, m.uplift)] : []));
+  if (rows.length === 0) return "";
+  return (
+    `<h3>Uplift over no skill</h3><p class="muted">With the skill minus without it (control: without-skill), paired per case, ` +
+    `in points with the 95% interval. Advisory: it does not change the verdict.</p>` +
+    `<div class="scroll"><table class="uplift"><thead><tr><th>model</th><th>quality uplift</th><th>expectations</th><th>checks</th>` +
+    `<th>control quality</th><th>skill</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trigger evaluations (report.triggers)
+
+/** The filter index of every skill: the benchmarked skills first, then skills that only ran trigger queries. */
+function skillIndexes(report: Report): { index: Map<string, number>; names: string[] } {
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  for (const skill of report.skills) {
+    if (!index.has(skill.skill)) index.set(skill.skill, names.length);
+    names.push(skill.name);
+  }
+  for (const t of report.triggers ?? []) {
+    if (index.has(t.skill)) continue;
+    index.set(t.skill, names.length);
+    names.push(t.name);
+  }
+  return { index, names };
+}
+
+function triggerModelRow(skillIndex: number, m: TriggerModelSummary): string {
+  const recallDrop = m.base && m.recall !== null && m.base.recall !== null && m.recall < m.base.recall;
+  const falseRise = m.base && m.falseTriggerRate !== null && m.base.falseTriggerRate !== null && m.falseTriggerRate > m.base.falseTriggerRate;
+  const confusion = confusionText(m);
+  return (
+    `<tr class="model-row trigger-row" data-skill="${skillIndex}" data-model="${esc(m.model)}" data-regressed="${m.verdict === "regressed"}">` +
+    `<th scope="row">${esc(m.model)}</th><td>${badge(m.verdict)}</td>` +
+    `<td${recallDrop ? ` class="worse"` : ""}>${esc(withBase(m.recall, m.base?.recall))}</td>` +
+    `<td${falseRise ? ` class="worse"` : ""}>${esc(withBase(m.falseTriggerRate, m.base?.falseTriggerRate))}</td>` +
+    `<td>${m.n.should} + ${m.n.shouldNot}</td><td>${m.errors}</td>` +
+    `<td class="wrap">${confusion === null ? `<span class="muted">none missed</span>` : esc(confusion)}</td></tr>`
+  );
+}
+
+/** "2/3 invoked it; pdf-tools ×1" for one query's samples, or "not run". */
+function samplesText(samples: TriggerSample[] | undefined, name: string): string {
+  if (!samples || samples.length === 0) return "not run";
+  const ok = samples.filter((s) => s.error === null);
+  const counts = new Map<string, number>();
+  for (const s of ok) if (s.invoked !== name) counts.set(s.invoked ?? NO_SKILL, (counts.get(s.invoked ?? NO_SKILL) ?? 0) + 1);
+  const others = [...counts].sort((a, b) => b[1] - a[1]).map(([skill, n]) => `${skill === NO_SKILL ? "no skill" : skill} ×${n}`);
+  const errors = samples.length - ok.length;
+  return [
+    `${ok.filter((s) => s.invoked === name).length}/${ok.length} invoked it`,
+    ...others,
+    errors > 0 ? `${errors} failed` : "",
+  ]
+    .filter((p) => p !== "")
+    .join("; ");
+}
+
+function queryRow(skillIndex: number, t: SkillTriggers, q: TriggerQueryResult, regressedModels: Set<string>, compared: boolean): string {
+  const wanted = q.kind === "should";
+  const rate = (samples: TriggerSample[] | undefined): number | null => {
+    const ok = (samples ?? []).filter((s) => s.error === null);
+    return ok.length === 0 ? null : ok.filter((s) => s.invoked === t.name).length / ok.length;
+  };
+  const head = rate(q.samples);
+  const base = rate(q.baseSamples);
+  // Worse: a should query invoked less, or a should-not query invoked more, than on the base.
+  const worseThanBase = head !== null && base !== null && (wanted ? head < base : head > base);
+  return (
+    `<tr class="model-row query-row" data-skill="${skillIndex}" data-model="${esc(q.model)}" data-regressed="${regressedModels.has(q.model)}">` +
+    `<td>${esc(q.kind)}</td><td>${esc(q.model)}</td><td class="wrap query">${esc(q.query)}</td>` +
+    `<td${worseThanBase ? ` class="worse"` : ""}>${esc(samplesText(q.samples, t.name))}</td>` +
+    (compared ? `<td>${esc(samplesText(q.baseSamples, t.name))}</td>` : "") +
+    `</tr>`
+  );
+}
+
+function triggerBlock(t: SkillTriggers, skillIndex: number): string {
+  const compared =
+    t.compared === "base-catalogue" ? "compared with the base commit's catalogue" : t.compared === "unchanged" ? "catalogue unchanged" : "not compared";
+  const withBaseSamples = t.queries.some((q) => q.baseSamples !== undefined);
+  const regressedModels = new Set(t.models.filter((m) => m.verdict === "regressed").map((m) => m.model));
+  const queries = [...t.queries.filter((q) => q.kind === "should"), ...t.queries.filter((q) => q.kind !== "should")]
+    .map((q) => queryRow(skillIndex, t, q, regressedModels, withBaseSamples))
+    .join("");
+  return (
+    `<section class="skill trigger-skill" data-skill="${skillIndex}" data-regressed="${t.verdict === "regressed"}">` +
+    `<h3>Triggers: ${esc(t.name)} ${badge(t.verdict)}</h3>` +
+    `<p class="muted"><code>${esc(t.skill)}</code> · benchmark <code>${esc(t.benchmark)}</code> · ${esc(t.reason)} · ` +
+    `${t.samples} sample(s) per query and model · ${esc(compared)} · ${t.calls} call(s), ${esc(formatUsd(t.costUsd))}</p>` +
+    (t.verdict === "pass" ? "" : list(t.verdictReasons, "reasons")) +
+    `<div class="scroll"><table class="triggers"><thead><tr><th>model</th><th>verdict</th><th>recall</th><th>false triggers</th>` +
+    `<th>n (should + should-not)</th><th>errors</th><th>should queries that missed</th></tr></thead>` +
+    `<tbody>${t.models.map((m) => triggerModelRow(skillIndex, m)).join("")}</tbody></table></div>` +
+    (t.queries.length === 0
+      ? ""
+      : `<details class="trigger-queries"><summary>${t.queries.length} query result(s), per model</summary>` +
+        `<div class="scroll"><table><thead><tr><th>kind</th><th>model</th><th>query</th><th>head</th>${withBaseSamples ? "<th>base</th>" : ""}</tr></thead>` +
+        `<tbody>${queries}</tbody></table></div></details>`) +
+    `</section>`
+  );
+}
+
+/** Every trigger evaluation, regressed first; empty when none ran. */
+function triggersSection(report: Report, indexes: Map<string, number>): string {
+  const triggers = report.triggers ?? [];
+  if (triggers.length === 0) return "";
+  const ordered = [...triggers.filter((t) => t.verdict === "regressed"), ...triggers.filter((t) => t.verdict !== "regressed")];
+  return (
+    `<section class="triggers" id="triggers"><h2>Triggers</h2>` +
+    `<p class="muted">Each query is sent with the catalogue of every skill (name and description) and a Skill tool. ` +
+    `Recall: should queries that invoked the skill. False triggers: should-not queries that invoked it.</p>` +
+    ordered.map((t) => triggerBlock(t, indexes.get(t.skill) ?? 0)).join("") +
+    `</section>`
   );
 }
 
@@ -312,6 +483,8 @@ pre.out{white-space:pre-wrap;word-break:break-word;background:var(--soft);border
 del{background:#ffebe9;color:#82071e}ins{background:#dafbe1;color:#116329;text-decoration:none}
 .notes p{margin:0 0 6px}.trend{margin:8px 0}.trend svg{max-width:100%;height:auto}.grid{stroke:#eaeef2}.axis{font-size:10px;fill:var(--muted)}.title{font-size:12px;font-weight:600}
 .legend{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+td.wrap{white-space:normal;min-width:220px}td.query{white-space:pre-wrap;word-break:break-word;max-width:520px}
+details.control{margin:6px 0;padding:4px 8px;border:1px dashed var(--line);border-radius:4px}details.control summary{cursor:pointer}
 [hidden]{display:none!important}
 `;
 
@@ -351,6 +524,7 @@ function headerSection(report: Report, context: HtmlRenderContext): string {
     `gate ${report.gate}`,
     `total ${formatUsd(report.totals.costUsd)}`,
     `${report.totals.cases} case(s), ${report.totals.errors} failed, ${report.totals.unjudged} unjudged`,
+    ...(triggerCounts(report) === null ? [] : [triggerCounts(report) as string]),
     `generated ${report.generatedAt}`,
     `${report.tool.name} ${report.tool.version}`,
   ];
@@ -366,6 +540,8 @@ function headerSection(report: Report, context: HtmlRenderContext): string {
     ];
     notes.push(`<div class="config-changes"><h4>skillbench.yml changes</h4>${list(items)}</div>`);
   }
+  const noLongerHelps = noLongerHelpsLines(report);
+  if (noLongerHelps.length > 0) notes.push(`<div class="warnings uplift-flags"><h4>skills that no longer help</h4>${list(noLongerHelps, "worse")}</div>`);
   if (report.warnings.length > 0) notes.push(`<div class="warnings"><h4>warnings</h4>${list(report.warnings)}</div>`);
   if (report.skipped.length > 0) notes.push(`<div class="skipped"><h4>not benchmarked</h4>${list(report.skipped.map((s) => `${s.skill}: ${s.reason}`))}</div>`);
   return (
@@ -380,9 +556,9 @@ function headerSection(report: Report, context: HtmlRenderContext): string {
   );
 }
 
-function filters(report: Report): string {
-  const models = [...new Set(report.skills.flatMap((s) => s.models.map((m) => m.model)))];
-  const skillOptions = report.skills.map((s, i) => `<option value="${i}">${esc(s.name)}</option>`).join("");
+function filters(report: Report, skillNames: string[]): string {
+  const models = [...new Set([...report.skills.flatMap((s) => s.models.map((m) => m.model)), ...(report.triggers ?? []).flatMap((t) => t.models.map((m) => m.model))])];
+  const skillOptions = skillNames.map((name, i) => `<option value="${i}">${esc(name)}</option>`).join("");
   const modelOptions = models.map((m) => `<option value="${esc(m)}">${esc(m)}</option>`).join("");
   return (
     `<form class="filters" id="filters"><label><input type="checkbox" id="f-regressed"> regressed only</label>` +
@@ -395,14 +571,20 @@ function filters(report: Report): string {
 /** The whole report as one HTML document (no external resource). Redact the report before rendering it. */
 export function renderHtmlReport(report: Report, context: HtmlRenderContext = {}): string {
   const skills = report.skills.map((skill, i) => skillSection(report, skill, i, context)).join("");
+  const indexes = skillIndexes(report);
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>skillbench: ${esc(report.verdict)} · ${esc(shortSha(report.commit))}</title><style>${STYLE}</style></head><body>` +
     headerSection(report, context) +
-    filters(report) +
-    (report.skills.length === 0 ? `<p class="muted">No skill was benchmarked in this run.</p>` : skills) +
+    filters(report, indexes.names) +
+    (report.skills.length > 0
+      ? skills
+      : (report.triggers ?? []).length > 0
+        ? `<p class="muted">Only trigger queries ran in this run (a description or trigger-query change).</p>`
+        : `<p class="muted">No skill was benchmarked in this run.</p>`) +
+    triggersSection(report, indexes.index) +
     `<script>${SCRIPT}</script></body></html>\n`
   );
 }

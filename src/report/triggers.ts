@@ -6,7 +6,8 @@ import { NO_SKILL } from "../triggers.js";
 
 const QUERIES_SHOWN = 5;
 
-function percent(rate: number | null): string {
+/** A 0-1 rate as "67%", "–" when null. */
+export function percent(rate: number | null): string {
   return rate === null ? "–" : `${Math.round(rate * 100)}%`;
 }
 
@@ -25,7 +26,7 @@ export function confusionText(m: TriggerModelSummary): string | null {
 }
 
 /** The rate with its change against the base catalogue, e.g. "67% (base 100%, -33.3 points)". */
-function withBase(rate: number | null, base: number | null | undefined): string {
+export function withBase(rate: number | null, base: number | null | undefined): string {
   if (base === undefined || base === null || rate === null) return percent(rate);
   return `${percent(rate)} (base ${percent(base)}, ${formatPoints((rate - base) * 100)})`;
 }

@@ -12,7 +12,8 @@ export function upliftText(metric: UpliftMetric): string {
   return `${formatPoints(metric.delta)}${interval}, n=${metric.n}`;
 }
 
-const HELPS_LABEL = (helps: boolean | null): string => (helps === true ? "helps" : helps === false ? "no longer helps" : "unclear");
+/** "helps", "no longer helps" or "unclear" (uplift.helps true, false, null). */
+export const HELPS_LABEL = (helps: boolean | null): string => (helps === true ? "helps" : helps === false ? "no longer helps" : "unclear");
 
 /** What the control could not measure, e.g. "control: 1 error, 2 unjudged"; null when nothing. */
 function controlProblems(uplift: Uplift): string | null {
