@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../src/pipeline.js";
+import type { SimServer } from "../src/sim/server.js";
 
 export interface Figure {
   scenario: string;
@@ -20,6 +21,15 @@ export async function recordFigures(figures: Figure[]): Promise<void> {
   const file = process.env.SKILLBENCH_BENCH_FIGURES;
   if (!file) return;
   await appendFile(file, figures.map((figure) => `${JSON.stringify(figure)}\n`).join(""), "utf8");
+}
+
+/**
+ * The simulator's cache clock for a benchmark (SimOptions.cacheClock): the work done, not the wall time. Each request
+ * that has arrived moves it by latency / concurrency ms, what it moves by on an idle machine at full concurrency; on
+ * a loaded machine calls take longer than the latency, and wall time would expire entries a real run keeps.
+ */
+export function workClock(sim: () => SimServer | undefined, latencyMs: number, concurrency: number): () => number {
+  return () => ((sim()?.requests.length ?? 0) * latencyMs) / Math.max(1, concurrency);
 }
 
 export const quietLogger: Logger = { info: () => undefined, warning: () => undefined, error: () => undefined, debug: () => undefined };
