@@ -17,7 +17,7 @@ import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
 import type { SimServer } from "../src/sim/server.js";
 import type { Price, Usage } from "../src/types.js";
-import { recordFigures, workClock } from "./bench-support.js";
+import { longSkill, recordFigures, workClock } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -32,15 +32,6 @@ const latency = Number(values.latency);
 const ttlMs = latency * Number(values["ttl-calls"]);
 const MODELS = ["claude-sonnet-5", "claude-haiku-4-5", "claude-opus-4-8"];
 const JUDGE = "claude-opus-5";
-
-/** ~5,000 tokens of instructions, different per skill (a shared prefix would cache across skills). */
-function longSkill(index: number): string {
-  const lines = [`# Skill ${index}`, "", `You handle support requests of kind ${index}. Follow every rule below.`, ""];
-  for (let rule = 0; lines.join("\n").length < 20_000; rule += 1) {
-    lines.push(`${rule + 1}. Rule ${rule} of skill ${index}: check the request for detail ${rule * 7 + index}, answer in plain words, and keep the customer's own terms.`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 interface Tally {
   cached: number;
