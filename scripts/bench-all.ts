@@ -16,6 +16,7 @@ const SCENARIOS: { name: string; args: string[] }[] = [
   { name: "cache", args: ["cache", "--skills-list", "10"] },
   ...(existsSync(fileURLToPath(new URL("./bench-batch.ts", import.meta.url))) ? [{ name: "batch", args: ["batch"] }] : []),
   { name: "rerun", args: ["rerun", "--skills", "10", "--cases", "6"] },
+  { name: "cost", args: ["cost", "--skills", "10", "--cases", "6"] },
   { name: "shard", args: ["shard", "--skills", "40", "--cases", "2", "--latency", "200"] },
   { name: "scale", args: ["scale", "--skills", "50"] },
 ];

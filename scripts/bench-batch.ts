@@ -13,6 +13,7 @@ import { loadProject } from "../src/project.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
+import { longSkill } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,15 +27,6 @@ const { values } = parseArgs({
 const latency = Number(values.latency);
 const MODELS = ["claude-sonnet-5", "claude-haiku-4-5", "claude-opus-4-8"];
 const JUDGE = "claude-opus-5";
-
-/** ~5,000 tokens of instructions, different per skill. */
-function longSkill(index: number): string {
-  const lines = [`# Skill ${index}`, "", `You handle support requests of kind ${index}. Follow every rule below.`, ""];
-  for (let rule = 0; lines.join("\n").length < 20_000; rule += 1) {
-    lines.push(`${rule + 1}. Rule ${rule} of skill ${index}: check the request for detail ${rule * 7 + index}, answer in plain words, and keep the customer's own terms.`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 const dir = await mkdtemp(join(tmpdir(), "skillbench-bench-batch-"));
 const rows: string[][] = [["mode", "pairs", "calls", "batches", "candidate cost", "judge cost", "total cost", "vs sync", "errors", "wall time"]];

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../src/pipeline.js";
+import type { SimServer } from "../src/sim/server.js";
 
 export interface Figure {
   scenario: string;
@@ -22,15 +23,39 @@ export async function recordFigures(figures: Figure[]): Promise<void> {
   await appendFile(file, figures.map((figure) => `${JSON.stringify(figure)}\n`).join(""), "utf8");
 }
 
+/**
+ * The simulator's cache clock for a benchmark (SimOptions.cacheClock): the work done, not the wall time. Each request
+ * that has arrived moves it by latency / concurrency ms, what it moves by on an idle machine at full concurrency; on
+ * a loaded machine calls take longer than the latency, and wall time would expire entries a real run keeps.
+ */
+export function workClock(sim: () => SimServer | undefined, latencyMs: number, concurrency: number): () => number {
+  return () => ((sim()?.requests.length ?? 0) * latencyMs) / Math.max(1, concurrency);
+}
+
 export const quietLogger: Logger = { info: () => undefined, warning: () => undefined, error: () => undefined, debug: () => undefined };
 
-/** `skills` prompt skills of `cases` short cases each, benchmarked on `models`, in `dir` (no git). */
-export async function writeProject(dir: string, options: { skills: number; cases: number; models: string[]; extraConfig?: string }): Promise<void> {
+/** ~5,000 tokens of instructions, different per skill (a shared prefix would cache across skills). */
+export function longSkill(index: number): string {
+  const lines = [`# Skill ${index}`, "", `You handle support requests of kind ${index}. Follow every rule below.`, ""];
+  for (let rule = 0; lines.join("\n").length < 20_000; rule += 1) {
+    lines.push(`${rule + 1}. Rule ${rule} of skill ${index}: check the request for detail ${rule * 7 + index}, answer in plain words, and keep the customer's own terms.`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `skills` prompt skills of `cases` short cases each, benchmarked on `models`, in `dir` (no git). Skills are one
+ * short line unless `skillText` gives each one's text (e.g. longSkill).
+ */
+export async function writeProject(
+  dir: string,
+  options: { skills: number; cases: number; models: string[]; extraConfig?: string; skillText?: (index: number) => string },
+): Promise<void> {
   await mkdir(join(dir, "skills"), { recursive: true });
   await mkdir(join(dir, "benchmarks"), { recursive: true });
   await writeFile(join(dir, "skillbench.yml"), `models: [${options.models.join(", ")}]\n${options.extraConfig ?? ""}`);
   for (let s = 0; s < options.skills; s += 1) {
-    await writeFile(join(dir, "skills", `skill-${s}.md`), `Answer question ${s} briefly and precisely.\n`);
+    await writeFile(join(dir, "skills", `skill-${s}.md`), options.skillText?.(s) ?? `Answer question ${s} briefly and precisely.\n`);
     const list = Array.from({ length: options.cases }, (_, c) => `  - id: c${c}\n    input: "Question ${c} for skill ${s}?"`).join("\n");
     await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
   }

@@ -10,6 +10,8 @@
 // `npm run bench -- gate [...]` runs the gate benchmark instead (scripts/bench-gate.ts).
 // `npm run bench -- shard | rerun | scale [...]`: 4 shards vs 1 job (scripts/bench-shard.ts), model calls of a re-run
 // of an unchanged PR (bench-rerun.ts), peak RSS and CPU per call at 1,000 skills (bench-scale.ts).
+// `npm run bench -- cost [...]`: a PR run, a re-run of it and a nightly run, before and after caching, reuse and
+// batches: total cost of each and the ratio to its "before" (scripts/bench-cost.ts).
 // `npm run bench -- all`: every scenario with small sizes, then one table of figures (bench-all.ts).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,6 +43,7 @@ const SCALE_SCENARIOS: Record<string, () => Promise<unknown>> = {
   shard: () => import("./bench-shard.js"),
   rerun: () => import("./bench-rerun.js"),
   scale: () => import("./bench-scale.js"),
+  cost: () => import("./bench-cost.js"),
   all: () => import("./bench-all.js"),
 };
 const scaleScenario = SCALE_SCENARIOS[process.argv[2] ?? ""];

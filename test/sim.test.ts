@@ -202,6 +202,28 @@ describe("simulated Messages API", () => {
     expect(afterReset.usage.cache_creation_input_tokens).toBe(prefixTokens);
   });
 
+  it("cache entries live on the injected cache clock, not on wall time", async () => {
+    // A logical clock: a loaded machine that serves requests slowly must not expire entries a real run would keep.
+    let now = 0;
+    const clocked = await startSimServer({ latencyMs: 0, cacheTtlMs: 1_000, cacheClock: () => now });
+    try {
+      const skill = "Follow the house style for summaries, in order. ".repeat(100);
+      const system = [{ type: "text", text: skill, cache_control: { type: "ephemeral" } }];
+      const prefixTokens = Math.ceil(skill.length / 4);
+      const ask = async (user: string) => asMessage((await post(clocked, textRequest("claude-sonnet-4-6", user, { system }))).json).usage;
+      expect((await ask("First.")).cache_creation_input_tokens).toBe(prefixTokens);
+      now = 999;
+      expect((await ask("Second.")).cache_read_input_tokens).toBe(prefixTokens);
+      // The read refreshed the entry to 999 + 1000; past that it is gone, however little wall time went by.
+      now = 2_000;
+      const third = await ask("Third.");
+      expect(third.cache_read_input_tokens).toBe(0);
+      expect(third.cache_creation_input_tokens).toBe(prefixTokens);
+    } finally {
+      await clocked.close();
+    }
+  });
+
   it("structured answers satisfy the request's own schema", async () => {
     const validate = new Ajv({ strict: false }).compile(JUDGE_SCHEMA);
     for (const input of ["Grade this: the sky is green.", "Grade this: <expected_answer>blue</expected_answer> blue"]) {

@@ -63,6 +63,11 @@ export interface SimOptions {
    * Benchmarks shorten it in proportion to their shortened latency, so entries expire as they would in a real run.
    */
   cacheTtlMs?: number;
+  /**
+   * The clock cache entries live on, in ms; default Date.now. A benchmark passes a logical clock (e.g. requests
+   * arrived x latency / concurrency) so entries expire by the work done, not by how slow a loaded machine is.
+   */
+  cacheClock?: () => number;
   /** The Message Batches endpoints (src/sim/batch.ts): outcomes, stalls, or a 404 like a gateway without them. */
   batch?: SimBatchOptions;
 }
@@ -614,7 +619,7 @@ class Sim implements SimServer {
     const systemText = systemParts(body["system"]).map((p) => p.text).join("\n");
     const text = `${systemText}\n${messagesText(body["messages"])}`;
     // Decided at arrival: a cache entry only exists once the first response with that prefix has started.
-    const cache = this.cacheUseFor(body, model, schema, arrivedAt);
+    const cache = this.cacheUseFor(body, model, schema, this.cacheNow());
 
     try {
       if (parseError !== null || !isRecord(parsed)) {
@@ -681,6 +686,10 @@ class Sim implements SimServer {
     const seen = this.judgements.get(requestKey) ?? 0;
     this.judgements.set(requestKey, seen + 1);
     return shortId("judge-noise", noise.seed ?? "", requestKey, String(seen));
+  }
+
+  private cacheNow(): number {
+    return this.options.cacheClock ? this.options.cacheClock() : Date.now();
   }
 
   private cacheUseFor(body: Record<string, unknown>, model: string, schema: Record<string, unknown> | null, arrivedAt: number): CacheUse | null {
@@ -805,7 +814,7 @@ class Sim implements SimServer {
       cacheRead = input.cache.hitChars > 0 ? estimateTokens(input.cache.hitChars, newTokenizer) : 0;
       cacheCreation = Math.max(0, prefixTokens - cacheRead);
       inputTokens = Math.max(0, totalInput - prefixTokens);
-      const now = Date.now();
+      const now = this.cacheNow();
       for (const entry of input.cache.entries) this.cache.set(entry.key, Math.max(this.cache.get(entry.key) ?? 0, now + entry.ttlMs));
     }
 
