@@ -12,6 +12,7 @@ import { BUILTIN_PRICING } from "../src/pricing.js";
 import { editDistance } from "../src/hints.js";
 import { CONFIG_DEFAULTS, schemaFiles } from "../src/schemas.js";
 import { issuesOf, tempTree } from "./support/files.js";
+import { REPORT_SCHEMA_FILE, reportSchemaFiles } from "../scripts/report-schema.js";
 import type { Price } from "../src/types.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -761,6 +762,16 @@ describe("published JSON schemas", () => {
     expect(
       actual === expected,
       `${relative} differs from src/schemas.ts; regenerate it with: npx tsx scripts/write-schemas.ts`,
+    ).toBe(true);
+  });
+
+  // Generated from the Report type by ts-json-schema-generator: a few seconds of compiler work, hence the timeout.
+  it(`${REPORT_SCHEMA_FILE} matches the Report type in src/types.ts`, { timeout: 120_000 }, async () => {
+    const expected = reportSchemaFiles()[REPORT_SCHEMA_FILE];
+    const actual = await readFile(path.join(REPO_ROOT, REPORT_SCHEMA_FILE), "utf8").catch(() => "(missing)");
+    expect(
+      actual === expected,
+      `${REPORT_SCHEMA_FILE} differs from src/types.ts; regenerate it with: npx tsx scripts/write-schemas.ts`,
     ).toBe(true);
   });
 });
