@@ -154,7 +154,8 @@ export function blindingTerms(models: readonly string[]): string[] {
 }
 
 /** Invisible characters that may sit inside a name: zero-width space/non-joiner/joiner, word joiner, soft hyphen, BOM, variation selectors, other format characters. */
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: each listed mark is matched alone, as one invisible character.
+// Each listed mark is matched alone, as one invisible character (the class is not meant to match sequences).
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /^[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e0fff}\p{Cf}]$/u;
 
 /** Cyrillic and Greek letters that look like Latin ones, typographic dashes and apostrophes. */
@@ -413,7 +414,7 @@ function parseAnswer<T>(text: string, validate: ValidateFunction<T>, what: strin
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${what} is not valid JSON (${messageOf(error)}): ${preview(text)}`);
+    throw new Error(`${what} is not valid JSON (${messageOf(error)}): ${preview(text)}`, { cause: error });
   }
   if (!validate(data)) {
     const problems = (validate.errors ?? [])

@@ -8,7 +8,6 @@ import {
   TRUSTED_KEYS,
   applyTrustedKeys,
   compareConfigs,
-  trustedKeyOverridden,
   type BaseConfig,
   type Overrides,
 } from "./config.js";

@@ -693,9 +693,9 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
         spent += price && error.usage ? costOf(error.usage, price) : 0;
         throw error;
       }
-      if (error instanceof NotSent) throw new Error(notRunError(error.stopCause));
-      if (error instanceof OverBudget && budget !== null) throw new Error(budgetNotRun(budget));
-      throw new Error(messageOf(error));
+      if (error instanceof NotSent) throw new Error(notRunError(error.stopCause), { cause: error });
+      if (error instanceof OverBudget && budget !== null) throw new Error(budgetNotRun(budget), { cause: error });
+      throw new Error(messageOf(error), { cause: error });
     } finally {
       if (--extraInFlight === 0) stop?.removeEventListener("abort", onStop);
       outcome.calls = calls;

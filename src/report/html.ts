@@ -17,7 +17,7 @@ import { type BaseCase, baseCaseKey } from "./base-cases.js";
 import { wordDiff } from "./diff.js";
 import { NOT_AVAILABLE, formatMs, formatMsDelta, formatPercent, formatPoints, formatScore, formatUsd } from "./format.js";
 import { NO_SKILL } from "../triggers.js";
-import { confusionText, percent, triggerCounts, withBase } from "./triggers.js";
+import { confusionText, triggerCounts, withBase } from "./triggers.js";
 import { HELPS_LABEL, noLongerHelpsLines, upliftText } from "./uplift.js";
 
 // Shared with the markdown views; re-exported so existing imports keep working.
