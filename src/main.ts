@@ -14,7 +14,7 @@ import {
   modelClientFactory,
   runPipeline,
   type Logger,
-  type PipelineResult,
+  type RunResult,
 } from "./pipeline.js";
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { noLongerHelpsLines } from "./report/uplift.js";
@@ -22,7 +22,7 @@ import { progressPrinter } from "./progress.js";
 import { parseShard, readShardReports, type ShardReport, type ShardSpec } from "./shard.js";
 import { Redactor } from "./redact.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
-import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { writeReport } from "./report/write.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
@@ -276,7 +276,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
           : Promise.resolve({ commit: null, status: "unavailable" as const, raw: null, problem: "the event names no base commit" })
     : null;
 
-  let result: PipelineResult;
+  let result: RunResult;
   try {
     result = await runPipeline({
       root: workspace,
@@ -309,20 +309,15 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     throw error;
   }
 
-  const report = result.report;
-  if (!report) throw new Error("internal: the pipeline returned no report");
-  const reportPath = isAbsolute(inputs.reportPath) ? inputs.reportPath : resolve(workspace, inputs.reportPath);
-  await writeReportFile(reportPath, report, redactor);
-
+  const { report } = result;
+  const inWorkspace = (path: string) => (isAbsolute(path) ? path : resolve(workspace, path));
+  const reportPath = inWorkspace(inputs.reportPath);
+  const htmlPath = inputs.htmlReportPath === null ? null : inWorkspace(inputs.htmlReportPath);
   const runUrl = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
-  // The base scores and stored base outputs, beside each head result in the HTML report and the comment.
+  await writeReport(report, { json: reportPath, html: htmlPath }, { snapshot: result.snapshot, runUrl }, redactor);
+  const htmlReportPath = htmlPath === null ? "" : relative(workspace, htmlPath) || htmlPath;
+  // The base scores and stored base outputs, beside each head result in the comment and the summary.
   const baseCases = baseCasesFromSnapshot(result.snapshot);
-  let htmlReportPath = "";
-  if (inputs.htmlReportPath) {
-    const path = isAbsolute(inputs.htmlReportPath) ? inputs.htmlReportPath : resolve(workspace, inputs.htmlReportPath);
-    await writeHtmlReport(path, report, { runUrl, history: result.snapshot?.history ?? [], baseCases }, redactor);
-    htmlReportPath = relative(workspace, path) || path;
-  }
   const renderContext = {
     runUrl,
     history: result.snapshot?.history ?? [],

@@ -17,7 +17,6 @@ import { estimateCallUsd } from "./estimate.js";
 import {
   METRICS,
   type Benchmark,
-  type BenchmarkCase,
   type CallRequest,
   type CallResult,
   type CaseResult,
