@@ -23,6 +23,7 @@ import { parseShard, readShardReports, type ShardReport, type ShardSpec } from "
 import { Redactor } from "./redact.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { writeReport } from "./report/write.js";
+import { DEFAULT_QUICKCHART_URL, quickchartUrlProblem } from "./report/chart.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
@@ -120,11 +121,14 @@ function readInputs(eventName: string): ActionInputs {
     skillsFrom: core.getInput("skills-from").trim() || null,
     pullRequest: prNumberInput(problems),
     chart: choice("chart", CHART_KINDS, "quickchart"),
-    quickchartUrl: core.getInput("quickchart-url").trim() || "https://quickchart.io",
+    quickchartUrl: core.getInput("quickchart-url").trim() || DEFAULT_QUICKCHART_URL,
     overrides,
     shard: shardInput(problems),
     mergeReports: listOf(core.getInput("merge-reports")).length > 0 ? listOf(core.getInput("merge-reports")) : null,
   };
+  // Checked here, not when the comment is rendered after the paid calls: a typo is bad input, found before any call.
+  const quickchartProblem = quickchartUrlProblem(inputs.quickchartUrl);
+  if (quickchartProblem !== null) problems.push(`input ${quickchartProblem}`);
   if (inputs.shard && inputs.mergeReports) problems.push("inputs shard and merge-reports exclude each other: shards run, a later job merges their reports");
   // A fork's files must never become the baseline: with skills-from the run compares, it does not record.
   if (inputs.skillsFrom && inputs.mode !== "pr") problems.push("input skills-from needs mode: pr (a pull request's files never become the baseline)");
