@@ -4,6 +4,7 @@ import { summarizeSkill, totalsOf } from "./aggregate.js";
 import { createModelClient } from "./anthropic.js";
 import { GitBaselineStore } from "./baseline/store.js";
 import { applyComparison } from "./compare.js";
+import { describeFinding } from "./report/reasons.js";
 import {
   TRUSTED_KEYS,
   applyTrustedKeys,
@@ -488,6 +489,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       correction: config.correction,
       maxAgeHours: config.baseline.maxAgeHours,
       history: snapshot?.history ?? [],
+      describe: describeFinding,
     });
   };
   let report = compose();
