@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineOptions } from "../src/pipeline.js";
+import { modelClientFactory, runPipeline, type PipelineOptions, type PipelineRunOptions } from "../src/pipeline.js";
 import { costOf, priceFor, totalInputTokens } from "../src/pricing.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Config, Report, Usage } from "../src/types.js";
@@ -96,7 +96,7 @@ try {
     extraConfig: `judge: { model: ${JUDGE}, samples: 2 }\nconcurrency: ${CONCURRENCY}\n`,
     skillText: longSkill,
   });
-  const pipeline = (mode: PipelineOptions["mode"], sim: SimServer, cachePath: string): PipelineOptions => ({
+  const pipeline = (mode: PipelineOptions["mode"], sim: SimServer, cachePath: string): PipelineRunOptions => ({
     root: dir,
     mode,
     skills: "all",
@@ -116,7 +116,6 @@ try {
     const outcome = await runPipeline(pipeline(mode, sim, cachePath));
     const seconds = (performance.now() - started) / 1000;
     const report = outcome.report;
-    if (!report) throw new Error(`${run}: the pipeline produced no report`);
     const errors = report.totals.errors + report.totals.unjudged;
     if (errors > 0) throw new Error(`${run}: ${errors} pair(s) ended with an error or unjudged; the figures would be wrong`);
     return {

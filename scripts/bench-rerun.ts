@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineOptions } from "../src/pipeline.js";
+import { modelClientFactory, runPipeline, type PipelineRunOptions } from "../src/pipeline.js";
 import { startSimServer } from "../src/sim/server.js";
 import { quietLogger, recordFigures, writeProject } from "./bench-support.js";
 
@@ -26,7 +26,7 @@ const cacheDir = await mkdtemp(join(tmpdir(), "skillbench-bench-rerun-cache-"));
 const sim = await startSimServer({ latencyMs: Number(values.latency) });
 try {
   await writeProject(dir, { skills, cases, models: MODELS, extraConfig: "judge: { model: claude-opus-5 }\nconcurrency: 16\n" });
-  const options: PipelineOptions = {
+  const options: PipelineRunOptions = {
     root: dir,
     mode: "pr",
     skills: "all",

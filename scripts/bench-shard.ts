@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineOptions } from "../src/pipeline.js";
+import { modelClientFactory, runPipeline, type PipelineRunOptions } from "../src/pipeline.js";
 import type { ShardReport } from "../src/shard.js";
 import { startSimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
@@ -49,7 +49,7 @@ const dir = await mkdtemp(join(tmpdir(), "skillbench-bench-shard-"));
 const sim = await startSimServer({ latencyMs: latency });
 try {
   await writeProject(dir, { skills, cases, models: MODELS, extraConfig: `concurrency: ${concurrency}\n` });
-  const common: PipelineOptions = {
+  const common: PipelineRunOptions = {
     root: dir,
     mode: "baseline",
     skills: "all",

@@ -1,7 +1,8 @@
 // Adaptive sampling: after the first pass and comparison, a (skill, model) whose verdict is borderline (its
 // quality interval straddles the threshold) gets more judgements per output, then more generations per case, up
 // to max-samples, re-compared after each round; nothing else pays for the extra precision. pr mode only.
-import type { MoreSamples, PlanItem } from "./run.js";
+import type { PlanItem } from "./plan.js";
+import type { MoreSamples } from "./run.js";
 import type { CaseResult, Config, ModelSummary, Report, Thresholds } from "./types.js";
 import { isBorderline } from "./compare.js";
 

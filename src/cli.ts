@@ -7,17 +7,15 @@ import { DEFAULT_CONFIG_PATH } from "./config.js";
 import { loadProject } from "./project.js";
 import { EXIT, InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
-import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger, type PipelineResult } from "./pipeline.js";
+import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger, type RunResult } from "./pipeline.js";
 import { parseShard, readShardReports } from "./shard.js";
-import { renderMarkdownReport } from "./report/markdown.js";
 import { formatUsd } from "./report/format.js";
 import { renderTerminalSummary } from "./report/terminal.js";
 import { CONFIG_DEFAULTS } from "./schemas.js";
 import { progressPrinter } from "./progress.js";
 import { Redactor } from "./redact.js";
-import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { writeReport, writeReportFile } from "./report/write.js";
 import { skillCreatorFiles } from "./report/skill-creator.js";
-import { baseCasesFromSnapshot } from "./report/base-cases.js";
 import { MODES, SKILL_SELECTIONS, isOneOf, type Mode, type SkillSelection } from "./types.js";
 import { VERSION } from "./version.js";
 
@@ -294,7 +292,7 @@ async function run(values: Values, io: RunIo): Promise<number> {
     shard,
   });
 
-  if (values["dry-run"]) {
+  if (result.kind === "dry-run") {
     const { estimate, plan } = result;
     io.stdout(`Dry run: ${result.selected.length} skill(s), ${estimate.pairs} case x model pair(s), ${estimate.calls} model calls.\n`);
     for (const benchmark of result.selected) {
@@ -350,19 +348,15 @@ async function merge(values: Values, files: string[], io: RunIo): Promise<number
 }
 
 /** Writes the report files, prints the summary, and turns the verdict into the exit code (run and merge). */
-async function finish(result: PipelineResult, values: Values, io: RunIo, mode: Mode): Promise<number> {
-  const report = result.report;
-  if (!report) throw new Error("internal: the pipeline returned no report");
+async function finish(result: RunResult, values: Values, io: RunIo, mode: Mode): Promise<number> {
+  const { report } = result;
   const reportPath = resolve(io.cwd, values.report ?? "skillbench-report.json");
-  await writeReportFile(reportPath, report, io.redactor);
-  if (values.markdown !== undefined) {
-    const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(result.snapshot) });
-    await writeReportFile(resolve(io.cwd, values.markdown), markdown, io.redactor);
-  }
-  if (values.html !== undefined) {
-    const snapshot = result.snapshot;
-    await writeHtmlReport(resolve(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
-  }
+  const paths = {
+    json: reportPath,
+    markdown: values.markdown === undefined ? null : resolve(io.cwd, values.markdown),
+    html: values.html === undefined ? null : resolve(io.cwd, values.html),
+  };
+  await writeReport(report, paths, { snapshot: result.snapshot }, io.redactor);
   io.stdout(renderTerminalSummary(report));
   const written: string[] = [];
   if (values.format === "skill-creator") {

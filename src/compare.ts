@@ -13,7 +13,6 @@ import {
   type Correction,
   type Gate,
   type HistoryPoint,
-  type Interval,
   type Metric,
   type MetricSet,
   type MetricTest,
@@ -34,7 +33,6 @@ import {
   standardDeviation,
   tInterval,
 } from "./stats.js";
-import { formatInterval, formatPercent, formatPoints } from "./report/format.js";
 import { NOT_COMPARED, costPerGeneration } from "./aggregate.js";
 import { byMetric } from "./util.js";
 import { checkKey, flippedExpectations, pairedPassDelta } from "./checks.js";
@@ -55,7 +53,23 @@ export interface CompareOptions {
   maxAgeHours?: number | null;
   /** Baseline history, oldest first: the drift between nightly baselines when the baseline is too old. */
   history?: readonly HistoryPoint[];
+  /**
+   * Says a finding in words for the report's `regressions` and `verdictReasons` (describeFinding in
+   * src/report/reasons.ts): the comparison decides with data, the report owns the wording.
+   */
+  describe: (finding: Finding) => string;
 }
+
+/**
+ * Why a compared model regressed or could not be decided, as data. `metric`: a gated test that regressed or is
+ * inconclusive (its outcome and inconclusiveBecause say which; `drift` is the nightly drift it was weighed against
+ * when the baseline is older than max-age-hours). `cost`: the cost rose over its threshold. `baseline-age`: the
+ * baseline is older than max-age-hours (a note on any verdict).
+ */
+export type Finding =
+  | { kind: "metric"; test: MetricTest; gate: Gate; drift: number | null }
+  | { kind: "cost"; costPct: number; threshold: number }
+  | { kind: "baseline-age"; ageHours: number; maxAgeHours: number };
 
 /** Fewer judged pairs than this are not tested: the verdict is inconclusive. */
 export const MIN_PAIRS = 3;
@@ -156,11 +170,6 @@ function decide(
   const decided = { ...summary, regressions, regressed: regressions.length > 0 };
   const verdict = modelVerdict(decided, noBaseline, undecided);
   return { ...decided, ...verdict, verdictReasons: [...verdict.verdictReasons, ...notes] };
-}
-
-/** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
-function intervalText(interval: Interval): string {
-  return `${Math.round(interval.level * 100)}% CI ${formatInterval(interval)}`;
 }
 
 interface MetricComparison {
@@ -382,10 +391,6 @@ function adjustedPValues(skills: readonly SkillReport[], correction: Correction)
   return adjusted;
 }
 
-function hoursText(hours: number): string {
-  return hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours)} h`;
-}
-
 /** One test decided under the noise-aware gate (contract 4), or under the old threshold gate. */
 export function decideTest(test: MetricTest, adjustedPValue: number | null, gate: Gate, drift: number | null): MetricTest {
   const { n, delta, interval, spread, threshold } = test;
@@ -412,46 +417,6 @@ export function decideTest(test: MetricTest, adjustedPValue: number | null, gate
   return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-wide", casesNeeded: needed === null ? null : Math.max(needed, 1) };
 }
 
-function testFacts(test: MetricTest): string {
-  const facts = [`n ${test.n}`];
-  if (test.spread !== null) facts.push(`spread ${formatPoints(test.spread).replace(/^\+/, "")}`);
-  if (test.detectableDrop !== null) facts.push(`detectable drop ${formatPoints(test.detectableDrop).replace(/^\+/, "")}`);
-  return facts.join(", ");
-}
-
-/** Why a gated test regressed, or why it could not be decided (null when it passed). */
-function testReason(test: MetricTest, gate: Gate, drift: number | null): string | null {
-  const { delta, interval, threshold } = test;
-  const metric = test.metric === "expectations" ? "expectation pass rate" : test.metric === "checks" ? "check pass rate" : test.metric;
-  const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
-  if (test.outcome === "regressed") {
-    const detail = interval === null ? "" : `; ${intervalText(interval)}`;
-    if (gate === "threshold") return `${metric}${deltaText} (threshold ${threshold}${detail})`;
-    const p = test.adjustedPValue === null ? "" : `; p ${formatP(test.adjustedPValue)} adjusted`;
-    return `${metric}${deltaText} (threshold ${threshold}${detail}${p}; ${testFacts(test)})`;
-  }
-  if (test.outcome === "pass") return null;
-  const more = test.casesNeeded === null ? "" : `; about ${test.casesNeeded} more case${test.casesNeeded === 1 ? "" : "s"} would decide`;
-  switch (test.inconclusiveBecause) {
-    case "too-few-pairs":
-      return `${metric}: only ${test.n} judged pair${test.n === 1 ? "" : "s"} (at least ${MIN_PAIRS} are needed to test a drop)${more}`;
-    case "baseline-drift":
-      return (
-        `${metric}${deltaText}: within the drift between nightly baselines (${formatPoints(drift ?? 0).replace(/^\+/, "")} points) ` +
-        "and the baseline is older than max-age-hours: not called a regression"
-      );
-    default:
-      return (
-        `${metric}${deltaText}${interval === null ? "" : `, ${intervalText(interval)}`}: too wide to decide against ` +
-        `the threshold ${threshold} (${testFacts(test)})${more}`
-      );
-  }
-}
-
-function formatP(p: number): string {
-  return p < 0.001 ? "< 0.001" : p.toFixed(3);
-}
-
 /**
  * A compared model's verdict from its tests: the adjusted p-values from the run's family, each gated test
  * decided, the regressions (gated drops, cost, the errors gate) and why it is inconclusive, and a note when the
@@ -476,23 +441,19 @@ function decideModel(
     // The drift is of the quality mean: it says nothing about a pass rate.
     decideTest(test, adjusted.get(familyKey(skill, summary.model, test.metric)) ?? null, gate, isPassRate(test.metric) ? null : drift),
   );
-  const regressions: string[] = [];
-  const undecided: string[] = [];
+  const regressions: Finding[] = [];
+  const undecided: Finding[] = [];
   for (const test of tests) {
-    if (!test.gated) continue;
-    const reason = testReason(test, gate, drift);
-    if (reason === null) continue;
-    (test.outcome === "regressed" ? regressions : undecided).push(reason);
+    if (!test.gated || test.outcome === "pass") continue;
+    (test.outcome === "regressed" ? regressions : undecided).push({ kind: "metric", test, gate, drift });
   }
   // Cost is measured, not judged: no judge noise to test against, so the threshold alone decides.
   const costPct = summary.delta?.costPct ?? null;
   if (costPct !== null && costPct > thresholds.cost + EPSILON) {
-    regressions.push(`cost ${formatPercent(costPct)} (threshold ${thresholds.cost}%)`);
+    regressions.push({ kind: "cost", costPct, threshold: thresholds.cost });
   }
-  const notes =
-    tooOld && ageHours !== null
-      ? [`the baseline was recorded ${hoursText(ageHours)} ago (max-age-hours ${maxAgeHours})`]
-      : [];
+  const notes: Finding[] = tooOld && ageHours !== null && maxAgeHours !== null ? [{ kind: "baseline-age", ageHours, maxAgeHours }] : [];
+  const { describe } = options;
   const gatedUndecided = tests.filter((t) => t.gated && t.outcome === "inconclusive");
   const needed = gatedUndecided.map((t) => t.casesNeeded).filter((c): c is number => c !== null);
   const quality = tests.find((t) => t.metric === "quality") ?? null;
@@ -501,9 +462,9 @@ function decideModel(
     tests,
     pValue: quality?.adjustedPValue ?? null,
     casesNeeded: gatedUndecided.length > 0 && needed.length > 0 ? Math.max(...needed) : null,
-    regressions,
+    regressions: regressions.map(describe),
   };
-  return decide(withTests, results, thresholds, null, undecided, notes);
+  return decide(withTests, results, thresholds, null, undecided.map(describe), notes.map(describe));
 }
 
 /**

@@ -1,22 +1,11 @@
 import { constants as osConstants } from "node:os";
-import type { CallErrorKind, Usage } from "./types.js";
+import type { CallErrorKind, InputIssue, Usage } from "./types.js";
+
+// Defined with the data model (src/types.ts) so that types.ts imports nothing; re-exported for the error paths.
+export type { InputIssue } from "./types.js";
 
 /** Exit codes shared by the CLI and the action's logs. */
 export const EXIT = { ok: 0, regression: 1, usage: 2, failure: 3 } as const;
-
-/** One problem with the user's input, located as precisely as we know. */
-export interface InputIssue {
-  /** Repository-relative file, or an input/flag name such as "input models" or "--concurrency". */
-  file: string;
-  /** 1-based; null when the problem is not tied to a place in a file. */
-  line: number | null;
-  column: number | null;
-  /** Dotted path of the field, e.g. "thresholds.quality" or "cases[2].input"; "" for the whole file. */
-  field: string;
-  message: string;
-  /** The rule a tolerated deviation breaks (e.g. "name-matches-folder"), when the issue is a warning about one. */
-  rule?: string;
-}
 
 export function formatIssue(issue: InputIssue): string {
   const where = issue.line === null ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;

@@ -1,7 +1,7 @@
 // The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
 import { JUDGE_SYSTEM_PROMPT } from "./judge.js";
 import { costOf, priceFor } from "./pricing.js";
-import type { PlanItem } from "./run.js";
+import type { PlanItem } from "./plan.js";
 import type { CallRequest, Config, Price } from "./types.js";
 
 export interface CostEstimate {

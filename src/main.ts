@@ -15,7 +15,7 @@ import {
   modelClientFactory,
   runPipeline,
   type Logger,
-  type PipelineResult,
+  type RunResult,
 } from "./pipeline.js";
 import { COMMENT_LIMIT, COMMENT_MARKER, renderComment, renderSummary, verdictLine } from "./report/markdown.js";
 import { noLongerHelpsLines } from "./report/uplift.js";
@@ -23,7 +23,8 @@ import { progressPrinter } from "./progress.js";
 import { parseShard, readShardReports, type ShardReport, type ShardSpec } from "./shard.js";
 import { Redactor } from "./redact.js";
 import { baseCasesFromSnapshot } from "./report/base-cases.js";
-import { writeHtmlReport, writeReportFile } from "./report/write.js";
+import { writeReport } from "./report/write.js";
+import { DEFAULT_QUICKCHART_URL, quickchartUrlProblem } from "./report/chart.js";
 import { CHART_KINDS, MODES, SKILL_SELECTIONS, isOneOf, type ChartKind, type Mode, type SkillSelection } from "./types.js";
 
 /** Annotations per step are capped by GitHub (10 errors); the rest go into one. */
@@ -122,11 +123,14 @@ function readInputs(eventName: string): ActionInputs {
     skillsFrom: core.getInput("skills-from").trim() || null,
     pullRequest: prNumberInput(problems),
     chart: choice("chart", CHART_KINDS, "quickchart"),
-    quickchartUrl: core.getInput("quickchart-url").trim() || "https://quickchart.io",
+    quickchartUrl: core.getInput("quickchart-url").trim() || DEFAULT_QUICKCHART_URL,
     overrides,
     shard: shardInput(problems),
     mergeReports: listOf(core.getInput("merge-reports")).length > 0 ? listOf(core.getInput("merge-reports")) : null,
   };
+  // Checked here, not when the comment is rendered after the paid calls: a typo is bad input, found before any call.
+  const quickchartProblem = quickchartUrlProblem(inputs.quickchartUrl);
+  if (quickchartProblem !== null) problems.push(`input ${quickchartProblem}`);
   if (inputs.shard && inputs.mergeReports) problems.push("inputs shard and merge-reports exclude each other: shards run, a later job merges their reports");
   // A fork's files must never become the baseline: with skills-from the run compares, it does not record.
   if (inputs.skillsFrom && inputs.mode !== "pr") problems.push("input skills-from needs mode: pr (a pull request's files never become the baseline)");
@@ -278,7 +282,7 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
           : Promise.resolve({ commit: null, status: "unavailable" as const, raw: null, problem: "the event names no base commit" })
     : null;
 
-  let result: PipelineResult;
+  let result: RunResult;
   try {
     result = await runPipeline({
       root: workspace,
@@ -311,20 +315,15 @@ async function runAction(envRedactor: Redactor, options: RunOptions): Promise<vo
     throw error;
   }
 
-  const report = result.report;
-  if (!report) throw new Error("internal: the pipeline returned no report");
-  const reportPath = isAbsolute(inputs.reportPath) ? inputs.reportPath : resolve(workspace, inputs.reportPath);
-  await writeReportFile(reportPath, report, redactor);
-
+  const { report } = result;
+  const inWorkspace = (path: string) => (isAbsolute(path) ? path : resolve(workspace, path));
+  const reportPath = inWorkspace(inputs.reportPath);
+  const htmlPath = inputs.htmlReportPath === null ? null : inWorkspace(inputs.htmlReportPath);
   const runUrl = `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/actions/runs/${context.runId}`;
-  // The base scores and stored base outputs, beside each head result in the HTML report and the comment.
+  await writeReport(report, { json: reportPath, html: htmlPath }, { snapshot: result.snapshot, runUrl }, redactor);
+  const htmlReportPath = htmlPath === null ? "" : relative(workspace, htmlPath) || htmlPath;
+  // The base scores and stored base outputs, beside each head result in the comment and the summary.
   const baseCases = baseCasesFromSnapshot(result.snapshot);
-  let htmlReportPath = "";
-  if (inputs.htmlReportPath) {
-    const path = isAbsolute(inputs.htmlReportPath) ? inputs.htmlReportPath : resolve(workspace, inputs.htmlReportPath);
-    await writeHtmlReport(path, report, { runUrl, history: result.snapshot?.history ?? [], baseCases }, redactor);
-    htmlReportPath = relative(workspace, path) || path;
-  }
   const renderContext = {
     runUrl,
     history: result.snapshot?.history ?? [],

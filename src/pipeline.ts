@@ -4,6 +4,8 @@ import { summarizeSkill, totalsOf } from "./aggregate.js";
 import { createModelClient } from "./anthropic.js";
 import { GitBaselineStore } from "./baseline/store.js";
 import { applyComparison } from "./compare.js";
+import { describeFinding } from "./report/reasons.js";
+import { triggerTestReason } from "./report/triggers.js";
 import {
   TRUSTED_KEYS,
   applyTrustedKeys,
@@ -180,17 +182,36 @@ export class BudgetExceededError extends Error {
   }
 }
 
-export interface PipelineResult {
+/** What both kinds of pipeline result hold: the project, the plan and its estimate. */
+interface PlannedRun {
   project: Project;
   plan: PlanItem[];
   selected: Benchmark[];
-  /** Null for dry runs. Already redacted: no known secret is in any of its strings. */
-  report: Report | null;
-  snapshot: BaselineSnapshot | null;
   estimate: CostEstimate;
+}
+
+/** A dry run (options.dryRun): planned and estimated, nothing called, no report. */
+export interface DryRunResult extends PlannedRun {
+  kind: "dry-run";
+}
+
+/** A run (or a merge of shard reports): the report, the baseline it was compared with, what was recorded. */
+export interface RunResult extends PlannedRun {
+  kind: "run";
+  /** Already redacted: no known secret is in any of its strings. */
+  report: Report;
+  snapshot: BaselineSnapshot | null;
   recorded: { commit: string; attempts: number } | null;
 }
 
+export type PipelineResult = DryRunResult | RunResult;
+
+/** Options of a pipeline that is not a dry run. */
+export type PipelineRunOptions = PipelineOptions & { dryRun?: false };
+
+/** Without dryRun the pipeline always ends with a report: the front ends get a RunResult and need no check. */
+export async function runPipeline(options: PipelineRunOptions): Promise<RunResult>;
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult>;
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const redactor = options.redactor ?? Redactor.fromEnvironment(process.env);
   const log = redactor.logger(options.log);
@@ -294,8 +315,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     log.info(`Trigger evaluation: at most ${triggerEstimate.calls} call(s) (max_tokens ${TRIGGER_MAX_TOKENS}), about $${triggerEstimate.usd.toFixed(4)}`);
   }
 
-  const base = { project, plan, selected, estimate, recorded: null };
-  if (options.dryRun) return { ...base, report: null, snapshot: null };
+  const base: PlannedRun = { project, plan, selected, estimate };
+  if (options.dryRun) return { kind: "dry-run", ...base };
   if ((plan.length > 0 || triggerPlan.jobs.length > 0) && !options.client && !merge) throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
 
   let configChanges: ConfigChanges | null = null;
@@ -430,6 +451,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       measureOnly: options.mode === "baseline",
       config,
       call: extraCall,
+      describe: triggerTestReason,
     });
   }
 
@@ -530,6 +552,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       correction: config.correction,
       maxAgeHours: config.baseline.maxAgeHours,
       history: snapshot?.history ?? [],
+      describe: describeFinding,
     });
   };
   let report = compose();
@@ -576,14 +599,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // downstream (baseline branch, report file, comment, summary) sees the unredacted report.
   report = redactor.deep(report);
 
-  let recorded: PipelineResult["recorded"] = null;
+  let recorded: RunResult["recorded"] = null;
   // A cancelled run never records: a partial baseline would replace good entries with "cancelled: not run".
   // A shard holds a slice of the run: its merge records the baseline, once, for the whole run.
   if (options.mode === "baseline" && store && !shard && report.skills.length > 0 && !report.failure && !cancellationOf(options.signal)) {
     recorded = await store.write(report);
     log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
   }
-  return { ...base, report, snapshot, recorded };
+  return { kind: "run", ...base, report, snapshot, recorded };
 }
 
 /** " (2 generations per case, 3 judgements per output)" when sampling more than once; "" otherwise. */

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { contentHash } from "./hash.js";
 import { messageOf } from "./errors.js";
 import type { Redactor } from "./redact.js";
-import type { PlanItem } from "./run.js";
+import type { PlanItem } from "./plan.js";
 import type { CaseResult, Config } from "./types.js";
 
 /** Bump when what a stored result means changes: older files are then misses. */

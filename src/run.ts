@@ -17,7 +17,6 @@ import { estimateCallUsd } from "./estimate.js";
 import {
   METRICS,
   type Benchmark,
-  type BenchmarkCase,
   type CallRequest,
   type CallResult,
   type CaseResult,
@@ -28,28 +27,11 @@ import {
   type Usage,
 } from "./types.js";
 import { runChecks } from "./checks.js";
+import type { PlanItem } from "./plan.js";
 import { causeOf, notRunError } from "./verdict.js";
 
-export interface PlanItem {
-  skill: Skill;
-  benchmark: Benchmark;
-  testCase: BenchmarkCase;
-  model: string;
-  /** Content key: skill text, case, model and judge settings. */
-  key: string;
-  /**
-   * Judge this output instead of generating one (compare: rejudge judges outputs an earlier run stored). The
-   * result then has no generation usage, cost or latency of its own.
-   */
-  fixedOutput?: string;
-  /** A result taken from the result cache (src/result-cache.ts): returned as it is, marked reused; nothing is called. */
-  reused?: CaseResult;
-  /**
-   * The without-skill control (config `control`): generated from the bare input with no system prompt and no tool,
-   * then judged exactly like the skill's own output (the skill's instructions stay the judge's rubric).
-   */
-  control?: true;
-}
+/** Planned pairs are defined in src/plan.ts; re-exported for importers of the scheduler. */
+export type { PlanItem } from "./plan.js";
 
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
   return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);

@@ -5,11 +5,10 @@
 // tested per query like a pass rate (thresholds.pass-rate points).
 import { ModelCallError } from "./errors.js";
 import { contentHash } from "./hash.js";
-import { ALPHA, decideTest, MIN_PAIRS, testOf } from "./compare.js";
+import { decideTest, MIN_PAIRS, testOf } from "./compare.js";
 import { benjaminiHochberg, holm } from "./stats.js";
 import { costOf, priceFor } from "./pricing.js";
 import { worstVerdict } from "./verdict.js";
-import { formatPoints } from "./report/format.js";
 import { approxTokens } from "./estimate.js";
 import type {
   Benchmark,
@@ -140,6 +139,8 @@ export interface TriggerRunOptions {
   config: Config;
   /** The run's entry point for one more call (RunOutcome.call): same limiter, stops, budget and cancellation. */
   call: (request: CallRequest) => Promise<CallResult>;
+  /** Words for a trigger test that did not pass (report/triggers.ts triggerTestReason); null for one that did. */
+  describe: (test: MetricTest) => string | null;
 }
 
 function sameCatalogue(a: readonly CatalogueEntry[], b: readonly CatalogueEntry[]): boolean {
@@ -218,7 +219,7 @@ export async function runTriggers(options: TriggerRunOptions): Promise<SkillTrig
   return done.map((skill) => {
     const cost = costs.get(skill.benchmark) ?? { usd: 0, calls: 0 };
     const noBase = base === null ? (options.noBase ?? "no base catalogue to compare with") : "the skill is new (not on the base commit)";
-    return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase);
+    return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase, options.describe);
   });
 }
 
@@ -305,7 +306,13 @@ export function summarizeModel(name: string, model: string, results: readonly Tr
  * rate; a model all of whose calls failed is an error; nothing to compare with is inconclusive only when the
  * catalogue changed (a new skill); an unchanged catalogue passes (the requests are the base's).
  */
-export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Correction, noBase: string | null): SkillTriggers {
+export function decideTriggers(
+  skill: SkillTriggers,
+  gate: Gate,
+  correction: Correction,
+  noBase: string | null,
+  describe: (test: MetricTest) => string | null,
+): SkillTriggers {
   const adjust = correction === "holm" ? holm : benjaminiHochberg;
   const keys: [number, number][] = [];
   const pValues: number[] = [];
@@ -340,7 +347,7 @@ export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Cor
       reasons.push(`triggers not compared: ${noBase}`);
     }
     for (const test of tests) {
-      const reason = triggerTestReason(test);
+      const reason = describe(test);
       if (reason === null) continue;
       reasons.push(reason);
       verdict = worstVerdict([verdict, test.outcome], "pass");
@@ -356,21 +363,6 @@ export function decideTriggers(skill: SkillTriggers, gate: Gate, correction: Cor
   };
 }
 
-function triggerTestReason(test: MetricTest): string | null {
-  const label = test.metric === "false-trigger" ? "false-trigger rate" : "trigger recall";
-  // A false-trigger test holds base minus head: the rate rose by -delta points.
-  const shown = test.delta === null ? null : test.metric === "false-trigger" ? -test.delta : test.delta;
-  const change = shown === null ? "" : ` ${formatPoints(shown)} points`;
-  if (test.outcome === "pass") return null;
-  if (test.outcome === "regressed") {
-    const p = test.adjustedPValue === null ? "" : `; p ${test.adjustedPValue < 0.001 ? "< 0.001" : test.adjustedPValue.toFixed(3)} adjusted (alpha ${ALPHA})`;
-    return `${label}${change} against the base catalogue (threshold ${test.threshold}; ${test.n} queries${p})`;
-  }
-  if (test.inconclusiveBecause === "too-few-pairs") {
-    return `${label}${change}: only ${test.n} quer${test.n === 1 ? "y" : "ies"} compared (at least ${MIN_PAIRS} are needed to test a change)`;
-  }
-  return `${label}${change}: too uncertain to decide against the threshold ${test.threshold} (${test.n} queries)`;
-}
 
 /**
  * The report with its trigger evaluations: `triggers` set, and each skill's trigger verdict folded into the run's

@@ -1,6 +1,19 @@
 // The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
 // contract (README "The report", docs/contracts.md): extend, never rename.
-import type { InputIssue } from "./errors.js";
+
+/** One problem with the user's input, located as precisely as we know. */
+export interface InputIssue {
+  /** Repository-relative file, or an input/flag name such as "input models" or "--concurrency". */
+  file: string;
+  /** 1-based; null when the problem is not tied to a place in a file. */
+  line: number | null;
+  column: number | null;
+  /** Dotted path of the field, e.g. "thresholds.quality" or "cases[2].input"; "" for the whole file. */
+  field: string;
+  message: string;
+  /** The rule a tolerated deviation breaks (e.g. "name-matches-folder"), when the issue is a warning about one. */
+  rule?: string;
+}
 
 export const MODES = ["pr", "baseline"] as const;
 export type Mode = (typeof MODES)[number];

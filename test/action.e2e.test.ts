@@ -291,6 +291,17 @@ describe("the bundled action, end to end", () => {
     }
   });
 
+  it("a bad quickchart-url fails the step as invalid input before any model call or comment", async () => {
+    const requestsBefore = sim.requests.length;
+    const commentsBefore = gh.state.comments.length;
+    const run = await runAction({ event: "pull_request", payload: await prPayload(), inputs: { ...baseInputs(), "quickchart-url": "ftp://charts.internal" } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error title=skillbench%3A invalid input::input quickchart-url "ftp:\/\/charts.internal" must use http or https, not ftp/);
+    expect(sim.requests.length).toBe(requestsBefore);
+    expect(gh.state.comments).toHaveLength(commentsBefore);
+    expect(run.outputs["report-path"]).toBeUndefined();
+  });
+
   it("never reads a file git does not track: credentials another step left in the workspace stay unread", async () => {
     // What a cloud-auth step leaves behind: an untracked credentials file. A PR's benchmark points at it.
     const credential = "ya29.fake-cloud-credential-5566778899";

@@ -8,6 +8,7 @@ import { serializeSkillBaseline } from "../src/baseline/format.js";
 import { parseSkillBaseline } from "../src/baseline/read.js";
 import { runCheck, type CheckSubject } from "../src/checks.js";
 import { applyComparison, compareSkill, type CompareOptions } from "../src/compare.js";
+import { describeFinding } from "../src/report/reasons.js";
 import { loadProject } from "../src/project.js";
 import { buildJudgeRequest, parseJudgement } from "../src/judge.js";
 import { renderComment } from "../src/report/markdown.js";
@@ -271,6 +272,7 @@ const options: CompareOptions = {
   gate: "significant",
   staleAfterDays: 90,
   now: NOW,
+  describe: describeFinding,
 };
 
 function entry(caseId: string, overrides: Partial<BaselineEntry> = {}): BaselineEntry {

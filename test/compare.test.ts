@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarizeSkill } from "../src/aggregate.js";
-import { applyComparison, compareSkill, compareSkillWithNotes, isBorderline, type CompareOptions } from "../src/compare.js";
+import { applyComparison, compareSkill, compareSkillWithNotes, isBorderline, type CompareOptions, type Finding } from "../src/compare.js";
+import { describeFinding } from "../src/report/reasons.js";
 import { seededRandom } from "../src/stats.js";
 import type {
   BaselineEntry,
@@ -104,6 +105,7 @@ function options(overrides: Partial<CompareOptions> = {}): CompareOptions {
     gate: "significant",
     staleAfterDays: 90,
     now: NOW,
+    describe: describeFinding,
     ...overrides,
   };
 }
@@ -375,6 +377,27 @@ describe("regression rules", () => {
     const model = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options()));
     expect(model.delta?.costPct).toBeCloseTo(150, 9);
     expect(model.regressions).toEqual(["cost +150% (threshold 25%)"]);
+  });
+
+  it("decides with data: the findings handed to describe carry metric, delta, threshold, interval and outcome", () => {
+    const findings: Finding[] = [];
+    const describe = (finding: Finding) => {
+      findings.push(finding);
+      return `finding ${findings.length}`;
+    };
+    const deltas = [-8, -9, -8, -9, -8.5, -8.5];
+    const results = deltas.map((d, i) => result(`c${i}`, "m", 70 + d, { costUsd: i === 0 ? 0.1 : 0.01 }));
+    const entries = deltas.map((_, i) => entry(`c${i}`, "m", 70, { costUsd: 0.01 }));
+    const model = onlyModel(compareSkill(skillReport("s", results), baselineOf("s", entries), options({ describe })));
+    // The report holds whatever the wording says, in the order of the findings: the words are not compare's.
+    expect(model.regressions).toEqual(["finding 1", "finding 2"]);
+    expect(findings).toHaveLength(2);
+    const [drop, cost] = findings;
+    expect(drop).toMatchObject({ kind: "metric", gate: "significant", drift: null, test: { metric: "quality", outcome: "regressed", threshold: 5, n: 6 } });
+    expect(drop?.kind === "metric" && drop.test.delta).toBeCloseTo(-8.5, 9);
+    expect(drop?.kind === "metric" && drop.test.interval?.high).toBeLessThan(-5);
+    expect(cost).toMatchObject({ kind: "cost", threshold: 25 });
+    expect(cost?.kind === "cost" && cost.costPct).toBeCloseTo(150, 9);
   });
 
   it("a model with no pairs never regresses, another model in the same skill can", () => {

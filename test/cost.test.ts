@@ -267,7 +267,7 @@ describe("the budget (max-cost-usd)", () => {
       redactor: Redactor.none,
       overrides: { maxCostUsd: { value: "0.2", source: "--max-cost-usd" } },
     });
-    const report = result.report as Report;
+    const { report } = result;
     const results = report.skills.flatMap((s) => s.results);
     const notRun = results.filter((r) => r.error === budgetNotRun(0.2) || r.judgeError === budgetNotRun(0.2, "judged"));
     expect(notRun.length).toBeGreaterThan(0);

@@ -296,9 +296,13 @@ describe("adaptive sampling", () => {
   });
 
   it("a dry run counts every generation and judgement and prices them", async () => {
-    const estimate = async () =>
-      (await runPipeline({ root: dir, mode: "pr", skills: "all", commit: null, client: null, store: null, git: null, log: silent, dryRun: true }))
-        .estimate;
+    const estimate = async () => {
+      const result = await runPipeline({ root: dir, mode: "pr", skills: "all", commit: null, client: null, store: null, git: null, log: silent, dryRun: true });
+      // A dry run is its own kind of result: planned and priced, no report to look for.
+      expect(result.kind).toBe("dry-run");
+      expect("report" in result).toBe(false);
+      return result.estimate;
+    };
     await setUp(ONE);
     const one = await estimate();
     await setUp("samples: 2\njudge: { samples: 3 }\n");

@@ -184,17 +184,24 @@ function quickchartConfig(trend: Trend, variant: Variant): Record<string, unknow
   };
 }
 
-function parseQuickchartUrl(value: string): URL {
+/** Why `value` cannot be the QuickChart host (not a URL, not http or https), or null when it can. */
+export function quickchartUrlProblem(value: string): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`quickchart-url "${value}" is not a valid URL (expected e.g. ${DEFAULT_QUICKCHART_URL}).`);
+    return `quickchart-url "${value}" is not a valid URL (expected e.g. ${DEFAULT_QUICKCHART_URL}).`;
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new Error(`quickchart-url "${value}" must use http or https, not ${url.protocol.replace(/:$/, "")}.`);
+    return `quickchart-url "${value}" must use http or https, not ${url.protocol.replace(/:$/, "")}.`;
   }
-  return url;
+  return null;
+}
+
+function parseQuickchartUrl(value: string): URL {
+  const problem = quickchartUrlProblem(value);
+  if (problem !== null) throw new Error(problem);
+  return new URL(value);
 }
 
 function quickchartUrlFor(trend: Trend, variant: Variant, base: URL): string {

@@ -1,7 +1,8 @@
 // Trigger evaluations (report.triggers, src/triggers.ts) in words: a compact table per skill (recall and false-
 // trigger rate per model, against the base catalogue when compared) and which sibling skills took its queries.
 import { formatPoints } from "./format.js";
-import type { Report, SkillTriggers, TriggerModelSummary } from "../types.js";
+import type { MetricTest, Report, SkillTriggers, TriggerModelSummary } from "../types.js";
+import { ALPHA, MIN_PAIRS } from "../compare.js";
 import { NO_SKILL } from "../triggers.js";
 
 const QUERIES_SHOWN = 5;
@@ -126,4 +127,21 @@ export function triggerTerminalLines(report: Report): string[] {
     for (const reason of t.verdict === "pass" ? [] : t.verdictReasons) lines.push(`  ${reason}`);
   }
   return lines;
+}
+
+/** Words for a trigger test that did not pass (a recall drop or a false-trigger rise), or null when it passed. */
+export function triggerTestReason(test: MetricTest): string | null {
+  const label = test.metric === "false-trigger" ? "false-trigger rate" : "trigger recall";
+  // A false-trigger test holds base minus head: the rate rose by -delta points.
+  const shown = test.delta === null ? null : test.metric === "false-trigger" ? -test.delta : test.delta;
+  const change = shown === null ? "" : ` ${formatPoints(shown)} points`;
+  if (test.outcome === "pass") return null;
+  if (test.outcome === "regressed") {
+    const p = test.adjustedPValue === null ? "" : `; p ${test.adjustedPValue < 0.001 ? "< 0.001" : test.adjustedPValue.toFixed(3)} adjusted (alpha ${ALPHA})`;
+    return `${label}${change} against the base catalogue (threshold ${test.threshold}; ${test.n} queries${p})`;
+  }
+  if (test.inconclusiveBecause === "too-few-pairs") {
+    return `${label}${change}: only ${test.n} quer${test.n === 1 ? "y" : "ies"} compared (at least ${MIN_PAIRS} are needed to test a change)`;
+  }
+  return `${label}${change}: too uncertain to decide against the threshold ${test.threshold} (${test.n} queries)`;
 }

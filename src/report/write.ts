@@ -3,8 +3,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Redactor } from "../redact.js";
-import type { Report } from "../types.js";
+import type { BaselineSnapshot, Report } from "../types.js";
+import { baseCasesFromSnapshot } from "./base-cases.js";
 import { renderHtmlReport, type HtmlRenderContext } from "./html.js";
+import { renderMarkdownReport } from "./markdown.js";
 
 /** Writes `content` (a report as pretty JSON, or text as is) to `path`, creating folders, redacted. */
 export async function writeReportFile(path: string, content: Report | string, redactor: Redactor): Promise<void> {
@@ -23,4 +25,30 @@ export async function writeHtmlReport(path: string, report: Report, context: Htm
     : undefined;
   const html = renderHtmlReport(redactor.deep(report), { ...context, ...(baseCases ? { baseCases } : {}) });
   await writeReportFile(path, html, redactor);
+}
+
+/** Where to write a run's report: the JSON always, the markdown and HTML renderings when asked for (absolute paths). */
+export interface ReportPaths {
+  json: string;
+  markdown?: string | null;
+  html?: string | null;
+}
+
+/** What the renderings show beside the report: the baseline read (history, base scores and outputs), the run link. */
+export interface ReportFilesContext {
+  snapshot: BaselineSnapshot | null;
+  runUrl?: string | null;
+}
+
+/**
+ * A run's report files, the same for the CLI and the action: the JSON report, then the markdown and HTML reports
+ * when their path is given, all redacted.
+ */
+export async function writeReport(report: Report, paths: ReportPaths, context: ReportFilesContext, redactor: Redactor): Promise<void> {
+  await writeReportFile(paths.json, report, redactor);
+  const history = context.snapshot?.history ?? [];
+  const baseCases = baseCasesFromSnapshot(context.snapshot);
+  const runUrl = context.runUrl === undefined ? {} : { runUrl: context.runUrl };
+  if (paths.markdown) await writeReportFile(paths.markdown, renderMarkdownReport(report, { ...runUrl, history, baseCases }), redactor);
+  if (paths.html) await writeHtmlReport(paths.html, report, { ...runUrl, history, baseCases }, redactor);
 }
