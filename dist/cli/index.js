@@ -13674,7 +13674,7 @@ module.exports.implForWrapper = function (wrapper) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _node_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7529);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6958);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6995);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 // The bundled CLI (dist/cli/index.js, run by bin/skillbench.js): wires main() to this process.
 // The first SIGINT/SIGTERM cancels the run (no new calls, a partial report, exit 130/143); a second one of the
@@ -13709,7 +13709,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6958:
+/***/ 6995:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13725,1319 +13725,6 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
-var ajv = __nccwpck_require__(2463);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/types.ts
-const MODES = ["pr", "baseline"];
-const SKILL_SELECTIONS = ["changed", "all"];
-const CHART_KINDS = (/* unused pure expression or super */ null && (["quickchart", "mermaid", "none"]));
-const GATES = ["significant", "threshold"];
-/**
- * Where the base side of a pull request's comparison comes from (config `compare`):
- * - baseline: the scores stored by the last baseline run (nightly) on the baseline branch;
- * - rejudge: the outputs stored on the baseline branch, judged again in this job beside the head's outputs;
- * - rerun: the skill as it is on the base commit, generated and judged again in this job.
- */
-const COMPARE_MODES = ["rejudge", "rerun", "baseline"];
-const BATCH_MODES = ["auto", "on", "off"];
-/** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
-const CORRECTIONS = ["benjamini-hochberg", "holm"];
-/**
- * How a (skill, model), a skill or the run ended (README "Verdicts: never green when nothing was measured"):
- * - pass: compared with the baseline, nothing regressed;
- * - regressed: a measured drop beyond a threshold, or too many failed/unjudged pairs (thresholds.errors);
- * - inconclusive: nothing usable to compare with (no baseline, no judged pair): neutral, never green;
- * - error: could not be measured at all (no pair judged).
- */
-const VERDICTS = (/* unused pure expression or super */ null && (["pass", "regressed", "inconclusive", "error"]));
-const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"];
-/** Overall quality plus the four RAGAS dimensions, in report order. */
-const METRICS = ["quality", ...DIMENSIONS];
-/** Pass rates tested like quality (per-case pass fractions in points): graded expectations and deterministic checks. */
-const PASS_RATES = ["expectations", "checks"];
-/**
- * The without-skill control (config / benchmark `control`): `without-skill` also runs every (case, model) with no
- * skill (the bare input, no system prompt, no tool), judged the same way, to measure the skill's uplift.
- */
-const CONTROLS = ["without-skill", "none"];
-/** Trigger rates tested per query (in points): recall on should queries, false triggers on should-not queries. */
-const TRIGGER_METRICS = (/* unused pure expression or super */ null && (["trigger-recall", "false-trigger"]));
-/** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
-const types_CHECK_TYPES = [
-    "contains",
-    "icontains",
-    "not-contains",
-    "regex",
-    "not-regex",
-    "equals",
-    "starts-with",
-    "is-json",
-    "json-schema",
-    "max-length",
-    "min-length",
-    "max-cost-usd",
-    "max-latency-ms",
-    "files-read",
-];
-function types_isOneOf(list, value) {
-    return typeof value === "string" && list.includes(value);
-}
-
-;// CONCATENATED MODULE: ./src/skill-creator-schema.ts
-// JSON Schema of Anthropic skill-creator's benchmark.json (skills/skill-creator/references/schemas.md in
-// github.com/anthropics/skills: "benchmark.json", read by its eval viewer and written by aggregate_benchmark.py),
-// written from that documentation. The viewer reads these names exactly: `configuration` (not `config`),
-// `pass_rate` nested under `result`, `run_summary.<configuration>.<metric>.{mean, stddev}`. Extra fields are allowed
-// (the viewer ignores them); skillbench adds a few (model, quality, case_id), named in docs/contracts.md.
-const STAT = {
-    type: "object",
-    required: ["mean", "stddev"],
-    properties: {
-        mean: { type: "number" },
-        stddev: { type: "number", minimum: 0 },
-        min: { type: "number" },
-        max: { type: "number" },
-    },
-};
-const CONFIGURATION_SUMMARY = {
-    type: "object",
-    required: ["pass_rate", "time_seconds", "tokens"],
-    properties: { pass_rate: STAT, time_seconds: STAT, tokens: STAT },
-};
-const skill_creator_schema_SKILL_CREATOR_BENCHMARK_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "skill-creator benchmark.json",
-    description: "Anthropic skill-creator's benchmark.json (references/schemas.md), as skillbench run --format skill-creator writes it.",
-    type: "object",
-    required: ["metadata", "runs", "run_summary"],
-    properties: {
-        metadata: {
-            type: "object",
-            required: ["skill_name", "timestamp", "evals_run", "runs_per_configuration"],
-            properties: {
-                skill_name: { type: "string" },
-                skill_path: { type: "string" },
-                executor_model: { type: "string" },
-                analyzer_model: { type: "string" },
-                timestamp: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" },
-                evals_run: { type: "array", items: { type: ["integer", "string"] } },
-                runs_per_configuration: { type: "integer", minimum: 1 },
-            },
-        },
-        runs: {
-            type: "array",
-            items: {
-                type: "object",
-                required: ["eval_id", "configuration", "run_number", "result"],
-                properties: {
-                    eval_id: { type: "integer" },
-                    eval_name: { type: "string" },
-                    configuration: { type: "string", enum: ["with_skill", "without_skill"] },
-                    run_number: { type: "integer", minimum: 1 },
-                    result: {
-                        type: "object",
-                        required: ["pass_rate", "passed", "total", "time_seconds", "tokens", "errors"],
-                        properties: {
-                            pass_rate: { type: "number", minimum: 0, maximum: 1 },
-                            passed: { type: "integer", minimum: 0 },
-                            failed: { type: "integer", minimum: 0 },
-                            total: { type: "integer", minimum: 0 },
-                            time_seconds: { type: "number", minimum: 0 },
-                            tokens: { type: "integer", minimum: 0 },
-                            tool_calls: { type: "integer", minimum: 0 },
-                            errors: { type: "integer", minimum: 0 },
-                        },
-                    },
-                    expectations: {
-                        type: "array",
-                        items: {
-                            type: "object",
-                            required: ["text", "passed", "evidence"],
-                            properties: { text: { type: "string" }, passed: { type: "boolean" }, evidence: { type: "string" } },
-                        },
-                    },
-                    notes: { type: "array", items: { type: "string" } },
-                },
-            },
-        },
-        run_summary: {
-            type: "object",
-            required: ["with_skill"],
-            properties: {
-                with_skill: CONFIGURATION_SUMMARY,
-                without_skill: CONFIGURATION_SUMMARY,
-                delta: {
-                    type: "object",
-                    properties: {
-                        pass_rate: { type: "string", pattern: "^[+-]\\d+\\.\\d{2}$" },
-                        time_seconds: { type: "string", pattern: "^[+-]\\d+\\.\\d$" },
-                        tokens: { type: "string", pattern: "^[+-]\\d+$" },
-                    },
-                },
-            },
-        },
-        notes: { type: "array", items: { type: "string" } },
-    },
-};
-
-;// CONCATENATED MODULE: ./src/schemas.ts
-// JSON Schemas of skillbench.yml, benchmark files and SKILL.md frontmatter, kept as TypeScript objects so the
-// bundled action needs no file reads. The first two are also published as schema/*.json for editors
-// (regenerate with `npx tsx scripts/write-schemas.ts`). `patternErrorMessage` is the non-standard keyword the
-// VS Code YAML/JSON language servers show for a failed `pattern`; ajv is told about it so both sides agree.
-// The second half validates a parsed YAML document against a schema and turns every ajv error into an InputIssue
-// located at the YAML node it concerns.
-
-
-
-
-const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
-const MODEL_ID_MESSAGE = "must be a model id: letters, digits and . _ : @ / -, starting with a letter or digit (e.g. claude-haiku-4-5)";
-/** What git accepts as a branch name, minus the rarely used corners (see `git check-ref-format`). */
-const BRANCH_PATTERN = "^(?!-)(?!/)(?!\\.)(?!.*\\.\\.)(?!.*//)(?!.*/\\.)(?!.*@\\{)(?!.*\\.lock$)(?!.*/$)(?!.*\\.$)(?!@$)[^\\s~^:?*\\[\\\\\\x00-\\x1f\\x7f]+$";
-const BRANCH_MESSAGE = "must be a git branch name: no spaces, no ~ ^ : ? * [ \\, no '..', not starting with '-' or '.' nor ending with '/' or '.lock'";
-/** Repository-relative: no leading slash, no `..` segment (a glob must not reach outside the repository). */
-const GLOB_PATTERN = "^(?!/)(?!(.*/)?\\.\\.(/|$)).+$";
-const GLOB_MESSAGE = "must be a repository-relative glob: no leading '/' and no '..' segment";
-const CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
-const CASE_ID_MESSAGE = "must be a case id: letters, digits and . _ : -, starting with a letter or digit";
-/** Defaults of skillbench.yml. The loader uses these values; the schemas show them to editors. */
-const CONFIG_DEFAULTS = {
-    models: ["claude-sonnet-5", "claude-haiku-4-5"],
-    judgeModel: "claude-opus-4-8",
-    judgeMaxTokens: 2048,
-    samples: 1,
-    judgeSamples: 2,
-    maxSamples: 4,
-    cacheMaxAgeHours: 24,
-    batch: "auto",
-    batchTimeoutMinutes: 60,
-    benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
-    concurrency: 8,
-    maxTokens: 2048,
-    gate: "significant",
-    gateDimensions: false,
-    failOnInconclusive: false,
-    correction: "benjamini-hochberg",
-    compare: "baseline",
-    control: "none",
-    judgePairwise: false,
-    thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 },
-    baselineBranch: "skillbench-baseline",
-    staleAfterDays: 90,
-    historyLimit: 365,
-    apiMaxRetries: 4,
-    apiTimeoutSeconds: 600,
-    limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
-    apiRateLimitBudgetSeconds: 600,
-    strict: false,
-    skillDirs: ["skills/**", ".claude/skills/**"],
-    maxTurns: 8,
-    triggerSamples: 3,
-};
-/** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
-const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
-const LIMITS = {
-    concurrency: { minimum: 1, maximum: 64 },
-    maxTokens: { minimum: 1, maximum: 128_000 },
-    samples: { minimum: 1, maximum: 20 },
-    maxRetries: { minimum: 0, maximum: 10 },
-    timeoutSeconds: { maximum: 3600 },
-    fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
-    inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
-    maxTurns: { minimum: 1, maximum: 50 },
-};
-const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
-const modelList = (description, defaults) => ({
-    description,
-    type: "array",
-    minItems: 1,
-    uniqueItems: true,
-    items: modelId,
-    ...(defaults ? { default: [...defaults] } : {}),
-});
-const maxTokens = (description, defaultValue) => ({
-    description,
-    type: "integer",
-    minimum: LIMITS.maxTokens.minimum,
-    maximum: LIMITS.maxTokens.maximum,
-    default: defaultValue,
-});
-const sampleCount = (description, defaultValue) => ({
-    description,
-    type: "integer",
-    minimum: LIMITS.samples.minimum,
-    maximum: LIMITS.samples.maximum,
-    default: defaultValue,
-});
-const usdPerMTok = (description) => ({ description, type: "number", minimum: 0 });
-const priceTierProperties = {
-    input: usdPerMTok("USD per million input tokens."),
-    output: usdPerMTok("USD per million output tokens."),
-    "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
-    "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
-    "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
-};
-const price = {
-    type: "object",
-    additionalProperties: false,
-    required: ["input", "output"],
-    properties: {
-        ...priceTierProperties,
-        above: {
-            description: "A higher price tier that applies when a prompt has more than `tokens` input tokens.",
-            type: "object",
-            additionalProperties: false,
-            required: ["tokens", "input", "output"],
-            properties: {
-                tokens: { description: "Prompt size (input tokens) above which this tier applies.", type: "integer", minimum: 1 },
-                ...priceTierProperties,
-            },
-        },
-    },
-};
-const samplingValue = (description) => ({ description, type: "number", minimum: 0, maximum: 1 });
-/** The `control` key (config and benchmark): run the cases without the skill too. */
-function controlKey(description, defaultValue) {
-    return { description, type: "string", enum: [...CONTROLS], ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
-}
-const SKILLBENCH_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "skillbench.yml",
-    description: "Configuration of skillbench. Every key is optional.",
-    type: "object",
-    additionalProperties: false,
-    properties: {
-        models: modelList("Candidate models every skill is benchmarked on.", CONFIG_DEFAULTS.models),
-        judge: {
-            description: "The one model that scores every output.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
-                "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
-                pairwise: {
-                    description: "On a pull request compared in the same job (compare: rejudge or rerun), also ask the judge which of the " +
-                        "base and head outputs of each case is better, in both orders; a preference counts only when both agree. " +
-                        "Costs two more judgements per case and model.",
-                    type: "boolean",
-                    default: CONFIG_DEFAULTS.judgePairwise,
-                },
-                samples: sampleCount("Judgements per output, averaged per case before any test. Current judge models reject temperature: " +
-                    "repeating the judgement is the way to average out judge noise. Each costs one judge call (repeats read " +
-                    "the prompt cache).", CONFIG_DEFAULTS.judgeSamples),
-            },
-        },
-        benchmarks: {
-            description: "Globs (repository-relative; *, **, ? and {a,b}) that find benchmark files.",
-            type: "array",
-            minItems: 1,
-            uniqueItems: true,
-            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
-            default: [...CONFIG_DEFAULTS.benchmarks],
-        },
-        concurrency: {
-            description: "Model calls in flight across the whole run (generations and judgements together).",
-            type: "integer",
-            ...LIMITS.concurrency,
-            default: CONFIG_DEFAULTS.concurrency,
-        },
-        "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
-        strict: {
-            description: "Deviations from the Agent Skills rules that Claude tolerates (a name that differs from its folder, " +
-                "reserved words, long descriptions, keys of other agents) are errors instead of warnings.",
-            type: "boolean",
-            default: CONFIG_DEFAULTS.strict,
-        },
-        "skill-dirs": {
-            description: "Globs of the folders that hold skills (SKILL.md folders); an evals/evals.json in a skill folder is a benchmark.",
-            type: "array",
-            uniqueItems: true,
-            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
-            default: [...CONFIG_DEFAULTS.skillDirs],
-        },
-        "max-turns": {
-            description: "Model turns of one generation (each read_file call takes one) before it ends as an error.",
-            type: "integer",
-            ...LIMITS.maxTurns,
-            default: CONFIG_DEFAULTS.maxTurns,
-        },
-        "trigger-samples": sampleCount("Calls per trigger query and model (benchmark `triggers:`): each records which skill, if any, the model invoked.", CONFIG_DEFAULTS.triggerSamples),
-        samples: sampleCount("Generations per case and model, each judged judge.samples times; all averaged per case before any test.", CONFIG_DEFAULTS.samples),
-        adaptive: {
-            description: "Gives a (skill, model) whose first verdict is borderline (its interval straddles the threshold) more " +
-                "judgements per output, then more generations, up to max-samples, within max-cost-usd. Default: on in pr " +
-                "mode, off in baseline mode.",
-            type: "boolean",
-        },
-        "max-samples": sampleCount("The most judgements per output, and the most generations per case, that adaptive rounds may reach.", CONFIG_DEFAULTS.maxSamples),
-        gate: {
-            description: "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
-                "test of the run; regressed when significant and the mean drop exceeds the threshold, pass when the 95% " +
-                "t-interval shows the drop smaller than the threshold, else inconclusive. threshold (the old gate, not " +
-                "noise-aware): any mean drop beyond the threshold fails.",
-            type: "string",
-            enum: [...GATES],
-            default: CONFIG_DEFAULTS.gate,
-        },
-        "gate-dimensions": {
-            description: "The four dimensions (faithfulness, relevancy, precision, recall) gate like quality. Default false: they " +
-                "are tested and shown with their intervals, but advisory.",
-            type: "boolean",
-            default: CONFIG_DEFAULTS.gateDimensions,
-        },
-        "max-cost-usd": {
-            description: "A budget for the whole run, in USD. The dry-run estimate is checked first: over it, the run refuses to " +
-                "start (exit 3, with the estimate). While running, no model call starts once the spend reaches it; the " +
-                "pairs left end as not run and the report is partial. Default: no budget.",
-            type: "number",
-            exclusiveMinimum: 0,
-        },
-        "cache-path": {
-            description: "Folder (repository-relative) where every result is stored by its content key and reused in pr mode while " +
-                "younger than cache-max-age-hours; baseline runs never reuse, but write. Default: off (the CLI uses " +
-                ".skillbench/cache).",
-            type: "string",
-            pattern: GLOB_PATTERN,
-            patternErrorMessage: "must be a repository-relative path: no leading '/' and no '..' segment",
-            minLength: 1,
-        },
-        "cache-max-age-hours": {
-            description: "How old (hours) a stored result may be and still be reused in pr mode.",
-            type: "number",
-            exclusiveMinimum: 0,
-            default: CONFIG_DEFAULTS.cacheMaxAgeHours,
-        },
-        batch: {
-            description: "Send generations and judgements as Message Batches, at half the input and output price. auto: on in " +
-                "baseline mode when the run makes 20 or more calls. Unfinished entries run synchronously after " +
-                "batch-timeout-minutes; a gateway without the batches endpoint (404) gets synchronous calls, with a notice.",
-            type: "string",
-            enum: [...BATCH_MODES],
-            default: CONFIG_DEFAULTS.batch,
-        },
-        "batch-timeout-minutes": {
-            description: "How long (minutes, from the first batch's creation) batches may run; then the batch is cancelled and what " +
-                "is unfinished runs synchronously.",
-            type: "number",
-            exclusiveMinimum: 0,
-            default: CONFIG_DEFAULTS.batchTimeoutMinutes,
-        },
-        "fail-on-inconclusive": {
-            description: "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
-                "the check in pr mode. Default false: it passes with a warning.",
-            type: "boolean",
-            default: CONFIG_DEFAULTS.failOnInconclusive,
-        },
-        correction: {
-            description: "Multiplicity correction over every (skill, model, gated metric) tested in a run: benjamini-hochberg " +
-                "(false discovery rate) or holm (family-wise error rate, stricter).",
-            type: "string",
-            enum: [...CORRECTIONS],
-            default: CONFIG_DEFAULTS.correction,
-        },
-        compare: {
-            description: "Where a pull request's base side comes from. baseline: the scores stored by the last baseline run. " +
-                "rejudge: the outputs stored on the baseline branch are judged again in the same job as the head's " +
-                "(judge drift cancels; about 2x the judge calls). rerun: the skill as it is on the base commit is also " +
-                "generated and judged in the same job (judge and model drift cancel; about 2x the calls).",
-            type: "string",
-            enum: [...COMPARE_MODES],
-            default: CONFIG_DEFAULTS.compare,
-        },
-        control: controlKey("without-skill: also run every case with no skill (the bare input, no system prompt, no tool), judged the same " +
-            "way, and report the skill's uplift per model (advisory, never gates). A benchmark's own control wins.", CONFIG_DEFAULTS.control),
-        thresholds: {
-            description: "How much worse a pull request may be before it counts as a regression.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                quality: {
-                    description: "Points (0-100) a model's mean quality may drop.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.quality,
-                },
-                dimension: {
-                    description: "Points (0-100) any RAGAS dimension may drop.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.dimension,
-                },
-                cost: {
-                    description: "Percent the mean cost per case may rise.",
-                    type: "number",
-                    minimum: 0,
-                    default: CONFIG_DEFAULTS.thresholds.cost,
-                },
-                errors: {
-                    description: "Percent of a model's pairs (cases) that may fail or go unjudged before the model counts as regressed, " +
-                        "with or without a baseline. 0: any failed pair fails the check.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.errors,
-                },
-                "pass-rate": {
-                    description: "Points (0-100) the expectation pass rate or the check pass rate (per-case share of graded expectations " +
-                        "or deterministic checks that passed) may drop; tested per case like quality.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 100,
-                    default: CONFIG_DEFAULTS.thresholds.passRate,
-                },
-            },
-        },
-        baseline: {
-            description: "Where baselines and trend history are kept.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                branch: {
-                    type: "string",
-                    pattern: BRANCH_PATTERN,
-                    patternErrorMessage: BRANCH_MESSAGE,
-                    default: CONFIG_DEFAULTS.baselineBranch,
-                },
-                "stale-after-days": {
-                    description: "Baseline entries older than this are flagged as stale in the report.",
-                    type: "integer",
-                    minimum: 1,
-                    default: CONFIG_DEFAULTS.staleAfterDays,
-                },
-                "max-age-hours": {
-                    description: "Baseline entries older than this make the verdict say so, and a drop within the drift seen between " +
-                        "nightly baselines is then inconclusive rather than regressed. Unset: no limit.",
-                    type: "number",
-                    exclusiveMinimum: 0,
-                },
-                "history-limit": {
-                    description: "Trend history points kept per skill (oldest dropped first).",
-                    type: "integer",
-                    minimum: 1,
-                    default: CONFIG_DEFAULTS.historyLimit,
-                },
-            },
-        },
-        sampling: {
-            description: "Sampling parameters per model, sent only for the models listed (newer models reject them).",
-            type: "object",
-            propertyNames: modelId,
-            additionalProperties: {
-                type: "object",
-                additionalProperties: false,
-                properties: {
-                    temperature: samplingValue("0 to 1."),
-                    top_p: samplingValue("Nucleus sampling, 0 to 1."),
-                    top_k: { description: "Sample only from the top K tokens.", type: "integer", minimum: 1 },
-                },
-            },
-        },
-        api: {
-            description: "Anthropic API connection settings.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                "base-url": {
-                    description: "Base URL of the Messages API (e.g. a proxy).",
-                    type: "string",
-                    pattern: "^https?://\\S+$",
-                    patternErrorMessage: "must be an http:// or https:// URL",
-                },
-                "max-retries": {
-                    description: "Retries of a failed model call (rate limits, overload, server errors).",
-                    type: "integer",
-                    ...LIMITS.maxRetries,
-                    default: CONFIG_DEFAULTS.apiMaxRetries,
-                },
-                "timeout-seconds": {
-                    description: "Timeout of one model call.",
-                    type: "number",
-                    exclusiveMinimum: 0,
-                    maximum: LIMITS.timeoutSeconds.maximum,
-                    default: CONFIG_DEFAULTS.apiTimeoutSeconds,
-                },
-                "rate-limit-budget-seconds": {
-                    description: "How long one model call keeps waiting out rate limits (429 with retry-after) before it fails; " +
-                        "these waits do not count against max-retries.",
-                    type: "number",
-                    minimum: 0,
-                    maximum: 86_400,
-                    default: CONFIG_DEFAULTS.apiRateLimitBudgetSeconds,
-                },
-            },
-        },
-        pricing: {
-            description: "USD per million tokens per model id; extends or overrides the built-in price table.",
-            type: "object",
-            propertyNames: modelId,
-            additionalProperties: price,
-        },
-        limits: {
-            description: "Size caps of the files read from the repository, checked before reading (bytes).",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                "skill-bytes": {
-                    description: "Largest skill file (SKILL.md or prompt file).",
-                    type: "integer",
-                    ...LIMITS.fileBytes,
-                    default: CONFIG_DEFAULTS.limits.skillBytes,
-                },
-                "benchmark-bytes": {
-                    description: "Largest benchmark file.",
-                    type: "integer",
-                    ...LIMITS.fileBytes,
-                    default: CONFIG_DEFAULTS.limits.benchmarkBytes,
-                },
-                "input-bytes": {
-                    description: "Largest input of one benchmark case (UTF-8 bytes).",
-                    type: "integer",
-                    ...LIMITS.inputBytes,
-                    default: CONFIG_DEFAULTS.limits.inputBytes,
-                },
-            },
-        },
-    },
-};
-const BENCHMARK_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "skillbench benchmark",
-    description: "The test cases of one skill.",
-    type: "object",
-    additionalProperties: false,
-    required: ["skill", "cases"],
-    properties: {
-        skill: {
-            description: "Path of the skill file (SKILL.md or a .md/.txt prompt) from the repository root.",
-            type: "string",
-            minLength: 1,
-        },
-        models: modelList("Models for this skill; overrides the config's list."),
-        control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
-        assert: assertList("Deterministic checks run on every case's output, before each case's own."),
-        triggers: {
-            description: "Queries an agent should (and should not) answer by invoking this skill from the repository's skill catalogue " +
-                "(name and description of every skill), sent trigger-samples times to each model.",
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                should: triggerQueries("Queries that should make the model invoke this skill."),
-                "should-not": triggerQueries("Queries that should not make the model invoke this skill (near misses)."),
-            },
-        },
-        cases: {
-            type: "array",
-            minItems: 1,
-            items: {
-                type: "object",
-                additionalProperties: false,
-                required: ["input"],
-                properties: {
-                    id: {
-                        description: "Stable id; by default derived from the input's first words and its hash.",
-                        type: "string",
-                        maxLength: 100,
-                        pattern: CASE_ID_PATTERN,
-                        patternErrorMessage: CASE_ID_MESSAGE,
-                    },
-                    input: {
-                        description: "The user message the skill is run on.",
-                        type: "string",
-                        pattern: "\\S",
-                        patternErrorMessage: "must not be empty",
-                    },
-                    expected: { description: "Optional reference answer.", type: ["string", "null"] },
-                    expectations: {
-                        description: "Statements a good answer satisfies; the judge grades each as passed or failed, with evidence.",
-                        type: "array",
-                        items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
-                    },
-                    assert: assertList("Deterministic checks of this case's output (no model): type and value."),
-                },
-            },
-        },
-    },
-};
-/** A list of trigger queries: non-empty, distinct strings. */
-function triggerQueries(description) {
-    return {
-        description,
-        type: "array",
-        uniqueItems: true,
-        items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
-    };
-}
-/** A benchmark's or a case's `assert:` list; each value is checked against its type in src/checks.ts. */
-function assertList(description) {
-    return {
-        description,
-        type: "array",
-        items: {
-            type: "object",
-            additionalProperties: false,
-            required: ["type"],
-            properties: {
-                type: { description: "The check.", type: "string", enum: [...types_CHECK_TYPES] },
-                value: {
-                    description: "What it checks against: a string (contains, icontains, not-contains, equals, starts-with, files-read), " +
-                        "a regular expression (regex, not-regex), a number (max-length, min-length in characters, max-cost-usd, " +
-                        "max-latency-ms), a JSON Schema (json-schema); none for is-json.",
-                },
-            },
-        },
-    };
-}
-/** Anthropic skill-creator's `<skill>/evals/evals.json`; `assertions` is agentskills.io's name for `expectations`. */
-const EVALS_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    type: "object",
-    required: ["evals"],
-    properties: {
-        skill_name: { type: "string" },
-        evals: {
-            type: "array",
-            minItems: 1,
-            items: {
-                type: "object",
-                required: ["id", "prompt"],
-                properties: {
-                    id: { type: ["integer", "string"] },
-                    prompt: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
-                    expected_output: { type: ["string", "null"] },
-                    files: { type: "array", items: { type: "string", minLength: 1 } },
-                    expectations: { type: "array", items: { type: "string", minLength: 1 } },
-                    assertions: { type: "array", items: { type: "string", minLength: 1 } },
-                },
-            },
-        },
-    },
-};
-/** Agent Skills frontmatter. The name rules that need their own sentences are checked in src/skills.ts. */
-const SKILL_FRONTMATTER_SCHEMA = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    type: "object",
-    additionalProperties: false,
-    required: ["name", "description"],
-    properties: {
-        name: { type: "string", maxLength: 64 },
-        description: {
-            type: "string",
-            minLength: 1,
-            maxLength: 1024,
-            pattern: "^[^<>]*$",
-            patternErrorMessage: "must not contain < or >",
-        },
-        license: { type: "string" },
-        "allowed-tools": { type: ["string", "array"], items: { type: "string" } },
-        metadata: { type: "object" },
-        compatibility: { type: "string", minLength: 1, maxLength: 500 },
-    },
-};
-/** The published schema files: repository-relative path to exact file content. */
-function schemaFiles() {
-    const render = (schema) => `${JSON.stringify(schema, null, 2)}\n`;
-    return {
-        "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
-        "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
-        "schema/skill-creator-benchmark.schema.json": render(SKILL_CREATOR_BENCHMARK_SCHEMA),
-    };
-}
-/** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
-const MAX_YAML_ALIASES = 100;
-/**
- * What each YAML error code means, in our words. The yaml library's own messages are not used: some quote the
- * file's text (tags, escapes, directives), and a file that is not YAML at all (a symlinked secret) must never have
- * its content echoed into an error, an annotation or a log.
- */
-const YAML_ERRORS = {
-    ALIAS_PROPS: "an alias cannot have an anchor or a tag",
-    BAD_ALIAS: "an alias (*name) is malformed or names no anchor defined before it",
-    BAD_DIRECTIVE: "a % directive is malformed",
-    BAD_DQ_ESCAPE: 'an escape sequence in a "double-quoted" string is invalid',
-    BAD_INDENT: "bad indentation, or a [list] or {mapping} that is not closed",
-    BAD_PROP_ORDER: "an anchor or a tag is in the wrong place",
-    BAD_SCALAR_START: "a plain value starts with a reserved character (quote the value)",
-    BLOCK_AS_IMPLICIT_KEY: "a nested mapping on one line (quote the value if it contains ': ')",
-    BLOCK_IN_FLOW: "a block value inside a [list] or {mapping} written on one line",
-    DUPLICATE_KEY: "a key appears twice in the same mapping",
-    IMPOSSIBLE: "the YAML cannot be parsed",
-    KEY_OVER_1024_CHARS: "an implicit key is longer than 1024 characters",
-    MISSING_CHAR: "a closing quote or bracket, a comma or a space after ':' is missing",
-    MULTILINE_IMPLICIT_KEY: "a key spans several lines (quote it, or check the indentation)",
-    MULTIPLE_ANCHORS: "a node has more than one anchor",
-    MULTIPLE_DOCS: "the file holds more than one YAML document (---)",
-    MULTIPLE_TAGS: "a node has more than one tag",
-    NON_STRING_KEY: "a key is not a string",
-    RESOURCE_EXHAUSTION: `aliases expand too much (more than ${MAX_YAML_ALIASES} alias uses): refused as an alias bomb`,
-    TAB_AS_INDENT: "a tab is used for indentation (use spaces)",
-    TAG_RESOLVE_FAILED: "a !tag is not supported",
-    UNEXPECTED_TOKEN: "unexpected characters (check quoting and indentation)",
-    BAD_COLLECTION_TYPE: "a !tag does not fit the kind of value it is on",
-};
-/** Parses YAML text, reporting syntax errors (and duplicate keys, alias bombs) as issues with their position. */
-function schemas_parseYaml(file, text, lineOffset = 0) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    // prettyErrors off: its messages carry a frame of the file's text, which must not leave in an error.
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-    const source = { file, doc, lineCounter, lineOffset };
-    const located = (offset, message) => {
-        const at = lineCounter.linePos(offset);
-        return { file, line: at.line + lineOffset, column: at.col, field: "", message };
-    };
-    if (doc.errors.length > 0) {
-        const issues = doc.errors.map((error) => located(error.pos[0], `YAML syntax error: ${YAML_ERRORS[error.code] ?? YAML_ERRORS.IMPOSSIBLE}`));
-        return { source, value: undefined, issues };
-    }
-    try {
-        return { source, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }), issues: [] };
-    }
-    catch (error) {
-        // The yaml library throws (rather than reports) when aliases expand past maxAliasCount.
-        const bomb = error instanceof Error && /alias/i.test(error.message);
-        const message = bomb ? YAML_ERRORS.RESOURCE_EXHAUSTION : YAML_ERRORS.IMPOSSIBLE;
-        return { source, value: undefined, issues: [located(firstAliasOffset(doc) ?? 0, `YAML error: ${message}`)] };
-    }
-}
-/** Where the first alias of a document is, to point an alias-bomb issue at it. */
-function firstAliasOffset(doc) {
-    let offset = null;
-    (0,dist/* visit */.YR)(doc, {
-        Alias(_key, node) {
-            offset = node.range?.[0] ?? null;
-            return dist/* visit */.YR.BREAK;
-        },
-    });
-    return offset;
-}
-/** The key and value nodes at a path; missing parts are null. */
-function nodesAt(source, path) {
-    let parent = null;
-    let key = null;
-    let value = source.doc.contents;
-    for (const step of path) {
-        if ((0,dist/* isAlias */.Vj)(value))
-            value = value.resolve(source.doc);
-        parent = value;
-        if ((0,dist/* isMap */.jh)(value)) {
-            const pair = value.items.find((item) => keyText(item.key) === String(step));
-            if (!pair)
-                return { key: null, value: null, parent };
-            key = pair.key;
-            value = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(value) && typeof step === "number") {
-            key = null;
-            value = value.items[step] ?? null;
-            if (value === null)
-                return { key: null, value: null, parent };
-        }
-        else {
-            return { key: null, value: null, parent };
-        }
-    }
-    return { key, value, parent };
-}
-function keyText(key) {
-    if ((0,dist/* isScalar */.jn)(key))
-        return String(key.value);
-    return String(key);
-}
-function offsetOf(node) {
-    const range = node?.range;
-    return range ? range[0] : null;
-}
-/**
- * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
- * value is empty, then to the nearest enclosing node that exists).
- */
-function positionOf(source, path, at = "value") {
-    for (let length = path.length; length >= 0; length--) {
-        const nodes = nodesAt(source, path.slice(0, length));
-        const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
-        for (const node of candidates) {
-            const offset = offsetOf(node);
-            if (offset !== null) {
-                const { line, col } = source.lineCounter.linePos(offset);
-                return { line: line + source.lineOffset, column: col };
-            }
-        }
-    }
-    return { line: 1 + source.lineOffset, column: 1 };
-}
-/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
-function fieldOf(path) {
-    let out = "";
-    for (const step of path) {
-        if (typeof step === "number")
-            out += `[${step}]`;
-        else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step))
-            out += out ? `.${step}` : step;
-        else
-            out += `[${JSON.stringify(step)}]`;
-    }
-    return out;
-}
-/** An issue located at a path of the YAML source. */
-function issueAt(source, path, message, at = "value") {
-    const { line, column } = positionOf(source, path, at);
-    return { file: source.file, line, column, field: fieldOf(path), message };
-}
-let schemas_ajv = null;
-const validators = new Map();
-function validatorFor(schema) {
-    let validate = validators.get(schema);
-    if (!validate) {
-        if (!schemas_ajv) {
-            schemas_ajv = new ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-            schemas_ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-        }
-        validate = schemas_ajv.compile(schema);
-        validators.set(schema, validate);
-    }
-    return validate;
-}
-/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
-function validateYaml(source, schema, value) {
-    const validate = validatorFor(schema);
-    if (validate(value))
-        return [];
-    const issues = [];
-    for (const error of validate.errors ?? []) {
-        const issue = issueFromAjv(source, error, value);
-        if (issue)
-            issues.push(issue);
-    }
-    return sortIssues(issues);
-}
-function pathOf(instancePath, value) {
-    if (!instancePath)
-        return [];
-    const steps = [];
-    let node = value;
-    for (const raw of instancePath.split("/").slice(1)) {
-        const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-        if (Array.isArray(node)) {
-            const index = Number(step);
-            steps.push(index);
-            node = node[index];
-        }
-        else {
-            steps.push(step);
-            node = node && typeof node === "object" ? node[step] : undefined;
-        }
-    }
-    return steps;
-}
-function issueFromAjv(source, error, value) {
-    const path = pathOf(error.instancePath, value);
-    const parentSchema = (error.parentSchema ?? {});
-    const params = error.params;
-    const data = error.data;
-    switch (error.keyword) {
-        case "additionalProperties": {
-            const key = String(params["additionalProperty"]);
-            const allowed = Object.keys(parentSchema.properties ?? {});
-            return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
-        }
-        case "required": {
-            const key = String(params["missingProperty"]);
-            const issue = issueAt(source, path, `missing required key "${key}"`);
-            return { ...issue, field: fieldOf([...path, key]) };
-        }
-        case "propertyNames":
-            return null; // the failing keyword inside propertyNames is reported with the key's position
-        case "type":
-            // A whole document of the wrong type is usually a file that is not YAML at all: never quote it.
-            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${path.length === 0 ? describeKind(data) : describeValue(data)}`);
-        case "enum": {
-            const allowed = (parentSchema.enum ?? []).map(String);
-            const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
-            return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
-        }
-        case "minimum":
-        case "maximum":
-        case "exclusiveMinimum":
-        case "exclusiveMaximum":
-            return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
-        case "minLength":
-            return issueAt(source, path, error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`);
-        case "maxLength":
-            return issueAt(source, path, `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`);
-        case "minItems":
-            return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
-        case "uniqueItems": {
-            const later = Math.max(Number(params["i"]), Number(params["j"]));
-            const item = Array.isArray(data) ? data[later] : undefined;
-            return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
-        }
-        case "pattern": {
-            const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
-            if (error.propertyName !== undefined) {
-                return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
-            }
-            return issueAt(source, path, message);
-        }
-        default:
-            return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
-    }
-}
-function rangeMessage(schema) {
-    const low = schema.minimum !== undefined
-        ? { value: schema.minimum, strict: false }
-        : schema.exclusiveMinimum !== undefined
-            ? { value: schema.exclusiveMinimum, strict: true }
-            : null;
-    const high = schema.maximum !== undefined
-        ? { value: schema.maximum, strict: false }
-        : schema.exclusiveMaximum !== undefined
-            ? { value: schema.exclusiveMaximum, strict: true }
-            : null;
-    if (low && high && !low.strict && !high.strict)
-        return `must be from ${low.value} to ${high.value}`;
-    const parts = [];
-    if (low)
-        parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
-    if (high)
-        parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
-    return `must be ${parts.join(" and ")}`;
-}
-const TYPE_NAMES = {
-    string: "a string",
-    number: "a number",
-    integer: "a whole number",
-    boolean: "true or false",
-    object: "a mapping (key: value)",
-    array: "a list",
-    null: "empty",
-};
-function describeTypes(types) {
-    const list = Array.isArray(types) ? types.map(String) : [String(types)];
-    return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
-}
-/** The kind of a value without its content: "text", "a list", "a number". */
-function describeKind(value) {
-    if (typeof value === "string")
-        return "text";
-    if (typeof value === "number")
-        return "a number";
-    if (typeof value === "boolean")
-        return "true or false";
-    return describeValue(value);
-}
-/** A short description of a YAML value for messages; long strings are cut. */
-function describeValue(value) {
-    if (value === null || value === undefined)
-        return "empty";
-    if (Array.isArray(value))
-        return "a list";
-    if (typeof value === "object")
-        return "a mapping";
-    if (typeof value === "string") {
-        const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
-        return `the string ${JSON.stringify(shown)}`;
-    }
-    return String(value);
-}
-/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
-function sortIssues(issues) {
-    return issues
-        .map((issue, index) => ({ issue, index }))
-        .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index)
-        .map(({ issue }) => issue);
-}
-// ---------------------------------------------------------------------------------------------------------
-// "Did you mean" hints
-/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
-function hintFor(word, allowed, listAllowed = true) {
-    const close = closest(word, allowed);
-    if (close)
-        return `; did you mean "${close}"?`;
-    return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
-}
-function closest(word, allowed) {
-    const kebab = word
-        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-        .replace(/_/g, "-")
-        .toLowerCase();
-    let best = null;
-    for (const candidate of allowed) {
-        const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
-        if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
-            best = { word: candidate, distance };
-        }
-    }
-    return best?.word ?? null;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    // One flat row-major table keeps the indexing free of undefined checks.
-    const d = new Array(rows * cols).fill(0);
-    const at = (i, j) => d[i * cols + j] ?? 0;
-    for (let i = 0; i < rows; i++)
-        d[i * cols] = i;
-    for (let j = 0; j < cols; j++)
-        d[j] = j;
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                value = Math.min(value, at(i - 2, j - 2) + 1);
-            d[i * cols + j] = value;
-        }
-    }
-    return at(a.length, b.length);
-}
-
-;// CONCATENATED MODULE: ./src/checks.ts
-// Deterministic checks (a benchmark's `assert:` items): tests of a candidate output that need no model. Each is
-// validated when the benchmark is read (a bad regex or JSON Schema is a file:line error) and run on a pair's
-// first successful output once its cost and latency are known. A check that cannot be decided (the cost of a
-// model without a price, the latency of a stored output) is recorded with `passed: null` and counts in no rate.
-
-
-
-const TEXT_CHECKS = ["contains", "icontains", "not-contains", "equals", "starts-with", "files-read"];
-const PATTERN_CHECKS = ["regex", "not-regex"];
-const NUMBER_CHECKS = ["max-length", "min-length", "max-cost-usd", "max-latency-ms"];
-/** What `value` must be for each type, in the words of an error message. */
-function expectedValue(type) {
-    if (TEXT_CHECKS.includes(type))
-        return "a non-empty string";
-    if (PATTERN_CHECKS.includes(type))
-        return "a regular expression (a string)";
-    if (NUMBER_CHECKS.includes(type))
-        return "a number, 0 or more";
-    if (type === "json-schema")
-        return "a JSON Schema (a mapping)";
-    return "nothing (is-json takes no value)";
-}
-let checks_ajv = null;
-const compiled = new Map();
-/** The compiled JSON Schema of a json-schema check; throws when it is not a valid schema. */
-function schemaValidator(schema) {
-    const key = JSON.stringify(schema);
-    let validate = compiled.get(key);
-    if (!validate) {
-        checks_ajv ??= new ajv.Ajv({ allErrors: true, strict: false });
-        validate = checks_ajv.compile(schema);
-        if (compiled.size > 256)
-            compiled.clear();
-        compiled.set(key, validate);
-    }
-    return validate;
-}
-/**
- * The checks of an `assert:` list, or the problems with it, located in its YAML source (`path` is the list's path).
- * The list's shape (each item a mapping with a known `type`) is the benchmark schema's job; this checks each value
- * against its type: regexes compile, JSON Schemas compile, numbers are numbers.
- */
-function readChecks(source, path, raw) {
-    const checks = [];
-    const issues = [];
-    if (!Array.isArray(raw))
-        return { checks, issues };
-    raw.forEach((item, index) => {
-        if (!item || typeof item !== "object" || Array.isArray(item))
-            return;
-        const { type, value } = item;
-        if (!types_isOneOf(types_CHECK_TYPES, type))
-            return; // the schema reports it
-        const at = [...path, index, "value"];
-        const bad = (why) => issues.push(issueAt(source, at, `${type}: ${why}`));
-        if (TEXT_CHECKS.includes(type)) {
-            if (typeof value !== "string" || value === "")
-                return void bad(`value must be ${expectedValue(type)}`);
-        }
-        else if (PATTERN_CHECKS.includes(type)) {
-            if (typeof value !== "string" || value === "")
-                return void bad(`value must be ${expectedValue(type)}`);
-            try {
-                new RegExp(value);
-            }
-            catch (error) {
-                return void bad(`invalid regular expression: ${error.message.replace(/^Invalid regular expression: /, "")}`);
-            }
-        }
-        else if (NUMBER_CHECKS.includes(type)) {
-            if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
-                return void bad(`value must be ${expectedValue(type)}`);
-        }
-        else if (type === "json-schema") {
-            if (!value || typeof value !== "object" || Array.isArray(value))
-                return void bad(`value must be ${expectedValue(type)}`);
-            try {
-                schemaValidator(value);
-            }
-            catch (error) {
-                return void bad(`invalid JSON Schema: ${error.message}`);
-            }
-        }
-        else if (value !== undefined && value !== null) {
-            return void bad(`value must be ${expectedValue(type)}`);
-        }
-        checks.push(value === undefined || value === null ? { type, value: null } : { type, value: value });
-    });
-    return { checks, issues };
-}
-function checks_short(text) {
-    const flat = text.replace(/\s+/g, " ");
-    return flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
-}
-/** Runs one check. Never throws: a check whose input is unusable fails with a message that says why. */
-function runCheck(spec, subject) {
-    const { type, value } = spec;
-    const result = (passed, message) => ({ type, value, passed, message });
-    const { output } = subject;
-    const text = typeof value === "string" ? value : "";
-    const limit = typeof value === "number" ? value : 0;
-    switch (type) {
-        case "contains":
-            return output.includes(text) ? result(true, `contains "${checks_short(text)}"`) : result(false, `does not contain "${checks_short(text)}"`);
-        case "icontains":
-            return output.toLowerCase().includes(text.toLowerCase())
-                ? result(true, `contains "${checks_short(text)}" (ignoring case)`)
-                : result(false, `does not contain "${checks_short(text)}" (ignoring case)`);
-        case "not-contains":
-            return output.includes(text) ? result(false, `contains "${checks_short(text)}"`) : result(true, `does not contain "${checks_short(text)}"`);
-        case "equals":
-            return output.trim() === text.trim() ? result(true, "equals the value") : result(false, `is "${checks_short(output)}", not "${checks_short(text)}"`);
-        case "starts-with":
-            return output.trimStart().startsWith(text)
-                ? result(true, `starts with "${checks_short(text)}"`)
-                : result(false, `starts with "${checks_short(output.trimStart())}", not "${checks_short(text)}"`);
-        case "regex":
-        case "not-regex": {
-            const match = new RegExp(text).exec(output);
-            const found = match === null ? `no match of /${checks_short(text)}/` : `matches /${checks_short(text)}/ at "${checks_short(match[0])}"`;
-            return result(type === "regex" ? match !== null : match === null, found);
-        }
-        case "is-json":
-        case "json-schema": {
-            let data;
-            try {
-                data = JSON.parse(jsonText(output));
-            }
-            catch (error) {
-                return result(false, `is not JSON (${error.message})`);
-            }
-            if (type === "is-json")
-                return result(true, "is JSON");
-            const validate = schemaValidator(value);
-            if (validate(data))
-                return result(true, "fits the JSON Schema");
-            const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).slice(0, 3);
-            return result(false, `does not fit the JSON Schema: ${problems.join("; ")}`);
-        }
-        case "max-length":
-        case "min-length": {
-            const length = [...output].length;
-            const ok = type === "max-length" ? length <= limit : length >= limit;
-            return result(ok, `${length} characters (${type === "max-length" ? "at most" : "at least"} ${limit})`);
-        }
-        case "max-cost-usd":
-            if (subject.costUsd === null)
-                return result(null, "cost unknown (no price for the model, or a stored output): not checked");
-            return result(subject.costUsd <= limit + 1e-12, `cost $${subject.costUsd.toFixed(6)} (at most $${limit})`);
-        case "max-latency-ms":
-            if (subject.latencyMs === null)
-                return result(null, "latency unknown (a stored output): not checked");
-            return result(subject.latencyMs <= limit, `latency ${subject.latencyMs} ms (at most ${limit} ms)`);
-        case "files-read": {
-            if (subject.filesRead === null)
-                return result(null, "files read unknown (a stored output): not checked");
-            const read = subject.filesRead.includes(text);
-            const list = subject.filesRead.length === 0 ? "none" : subject.filesRead.join(", ");
-            return result(read, read ? `read ${text}` : `did not read ${text} (read: ${list})`);
-        }
-    }
-}
-/** A JSON answer as models often wrap it: inside one fenced code block. */
-function jsonText(output) {
-    const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/i.exec(output);
-    return fenced?.[1] ?? output;
-}
-function runChecks(specs, subject) {
-    return specs.map((spec) => runCheck(spec, subject));
-}
-/** The key that matches a check across runs (type and value). */
-function checkKey(check) {
-    return JSON.stringify([check.type, check.value]);
-}
-/** Share (0-1) of decided items that passed; null when none was decided. */
-function passFraction(items) {
-    const decided = (items ?? []).filter((item) => item.passed !== null);
-    return decided.length === 0 ? null : decided.filter((item) => item.passed === true).length / decided.length;
-}
-/**
- * The per-case pass fraction change (points, head minus base) over the items both sides graded, matched by `key`;
- * null when they share none. Comparing only common items keeps an added or removed check from looking like a change.
- */
-function pairedPassDelta(head, base, key) {
-    const before = new Map();
-    for (const item of base ?? [])
-        if (item.passed !== null)
-            before.set(key(item), item.passed);
-    let now = 0;
-    let then = 0;
-    let n = 0;
-    for (const item of head ?? []) {
-        if (item.passed === null)
-            continue;
-        const was = before.get(key(item));
-        if (was === undefined)
-            continue;
-        n += 1;
-        if (item.passed)
-            now += 1;
-        if (was)
-            then += 1;
-    }
-    return n === 0 ? null : { head: (now / n) * 100, base: (then / n) * 100 };
-}
-/** Mean over results of their per-case pass fractions (0-1); null when no result has a decided item. */
-function passRate(results, field) {
-    const fractions = results
-        .map((result) => passFraction(field === "expectations" ? result.expectations : result.checks))
-        .filter((f) => f !== null);
-    return fractions.length === 0 ? null : fractions.reduce((a, b) => a + b, 0) / fractions.length;
-}
-/** Expectations that passed on the base and fail on the head, with the head's evidence. */
-function flippedExpectations(head, base) {
-    const passedBefore = new Set((base ?? []).filter((e) => e.passed).map((e) => e.text));
-    return (head ?? []).filter((e) => !e.passed && passedBefore.has(e.text));
-}
-/**
- * What a baseline entry keeps of a result's grades and checks (for the per-item pairing of pass rates): expectation
- * texts with passed, check types and values with passed; absent fields when the result has none.
- */
-function storedPassItems(result) {
-    return {
-        ...(result.expectations && result.expectations.length > 0
-            ? { expectations: result.expectations.map(({ text, passed }) => ({ text, passed })) }
-            : {}),
-        ...(result.checks && result.checks.length > 0 ? { checks: result.checks.map(({ type, value, passed }) => ({ type, value, passed })) } : {}),
-    };
-}
-/** Whether a value read from a baseline file is a list of stored expectation grades. */
-function isStoredExpectations(value) {
-    return Array.isArray(value) && value.every((e) => !!e && typeof e === "object" && typeof e.text === "string" && typeof e.passed === "boolean");
-}
-/** Whether a value read from a baseline file is a list of stored check outcomes. */
-function isStoredChecks(value) {
-    return (Array.isArray(value) &&
-        value.every((c) => !!c && typeof c === "object" && isOneOf(CHECK_TYPES, c.type) && (typeof c.passed === "boolean" || c.passed === null)));
-}
-
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: external "node:child_process"
@@ -15706,6 +14393,64 @@ function firstInvalidUtf8(bytes) {
     return bytes.length;
 }
 
+;// CONCATENATED MODULE: ./src/types.ts
+// The data model shared by every stage of the pipeline. Names that appear in the JSON report are a public
+// contract (README "The report", docs/contracts.md): extend, never rename.
+const MODES = ["pr", "baseline"];
+const SKILL_SELECTIONS = ["changed", "all"];
+const CHART_KINDS = (/* unused pure expression or super */ null && (["quickchart", "mermaid", "none"]));
+const GATES = ["significant", "threshold"];
+/**
+ * Where the base side of a pull request's comparison comes from (config `compare`):
+ * - baseline: the scores stored by the last baseline run (nightly) on the baseline branch;
+ * - rejudge: the outputs stored on the baseline branch, judged again in this job beside the head's outputs;
+ * - rerun: the skill as it is on the base commit, generated and judged again in this job.
+ */
+const COMPARE_MODES = ["rejudge", "rerun", "baseline"];
+const BATCH_MODES = ["auto", "on", "off"];
+/** Multiplicity correction over every (skill, model, gated metric) tested in a run. */
+const CORRECTIONS = ["benjamini-hochberg", "holm"];
+/**
+ * How a (skill, model), a skill or the run ended (README "Verdicts: never green when nothing was measured"):
+ * - pass: compared with the baseline, nothing regressed;
+ * - regressed: a measured drop beyond a threshold, or too many failed/unjudged pairs (thresholds.errors);
+ * - inconclusive: nothing usable to compare with (no baseline, no judged pair): neutral, never green;
+ * - error: could not be measured at all (no pair judged).
+ */
+const VERDICTS = (/* unused pure expression or super */ null && (["pass", "regressed", "inconclusive", "error"]));
+const DIMENSIONS = ["faithfulness", "relevancy", "precision", "recall"];
+/** Overall quality plus the four RAGAS dimensions, in report order. */
+const METRICS = ["quality", ...DIMENSIONS];
+/** Pass rates tested like quality (per-case pass fractions in points): graded expectations and deterministic checks. */
+const PASS_RATES = ["expectations", "checks"];
+/**
+ * The without-skill control (config / benchmark `control`): `without-skill` also runs every (case, model) with no
+ * skill (the bare input, no system prompt, no tool), judged the same way, to measure the skill's uplift.
+ */
+const CONTROLS = ["without-skill", "none"];
+/** Trigger rates tested per query (in points): recall on should queries, false triggers on should-not queries. */
+const TRIGGER_METRICS = (/* unused pure expression or super */ null && (["trigger-recall", "false-trigger"]));
+/** Deterministic check types of a benchmark's `assert:` items (src/checks.ts). */
+const types_CHECK_TYPES = [
+    "contains",
+    "icontains",
+    "not-contains",
+    "regex",
+    "not-regex",
+    "equals",
+    "starts-with",
+    "is-json",
+    "json-schema",
+    "max-length",
+    "min-length",
+    "max-cost-usd",
+    "max-latency-ms",
+    "files-read",
+];
+function types_isOneOf(list, value) {
+    return typeof value === "string" && list.includes(value);
+}
+
 ;// CONCATENATED MODULE: ./src/util.ts
 // Small helpers more than one module needs: one definition each.
 
@@ -15733,9 +14478,6 @@ function byMetric(value) {
 const util_GITHUB_COMMENT_LIMIT = 65_536;
 
 ;// CONCATENATED MODULE: ./src/glob.ts
-// Benchmark and skill discovery: globs over repository-relative POSIX paths, matched by picomatch (bash rules: `*`
-// and `**` skip dotfiles unless the pattern names the dot, `[ab]` classes, `{a,b}`), and a walk of the repository
-// that reads every folder through RepoFiles' checks.
 
 
 
@@ -15868,16 +14610,50 @@ async function findFiles(root, patterns, onRefused = () => { }) {
     return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/hash.ts
-
-/** sha256 hex of the parts, framed as a JSON array so that ("ab","c") and ("a","bc") differ. */
-function contentHash(...parts) {
-    return (0,external_node_crypto_.createHash)("sha256").update(JSON.stringify(parts)).digest("hex");
+;// CONCATENATED MODULE: ./src/hints.ts
+// "Did you mean" hints for a mistyped key, enum value or model id.
+/** `; did you mean "cases"?` when an allowed word is close to the typo, else optionally the allowed keys. */
+function hintFor(word, allowed, listAllowed = true) {
+    const close = closest(word, allowed);
+    if (close)
+        return `; did you mean "${close}"?`;
+    return listAllowed && allowed.length > 0 ? `; allowed keys: ${allowed.join(", ")}` : "";
 }
-function sha256Hex(data) {
-    return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
+function closest(word, allowed) {
+    const kebab = word
+        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+        .replace(/_/g, "-")
+        .toLowerCase();
+    let best = null;
+    for (const candidate of allowed) {
+        const distance = kebab === candidate ? 0 : editDistance(word.toLowerCase(), candidate);
+        if (distance <= 2 && distance < candidate.length && (!best || distance < best.distance)) {
+            best = { word: candidate, distance };
+        }
+    }
+    return best?.word ?? null;
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    // One flat row-major table keeps the indexing free of undefined checks.
+    const d = new Array(rows * cols).fill(0);
+    const at = (i, j) => d[i * cols + j] ?? 0;
+    for (let i = 0; i < rows; i++)
+        d[i * cols] = i;
+    for (let j = 0; j < cols; j++)
+        d[j] = j;
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                value = Math.min(value, at(i - 2, j - 2) + 1);
+            d[i * cols + j] = value;
+        }
+    }
+    return at(a.length, b.length);
 }
 
 ;// CONCATENATED MODULE: ./src/models.ts
@@ -16007,9 +14783,1016 @@ function missingPriceHint(model) {
         `Add it to skillbench.yml, e.g.\n  pricing:\n    ${model}: { input: 3, output: 15 }   # USD per million tokens`);
 }
 
+;// CONCATENATED MODULE: ./src/skill-creator-schema.ts
+// JSON Schema of Anthropic skill-creator's benchmark.json (skills/skill-creator/references/schemas.md in
+// github.com/anthropics/skills: "benchmark.json", read by its eval viewer and written by aggregate_benchmark.py),
+// written from that documentation. The viewer reads these names exactly: `configuration` (not `config`),
+// `pass_rate` nested under `result`, `run_summary.<configuration>.<metric>.{mean, stddev}`. Extra fields are allowed
+// (the viewer ignores them); skillbench adds a few (model, quality, case_id), named in docs/contracts.md.
+const STAT = {
+    type: "object",
+    required: ["mean", "stddev"],
+    properties: {
+        mean: { type: "number" },
+        stddev: { type: "number", minimum: 0 },
+        min: { type: "number" },
+        max: { type: "number" },
+    },
+};
+const CONFIGURATION_SUMMARY = {
+    type: "object",
+    required: ["pass_rate", "time_seconds", "tokens"],
+    properties: { pass_rate: STAT, time_seconds: STAT, tokens: STAT },
+};
+const skill_creator_schema_SKILL_CREATOR_BENCHMARK_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skill-creator benchmark.json",
+    description: "Anthropic skill-creator's benchmark.json (references/schemas.md), as skillbench run --format skill-creator writes it.",
+    type: "object",
+    required: ["metadata", "runs", "run_summary"],
+    properties: {
+        metadata: {
+            type: "object",
+            required: ["skill_name", "timestamp", "evals_run", "runs_per_configuration"],
+            properties: {
+                skill_name: { type: "string" },
+                skill_path: { type: "string" },
+                executor_model: { type: "string" },
+                analyzer_model: { type: "string" },
+                timestamp: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" },
+                evals_run: { type: "array", items: { type: ["integer", "string"] } },
+                runs_per_configuration: { type: "integer", minimum: 1 },
+            },
+        },
+        runs: {
+            type: "array",
+            items: {
+                type: "object",
+                required: ["eval_id", "configuration", "run_number", "result"],
+                properties: {
+                    eval_id: { type: "integer" },
+                    eval_name: { type: "string" },
+                    configuration: { type: "string", enum: ["with_skill", "without_skill"] },
+                    run_number: { type: "integer", minimum: 1 },
+                    result: {
+                        type: "object",
+                        required: ["pass_rate", "passed", "total", "time_seconds", "tokens", "errors"],
+                        properties: {
+                            pass_rate: { type: "number", minimum: 0, maximum: 1 },
+                            passed: { type: "integer", minimum: 0 },
+                            failed: { type: "integer", minimum: 0 },
+                            total: { type: "integer", minimum: 0 },
+                            time_seconds: { type: "number", minimum: 0 },
+                            tokens: { type: "integer", minimum: 0 },
+                            tool_calls: { type: "integer", minimum: 0 },
+                            errors: { type: "integer", minimum: 0 },
+                        },
+                    },
+                    expectations: {
+                        type: "array",
+                        items: {
+                            type: "object",
+                            required: ["text", "passed", "evidence"],
+                            properties: { text: { type: "string" }, passed: { type: "boolean" }, evidence: { type: "string" } },
+                        },
+                    },
+                    notes: { type: "array", items: { type: "string" } },
+                },
+            },
+        },
+        run_summary: {
+            type: "object",
+            required: ["with_skill"],
+            properties: {
+                with_skill: CONFIGURATION_SUMMARY,
+                without_skill: CONFIGURATION_SUMMARY,
+                delta: {
+                    type: "object",
+                    properties: {
+                        pass_rate: { type: "string", pattern: "^[+-]\\d+\\.\\d{2}$" },
+                        time_seconds: { type: "string", pattern: "^[+-]\\d+\\.\\d$" },
+                        tokens: { type: "string", pattern: "^[+-]\\d+$" },
+                    },
+                },
+            },
+        },
+        notes: { type: "array", items: { type: "string" } },
+    },
+};
+
+;// CONCATENATED MODULE: ./src/schemas.ts
+
+
+const MODEL_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
+const MODEL_ID_MESSAGE = "must be a model id: letters, digits and . _ : @ / -, starting with a letter or digit (e.g. claude-haiku-4-5)";
+/** What git accepts as a branch name, minus the rarely used corners (see `git check-ref-format`). */
+const BRANCH_PATTERN = "^(?!-)(?!/)(?!\\.)(?!.*\\.\\.)(?!.*//)(?!.*/\\.)(?!.*@\\{)(?!.*\\.lock$)(?!.*/$)(?!.*\\.$)(?!@$)[^\\s~^:?*\\[\\\\\\x00-\\x1f\\x7f]+$";
+const BRANCH_MESSAGE = "must be a git branch name: no spaces, no ~ ^ : ? * [ \\, no '..', not starting with '-' or '.' nor ending with '/' or '.lock'";
+/** Repository-relative: no leading slash, no `..` segment (a glob must not reach outside the repository). */
+const GLOB_PATTERN = "^(?!/)(?!(.*/)?\\.\\.(/|$)).+$";
+const GLOB_MESSAGE = "must be a repository-relative glob: no leading '/' and no '..' segment";
+const CASE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
+const CASE_ID_MESSAGE = "must be a case id: letters, digits and . _ : -, starting with a letter or digit";
+/** Defaults of skillbench.yml. The loader uses these values; the schemas show them to editors. */
+const CONFIG_DEFAULTS = {
+    models: ["claude-sonnet-5", "claude-haiku-4-5"],
+    judgeModel: "claude-opus-4-8",
+    judgeMaxTokens: 2048,
+    samples: 1,
+    judgeSamples: 2,
+    maxSamples: 4,
+    cacheMaxAgeHours: 24,
+    batch: "auto",
+    batchTimeoutMinutes: 60,
+    benchmarks: ["benchmarks/**/*.yml", "benchmarks/**/*.yaml"],
+    concurrency: 8,
+    maxTokens: 2048,
+    gate: "significant",
+    gateDimensions: false,
+    failOnInconclusive: false,
+    correction: "benjamini-hochberg",
+    compare: "baseline",
+    control: "none",
+    judgePairwise: false,
+    thresholds: { quality: 5, dimension: 10, cost: 25, errors: 20, passRate: 10 },
+    baselineBranch: "skillbench-baseline",
+    staleAfterDays: 90,
+    historyLimit: 365,
+    apiMaxRetries: 4,
+    apiTimeoutSeconds: 600,
+    limits: { skillBytes: 1024 * 1024, benchmarkBytes: 5 * 1024 * 1024, inputBytes: 256 * 1024 },
+    apiRateLimitBudgetSeconds: 600,
+    strict: false,
+    skillDirs: ["skills/**", ".claude/skills/**"],
+    maxTurns: 8,
+    triggerSamples: 3,
+};
+/** skillbench.yml itself is read before its `limits` are known: its cap is fixed. */
+const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+const LIMITS = {
+    concurrency: { minimum: 1, maximum: 64 },
+    maxTokens: { minimum: 1, maximum: 128_000 },
+    samples: { minimum: 1, maximum: 20 },
+    maxRetries: { minimum: 0, maximum: 10 },
+    timeoutSeconds: { maximum: 3600 },
+    fileBytes: { minimum: 1024, maximum: 100 * 1024 * 1024 },
+    inputBytes: { minimum: 1, maximum: 10 * 1024 * 1024 },
+    maxTurns: { minimum: 1, maximum: 50 },
+};
+const modelId = { type: "string", pattern: MODEL_ID_PATTERN, patternErrorMessage: MODEL_ID_MESSAGE };
+const modelList = (description, defaults) => ({
+    description,
+    type: "array",
+    minItems: 1,
+    uniqueItems: true,
+    items: modelId,
+    ...(defaults ? { default: [...defaults] } : {}),
+});
+const maxTokens = (description, defaultValue) => ({
+    description,
+    type: "integer",
+    minimum: LIMITS.maxTokens.minimum,
+    maximum: LIMITS.maxTokens.maximum,
+    default: defaultValue,
+});
+const sampleCount = (description, defaultValue) => ({
+    description,
+    type: "integer",
+    minimum: LIMITS.samples.minimum,
+    maximum: LIMITS.samples.maximum,
+    default: defaultValue,
+});
+const usdPerMTok = (description) => ({ description, type: "number", minimum: 0 });
+const priceTierProperties = {
+    input: usdPerMTok("USD per million input tokens."),
+    output: usdPerMTok("USD per million output tokens."),
+    "cache-write": usdPerMTok("USD per million tokens written to the 5-minute cache; default 1.25 x input."),
+    "cache-write-1h": usdPerMTok("USD per million tokens written to the 1-hour cache; default 2 x input."),
+    "cache-read": usdPerMTok("USD per million tokens read from the cache; default 0.1 x input."),
+};
+const price = {
+    type: "object",
+    additionalProperties: false,
+    required: ["input", "output"],
+    properties: {
+        ...priceTierProperties,
+        above: {
+            description: "A higher price tier that applies when a prompt has more than `tokens` input tokens.",
+            type: "object",
+            additionalProperties: false,
+            required: ["tokens", "input", "output"],
+            properties: {
+                tokens: { description: "Prompt size (input tokens) above which this tier applies.", type: "integer", minimum: 1 },
+                ...priceTierProperties,
+            },
+        },
+    },
+};
+const samplingValue = (description) => ({ description, type: "number", minimum: 0, maximum: 1 });
+/** The `control` key (config and benchmark): run the cases without the skill too. */
+function controlKey(description, defaultValue) {
+    return { description, type: "string", enum: CONTROLS, ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
+}
+const SKILLBENCH_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skillbench.yml",
+    description: "Configuration of skillbench. Every key is optional.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        models: modelList("Candidate models every skill is benchmarked on.", CONFIG_DEFAULTS.models),
+        judge: {
+            description: "The one model that scores every output.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                model: { ...modelId, default: CONFIG_DEFAULTS.judgeModel },
+                "max-tokens": maxTokens("max_tokens of each judgement.", CONFIG_DEFAULTS.judgeMaxTokens),
+                pairwise: {
+                    description: "On a pull request compared in the same job (compare: rejudge or rerun), also ask the judge which of the " +
+                        "base and head outputs of each case is better, in both orders; a preference counts only when both agree. " +
+                        "Costs two more judgements per case and model.",
+                    type: "boolean",
+                    default: CONFIG_DEFAULTS.judgePairwise,
+                },
+                samples: sampleCount("Judgements per output, averaged per case before any test. Current judge models reject temperature: " +
+                    "repeating the judgement is the way to average out judge noise. Each costs one judge call (repeats read " +
+                    "the prompt cache).", CONFIG_DEFAULTS.judgeSamples),
+            },
+        },
+        benchmarks: {
+            description: "Globs (repository-relative; *, **, ? and {a,b}) that find benchmark files.",
+            type: "array",
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+            default: [...CONFIG_DEFAULTS.benchmarks],
+        },
+        concurrency: {
+            description: "Model calls in flight across the whole run (generations and judgements together).",
+            type: "integer",
+            ...LIMITS.concurrency,
+            default: CONFIG_DEFAULTS.concurrency,
+        },
+        "max-tokens": maxTokens("max_tokens of each candidate generation.", CONFIG_DEFAULTS.maxTokens),
+        strict: {
+            description: "Deviations from the Agent Skills rules that Claude tolerates (a name that differs from its folder, " +
+                "reserved words, long descriptions, keys of other agents) are errors instead of warnings.",
+            type: "boolean",
+            default: CONFIG_DEFAULTS.strict,
+        },
+        "skill-dirs": {
+            description: "Globs of the folders that hold skills (SKILL.md folders); an evals/evals.json in a skill folder is a benchmark.",
+            type: "array",
+            uniqueItems: true,
+            items: { type: "string", pattern: GLOB_PATTERN, patternErrorMessage: GLOB_MESSAGE },
+            default: [...CONFIG_DEFAULTS.skillDirs],
+        },
+        "max-turns": {
+            description: "Model turns of one generation (each read_file call takes one) before it ends as an error.",
+            type: "integer",
+            ...LIMITS.maxTurns,
+            default: CONFIG_DEFAULTS.maxTurns,
+        },
+        "trigger-samples": sampleCount("Calls per trigger query and model (benchmark `triggers:`): each records which skill, if any, the model invoked.", CONFIG_DEFAULTS.triggerSamples),
+        samples: sampleCount("Generations per case and model, each judged judge.samples times; all averaged per case before any test.", CONFIG_DEFAULTS.samples),
+        adaptive: {
+            description: "Gives a (skill, model) whose first verdict is borderline (its interval straddles the threshold) more " +
+                "judgements per output, then more generations, up to max-samples, within max-cost-usd. Default: on in pr " +
+                "mode, off in baseline mode.",
+            type: "boolean",
+        },
+        "max-samples": sampleCount("The most judgements per output, and the most generations per case, that adaptive rounds may reach.", CONFIG_DEFAULTS.maxSamples),
+        gate: {
+            description: "significant (noise-aware): per (skill, model) a one-sided paired t-test of the drop, corrected over every " +
+                "test of the run; regressed when significant and the mean drop exceeds the threshold, pass when the 95% " +
+                "t-interval shows the drop smaller than the threshold, else inconclusive. threshold (the old gate, not " +
+                "noise-aware): any mean drop beyond the threshold fails.",
+            type: "string",
+            enum: GATES,
+            default: CONFIG_DEFAULTS.gate,
+        },
+        "gate-dimensions": {
+            description: "The four dimensions (faithfulness, relevancy, precision, recall) gate like quality. Default false: they " +
+                "are tested and shown with their intervals, but advisory.",
+            type: "boolean",
+            default: CONFIG_DEFAULTS.gateDimensions,
+        },
+        "max-cost-usd": {
+            description: "A budget for the whole run, in USD. The dry-run estimate is checked first: over it, the run refuses to " +
+                "start (exit 3, with the estimate). While running, no model call starts once the spend reaches it; the " +
+                "pairs left end as not run and the report is partial. Default: no budget.",
+            type: "number",
+            exclusiveMinimum: 0,
+        },
+        "cache-path": {
+            description: "Folder (repository-relative) where every result is stored by its content key and reused in pr mode while " +
+                "younger than cache-max-age-hours; baseline runs never reuse, but write. Default: off (the CLI uses " +
+                ".skillbench/cache).",
+            type: "string",
+            pattern: GLOB_PATTERN,
+            patternErrorMessage: "must be a repository-relative path: no leading '/' and no '..' segment",
+            minLength: 1,
+        },
+        "cache-max-age-hours": {
+            description: "How old (hours) a stored result may be and still be reused in pr mode.",
+            type: "number",
+            exclusiveMinimum: 0,
+            default: CONFIG_DEFAULTS.cacheMaxAgeHours,
+        },
+        batch: {
+            description: "Send generations and judgements as Message Batches, at half the input and output price. auto: on in " +
+                "baseline mode when the run makes 20 or more calls. Unfinished entries run synchronously after " +
+                "batch-timeout-minutes; a gateway without the batches endpoint (404) gets synchronous calls, with a notice.",
+            type: "string",
+            enum: BATCH_MODES,
+            default: CONFIG_DEFAULTS.batch,
+        },
+        "batch-timeout-minutes": {
+            description: "How long (minutes, from the first batch's creation) batches may run; then the batch is cancelled and what " +
+                "is unfinished runs synchronously.",
+            type: "number",
+            exclusiveMinimum: 0,
+            default: CONFIG_DEFAULTS.batchTimeoutMinutes,
+        },
+        "fail-on-inconclusive": {
+            description: "An inconclusive verdict (too few judged pairs, no usable baseline, an interval too wide to decide) fails " +
+                "the check in pr mode. Default false: it passes with a warning.",
+            type: "boolean",
+            default: CONFIG_DEFAULTS.failOnInconclusive,
+        },
+        correction: {
+            description: "Multiplicity correction over every (skill, model, gated metric) tested in a run: benjamini-hochberg " +
+                "(false discovery rate) or holm (family-wise error rate, stricter).",
+            type: "string",
+            enum: CORRECTIONS,
+            default: CONFIG_DEFAULTS.correction,
+        },
+        compare: {
+            description: "Where a pull request's base side comes from. baseline: the scores stored by the last baseline run. " +
+                "rejudge: the outputs stored on the baseline branch are judged again in the same job as the head's " +
+                "(judge drift cancels; about 2x the judge calls). rerun: the skill as it is on the base commit is also " +
+                "generated and judged in the same job (judge and model drift cancel; about 2x the calls).",
+            type: "string",
+            enum: COMPARE_MODES,
+            default: CONFIG_DEFAULTS.compare,
+        },
+        control: controlKey("without-skill: also run every case with no skill (the bare input, no system prompt, no tool), judged the same " +
+            "way, and report the skill's uplift per model (advisory, never gates). A benchmark's own control wins.", CONFIG_DEFAULTS.control),
+        thresholds: {
+            description: "How much worse a pull request may be before it counts as a regression.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                quality: {
+                    description: "Points (0-100) a model's mean quality may drop.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.quality,
+                },
+                dimension: {
+                    description: "Points (0-100) any RAGAS dimension may drop.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.dimension,
+                },
+                cost: {
+                    description: "Percent the mean cost per case may rise.",
+                    type: "number",
+                    minimum: 0,
+                    default: CONFIG_DEFAULTS.thresholds.cost,
+                },
+                errors: {
+                    description: "Percent of a model's pairs (cases) that may fail or go unjudged before the model counts as regressed, " +
+                        "with or without a baseline. 0: any failed pair fails the check.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.errors,
+                },
+                "pass-rate": {
+                    description: "Points (0-100) the expectation pass rate or the check pass rate (per-case share of graded expectations " +
+                        "or deterministic checks that passed) may drop; tested per case like quality.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 100,
+                    default: CONFIG_DEFAULTS.thresholds.passRate,
+                },
+            },
+        },
+        baseline: {
+            description: "Where baselines and trend history are kept.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                branch: {
+                    type: "string",
+                    pattern: BRANCH_PATTERN,
+                    patternErrorMessage: BRANCH_MESSAGE,
+                    default: CONFIG_DEFAULTS.baselineBranch,
+                },
+                "stale-after-days": {
+                    description: "Baseline entries older than this are flagged as stale in the report.",
+                    type: "integer",
+                    minimum: 1,
+                    default: CONFIG_DEFAULTS.staleAfterDays,
+                },
+                "max-age-hours": {
+                    description: "Baseline entries older than this make the verdict say so, and a drop within the drift seen between " +
+                        "nightly baselines is then inconclusive rather than regressed. Unset: no limit.",
+                    type: "number",
+                    exclusiveMinimum: 0,
+                },
+                "history-limit": {
+                    description: "Trend history points kept per skill (oldest dropped first).",
+                    type: "integer",
+                    minimum: 1,
+                    default: CONFIG_DEFAULTS.historyLimit,
+                },
+            },
+        },
+        sampling: {
+            description: "Sampling parameters per model, sent only for the models listed (newer models reject them).",
+            type: "object",
+            propertyNames: modelId,
+            additionalProperties: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                    temperature: samplingValue("0 to 1."),
+                    top_p: samplingValue("Nucleus sampling, 0 to 1."),
+                    top_k: { description: "Sample only from the top K tokens.", type: "integer", minimum: 1 },
+                },
+            },
+        },
+        api: {
+            description: "Anthropic API connection settings.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                "base-url": {
+                    description: "Base URL of the Messages API (e.g. a proxy).",
+                    type: "string",
+                    pattern: "^https?://\\S+$",
+                    patternErrorMessage: "must be an http:// or https:// URL",
+                },
+                "max-retries": {
+                    description: "Retries of a failed model call (rate limits, overload, server errors).",
+                    type: "integer",
+                    ...LIMITS.maxRetries,
+                    default: CONFIG_DEFAULTS.apiMaxRetries,
+                },
+                "timeout-seconds": {
+                    description: "Timeout of one model call.",
+                    type: "number",
+                    exclusiveMinimum: 0,
+                    maximum: LIMITS.timeoutSeconds.maximum,
+                    default: CONFIG_DEFAULTS.apiTimeoutSeconds,
+                },
+                "rate-limit-budget-seconds": {
+                    description: "How long one model call keeps waiting out rate limits (429 with retry-after) before it fails; " +
+                        "these waits do not count against max-retries.",
+                    type: "number",
+                    minimum: 0,
+                    maximum: 86_400,
+                    default: CONFIG_DEFAULTS.apiRateLimitBudgetSeconds,
+                },
+            },
+        },
+        pricing: {
+            description: "USD per million tokens per model id; extends or overrides the built-in price table.",
+            type: "object",
+            propertyNames: modelId,
+            additionalProperties: price,
+        },
+        limits: {
+            description: "Size caps of the files read from the repository, checked before reading (bytes).",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                "skill-bytes": {
+                    description: "Largest skill file (SKILL.md or prompt file).",
+                    type: "integer",
+                    ...LIMITS.fileBytes,
+                    default: CONFIG_DEFAULTS.limits.skillBytes,
+                },
+                "benchmark-bytes": {
+                    description: "Largest benchmark file.",
+                    type: "integer",
+                    ...LIMITS.fileBytes,
+                    default: CONFIG_DEFAULTS.limits.benchmarkBytes,
+                },
+                "input-bytes": {
+                    description: "Largest input of one benchmark case (UTF-8 bytes).",
+                    type: "integer",
+                    ...LIMITS.inputBytes,
+                    default: CONFIG_DEFAULTS.limits.inputBytes,
+                },
+            },
+        },
+    },
+};
+const BENCHMARK_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "skillbench benchmark",
+    description: "The test cases of one skill.",
+    type: "object",
+    additionalProperties: false,
+    required: ["skill", "cases"],
+    properties: {
+        skill: {
+            description: "Path of the skill file (SKILL.md or a .md/.txt prompt) from the repository root.",
+            type: "string",
+            minLength: 1,
+        },
+        models: modelList("Models for this skill; overrides the config's list."),
+        control: controlKey("without-skill: also run this benchmark's cases with no skill and report the uplift; none: not. Overrides the config's control."),
+        assert: assertList("Deterministic checks run on every case's output, before each case's own."),
+        triggers: {
+            description: "Queries an agent should (and should not) answer by invoking this skill from the repository's skill catalogue " +
+                "(name and description of every skill), sent trigger-samples times to each model.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                should: triggerQueries("Queries that should make the model invoke this skill."),
+                "should-not": triggerQueries("Queries that should not make the model invoke this skill (near misses)."),
+            },
+        },
+        cases: {
+            type: "array",
+            minItems: 1,
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["input"],
+                properties: {
+                    id: {
+                        description: "Stable id; by default derived from the input's first words and its hash.",
+                        type: "string",
+                        maxLength: 100,
+                        pattern: CASE_ID_PATTERN,
+                        patternErrorMessage: CASE_ID_MESSAGE,
+                    },
+                    input: {
+                        description: "The user message the skill is run on.",
+                        type: "string",
+                        pattern: "\\S",
+                        patternErrorMessage: "must not be empty",
+                    },
+                    expected: { description: "Optional reference answer.", type: ["string", "null"] },
+                    expectations: {
+                        description: "Statements a good answer satisfies; the judge grades each as passed or failed, with evidence.",
+                        type: "array",
+                        items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+                    },
+                    assert: assertList("Deterministic checks of this case's output (no model): type and value."),
+                },
+            },
+        },
+    },
+};
+/** A list of trigger queries: non-empty, distinct strings. */
+function triggerQueries(description) {
+    return {
+        description,
+        type: "array",
+        uniqueItems: true,
+        items: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+    };
+}
+/** A benchmark's or a case's `assert:` list; each value is checked against its type in src/checks.ts. */
+function assertList(description) {
+    return {
+        description,
+        type: "array",
+        items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["type"],
+            properties: {
+                type: { description: "The check.", type: "string", enum: types_CHECK_TYPES },
+                value: {
+                    description: "What it checks against: a string (contains, icontains, not-contains, equals, starts-with, files-read), " +
+                        "a regular expression (regex, not-regex), a number (max-length, min-length in characters, max-cost-usd, " +
+                        "max-latency-ms), a JSON Schema (json-schema); none for is-json.",
+                },
+            },
+        },
+    };
+}
+/** Anthropic skill-creator's `<skill>/evals/evals.json`; `assertions` is agentskills.io's name for `expectations`. */
+const EVALS_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    required: ["evals"],
+    properties: {
+        skill_name: { type: "string" },
+        evals: {
+            type: "array",
+            minItems: 1,
+            items: {
+                type: "object",
+                required: ["id", "prompt"],
+                properties: {
+                    id: { type: ["integer", "string"] },
+                    prompt: { type: "string", pattern: "\\S", patternErrorMessage: "must not be empty" },
+                    expected_output: { type: ["string", "null"] },
+                    files: { type: "array", items: { type: "string", minLength: 1 } },
+                    expectations: { type: "array", items: { type: "string", minLength: 1 } },
+                    assertions: { type: "array", items: { type: "string", minLength: 1 } },
+                },
+            },
+        },
+    },
+};
+/** Agent Skills frontmatter. The name rules that need their own sentences are checked in src/skills.ts. */
+const SKILL_FRONTMATTER_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "description"],
+    properties: {
+        name: { type: "string", maxLength: 64 },
+        description: {
+            type: "string",
+            minLength: 1,
+            maxLength: 1024,
+            pattern: "^[^<>]*$",
+            patternErrorMessage: "must not contain < or >",
+        },
+        license: { type: "string" },
+        "allowed-tools": { type: ["string", "array"], items: { type: "string" } },
+        metadata: { type: "object" },
+        compatibility: { type: "string", minLength: 1, maxLength: 500 },
+    },
+};
+/** The published schema files: repository-relative path to exact file content. */
+function schemaFiles() {
+    const render = (schema) => `${JSON.stringify(schema, null, 2)}\n`;
+    return {
+        "schema/skillbench.schema.json": render(SKILLBENCH_SCHEMA),
+        "schema/benchmark.schema.json": render(BENCHMARK_SCHEMA),
+        "schema/skill-creator-benchmark.schema.json": render(SKILL_CREATOR_BENCHMARK_SCHEMA),
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/hash.ts
+
+/** sha256 hex of the parts, framed as a JSON array so that ("ab","c") and ("a","bc") differ. */
+function contentHash(...parts) {
+    return (0,external_node_crypto_.createHash)("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+function sha256Hex(data) {
+    return (0,external_node_crypto_.createHash)("sha256").update(data).digest("hex");
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
+var ajv = __nccwpck_require__(2463);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/yaml.ts
+// YAML with positions: parses a YAML text keeping where every node is, turns a path inside the document into a
+// file:line:column, and validates the parsed data against a JSON Schema (src/schemas.ts) so that every ajv error
+// becomes an InputIssue located at the YAML node it concerns. A validator made by yamlValidator() also types the
+// data that passes (the type derived from the schema), so the loaders need no casts on validated data.
+
+
+
+/** Uses of aliases a document may make when converted to data; more is an alias bomb ("billion laughs"). */
+const MAX_YAML_ALIASES = 100;
+/**
+ * What each YAML error code means, in our words. The yaml library's own messages are not used: some quote the
+ * file's text (tags, escapes, directives), and a file that is not YAML at all (a symlinked secret) must never have
+ * its content echoed into an error, an annotation or a log.
+ */
+const YAML_ERRORS = {
+    ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+    BAD_ALIAS: "an alias (*name) is malformed or names no anchor defined before it",
+    BAD_DIRECTIVE: "a % directive is malformed",
+    BAD_DQ_ESCAPE: 'an escape sequence in a "double-quoted" string is invalid',
+    BAD_INDENT: "bad indentation, or a [list] or {mapping} that is not closed",
+    BAD_PROP_ORDER: "an anchor or a tag is in the wrong place",
+    BAD_SCALAR_START: "a plain value starts with a reserved character (quote the value)",
+    BLOCK_AS_IMPLICIT_KEY: "a nested mapping on one line (quote the value if it contains ': ')",
+    BLOCK_IN_FLOW: "a block value inside a [list] or {mapping} written on one line",
+    DUPLICATE_KEY: "a key appears twice in the same mapping",
+    IMPOSSIBLE: "the YAML cannot be parsed",
+    KEY_OVER_1024_CHARS: "an implicit key is longer than 1024 characters",
+    MISSING_CHAR: "a closing quote or bracket, a comma or a space after ':' is missing",
+    MULTILINE_IMPLICIT_KEY: "a key spans several lines (quote it, or check the indentation)",
+    MULTIPLE_ANCHORS: "a node has more than one anchor",
+    MULTIPLE_DOCS: "the file holds more than one YAML document (---)",
+    MULTIPLE_TAGS: "a node has more than one tag",
+    NON_STRING_KEY: "a key is not a string",
+    RESOURCE_EXHAUSTION: `aliases expand too much (more than ${MAX_YAML_ALIASES} alias uses): refused as an alias bomb`,
+    TAB_AS_INDENT: "a tab is used for indentation (use spaces)",
+    TAG_RESOLVE_FAILED: "a !tag is not supported",
+    UNEXPECTED_TOKEN: "unexpected characters (check quoting and indentation)",
+    BAD_COLLECTION_TYPE: "a !tag does not fit the kind of value it is on",
+};
+/** Parses YAML text, reporting syntax errors (and duplicate keys, alias bombs) as issues with their position. */
+function yaml_parseYaml(file, text, lineOffset = 0) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    // prettyErrors off: its messages carry a frame of the file's text, which must not leave in an error.
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const source = { file, doc, lineCounter, lineOffset };
+    const located = (offset, message) => {
+        const at = lineCounter.linePos(offset);
+        return { file, line: at.line + lineOffset, column: at.col, field: "", message };
+    };
+    if (doc.errors.length > 0) {
+        const issues = doc.errors.map((error) => located(error.pos[0], `YAML syntax error: ${YAML_ERRORS[error.code] ?? YAML_ERRORS.IMPOSSIBLE}`));
+        return { source, value: undefined, issues };
+    }
+    try {
+        return { source, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }), issues: [] };
+    }
+    catch (error) {
+        // The yaml library throws (rather than reports) when aliases expand past maxAliasCount.
+        const bomb = error instanceof Error && /alias/i.test(error.message);
+        const message = bomb ? YAML_ERRORS.RESOURCE_EXHAUSTION : YAML_ERRORS.IMPOSSIBLE;
+        return { source, value: undefined, issues: [located(firstAliasOffset(doc) ?? 0, `YAML error: ${message}`)] };
+    }
+}
+/** Where the first alias of a document is, to point an alias-bomb issue at it. */
+function firstAliasOffset(doc) {
+    let offset = null;
+    (0,dist/* visit */.YR)(doc, {
+        Alias(_key, node) {
+            offset = node.range?.[0] ?? null;
+            return dist/* visit */.YR.BREAK;
+        },
+    });
+    return offset;
+}
+/** The key and value nodes at a path; missing parts are null. */
+function nodesAt(source, path) {
+    let parent = null;
+    let key = null;
+    let value = source.doc.contents;
+    for (const step of path) {
+        if ((0,dist/* isAlias */.Vj)(value))
+            value = value.resolve(source.doc);
+        parent = value;
+        if ((0,dist/* isMap */.jh)(value)) {
+            const pair = value.items.find((item) => keyText(item.key) === String(step));
+            if (!pair)
+                return { key: null, value: null, parent };
+            key = pair.key;
+            value = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(value) && typeof step === "number") {
+            key = null;
+            value = value.items[step] ?? null;
+            if (value === null)
+                return { key: null, value: null, parent };
+        }
+        else {
+            return { key: null, value: null, parent };
+        }
+    }
+    return { key, value, parent };
+}
+function keyText(key) {
+    if ((0,dist/* isScalar */.jn)(key))
+        return String(key.value);
+    return String(key);
+}
+function offsetOf(node) {
+    const range = node?.range;
+    return range ? range[0] : null;
+}
+/**
+ * 1-based position of a path: of its key when `at` is "key", else of its value (falling back to the key when the
+ * value is empty, then to the nearest enclosing node that exists).
+ */
+function positionOf(source, path, at = "value") {
+    for (let length = path.length; length >= 0; length--) {
+        const nodes = nodesAt(source, path.slice(0, length));
+        const candidates = at === "key" && length === path.length ? [nodes.key, nodes.value] : [nodes.value, nodes.key];
+        for (const node of candidates) {
+            const offset = offsetOf(node);
+            if (offset !== null) {
+                const { line, col } = source.lineCounter.linePos(offset);
+                return { line: line + source.lineOffset, column: col };
+            }
+        }
+    }
+    return { line: 1 + source.lineOffset, column: 1 };
+}
+/** Dotted field name: `thresholds.quality`, `cases[2].input`, `pricing["my.model"].input`. */
+function fieldOf(path) {
+    let out = "";
+    for (const step of path) {
+        if (typeof step === "number")
+            out += `[${step}]`;
+        else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(step))
+            out += out ? `.${step}` : step;
+        else
+            out += `[${JSON.stringify(step)}]`;
+    }
+    return out;
+}
+/** An issue located at a path of the YAML source. */
+function issueAt(source, path, message, at = "value") {
+    const { line, column } = positionOf(source, path, at);
+    return { file: source.file, line, column, field: fieldOf(path), message };
+}
+let yaml_ajv = null;
+const validators = new Map();
+function sharedAjv() {
+    if (!yaml_ajv) {
+        yaml_ajv = new ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+        yaml_ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+    }
+    return yaml_ajv;
+}
+function validatorFor(schema) {
+    let validate = validators.get(schema);
+    if (!validate) {
+        validate = sharedAjv().compile(schema);
+        validators.set(schema, validate);
+    }
+    return validate;
+}
+/** Validates plain data read from `source` against a schema; every violation becomes a located issue. */
+function validateYaml(source, schema, value) {
+    const validate = validatorFor(schema);
+    if (validate(value))
+        return [];
+    return issuesOf(source, validate.errors, value);
+}
+/**
+ * A validator for one `as const` schema whose passing data gets the type derived from that schema (DataOf), so
+ * the code that reads it needs no casts. The type guard below is the one place where "the schema accepted it" is
+ * turned into "it has the schema's type"; DataOf derives that type from the same object ajv compiles.
+ */
+function yamlValidator(schema) {
+    const accepts = (data) => validatorFor(schema)(data);
+    return (source, value) => {
+        if (accepts(value))
+            return { value, issues: [] };
+        const issues = issuesOf(source, validatorFor(schema).errors, value);
+        // Every failing keyword maps to an issue except propertyNames, which ajv reports with its inner keyword.
+        return { value: null, issues: issues.length > 0 ? issues : [issueAt(source, [], "does not match its schema")] };
+    };
+}
+function issuesOf(source, errors, value) {
+    const issues = [];
+    for (const error of errors ?? []) {
+        const issue = issueFromAjv(source, error, value);
+        if (issue)
+            issues.push(issue);
+    }
+    return sortIssues(issues);
+}
+function pathOf(instancePath, value) {
+    if (!instancePath)
+        return [];
+    const steps = [];
+    let node = value;
+    for (const raw of instancePath.split("/").slice(1)) {
+        const step = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+        if (Array.isArray(node)) {
+            const index = Number(step);
+            steps.push(index);
+            node = node[index];
+        }
+        else {
+            steps.push(step);
+            node = node && typeof node === "object" ? node[step] : undefined;
+        }
+    }
+    return steps;
+}
+function issueFromAjv(source, error, value) {
+    const path = pathOf(error.instancePath, value);
+    const parentSchema = (error.parentSchema ?? {});
+    const params = error.params;
+    const data = error.data;
+    switch (error.keyword) {
+        case "additionalProperties": {
+            const key = String(params["additionalProperty"]);
+            const allowed = Object.keys(parentSchema.properties ?? {});
+            return issueAt(source, [...path, key], `unknown key "${key}"${hintFor(key, allowed)}`, "key");
+        }
+        case "required": {
+            const key = String(params["missingProperty"]);
+            const issue = issueAt(source, path, `missing required key "${key}"`);
+            return { ...issue, field: fieldOf([...path, key]) };
+        }
+        case "propertyNames":
+            return null; // the failing keyword inside propertyNames is reported with the key's position
+        case "type":
+            // A whole document of the wrong type is usually a file that is not YAML at all: never quote it.
+            return issueAt(source, path, `must be ${describeTypes(error.schema)}, not ${path.length === 0 ? describeKind(data) : describeValue(data)}`);
+        case "enum": {
+            const allowed = (parentSchema.enum ?? []).map(String);
+            const hint = typeof data === "string" ? hintFor(data, allowed, false) : "";
+            return issueAt(source, path, `must be one of ${allowed.join(", ")}, not ${describeValue(data)}${hint}`);
+        }
+        case "minimum":
+        case "maximum":
+        case "exclusiveMinimum":
+        case "exclusiveMaximum":
+            return issueAt(source, path, `${rangeMessage(parentSchema)}, not ${String(data)}`);
+        case "minLength":
+            return issueAt(source, path, error.schema === 1 ? "must not be empty" : `must be at least ${String(error.schema)} characters long`);
+        case "maxLength":
+            return issueAt(source, path, `must be at most ${String(error.schema)} characters long (it has ${typeof data === "string" ? [...data].length : "?"})`);
+        case "minItems":
+            return issueAt(source, path, error.schema === 1 ? "must list at least one item" : `must list at least ${String(error.schema)} items`);
+        case "uniqueItems": {
+            const later = Math.max(Number(params["i"]), Number(params["j"]));
+            const item = Array.isArray(data) ? data[later] : undefined;
+            return issueAt(source, [...path, later], `${describeValue(item)} is listed more than once`);
+        }
+        case "pattern": {
+            const message = parentSchema.patternErrorMessage ?? `must match the pattern ${String(error.schema)}`;
+            if (error.propertyName !== undefined) {
+                return issueAt(source, [...path, error.propertyName], `key "${error.propertyName}" ${message}`, "key");
+            }
+            return issueAt(source, path, message);
+        }
+        default:
+            return issueAt(source, path, error.message ?? `is invalid (${error.keyword})`);
+    }
+}
+function rangeMessage(schema) {
+    const low = schema.minimum !== undefined
+        ? { value: schema.minimum, strict: false }
+        : schema.exclusiveMinimum !== undefined
+            ? { value: schema.exclusiveMinimum, strict: true }
+            : null;
+    const high = schema.maximum !== undefined
+        ? { value: schema.maximum, strict: false }
+        : schema.exclusiveMaximum !== undefined
+            ? { value: schema.exclusiveMaximum, strict: true }
+            : null;
+    if (low && high && !low.strict && !high.strict)
+        return `must be from ${low.value} to ${high.value}`;
+    const parts = [];
+    if (low)
+        parts.push(low.strict ? `greater than ${low.value}` : `at least ${low.value}`);
+    if (high)
+        parts.push(high.strict ? `less than ${high.value}` : `at most ${high.value}`);
+    return `must be ${parts.join(" and ")}`;
+}
+const TYPE_NAMES = {
+    string: "a string",
+    number: "a number",
+    integer: "a whole number",
+    boolean: "true or false",
+    object: "a mapping (key: value)",
+    array: "a list",
+    null: "empty",
+};
+function describeTypes(types) {
+    const list = Array.isArray(types) ? types.map(String) : [String(types)];
+    return list.map((type) => TYPE_NAMES[type] ?? type).join(" or ");
+}
+/** The kind of a value without its content: "text", "a list", "a number". */
+function describeKind(value) {
+    if (typeof value === "string")
+        return "text";
+    if (typeof value === "number")
+        return "a number";
+    if (typeof value === "boolean")
+        return "true or false";
+    return describeValue(value);
+}
+/** A short description of a YAML value for messages; long strings are cut. */
+function describeValue(value) {
+    if (value === null || value === undefined)
+        return "empty";
+    if (Array.isArray(value))
+        return "a list";
+    if (typeof value === "object")
+        return "a mapping";
+    if (typeof value === "string") {
+        const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+        return `the string ${JSON.stringify(shown)}`;
+    }
+    return String(value);
+}
+/** Orders issues by file position (issues without a line last), keeping the original order among equals. */
+function sortIssues(issues) {
+    return issues
+        .map((issue, index) => ({ issue, index }))
+        .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index)
+        .map(({ issue }) => issue);
+}
+
 ;// CONCATENATED MODULE: ./src/skills.ts
 // Reads a skill: an Agent Skill (`<name>/SKILL.md` with frontmatter, checked against the Agent Skills rules) or a
 // plain .md/.txt prompt. Problems are returned as located InputIssues so the loader can report them all at once.
+
 
 
 
@@ -16146,7 +15929,7 @@ function parseAgentSkill(skillPath, text) {
     const folder = dir === "." ? null : external_node_path_default().posix.basename(dir);
     const issues = [];
     const warnings = [];
-    const parsed = schemas_parseYaml(skillPath, frontmatter.yaml, 1);
+    const parsed = yaml_parseYaml(skillPath, frontmatter.yaml, 1);
     issues.push(...parsed.issues);
     let name = null;
     let description = null;
@@ -16296,8 +16079,9 @@ async function listSkillFolder(repo, skill, maxFiles = 1000) {
 }
 
 ;// CONCATENATED MODULE: ./src/config.ts
-// Turns skillbench.yml, the CLI flags / action inputs that override it, the benchmark files and the skills they
-// name into one validated Project. Every problem found anywhere is collected and thrown as one InputError.
+// Turns skillbench.yml and the CLI flags / action inputs that override it into one validated Config, and decides
+// which keys a pull request may change (the trusted and gate keys, read from the base commit). Benchmarks are
+// loaded by benchmarks.ts and the whole project is assembled by project.ts.
 
 
 
@@ -16309,6 +16093,7 @@ async function listSkillFolder(repo, skill, maxFiles = 1000) {
 
 
 
+const validateConfig = yamlValidator(SKILLBENCH_SCHEMA);
 const DEFAULT_CONFIG_PATH = "skillbench.yml";
 /** Read instead of skillbench.yml when only it exists. */
 const ALTERNATE_CONFIG_PATH = "skillbench.yaml";
@@ -16341,6 +16126,8 @@ async function readConfig(repo, options) {
     let configPath = null;
     let source = null;
     let raw = null;
+    // Every key absent (no file, an empty file) until a file that passes the schema says otherwise.
+    let valid = {};
     if ("problem" in relative) {
         issues.push({ file: given, line: null, column: null, field: "", message: `config file: ${relative.problem}` });
     }
@@ -16356,12 +16143,15 @@ async function readConfig(repo, options) {
         });
         if (read.ok) {
             configPath = relative.path;
-            const parsed = schemas_parseYaml(relative.path, read.text);
+            const parsed = yaml_parseYaml(relative.path, read.text);
             source = parsed.source;
             issues.push(...parsed.issues);
             if (parsed.value !== undefined && parsed.value !== null) {
                 raw = parsed.value;
-                issues.push(...validateYaml(parsed.source, SKILLBENCH_SCHEMA, raw));
+                const checked = validateConfig(parsed.source, raw);
+                issues.push(...checked.issues);
+                if (checked.value)
+                    valid = checked.value;
                 issues.push(...urlIssues(parsed.source, raw), ...globIssues(parsed.source, raw));
             }
         }
@@ -16381,18 +16171,19 @@ async function readConfig(repo, options) {
     const overrides = parseOverrides(options.overrides ?? {});
     issues.push(...overrides.issues);
     const benchmarkGlobs = safeGlobs(raw);
-    const mapping = raw && typeof raw === "object" && !Array.isArray(raw) ? raw : null;
+    const skillDirs = safeSkillDirs(raw);
+    const mapping = isRecord(raw) ? raw : null;
     const limits = safeLimits(mapping);
-    const common = { benchmarkGlobs, configPath, source, raw: mapping, limits, overrides: options.overrides ?? {} };
+    const common = { benchmarkGlobs, skillDirs, configPath, source, raw: mapping, limits, overrides: options.overrides ?? {} };
     if (issues.length > 0)
         return { config: null, ...common, issues: sortIssues(issues) };
-    const config = buildConfig(root, configPath, (raw ?? {}), overrides.values, options.pricing);
+    const config = buildConfig(root, configPath, valid, overrides.values, options.pricing);
     return { config, ...common, issues };
 }
 /** The config's size caps where they are valid whole numbers in range, else the defaults. */
 function safeLimits(raw) {
-    const limits = raw?.limits && typeof raw.limits === "object" ? raw.limits : {};
-    const pick = (value, fallback, range) => Number.isSafeInteger(value) && value >= range.minimum && value <= range.maximum
+    const limits = isRecord(raw) && isRecord(raw["limits"]) ? raw["limits"] : {};
+    const pick = (value, fallback, range) => typeof value === "number" && Number.isSafeInteger(value) && value >= range.minimum && value <= range.maximum
         ? value
         : fallback;
     const d = CONFIG_DEFAULTS.limits;
@@ -16404,8 +16195,8 @@ function safeLimits(raw) {
 }
 /** The schema only checks that base-url starts with http(s)://; this checks that the rest parses as a URL. */
 function urlIssues(source, raw) {
-    const api = raw.api;
-    const url = api && typeof api === "object" ? api["base-url"] : undefined;
+    const api = isRecord(raw) ? raw["api"] : undefined;
+    const url = isRecord(api) ? api["base-url"] : undefined;
     if (typeof url !== "string" || !/^https?:\/\/\S+$/.test(url) || isHttpUrl(url))
         return [];
     return [issueAt(source, ["api", "base-url"], "is not a valid URL")];
@@ -16421,7 +16212,7 @@ function isHttpUrl(value) {
 }
 /** Globs whose braces expand into too many alternatives (the matcher refuses them). */
 function globIssues(source, raw) {
-    const globs = raw.benchmarks;
+    const globs = isRecord(raw) ? raw["benchmarks"] : undefined;
     if (!Array.isArray(globs))
         return [];
     const issues = [];
@@ -16439,7 +16230,7 @@ function globIssues(source, raw) {
 }
 /** The raw config's list under `key` when every entry is a glob the matcher takes, else null. */
 function usableGlobs(raw, key) {
-    const globs = raw && typeof raw === "object" ? raw[key] : undefined;
+    const globs = isRecord(raw) ? raw[key] : undefined;
     const usable = (glob) => {
         if (typeof glob !== "string" || !GLOB.test(glob))
             return false;
@@ -16451,7 +16242,8 @@ function usableGlobs(raw, key) {
             return false;
         }
     };
-    return Array.isArray(globs) && globs.every(usable) ? globs : null;
+    const list = Array.isArray(globs) ? globs : [];
+    return Array.isArray(globs) && list.every(usable) ? list : null;
 }
 /** The config's globs when they are usable (so benchmarks are still checked while the config has issues). */
 function safeGlobs(raw) {
@@ -16461,13 +16253,6 @@ function safeGlobs(raw) {
 /** The config's skill-dirs when they are usable, else the defaults (discovery still runs while the config has issues). */
 function safeSkillDirs(raw) {
     return usableGlobs(raw, "skill-dirs") ?? [...CONFIG_DEFAULTS.skillDirs];
-}
-/** The SKILL.md files a folder glob covers: `skills/**` finds `skills/**\/SKILL.md`. */
-function skillFileGlobs(dirs) {
-    return dirs.map((dir) => {
-        const trimmed = dir.replace(/\/+$/, "");
-        return trimmed.endsWith(AGENT_SKILL_FILE) ? trimmed : `${trimmed}/${AGENT_SKILL_FILE}`;
-    });
 }
 function parseOverrides(overrides) {
     const values = {};
@@ -16613,21 +16398,12 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         if (Object.keys(chosen).length > 0)
             sampling[model] = chosen;
     }
+    // The schema's enums type these: no check is left to do.
     const gate = raw.gate ?? d.gate;
-    if (!types_isOneOf(GATES, gate))
-        throw new Error(`Internal error: the schema let through gate "${gate}".`);
     const correction = raw.correction ?? d.correction;
-    if (!types_isOneOf(CORRECTIONS, correction))
-        throw new Error(`Internal error: the schema let through correction "${correction}".`);
     const batch = overrides.batch ?? raw.batch ?? d.batch;
-    if (!types_isOneOf(BATCH_MODES, batch))
-        throw new Error(`Internal error: the schema let through batch "${batch}".`);
     const compare = overrides.compare ?? raw.compare ?? d.compare;
-    if (!types_isOneOf(COMPARE_MODES, compare))
-        throw new Error(`Internal error: the schema let through compare "${compare}".`);
     const control = overrides.control ?? raw.control ?? d.control;
-    if (!types_isOneOf(CONTROLS, control))
-        throw new Error(`Internal error: the schema let through control "${control}".`);
     return {
         root,
         configPath,
@@ -16684,458 +16460,6 @@ function buildConfig(root, configPath, raw, overrides, builtInPricing) {
         triggerSamples: overrides.triggerSamples ?? raw["trigger-samples"] ?? d.triggerSamples,
     };
 }
-/** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
-function deriveCaseId(input) {
-    const words = input
-        .normalize("NFKD")
-        .replace(/[\u0300-\u036f]/g, "")
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((word) => word !== "")
-        .slice(0, 5);
-    let slug = "";
-    for (const word of words) {
-        const next = slug ? `${slug}-${word}` : word;
-        if (next.length > 40)
-            break;
-        slug = next;
-    }
-    if (!slug)
-        slug = (words[0] ?? "case").slice(0, 40);
-    return `${slug}-${sha256Hex(input).slice(0, 6)}`;
-}
-/** sha256 hex of JSON.stringify([input, expected ?? null]). */
-function caseHash(input, expected) {
-    return contentHash(input, expected);
-}
-async function readBenchmark(repo, file, limits) {
-    const none = (issues) => ({ benchmark: null, reference: null, issues });
-    const read = await repo.readText(file, {
-        maxBytes: limits.benchmarkBytes,
-        limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
-    });
-    if (!read.ok) {
-        return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
-    }
-    const parsed = schemas_parseYaml(file, read.text);
-    if (parsed.value === undefined)
-        return none(parsed.issues);
-    if (parsed.value === null) {
-        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: a benchmark needs "skill" and "cases"' }]);
-    }
-    const { source, value } = parsed;
-    const issues = validateYaml(source, BENCHMARK_SCHEMA, value);
-    const raw = (typeof value === "object" && !Array.isArray(value) ? value : {});
-    let reference = null;
-    if (typeof raw["skill"] === "string" && raw["skill"] !== "") {
-        const relative = skills_repoRelativePath(raw["skill"]);
-        if ("problem" in relative)
-            issues.push(issueAt(source, ["skill"], relative.problem));
-        else
-            reference = { skillPath: relative.path, benchmark: file, source };
-    }
-    const cases = [];
-    const seen = new Map();
-    const rawCases = Array.isArray(raw["cases"]) ? raw["cases"] : [];
-    const shared = readChecks(source, ["assert"], raw["assert"]);
-    issues.push(...shared.issues);
-    rawCases.forEach((item, index) => {
-        if (!item || typeof item !== "object")
-            return;
-        const { id, input, expected, expectations, assert } = item;
-        if (typeof input !== "string")
-            return;
-        const inputBytes = Buffer.byteLength(input, "utf8");
-        if (inputBytes > limits.inputBytes) {
-            issues.push(issueAt(source, ["cases", index, "input"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
-            return;
-        }
-        const derived = id === undefined;
-        const caseId = typeof id === "string" ? id : deriveCaseId(input);
-        const { line } = positionOf(source, ["cases", index]);
-        const first = seen.get(caseId);
-        if (first) {
-            const message = derived && first.derived
-                ? `repeats the input of the case on line ${first.line} (both get the id "${caseId}"); give one of them an explicit id`
-                : `duplicate case id "${caseId}" (first used on line ${first.line})`;
-            issues.push(issueAt(source, derived ? ["cases", index] : ["cases", index, "id"], message));
-            return;
-        }
-        seen.set(caseId, { line, derived });
-        const expectedText = typeof expected === "string" ? expected : null;
-        // Expectations and checks stay out of the case hash: adding one keeps the case comparable with its baseline
-        // (pass rates are compared per expectation and per check, over those both sides have).
-        const own = readChecks(source, ["cases", index, "assert"], assert);
-        issues.push(...own.issues);
-        const checks = [...shared.checks, ...own.checks];
-        const graded = Array.isArray(expectations) ? expectations.filter((text) => typeof text === "string" && text.trim() !== "") : [];
-        cases.push({
-            id: caseId,
-            input,
-            expected: expectedText,
-            hash: caseHash(input, expectedText),
-            line,
-            ...(graded.length > 0 ? { expectations: graded } : {}),
-            ...(checks.length > 0 ? { assert: checks } : {}),
-        });
-    });
-    const triggers = readTriggers(source, raw["triggers"]);
-    issues.push(...triggers.issues);
-    if (issues.length > 0 || !reference)
-        return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
-    const models = Array.isArray(raw["models"]) ? [...raw["models"]] : null;
-    const control = types_isOneOf(CONTROLS, raw["control"]) ? raw["control"] : null;
-    const benchmark = { path: file, skillPath: reference.skillPath, models, cases, control, ...(triggers.spec ? { triggers: triggers.spec } : {}) };
-    return { benchmark, reference, models: { source, value: raw["models"] }, issues: [] };
-}
-/**
- * A benchmark's `triggers:` ({should, should-not}: lists of queries). The schema already refused non-lists, empty
- * strings and repeats within a list; a query in both lists, or no query at all, is refused here.
- */
-function readTriggers(source, value) {
-    if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value))
-        return { spec: null, issues: [] };
-    const record = value;
-    const list = (key) => Array.isArray(record[key]) ? record[key].filter((q) => typeof q === "string" && q.trim() !== "") : [];
-    const should = list("should");
-    const shouldNot = list("should-not");
-    const issues = [];
-    // Only when the schema has nothing to say about it (unknown keys, bad items): one problem, one message.
-    const onlyKnownKeys = Object.keys(record).every((key) => key === "should" || key === "should-not");
-    const empty = (key) => record[key] === undefined || (Array.isArray(record[key]) && record[key].length === 0);
-    if (onlyKnownKeys && empty("should") && empty("should-not")) {
-        issues.push(issueAt(source, ["triggers"], 'lists no query: give "should" and/or "should-not" queries, or remove the key', "key"));
-    }
-    const raw = Array.isArray(record["should-not"]) ? record["should-not"] : [];
-    raw.forEach((query, index) => {
-        if (typeof query === "string" && should.includes(query)) {
-            issues.push(issueAt(source, ["triggers", "should-not", index], `"${query.slice(0, 60)}" is also a "should" query`));
-        }
-    });
-    const { line } = positionOf(source, ["triggers"], "key");
-    return { spec: issues.length > 0 ? null : { should, shouldNot, line }, issues };
-}
-/**
- * A skill folder's evals/evals.json (Anthropic skill-creator's format) as a benchmark of that skill: `prompt` is the
- * input, `expected_output` the reference, `files` are readable through read_file, `expectations` (or agentskills.io's
- * `assertions`) are kept on the case for grading. JSON is YAML, so problems are located with the same helpers.
- */
-async function readEvals(repo, file, limits) {
-    const skillDir = external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(file));
-    const skillPath = `${skillDir}/${AGENT_SKILL_FILE}`;
-    const none = (issues) => ({ benchmark: null, reference: null, evals: true, issues, warnings: [] });
-    const read = await repo.readText(file, {
-        maxBytes: limits.benchmarkBytes,
-        limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
-    });
-    if (!read.ok)
-        return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
-    const parsed = schemas_parseYaml(file, read.text);
-    if (parsed.value === undefined)
-        return none(parsed.issues.map((issue) => ({ ...issue, message: `${issue.message} (the file is not valid JSON)` })));
-    if (parsed.value === null)
-        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: evals.json needs "evals"' }]);
-    const { source, value } = parsed;
-    const issues = validateYaml(source, EVALS_SCHEMA, value);
-    const warnings = [];
-    const raw = (typeof value === "object" && !Array.isArray(value) ? value : {});
-    const folderName = external_node_path_default().posix.basename(skillDir);
-    if (typeof raw["skill_name"] === "string" && raw["skill_name"] !== folderName) {
-        warnings.push(issueAt(source, ["skill_name"], `"${raw["skill_name"]}" is not the skill's folder name "${folderName}"; the evals run on ${skillPath}`));
-    }
-    const reference = { skillPath, benchmark: file, source };
-    const cases = [];
-    const seen = new Map();
-    const rawEvals = Array.isArray(raw["evals"]) ? raw["evals"] : [];
-    for (const [index, item] of rawEvals.entries()) {
-        if (!item || typeof item !== "object")
-            continue;
-        const entry = item;
-        if (typeof entry.prompt !== "string" || (typeof entry.id !== "number" && typeof entry.id !== "string"))
-            continue;
-        const inputBytes = Buffer.byteLength(entry.prompt, "utf8");
-        if (inputBytes > limits.inputBytes) {
-            issues.push(issueAt(source, ["evals", index, "prompt"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
-            continue;
-        }
-        // "eval-1": skill-creator numbers its evals; the prefix keeps them apart from a YAML benchmark's case ids.
-        const id = `eval-${String(entry.id)}`;
-        const { line } = positionOf(source, ["evals", index]);
-        const first = seen.get(id);
-        if (first !== undefined) {
-            issues.push(issueAt(source, ["evals", index, "id"], `duplicate eval id ${JSON.stringify(entry.id)} (first used on line ${first})`));
-            continue;
-        }
-        seen.set(id, line);
-        if (Array.isArray(entry.expectations) && Array.isArray(entry.assertions)) {
-            issues.push(issueAt(source, ["evals", index, "assertions"], 'give "expectations" or "assertions" (the same field), not both', "key"));
-            continue;
-        }
-        const files = [];
-        for (const [fileIndex, given] of (Array.isArray(entry.files) ? entry.files : []).entries()) {
-            if (typeof given !== "string" || given === "")
-                continue;
-            const relative = skills_repoRelativePath(given);
-            if ("problem" in relative) {
-                issues.push(issueAt(source, ["evals", index, "files", fileIndex], `${relative.problem.replace("the repository", "the skill folder")}`));
-                continue;
-            }
-            const resolved = await repo.resolve(`${skillDir}/${relative.path}`);
-            if (!resolved.ok) {
-                issues.push(issueAt(source, ["evals", index, "files", fileIndex], `"${given}" (relative to ${skillDir}) ${resolved.problem}`));
-                continue;
-            }
-            files.push(relative.path);
-        }
-        const expected = typeof entry.expected_output === "string" ? entry.expected_output : null;
-        const expectations = (Array.isArray(entry.expectations) ? entry.expectations : Array.isArray(entry.assertions) ? entry.assertions : [])
-            .filter((text) => typeof text === "string");
-        const hash = files.length === 0 && expectations.length === 0
-            ? caseHash(entry.prompt, expected)
-            : contentHash(entry.prompt, expected, JSON.stringify(files), JSON.stringify(expectations));
-        cases.push({
-            id,
-            input: entry.prompt,
-            expected,
-            hash,
-            line,
-            ...(files.length > 0 ? { files } : {}),
-            ...(expectations.length > 0 ? { expectations } : {}),
-        });
-    }
-    if (issues.length > 0)
-        return { benchmark: null, reference, evals: true, issues: sortIssues(issues), warnings };
-    return { benchmark: { path: file, skillPath, models: null, cases }, reference, evals: true, issues: [], warnings };
-}
-// ---------------------------------------------------------------------------------------------------------
-// The project
-/** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
-async function loadProject(root, options = {}) {
-    const repo = await openRepo(root, options.tracked);
-    const configRead = await readConfig(repo, options);
-    const { limits } = configRead;
-    const issues = [...configRead.issues];
-    const refusals = [];
-    const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
-    // A glob that matches a file git does not track (in the action) skips it with a warning: such files are not the
-    // repository's, and a build step may leave matching files around. Every other refusal is an error.
-    issues.push(...refusals.filter((r) => r.kind !== "untracked").map((refusal) => globRefusalIssue(configRead, refusal)));
-    const untracked = refusals.filter((r) => r.kind === "untracked").map((refusal) => globRefusalIssue(configRead, refusal));
-    const files = found.filter((file) => file !== configRead.configPath);
-    const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
-    // Skills found under skill-dirs: an evals/evals.json beside a SKILL.md is a benchmark (skill-creator's format).
-    const strict = options.strict === true || configRead.raw?.strict === true;
-    const warnings = [];
-    const discovered = await findFiles(repo, skillFileGlobs(safeSkillDirs(configRead.raw)), (refusal) => {
-        if (refusal.kind !== "untracked") {
-            warnings.push({ file: refusal.path, line: null, column: null, field: "", message: `skipped while looking for skills: it ${refusal.problem}` });
-        }
-    });
-    const evalsFiles = [];
-    for (const skillFile of discovered) {
-        const evalsPath = `${external_node_path_default().posix.dirname(skillFile)}/${EVALS_FILE}`;
-        if ((await repo.resolve(evalsPath)).ok)
-            evalsFiles.push(evalsPath);
-    }
-    const evalsReads = await Promise.all(evalsFiles.map((file) => readEvals(repo, file, limits)));
-    for (const read of evalsReads)
-        warnings.push(...read.warnings);
-    const allReads = [...reads, ...evalsReads];
-    const allFiles = [...files, ...evalsFiles];
-    // One YAML benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem. A
-    // skill's evals/evals.json runs beside its YAML benchmark: they are two benchmarks with distinct case ids.
-    const firstBenchmarkOf = new Map();
-    const referencesOf = new Map();
-    const referenceIssues = new Map();
-    for (const read of allReads) {
-        const reference = read.reference;
-        if (!reference)
-            continue;
-        const first = read.evals ? undefined : firstBenchmarkOf.get(reference.skillPath);
-        if (first) {
-            const issue = issueAt(reference.source, ["skill"], `skill "${reference.skillPath}" is benchmarked by both ${first} and ${reference.benchmark}; keep one benchmark per skill`);
-            referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
-        }
-        else if (!read.evals) {
-            firstBenchmarkOf.set(reference.skillPath, reference.benchmark);
-        }
-        referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
-    }
-    const skillPaths = [...referencesOf.keys()].sort();
-    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes, strict })));
-    const skills = new Map();
-    const skillIssues = [];
-    const skipped = [];
-    const brokenIssues = [];
-    skillPaths.forEach((skillPath, index) => {
-        const read = skillReads[index];
-        if (!read)
-            return;
-        if (read.skill)
-            skills.set(skillPath, read.skill);
-        warnings.push(...read.warnings);
-        if (read.issues.length > 0) {
-            if (read.issues.some((issue) => issue.rule !== undefined)) {
-                // strict: a tolerated deviation is the user's chosen error, for the whole run.
-                skillIssues.push(...read.issues);
-            }
-            else {
-                // A broken skill (unparsable frontmatter, unreadable file) stops only itself: the others still run.
-                brokenIssues.push(...read.issues);
-                const more = read.issues.length > 1 ? ` (and ${read.issues.length - 1} more problem(s))` : "";
-                skipped.push({ skill: skillPath, reason: `could not be loaded: ${(0,errors/* formatIssue */.Hd)(read.issues[0])}${more}` });
-            }
-        }
-        if (read.pathProblem !== null) {
-            // A skill that cannot be found is the benchmark's mistake: point at its `skill:` line.
-            for (const reference of referencesOf.get(skillPath) ?? []) {
-                const issue = issueAt(reference.source, ["skill"], read.pathProblem);
-                referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
-            }
-        }
-    });
-    allFiles.forEach((file, index) => {
-        issues.push(...sortIssues([...(allReads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
-    });
-    issues.push(...skillIssues);
-    const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
-    issues.push(...models.errors);
-    // Trigger evaluation shows the model a catalogue: a skill without a description cannot be picked from it.
-    const withTriggers = allReads.filter((read) => read.benchmark?.triggers && read.reference);
-    for (const read of withTriggers) {
-        const skill = read.benchmark ? skills.get(read.benchmark.skillPath) : undefined;
-        if (read.reference && skill && !skill.description?.trim()) {
-            issues.push(issueAt(read.reference.source, ["triggers"], `${skill.path} has no description: an agent picks a skill from its catalogue by name and description, ` +
-                "so triggers need a skill with a description (a SKILL.md, or frontmatter with one)", "key"));
-        }
-    }
-    const catalogue = withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
-    // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
-    if (issues.length > 0 || !configRead.config)
-        throw new errors/* InputError */.dz([...issues, ...brokenIssues]);
-    const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
-    const benchmarks = allReads.flatMap((read) => (read.benchmark && skills.has(read.benchmark.skillPath) ? [read.benchmark] : []));
-    return {
-        config,
-        benchmarks,
-        skills,
-        warnings: [...untracked, ...models.warnings, ...warnings],
-        skipped,
-        rawConfig: configRead.raw,
-        ...(catalogue ? { catalogue } : {}),
-    };
-}
-/**
- * The skill catalogue an agent sees: every loaded skill with a description, plus every SKILL.md found under
- * skill-dirs (benchmarked or not), by name. A prompt file without a description is not in it (an agent cannot pick
- * it); a skill that does not load is left out with a warning; a name used twice keeps the first path (sorted).
- */
-async function loadCatalogue(root, repo, discovered, skills, limits, warnings) {
-    const all = new Map(skills);
-    const others = discovered.filter((file) => !skills.has(file)).sort();
-    const reads = await Promise.all(others.map((file) => readSkill(root, file, { repo, maxBytes: limits.skillBytes })));
-    others.forEach((file, index) => {
-        const read = reads[index];
-        if (read?.skill)
-            all.set(file, read.skill);
-        else if (read && read.issues.length > 0) {
-            warnings.push({ ...read.issues[0], message: `left out of the trigger catalogue: ${read.issues[0].message}` });
-        }
-    });
-    const byName = new Map();
-    for (const skill of [...all.values()].sort((a, b) => a.path.localeCompare(b.path))) {
-        const description = skill.description?.trim() ?? "";
-        if (description === "")
-            continue;
-        const known = byName.get(skill.name);
-        if (known) {
-            warnings.push({ file: skill.path, line: null, column: null, field: "name", message: `has the same name as ${known.path} ("${skill.name}"): left out of the trigger catalogue` });
-            continue;
-        }
-        byName.set(skill.name, { name: skill.name, description, path: skill.path });
-    }
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
-/** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
-function globRefusalIssue(configRead, refusal) {
-    const what = refusal.base ? `the folder "${refusal.path}"` : `"${refusal.path}"`;
-    const message = `${what} (found by the benchmark glob "${refusal.pattern}") ${refusal.problem}`;
-    const globs = configRead.raw?.benchmarks;
-    const index = Array.isArray(globs) ? globs.indexOf(refusal.pattern) : -1;
-    if (configRead.source && index >= 0)
-        return issueAt(configRead.source, ["benchmarks", index], message);
-    return { file: refusal.path, line: null, column: null, field: "", message };
-}
-/**
- * Every model id the run would call (candidates from the config, the overrides and each benchmark, the judge),
- * checked against the known models before anything is spent. A clear typo of a known id is an error with a "did you
- * mean"; an unknown id that may be a newer model (or a proxy's own) is a warning.
- */
-function modelIdIssues(configRead, reads, builtIn) {
-    const uses = [];
-    const { source, raw, overrides } = configRead;
-    const fromOverride = (entry) => (message) => ({
-        file: entry.source,
-        line: null,
-        column: null,
-        field: "",
-        message,
-    });
-    const modelsOverride = overrides.models?.value.trim() ? overrides.models : undefined;
-    if (modelsOverride) {
-        for (const id of modelsOverride.value.split(/[\s,]+/).filter((m) => m !== ""))
-            uses.push({ id, at: fromOverride(modelsOverride) });
-    }
-    else if (source && Array.isArray(raw?.models)) {
-        raw.models.forEach((id, index) => {
-            if (typeof id === "string")
-                uses.push({ id, at: (message) => issueAt(source, ["models", index], message) });
-        });
-    }
-    const judgeOverride = overrides.judgeModel?.value.trim() ? overrides.judgeModel : undefined;
-    if (judgeOverride) {
-        uses.push({ id: judgeOverride.value.trim(), at: fromOverride(judgeOverride) });
-    }
-    else if (source && raw?.judge && typeof raw.judge === "object" && typeof raw.judge.model === "string") {
-        uses.push({ id: raw.judge.model, at: (message) => issueAt(source, ["judge", "model"], message) });
-    }
-    for (const read of reads) {
-        if (!read.models || !Array.isArray(read.models.value))
-            continue;
-        const benchmarkSource = read.models.source;
-        read.models.value.forEach((id, index) => {
-            if (typeof id === "string")
-                uses.push({ id, at: (message) => issueAt(benchmarkSource, ["models", index], message) });
-        });
-    }
-    // The ids the user priced are known too, whatever else is wrong with the config.
-    const table = { ...builtIn };
-    const priced = raw?.pricing && typeof raw.pricing === "object" ? Object.keys(raw.pricing) : [];
-    for (const id of priced)
-        table[id] ??= { ...tierFromRates(0, 0) };
-    const errors = [];
-    const warnings = [];
-    const warned = new Set();
-    for (const use of uses) {
-        if (!MODEL_ID.test(use.id))
-            continue; // the schema or the override check reports malformed ids
-        const check = checkModelId(use.id, table);
-        if (check.status === "known")
-            continue;
-        if (check.status === "typo") {
-            errors.push(use.at(`"${use.id}" is not a known model id; did you mean ${check.suggestion}?`));
-            continue;
-        }
-        const issue = use.at(`"${use.id}" is not a model skillbench knows` +
-            (check.suggestion ? ` (did you mean ${check.suggestion}?)` : "") +
-            `; it is used as written. If it is a new model, add its price under pricing: to silence this warning`);
-        const key = `${issue.file}\0${use.id}`;
-        if (!warned.has(key))
-            warnings.push(issue);
-        warned.add(key);
-    }
-    return { errors, warnings };
-}
 // ---------------------------------------------------------------------------------------------------------
 // Trust: which keys a pull request may change. Keys that decide where requests or secrets go are taken from the
 // base commit's config (or the workflow's inputs / environment), never from the PR's head. Keys that decide how
@@ -17179,14 +16503,13 @@ const GATE_DEFAULTS = {
 const TRUSTED_OVERRIDE = { "api.base-url": "apiBaseUrl" };
 /** True when the workflow (action input or environment) decides this trusted key, not a config file. */
 function trustedKeyOverridden(key, overrides) {
-    const name = TRUSTED_OVERRIDE[key];
-    return name !== undefined && Boolean(overrides[name]?.value.trim());
+    return types_isOneOf(TRUSTED_KEYS, key) && Boolean(overrides[TRUSTED_OVERRIDE[key]]?.value.trim());
 }
 /** The value at a dotted kebab-case path of a parsed config; undefined when any part is absent. */
 function rawValueAt(raw, dotted) {
     let current = raw;
     for (const part of dotted.split(".")) {
-        if (current === null || typeof current !== "object" || Array.isArray(current))
+        if (!isRecord(current))
             return undefined;
         current = current[part];
     }
@@ -17299,6 +16622,749 @@ async function readConfigAtCommit(git, commit, configPath) {
     if (parsed.value === undefined)
         return unavailable(`the base commit's ${relative.path} does not parse`);
     return { commit, status: "found", raw: parsed.value, problem: null };
+}
+
+;// CONCATENATED MODULE: ./src/checks.ts
+// Deterministic checks (a benchmark's `assert:` items): tests of a candidate output that need no model. Each is
+// validated when the benchmark is read (a bad regex or JSON Schema is a file:line error) and run on a pair's
+// first successful output once its cost and latency are known. A check that cannot be decided (the cost of a
+// model without a price, the latency of a stored output) is recorded with `passed: null` and counts in no rate.
+
+
+
+const TEXT_CHECKS = ["contains", "icontains", "not-contains", "equals", "starts-with", "files-read"];
+const PATTERN_CHECKS = ["regex", "not-regex"];
+const NUMBER_CHECKS = ["max-length", "min-length", "max-cost-usd", "max-latency-ms"];
+/** What `value` must be for each type, in the words of an error message. */
+function expectedValue(type) {
+    if (TEXT_CHECKS.includes(type))
+        return "a non-empty string";
+    if (PATTERN_CHECKS.includes(type))
+        return "a regular expression (a string)";
+    if (NUMBER_CHECKS.includes(type))
+        return "a number, 0 or more";
+    if (type === "json-schema")
+        return "a JSON Schema (a mapping)";
+    return "nothing (is-json takes no value)";
+}
+let checks_ajv = null;
+const compiled = new Map();
+/** The compiled JSON Schema of a json-schema check; throws when it is not a valid schema. */
+function schemaValidator(schema) {
+    const key = JSON.stringify(schema);
+    let validate = compiled.get(key);
+    if (!validate) {
+        checks_ajv ??= new ajv.Ajv({ allErrors: true, strict: false });
+        validate = checks_ajv.compile(schema);
+        if (compiled.size > 256)
+            compiled.clear();
+        compiled.set(key, validate);
+    }
+    return validate;
+}
+/**
+ * The checks of an `assert:` list, or the problems with it, located in its YAML source (`path` is the list's path).
+ * The list's shape (each item a mapping with a known `type`) is the benchmark schema's job; this checks each value
+ * against its type: regexes compile, JSON Schemas compile, numbers are numbers.
+ */
+function readChecks(source, path, raw) {
+    const checks = [];
+    const issues = [];
+    if (!Array.isArray(raw))
+        return { checks, issues };
+    for (const [index, item] of raw.entries()) {
+        if (!item || typeof item !== "object" || Array.isArray(item))
+            continue;
+        const { type, value } = item;
+        if (!types_isOneOf(types_CHECK_TYPES, type))
+            continue; // the schema reports it
+        const at = [...path, index, "value"];
+        const problem = checkValueProblem(type, value);
+        if (problem !== null) {
+            issues.push(issueAt(source, at, `${type}: ${problem}`));
+            continue;
+        }
+        checks.push(value === undefined || value === null ? { type, value: null } : { type, value: value });
+    }
+    return { checks, issues };
+}
+/** Why a check's value does not suit its type (a regex that does not compile, a negative number...), or null. */
+function checkValueProblem(type, value) {
+    if (TEXT_CHECKS.includes(type)) {
+        if (typeof value !== "string" || value === "")
+            return `value must be ${expectedValue(type)}`;
+    }
+    else if (PATTERN_CHECKS.includes(type)) {
+        if (typeof value !== "string" || value === "")
+            return `value must be ${expectedValue(type)}`;
+        try {
+            new RegExp(value);
+        }
+        catch (error) {
+            return `invalid regular expression: ${error.message.replace(/^Invalid regular expression: /, "")}`;
+        }
+    }
+    else if (NUMBER_CHECKS.includes(type)) {
+        if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+            return `value must be ${expectedValue(type)}`;
+    }
+    else if (type === "json-schema") {
+        if (!value || typeof value !== "object" || Array.isArray(value))
+            return `value must be ${expectedValue(type)}`;
+        try {
+            schemaValidator(value);
+        }
+        catch (error) {
+            return `invalid JSON Schema: ${error.message}`;
+        }
+    }
+    else if (value !== undefined && value !== null) {
+        return `value must be ${expectedValue(type)}`;
+    }
+    return null;
+}
+function checks_short(text) {
+    const flat = text.replace(/\s+/g, " ");
+    return flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
+}
+/** Runs one check. Never throws: a check whose input is unusable fails with a message that says why. */
+function runCheck(spec, subject) {
+    const { type, value } = spec;
+    const result = (passed, message) => ({ type, value, passed, message });
+    const { output } = subject;
+    const text = typeof value === "string" ? value : "";
+    const limit = typeof value === "number" ? value : 0;
+    switch (type) {
+        case "contains":
+            return output.includes(text) ? result(true, `contains "${checks_short(text)}"`) : result(false, `does not contain "${checks_short(text)}"`);
+        case "icontains":
+            return output.toLowerCase().includes(text.toLowerCase())
+                ? result(true, `contains "${checks_short(text)}" (ignoring case)`)
+                : result(false, `does not contain "${checks_short(text)}" (ignoring case)`);
+        case "not-contains":
+            return output.includes(text) ? result(false, `contains "${checks_short(text)}"`) : result(true, `does not contain "${checks_short(text)}"`);
+        case "equals":
+            return output.trim() === text.trim() ? result(true, "equals the value") : result(false, `is "${checks_short(output)}", not "${checks_short(text)}"`);
+        case "starts-with":
+            return output.trimStart().startsWith(text)
+                ? result(true, `starts with "${checks_short(text)}"`)
+                : result(false, `starts with "${checks_short(output.trimStart())}", not "${checks_short(text)}"`);
+        case "regex":
+        case "not-regex": {
+            const match = new RegExp(text).exec(output);
+            const found = match === null ? `no match of /${checks_short(text)}/` : `matches /${checks_short(text)}/ at "${checks_short(match[0])}"`;
+            return result(type === "regex" ? match !== null : match === null, found);
+        }
+        case "is-json":
+        case "json-schema": {
+            let data;
+            try {
+                data = JSON.parse(jsonText(output));
+            }
+            catch (error) {
+                return result(false, `is not JSON (${error.message})`);
+            }
+            if (type === "is-json")
+                return result(true, "is JSON");
+            const validate = schemaValidator(value);
+            if (validate(data))
+                return result(true, "fits the JSON Schema");
+            const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).slice(0, 3);
+            return result(false, `does not fit the JSON Schema: ${problems.join("; ")}`);
+        }
+        case "max-length":
+        case "min-length": {
+            const length = [...output].length;
+            const ok = type === "max-length" ? length <= limit : length >= limit;
+            return result(ok, `${length} characters (${type === "max-length" ? "at most" : "at least"} ${limit})`);
+        }
+        case "max-cost-usd":
+            if (subject.costUsd === null)
+                return result(null, "cost unknown (no price for the model, or a stored output): not checked");
+            return result(subject.costUsd <= limit + 1e-12, `cost $${subject.costUsd.toFixed(6)} (at most $${limit})`);
+        case "max-latency-ms":
+            if (subject.latencyMs === null)
+                return result(null, "latency unknown (a stored output): not checked");
+            return result(subject.latencyMs <= limit, `latency ${subject.latencyMs} ms (at most ${limit} ms)`);
+        case "files-read": {
+            if (subject.filesRead === null)
+                return result(null, "files read unknown (a stored output): not checked");
+            const read = subject.filesRead.includes(text);
+            const list = subject.filesRead.length === 0 ? "none" : subject.filesRead.join(", ");
+            return result(read, read ? `read ${text}` : `did not read ${text} (read: ${list})`);
+        }
+    }
+}
+/** A JSON answer as models often wrap it: inside one fenced code block. */
+function jsonText(output) {
+    const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/i.exec(output);
+    return fenced?.[1] ?? output;
+}
+function runChecks(specs, subject) {
+    return specs.map((spec) => runCheck(spec, subject));
+}
+/** The key that matches a check across runs (type and value). */
+function checkKey(check) {
+    return JSON.stringify([check.type, check.value]);
+}
+/** Share (0-1) of decided items that passed; null when none was decided. */
+function passFraction(items) {
+    const decided = (items ?? []).filter((item) => item.passed !== null);
+    return decided.length === 0 ? null : decided.filter((item) => item.passed === true).length / decided.length;
+}
+/**
+ * The per-case pass fraction change (points, head minus base) over the items both sides graded, matched by `key`;
+ * null when they share none. Comparing only common items keeps an added or removed check from looking like a change.
+ */
+function pairedPassDelta(head, base, key) {
+    const before = new Map();
+    for (const item of base ?? [])
+        if (item.passed !== null)
+            before.set(key(item), item.passed);
+    let now = 0;
+    let then = 0;
+    let n = 0;
+    for (const item of head ?? []) {
+        if (item.passed === null)
+            continue;
+        const was = before.get(key(item));
+        if (was === undefined)
+            continue;
+        n += 1;
+        if (item.passed)
+            now += 1;
+        if (was)
+            then += 1;
+    }
+    return n === 0 ? null : { head: (now / n) * 100, base: (then / n) * 100 };
+}
+/** Mean over results of their per-case pass fractions (0-1); null when no result has a decided item. */
+function passRate(results, field) {
+    const fractions = results
+        .map((result) => passFraction(field === "expectations" ? result.expectations : result.checks))
+        .filter((f) => f !== null);
+    return fractions.length === 0 ? null : fractions.reduce((a, b) => a + b, 0) / fractions.length;
+}
+/** Expectations that passed on the base and fail on the head, with the head's evidence. */
+function flippedExpectations(head, base) {
+    const passedBefore = new Set((base ?? []).filter((e) => e.passed).map((e) => e.text));
+    return (head ?? []).filter((e) => !e.passed && passedBefore.has(e.text));
+}
+/**
+ * What a baseline entry keeps of a result's grades and checks (for the per-item pairing of pass rates): expectation
+ * texts with passed, check types and values with passed; absent fields when the result has none.
+ */
+function storedPassItems(result) {
+    return {
+        ...(result.expectations && result.expectations.length > 0
+            ? { expectations: result.expectations.map(({ text, passed }) => ({ text, passed })) }
+            : {}),
+        ...(result.checks && result.checks.length > 0 ? { checks: result.checks.map(({ type, value, passed }) => ({ type, value, passed })) } : {}),
+    };
+}
+/** Whether a value read from a baseline file is a list of stored expectation grades. */
+function isStoredExpectations(value) {
+    return Array.isArray(value) && value.every((e) => !!e && typeof e === "object" && typeof e.text === "string" && typeof e.passed === "boolean");
+}
+/** Whether a value read from a baseline file is a list of stored check outcomes. */
+function isStoredChecks(value) {
+    return (Array.isArray(value) &&
+        value.every((c) => !!c && typeof c === "object" && isOneOf(CHECK_TYPES, c.type) && (typeof c.passed === "boolean" || c.passed === null)));
+}
+
+;// CONCATENATED MODULE: ./src/benchmarks.ts
+// Benchmark loading: a YAML benchmark file (skill, models, control, cases) or a skill folder's evals/evals.json
+// (Anthropic skill-creator's format) read into a Benchmark, with case ids and content hashes. Every problem is
+// returned as a located issue; project.ts decides what stops the run.
+
+
+
+
+
+
+
+
+const validateBenchmark = yamlValidator(BENCHMARK_SCHEMA);
+const validateEvals = yamlValidator(EVALS_SCHEMA);
+/** A readable id that stays the same while the input does: its first words and 6 hex digits of its hash. */
+function deriveCaseId(input) {
+    const words = input
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((word) => word !== "")
+        .slice(0, 5);
+    let slug = "";
+    for (const word of words) {
+        const next = slug ? `${slug}-${word}` : word;
+        if (next.length > 40)
+            break;
+        slug = next;
+    }
+    if (!slug)
+        slug = (words[0] ?? "case").slice(0, 40);
+    return `${slug}-${sha256Hex(input).slice(0, 6)}`;
+}
+/** sha256 hex of JSON.stringify([input, expected ?? null]). */
+function caseHash(input, expected) {
+    return contentHash(input, expected);
+}
+async function readBenchmark(repo, file, limits) {
+    const none = (issues) => ({ benchmark: null, reference: null, issues });
+    const read = await repo.readText(file, {
+        maxBytes: limits.benchmarkBytes,
+        limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
+    });
+    if (!read.ok) {
+        return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
+    }
+    const parsed = yaml_parseYaml(file, read.text);
+    if (parsed.value === undefined)
+        return none(parsed.issues);
+    if (parsed.value === null) {
+        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: a benchmark needs "skill" and "cases"' }]);
+    }
+    const { source, value } = parsed;
+    // The schema's verdict types the file when it passes; the walk below also reads a file that fails, leniently,
+    // so that its other problems (duplicate ids, oversized inputs) are listed in the same run.
+    const checked = validateBenchmark(source, value);
+    const issues = [...checked.issues];
+    const raw = isRecord(value) ? value : {};
+    let reference = null;
+    if (typeof raw["skill"] === "string" && raw["skill"] !== "") {
+        const relative = skills_repoRelativePath(raw["skill"]);
+        if ("problem" in relative)
+            issues.push(issueAt(source, ["skill"], relative.problem));
+        else
+            reference = { skillPath: relative.path, benchmark: file, source };
+    }
+    const cases = [];
+    const seen = new Map();
+    const rawCases = Array.isArray(raw["cases"]) ? raw["cases"] : [];
+    const shared = readChecks(source, ["assert"], raw["assert"]);
+    issues.push(...shared.issues);
+    rawCases.forEach((item, index) => {
+        if (!isRecord(item))
+            return;
+        const { id, input, expected, expectations, assert } = item;
+        if (typeof input !== "string")
+            return;
+        const inputBytes = Buffer.byteLength(input, "utf8");
+        if (inputBytes > limits.inputBytes) {
+            issues.push(issueAt(source, ["cases", index, "input"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
+            return;
+        }
+        const derived = id === undefined;
+        const caseId = typeof id === "string" ? id : deriveCaseId(input);
+        const { line } = positionOf(source, ["cases", index]);
+        const first = seen.get(caseId);
+        if (first) {
+            const message = derived && first.derived
+                ? `repeats the input of the case on line ${first.line} (both get the id "${caseId}"); give one of them an explicit id`
+                : `duplicate case id "${caseId}" (first used on line ${first.line})`;
+            issues.push(issueAt(source, derived ? ["cases", index] : ["cases", index, "id"], message));
+            return;
+        }
+        seen.set(caseId, { line, derived });
+        const expectedText = typeof expected === "string" ? expected : null;
+        // Expectations and checks stay out of the case hash: adding one keeps the case comparable with its baseline
+        // (pass rates are compared per expectation and per check, over those both sides have).
+        const own = readChecks(source, ["cases", index, "assert"], assert);
+        issues.push(...own.issues);
+        const checks = [...shared.checks, ...own.checks];
+        const graded = Array.isArray(expectations) ? expectations.filter((text) => typeof text === "string" && text.trim() !== "") : [];
+        cases.push({
+            id: caseId,
+            input,
+            expected: expectedText,
+            hash: caseHash(input, expectedText),
+            line,
+            ...(graded.length > 0 ? { expectations: graded } : {}),
+            ...(checks.length > 0 ? { assert: checks } : {}),
+        });
+    });
+    const triggers = readTriggers(source, raw["triggers"]);
+    issues.push(...triggers.issues);
+    const valid = checked.value;
+    if (issues.length > 0 || !reference || !valid)
+        return { benchmark: null, reference, models: { source, value: raw["models"] }, issues: sortIssues(issues) };
+    const models = valid.models ? [...valid.models] : null;
+    const control = valid.control ?? null;
+    const benchmark = { path: file, skillPath: reference.skillPath, models, cases, control, ...(triggers.spec ? { triggers: triggers.spec } : {}) };
+    return { benchmark, reference, models: { source, value: raw["models"] }, issues: [] };
+}
+/**
+ * A benchmark's `triggers:` ({should, should-not}: lists of queries). The schema already refused non-lists, empty
+ * strings and repeats within a list; a query in both lists, or no query at all, is refused here.
+ */
+function readTriggers(source, value) {
+    if (!isRecord(value))
+        return { spec: null, issues: [] };
+    const list = (key) => {
+        const items = value[key];
+        return Array.isArray(items) ? items : [];
+    };
+    const queries = (key) => list(key).filter((q) => typeof q === "string" && q.trim() !== "");
+    const should = queries("should");
+    const shouldNot = queries("should-not");
+    const issues = [];
+    // Only when the schema has nothing to say about it (unknown keys, bad items): one problem, one message.
+    const onlyKnownKeys = Object.keys(value).every((key) => key === "should" || key === "should-not");
+    const empty = (key) => value[key] === undefined || (Array.isArray(value[key]) && list(key).length === 0);
+    if (onlyKnownKeys && empty("should") && empty("should-not")) {
+        issues.push(issueAt(source, ["triggers"], 'lists no query: give "should" and/or "should-not" queries, or remove the key', "key"));
+    }
+    list("should-not").forEach((query, index) => {
+        if (typeof query === "string" && should.includes(query)) {
+            issues.push(issueAt(source, ["triggers", "should-not", index], `"${query.slice(0, 60)}" is also a "should" query`));
+        }
+    });
+    const { line } = positionOf(source, ["triggers"], "key");
+    return { spec: issues.length > 0 ? null : { should, shouldNot, line }, issues };
+}
+/**
+ * A skill folder's evals/evals.json (Anthropic skill-creator's format) as a benchmark of that skill: `prompt` is the
+ * input, `expected_output` the reference, `files` are readable through read_file, `expectations` (or agentskills.io's
+ * `assertions`) are kept on the case for grading. JSON is YAML, so problems are located with the same helpers.
+ */
+async function readEvals(repo, file, limits) {
+    const skillDir = external_node_path_default().posix.dirname(external_node_path_default().posix.dirname(file));
+    const skillPath = `${skillDir}/${AGENT_SKILL_FILE}`;
+    const none = (issues) => ({ benchmark: null, reference: null, evals: true, issues, warnings: [] });
+    const read = await repo.readText(file, {
+        maxBytes: limits.benchmarkBytes,
+        limitName: "the limit for a benchmark file (limits.benchmark-bytes)",
+    });
+    if (!read.ok)
+        return none([{ file, line: read.line, column: read.line === null ? null : 1, field: "", message: read.problem }]);
+    const parsed = yaml_parseYaml(file, read.text);
+    if (parsed.value === undefined)
+        return none(parsed.issues.map((issue) => ({ ...issue, message: `${issue.message} (the file is not valid JSON)` })));
+    if (parsed.value === null)
+        return none([{ file, line: 1, column: 1, field: "", message: 'is empty: evals.json needs "evals"' }]);
+    const { source, value } = parsed;
+    const issues = [...validateEvals(source, value).issues];
+    const warnings = [];
+    const raw = isRecord(value) ? value : {};
+    const folderName = external_node_path_default().posix.basename(skillDir);
+    if (typeof raw["skill_name"] === "string" && raw["skill_name"] !== folderName) {
+        warnings.push(issueAt(source, ["skill_name"], `"${raw["skill_name"]}" is not the skill's folder name "${folderName}"; the evals run on ${skillPath}`));
+    }
+    const reference = { skillPath, benchmark: file, source };
+    const cases = [];
+    const seen = new Map();
+    const rawEvals = Array.isArray(raw["evals"]) ? raw["evals"] : [];
+    for (const [index, item] of rawEvals.entries()) {
+        if (!isRecord(item))
+            continue;
+        const entry = item;
+        if (typeof entry.prompt !== "string" || (typeof entry.id !== "number" && typeof entry.id !== "string"))
+            continue;
+        const inputBytes = Buffer.byteLength(entry.prompt, "utf8");
+        if (inputBytes > limits.inputBytes) {
+            issues.push(issueAt(source, ["evals", index, "prompt"], `is ${formatBytes(inputBytes)}, larger than ${formatBytes(limits.inputBytes)}, the limit for one input (limits.input-bytes)`));
+            continue;
+        }
+        // "eval-1": skill-creator numbers its evals; the prefix keeps them apart from a YAML benchmark's case ids.
+        const id = `eval-${String(entry.id)}`;
+        const { line } = positionOf(source, ["evals", index]);
+        const first = seen.get(id);
+        if (first !== undefined) {
+            issues.push(issueAt(source, ["evals", index, "id"], `duplicate eval id ${JSON.stringify(entry.id)} (first used on line ${first})`));
+            continue;
+        }
+        seen.set(id, line);
+        if (Array.isArray(entry.expectations) && Array.isArray(entry.assertions)) {
+            issues.push(issueAt(source, ["evals", index, "assertions"], 'give "expectations" or "assertions" (the same field), not both', "key"));
+            continue;
+        }
+        const files = [];
+        for (const [fileIndex, given] of (Array.isArray(entry.files) ? entry.files : []).entries()) {
+            if (typeof given !== "string" || given === "")
+                continue;
+            const relative = skills_repoRelativePath(given);
+            if ("problem" in relative) {
+                issues.push(issueAt(source, ["evals", index, "files", fileIndex], `${relative.problem.replace("the repository", "the skill folder")}`));
+                continue;
+            }
+            const resolved = await repo.resolve(`${skillDir}/${relative.path}`);
+            if (!resolved.ok) {
+                issues.push(issueAt(source, ["evals", index, "files", fileIndex], `"${given}" (relative to ${skillDir}) ${resolved.problem}`));
+                continue;
+            }
+            files.push(relative.path);
+        }
+        const expected = typeof entry.expected_output === "string" ? entry.expected_output : null;
+        const expectations = (Array.isArray(entry.expectations) ? entry.expectations : Array.isArray(entry.assertions) ? entry.assertions : [])
+            .filter((text) => typeof text === "string");
+        const hash = files.length === 0 && expectations.length === 0
+            ? caseHash(entry.prompt, expected)
+            : contentHash(entry.prompt, expected, JSON.stringify(files), JSON.stringify(expectations));
+        cases.push({
+            id,
+            input: entry.prompt,
+            expected,
+            hash,
+            line,
+            ...(files.length > 0 ? { files } : {}),
+            ...(expectations.length > 0 ? { expectations } : {}),
+        });
+    }
+    if (issues.length > 0)
+        return { benchmark: null, reference, evals: true, issues: sortIssues(issues), warnings };
+    return { benchmark: { path: file, skillPath, models: null, cases }, reference, evals: true, issues: [], warnings };
+}
+
+;// CONCATENATED MODULE: ./src/project.ts
+// Project assembly: the config (config.ts), every benchmark its globs find and every evals.json under the skill
+// folders (benchmarks.ts), the skills they name (skills.ts), and the model ids they use, checked together into
+// one Project. Every problem found anywhere is collected and thrown as one InputError.
+
+
+
+
+
+
+
+
+
+
+const project_MODEL_ID = new RegExp(MODEL_ID_PATTERN, "u");
+/** The SKILL.md files a folder glob covers: `skills/**` finds `skills/**\/SKILL.md`. */
+function skillFileGlobs(dirs) {
+    return dirs.map((dir) => {
+        const trimmed = dir.replace(/\/+$/, "");
+        return trimmed.endsWith(AGENT_SKILL_FILE) ? trimmed : `${trimmed}/${AGENT_SKILL_FILE}`;
+    });
+}
+/** Loads the config, every benchmark its globs find, and every skill they name. Throws one InputError for all. */
+async function loadProject(root, options = {}) {
+    const repo = await openRepo(root, options.tracked);
+    const configRead = await readConfig(repo, options);
+    const { limits } = configRead;
+    const issues = [...configRead.issues];
+    const refusals = [];
+    const found = await findFiles(repo, configRead.benchmarkGlobs, (refusal) => refusals.push(refusal));
+    // A glob that matches a file git does not track (in the action) skips it with a warning: such files are not the
+    // repository's, and a build step may leave matching files around. Every other refusal is an error.
+    issues.push(...refusals.filter((r) => r.kind !== "untracked").map((refusal) => globRefusalIssue(configRead, refusal)));
+    const untracked = refusals.filter((r) => r.kind === "untracked").map((refusal) => globRefusalIssue(configRead, refusal));
+    const files = found.filter((file) => file !== configRead.configPath);
+    const reads = await Promise.all(files.map((file) => readBenchmark(repo, file, limits)));
+    // Skills found under skill-dirs: an evals/evals.json beside a SKILL.md is a benchmark (skill-creator's format).
+    const strict = options.strict === true || configRead.raw?.["strict"] === true;
+    const warnings = [];
+    const discovered = await findFiles(repo, skillFileGlobs(configRead.skillDirs), (refusal) => {
+        if (refusal.kind !== "untracked") {
+            warnings.push({ file: refusal.path, line: null, column: null, field: "", message: `skipped while looking for skills: it ${refusal.problem}` });
+        }
+    });
+    const evalsFiles = [];
+    for (const skillFile of discovered) {
+        const evalsPath = `${external_node_path_default().posix.dirname(skillFile)}/${EVALS_FILE}`;
+        if ((await repo.resolve(evalsPath)).ok)
+            evalsFiles.push(evalsPath);
+    }
+    const evalsReads = await Promise.all(evalsFiles.map((file) => readEvals(repo, file, limits)));
+    for (const read of evalsReads)
+        warnings.push(...read.warnings);
+    const allReads = [...reads, ...evalsReads];
+    const allFiles = [...files, ...evalsFiles];
+    // One YAML benchmark per skill: a later file (by path) naming an already benchmarked skill is the problem. A
+    // skill's evals/evals.json runs beside its YAML benchmark: they are two benchmarks with distinct case ids.
+    const firstBenchmarkOf = new Map();
+    const referencesOf = new Map();
+    const referenceIssues = new Map();
+    for (const read of allReads) {
+        const reference = read.reference;
+        if (!reference)
+            continue;
+        const first = read.evals ? undefined : firstBenchmarkOf.get(reference.skillPath);
+        if (first) {
+            const issue = issueAt(reference.source, ["skill"], `skill "${reference.skillPath}" is benchmarked by both ${first} and ${reference.benchmark}; keep one benchmark per skill`);
+            referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
+        }
+        else if (!read.evals) {
+            firstBenchmarkOf.set(reference.skillPath, reference.benchmark);
+        }
+        referencesOf.set(reference.skillPath, [...(referencesOf.get(reference.skillPath) ?? []), reference]);
+    }
+    const skillPaths = [...referencesOf.keys()].sort();
+    const skillReads = await Promise.all(skillPaths.map((skillPath) => readSkill(root, skillPath, { repo, maxBytes: limits.skillBytes, strict })));
+    const skills = new Map();
+    const skillIssues = [];
+    const skipped = [];
+    const brokenIssues = [];
+    skillPaths.forEach((skillPath, index) => {
+        const read = skillReads[index];
+        if (!read)
+            return;
+        if (read.skill)
+            skills.set(skillPath, read.skill);
+        warnings.push(...read.warnings);
+        if (read.issues.length > 0) {
+            if (read.issues.some((issue) => issue.rule !== undefined)) {
+                // strict: a tolerated deviation is the user's chosen error, for the whole run.
+                skillIssues.push(...read.issues);
+            }
+            else {
+                // A broken skill (unparsable frontmatter, unreadable file) stops only itself: the others still run.
+                brokenIssues.push(...read.issues);
+                const more = read.issues.length > 1 ? ` (and ${read.issues.length - 1} more problem(s))` : "";
+                skipped.push({ skill: skillPath, reason: `could not be loaded: ${(0,errors/* formatIssue */.Hd)(read.issues[0])}${more}` });
+            }
+        }
+        if (read.pathProblem !== null) {
+            // A skill that cannot be found is the benchmark's mistake: point at its `skill:` line.
+            for (const reference of referencesOf.get(skillPath) ?? []) {
+                const issue = issueAt(reference.source, ["skill"], read.pathProblem);
+                referenceIssues.set(reference.benchmark, [...(referenceIssues.get(reference.benchmark) ?? []), issue]);
+            }
+        }
+    });
+    allFiles.forEach((file, index) => {
+        issues.push(...sortIssues([...(allReads[index]?.issues ?? []), ...(referenceIssues.get(file) ?? [])]));
+    });
+    issues.push(...skillIssues);
+    const models = modelIdIssues(configRead, reads, options.pricing ?? BUILTIN_PRICING);
+    issues.push(...models.errors);
+    // Trigger evaluation shows the model a catalogue: a skill without a description cannot be picked from it.
+    const withTriggers = allReads.filter((read) => read.benchmark?.triggers && read.reference);
+    for (const read of withTriggers) {
+        const skill = read.benchmark ? skills.get(read.benchmark.skillPath) : undefined;
+        if (read.reference && skill && !skill.description?.trim()) {
+            issues.push(issueAt(read.reference.source, ["triggers"], `${skill.path} has no description: an agent picks a skill from its catalogue by name and description, ` +
+                "so triggers need a skill with a description (a SKILL.md, or frontmatter with one)", "key"));
+        }
+    }
+    const catalogue = withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
+    // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
+    if (issues.length > 0 || !configRead.config)
+        throw new errors/* InputError */.dz([...issues, ...brokenIssues]);
+    const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
+    const benchmarks = allReads.flatMap((read) => (read.benchmark && skills.has(read.benchmark.skillPath) ? [read.benchmark] : []));
+    return {
+        config,
+        benchmarks,
+        skills,
+        warnings: [...untracked, ...models.warnings, ...warnings],
+        skipped,
+        rawConfig: configRead.raw,
+        ...(catalogue ? { catalogue } : {}),
+    };
+}
+/** A benchmark glob's folder or match that was refused, located at the glob in the config when it is there. */
+function globRefusalIssue(configRead, refusal) {
+    const what = refusal.base ? `the folder "${refusal.path}"` : `"${refusal.path}"`;
+    const message = `${what} (found by the benchmark glob "${refusal.pattern}") ${refusal.problem}`;
+    const globs = configRead.raw?.["benchmarks"];
+    const index = Array.isArray(globs) ? globs.indexOf(refusal.pattern) : -1;
+    if (configRead.source && index >= 0)
+        return issueAt(configRead.source, ["benchmarks", index], message);
+    return { file: refusal.path, line: null, column: null, field: "", message };
+}
+/**
+ * Every model id the run would call (candidates from the config, the overrides and each benchmark, the judge),
+ * checked against the known models before anything is spent. A clear typo of a known id is an error with a "did you
+ * mean"; an unknown id that may be a newer model (or a proxy's own) is a warning.
+ */
+function modelIdIssues(configRead, reads, builtIn) {
+    const uses = [];
+    const { source, raw, overrides } = configRead;
+    const fromOverride = (entry) => (message) => ({
+        file: entry.source,
+        line: null,
+        column: null,
+        field: "",
+        message,
+    });
+    const modelsOverride = overrides.models?.value.trim() ? overrides.models : undefined;
+    if (modelsOverride) {
+        for (const id of modelsOverride.value.split(/[\s,]+/).filter((m) => m !== ""))
+            uses.push({ id, at: fromOverride(modelsOverride) });
+    }
+    else if (source && Array.isArray(raw?.["models"])) {
+        raw["models"].forEach((id, index) => {
+            if (typeof id === "string")
+                uses.push({ id, at: (message) => issueAt(source, ["models", index], message) });
+        });
+    }
+    const judgeOverride = overrides.judgeModel?.value.trim() ? overrides.judgeModel : undefined;
+    if (judgeOverride) {
+        uses.push({ id: judgeOverride.value.trim(), at: fromOverride(judgeOverride) });
+    }
+    else if (source && isRecord(raw?.["judge"]) && typeof raw["judge"]["model"] === "string") {
+        uses.push({ id: raw["judge"]["model"], at: (message) => issueAt(source, ["judge", "model"], message) });
+    }
+    for (const read of reads) {
+        if (!read.models || !Array.isArray(read.models.value))
+            continue;
+        const benchmarkSource = read.models.source;
+        read.models.value.forEach((id, index) => {
+            if (typeof id === "string")
+                uses.push({ id, at: (message) => issueAt(benchmarkSource, ["models", index], message) });
+        });
+    }
+    // The ids the user priced are known too, whatever else is wrong with the config.
+    const table = { ...builtIn };
+    const pricing = raw?.["pricing"];
+    const priced = pricing && typeof pricing === "object" ? Object.keys(pricing) : [];
+    for (const id of priced)
+        table[id] ??= { ...tierFromRates(0, 0) };
+    const errors = [];
+    const warnings = [];
+    const warned = new Set();
+    for (const use of uses) {
+        if (!project_MODEL_ID.test(use.id))
+            continue; // the schema or the override check reports malformed ids
+        const check = checkModelId(use.id, table);
+        if (check.status === "known")
+            continue;
+        if (check.status === "typo") {
+            errors.push(use.at(`"${use.id}" is not a known model id; did you mean ${check.suggestion}?`));
+            continue;
+        }
+        const issue = use.at(`"${use.id}" is not a model skillbench knows` +
+            (check.suggestion ? ` (did you mean ${check.suggestion}?)` : "") +
+            `; it is used as written. If it is a new model, add its price under pricing: to silence this warning`);
+        const key = `${issue.file}\0${use.id}`;
+        if (!warned.has(key))
+            warnings.push(issue);
+        warned.add(key);
+    }
+    return { errors, warnings };
+}
+/**
+ * The skill catalogue an agent sees: every loaded skill with a description, plus every SKILL.md found under
+ * skill-dirs (benchmarked or not), by name. A prompt file without a description is not in it (an agent cannot pick
+ * it); a skill that does not load is left out with a warning; a name used twice keeps the first path (sorted).
+ */
+async function loadCatalogue(root, repo, discovered, skills, limits, warnings) {
+    const all = new Map(skills);
+    const others = discovered.filter((file) => !skills.has(file)).sort();
+    const reads = await Promise.all(others.map((file) => readSkill(root, file, { repo, maxBytes: limits.skillBytes })));
+    others.forEach((file, index) => {
+        const read = reads[index];
+        const first = read?.issues[0];
+        if (read?.skill)
+            all.set(file, read.skill);
+        else if (first)
+            warnings.push({ ...first, message: `left out of the trigger catalogue: ${first.message}` });
+    });
+    const byName = new Map();
+    for (const skill of [...all.values()].sort((a, b) => a.path.localeCompare(b.path))) {
+        const description = skill.description?.trim() ?? "";
+        if (description === "")
+            continue;
+        const known = byName.get(skill.name);
+        if (known) {
+            warnings.push({ file: skill.path, line: null, column: null, field: "name", message: `has the same name as ${known.path} ("${skill.name}"): left out of the trigger catalogue` });
+            continue;
+        }
+        byName.set(skill.name, { name: skill.name, description, path: skill.path });
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 ;// CONCATENATED MODULE: ./src/stats.ts
@@ -17631,7 +17697,7 @@ function casesToDecide(meanDelta, sd, threshold, options = {}) {
 // failure is named once, not once per pair. Data only: report/ turns it into sentences around it.
 // ---------------------------------------------------------------------------------------------------------
 // Causes
-const NOT_RUN = /^not (?:run|judged): ([^]*) \(on an earlier call\)$/;
+const NOT_RUN = /^not (?:run|judged): ([\s\S]*) \(on an earlier call\)$/;
 /** The error a pair ends with when its call was not sent because an earlier call showed it could not succeed. */
 function notRunError(cause, what = "run") {
     return `not ${what}: ${cause} (on an earlier call)`;
@@ -17663,7 +17729,7 @@ function causeOf(message) {
     }
     if (http)
         return `${judge}${status} ${http[2]}`;
-    const connection = /could not reach the Anthropic API[^:]*?(?: for \S+)?: ([^]*)$/.exec(text);
+    const connection = /could not reach the Anthropic API[^:]*?(?: for \S+)?: ([\s\S]*)$/.exec(text);
     if (connection?.[1])
         return `could not reach the Anthropic API: ${connection[1]}`;
     if (/timed out/.test(text))
@@ -50828,7 +50894,7 @@ function skillOfFile(file, text) {
         }
     }
     catch {
-        const match = /^\s*\{[^]*?"skill"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
+        const match = /^\s*\{[\s\S]*?"skill"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
         if (match?.[1]) {
             try {
                 candidate = JSON.parse(match[1]);
@@ -51213,135 +51279,10 @@ function defaultRunId(now) {
     return `${now.toISOString().replace(/[-:]|\.\d+/g, "")}-${(0,external_node_crypto_.randomBytes)(3).toString("hex")}`;
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-// Number, delta and text formatting shared by the markdown report and the chart. Kept free of markdown
-// structure so the same helpers serve table cells, list items and chart labels.
-/** U+2212: a real minus sign lines up with "+" in proportional fonts, unlike "-". */
-const MINUS = "\u2212";
-const NOT_AVAILABLE = "n/a";
-function withSign(rounded, isZero, negative) {
-    if (isZero)
-        return `±${rounded}`;
-    return negative ? `${MINUS}${rounded}` : `+${rounded}`;
-}
-/** A signed number with fixed decimals: "+1.2", "−6.2", "±0.0" (never "−0.0"). */
-function signed(value, digits = 1) {
-    const rounded = Math.abs(value).toFixed(digits);
-    const isZero = Number(rounded) === 0;
-    return withSign(rounded, isZero, value < 0);
-}
-/** A 0-100 score with one decimal, or "n/a". */
-function formatScore(value) {
-    return value === null || !Number.isFinite(value) ? NOT_AVAILABLE : value.toFixed(1);
-}
-/** A score delta in points: "+1.2", "−6.2". */
-function formatPoints(delta) {
-    return delta === null || !Number.isFinite(delta) ? NOT_AVAILABLE : signed(delta, 1);
-}
-/** A percent change: one decimal below 10%, whole numbers above, so small and large changes both read well. */
-function formatPercent(pct) {
-    if (pct === null || !Number.isFinite(pct))
-        return NOT_AVAILABLE;
-    return `${signed(pct, Math.abs(pct) < 10 ? 1 : 0)}%`;
-}
-/** USD amounts span from fractions of a cent per case to dollars per run: keep three significant digits. */
-function formatUsd(value) {
-    if (value === null || !Number.isFinite(value))
-        return NOT_AVAILABLE;
-    const sign = value < 0 ? MINUS : "";
-    const abs = Math.abs(value);
-    if (abs === 0)
-        return "$0";
-    if (abs < 0.0001)
-        return `${sign}<$0.0001`;
-    if (abs >= 1)
-        return `${sign}$${abs.toFixed(2)}`;
-    return `${sign}$${Number(abs.toPrecision(3)).toString()}`;
-}
-/** Milliseconds as "850 ms", "1.2 s" or "2.1 min". */
-function formatMs(ms) {
-    if (ms === null || !Number.isFinite(ms))
-        return NOT_AVAILABLE;
-    const abs = Math.abs(ms);
-    if (abs < 1000)
-        return `${Math.round(ms)} ms`;
-    if (abs < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    return `${(ms / 60_000).toFixed(1)} min`;
-}
-/** A signed latency change: "+120 ms", "−1.3 s". */
-function formatMsDelta(ms) {
-    if (ms === null || !Number.isFinite(ms))
-        return NOT_AVAILABLE;
-    const text = formatMs(Math.abs(ms));
-    return withSign(text, Math.round(Math.abs(ms)) === 0, ms < 0);
-}
-/** "[−9.1, −2.0]" */
-function formatInterval(interval) {
-    const bound = (v) => {
-        const text = Math.abs(v).toFixed(1);
-        return v < 0 && Number(text) !== 0 ? `${MINUS}${text}` : text;
-    };
-    return `[${bound(interval.low)}, ${bound(interval.high)}]`;
-}
-/** "1 error", "3 errors". */
-function plural(count, singular, pluralForm = `${singular}s`) {
-    return `${count} ${count === 1 ? singular : pluralForm}`;
-}
-/** The first `max` characters followed by an ellipsis; never splits a UTF-16 surrogate pair. */
-function truncate(text, max) {
-    if (text.length <= max)
-        return text;
-    let end = Math.max(0, max - 1);
-    const code = text.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff)
-        end -= 1;
-    return `${text.slice(0, end)}…`;
-}
-function shortSha(commit) {
-    return commit === null ? null : commit.slice(0, 7);
-}
-const INLINE_ENTITIES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "*": "&#42;",
-    _: "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "\\": "&#92;",
-    "~": "&#126;",
-    "#": "&#35;",
-};
-/**
- * Makes user content (model outputs, judge notes, error messages, case ids, paths) safe to place inline in
- * markdown, including table cells: markdown and HTML characters become entities, line breaks become <br>, and
- * "@" is split with a zero-width space so that text quoting "@someone" does not notify anyone from a PR comment,
- * and "#" is an entity so "#123" in a note does not link (and cross-reference) an unrelated issue.
- */
-function escapeInline(text) {
-    return text
-        .replace(/[&<>|`*_[\]\\~#]/g, (ch) => INLINE_ENTITIES[ch] ?? ch)
-        .replace(/@/g, "@\u200b")
-        .replace(/\r\n|\r|\n/g, "<br>")
-        .replace(/\t/g, " ");
-}
-/** For content inside <pre>: only HTML needs escaping there, markdown is not interpreted. */
-function escapeHtml(text) {
-    return text.replace(/[&<>]/g, (ch) => INLINE_ENTITIES[ch] ?? ch).replace(/@/g, "@\u200b");
-}
-/** A URL safe to put inside markdown link parentheses. */
-function markdownUrl(url) {
-    return url.replace(/[()\s<>]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-
 ;// CONCATENATED MODULE: ./src/compare.ts
 // Compares a skill's fresh results with the baseline recorded on the baseline branch and decides, per model,
 // whether quality or cost regressed. Only like is compared with like: a result pairs with a baseline entry of
 // the same case (same content hash), model and judge settings; the skill hash is expected to differ.
-
 
 
 
@@ -51421,10 +51362,6 @@ function decide(summary, results, thresholds, noBaseline, undecided = [], notes 
     const decided = { ...summary, regressions, regressed: regressions.length > 0 };
     const verdict = modelVerdict(decided, noBaseline, undecided);
     return { ...decided, ...verdict, verdictReasons: [...verdict.verdictReasons, ...notes] };
-}
-/** Reasons use the report's own formatters, so a reason and the table cell beside it show the same number. */
-function intervalText(interval) {
-    return `${Math.round(interval.level * 100)}% CI ${formatInterval(interval)}`;
 }
 function compareMetric(pairs, metric) {
     const deltas = [];
@@ -51606,9 +51543,6 @@ function adjustedPValues(skills, correction) {
     }
     return adjusted;
 }
-function hoursText(hours) {
-    return hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours)} h`;
-}
 /** One test decided under the noise-aware gate (contract 4), or under the old threshold gate. */
 function decideTest(test, adjustedPValue, gate, drift) {
     const { n, delta, interval, spread, threshold } = test;
@@ -51637,43 +51571,6 @@ function decideTest(test, adjustedPValue, gate, drift) {
     const needed = more();
     return { ...decided, outcome: "inconclusive", inconclusiveBecause: "too-wide", casesNeeded: needed === null ? null : Math.max(needed, 1) };
 }
-function testFacts(test) {
-    const facts = [`n ${test.n}`];
-    if (test.spread !== null)
-        facts.push(`spread ${formatPoints(test.spread).replace(/^\+/, "")}`);
-    if (test.detectableDrop !== null)
-        facts.push(`detectable drop ${formatPoints(test.detectableDrop).replace(/^\+/, "")}`);
-    return facts.join(", ");
-}
-/** Why a gated test regressed, or why it could not be decided (null when it passed). */
-function testReason(test, gate, drift) {
-    const { delta, interval, threshold } = test;
-    const metric = test.metric === "expectations" ? "expectation pass rate" : test.metric === "checks" ? "check pass rate" : test.metric;
-    const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
-    if (test.outcome === "regressed") {
-        const detail = interval === null ? "" : `; ${intervalText(interval)}`;
-        if (gate === "threshold")
-            return `${metric}${deltaText} (threshold ${threshold}${detail})`;
-        const p = test.adjustedPValue === null ? "" : `; p ${formatP(test.adjustedPValue)} adjusted`;
-        return `${metric}${deltaText} (threshold ${threshold}${detail}${p}; ${testFacts(test)})`;
-    }
-    if (test.outcome === "pass")
-        return null;
-    const more = test.casesNeeded === null ? "" : `; about ${test.casesNeeded} more case${test.casesNeeded === 1 ? "" : "s"} would decide`;
-    switch (test.inconclusiveBecause) {
-        case "too-few-pairs":
-            return `${metric}: only ${test.n} judged pair${test.n === 1 ? "" : "s"} (at least ${MIN_PAIRS} are needed to test a drop)${more}`;
-        case "baseline-drift":
-            return (`${metric}${deltaText}: within the drift between nightly baselines (${formatPoints(drift ?? 0).replace(/^\+/, "")} points) ` +
-                "and the baseline is older than max-age-hours: not called a regression");
-        default:
-            return (`${metric}${deltaText}${interval === null ? "" : `, ${intervalText(interval)}`}: too wide to decide against ` +
-                `the threshold ${threshold} (${testFacts(test)})${more}`);
-    }
-}
-function formatP(p) {
-    return p < 0.001 ? "< 0.001" : p.toFixed(3);
-}
 /**
  * A compared model's verdict from its tests: the adjusted p-values from the run's family, each gated test
  * decided, the regressions (gated drops, cost, the errors gate) and why it is inconclusive, and a note when the
@@ -51693,21 +51590,17 @@ function decideModel(summary, skill, results, options, adjusted) {
     const regressions = [];
     const undecided = [];
     for (const test of tests) {
-        if (!test.gated)
+        if (!test.gated || test.outcome === "pass")
             continue;
-        const reason = testReason(test, gate, drift);
-        if (reason === null)
-            continue;
-        (test.outcome === "regressed" ? regressions : undecided).push(reason);
+        (test.outcome === "regressed" ? regressions : undecided).push({ kind: "metric", test, gate, drift });
     }
     // Cost is measured, not judged: no judge noise to test against, so the threshold alone decides.
     const costPct = summary.delta?.costPct ?? null;
     if (costPct !== null && costPct > thresholds.cost + EPSILON) {
-        regressions.push(`cost ${formatPercent(costPct)} (threshold ${thresholds.cost}%)`);
+        regressions.push({ kind: "cost", costPct, threshold: thresholds.cost });
     }
-    const notes = tooOld && ageHours !== null
-        ? [`the baseline was recorded ${hoursText(ageHours)} ago (max-age-hours ${maxAgeHours})`]
-        : [];
+    const notes = tooOld && ageHours !== null && maxAgeHours !== null ? [{ kind: "baseline-age", ageHours, maxAgeHours }] : [];
+    const { describe } = options;
     const gatedUndecided = tests.filter((t) => t.gated && t.outcome === "inconclusive");
     const needed = gatedUndecided.map((t) => t.casesNeeded).filter((c) => c !== null);
     const quality = tests.find((t) => t.metric === "quality") ?? null;
@@ -51716,9 +51609,9 @@ function decideModel(summary, skill, results, options, adjusted) {
         tests,
         pValue: quality?.adjustedPValue ?? null,
         casesNeeded: gatedUndecided.length > 0 && needed.length > 0 ? Math.max(...needed) : null,
-        regressions,
+        regressions: regressions.map(describe),
     };
-    return decide(withTests, results, thresholds, null, undecided, notes);
+    return decide(withTests, results, thresholds, null, undecided.map(describe), notes.map(describe));
 }
 /**
  * Every compared (skill, model) of `skills` decided together: one multiplicity correction over every tested
@@ -51847,6 +51740,190 @@ function applyComparison(report, snapshot, options) {
  */
 function isBorderline(summary) {
     return summary.verdict === "inconclusive" && summary.tests.some((t) => t.gated && t.inconclusiveBecause === "too-wide");
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+// Number, delta and text formatting shared by the markdown report and the chart. Kept free of markdown
+// structure so the same helpers serve table cells, list items and chart labels.
+/** U+2212: a real minus sign lines up with "+" in proportional fonts, unlike "-". */
+const MINUS = "\u2212";
+const NOT_AVAILABLE = "n/a";
+function withSign(rounded, isZero, negative) {
+    if (isZero)
+        return `±${rounded}`;
+    return negative ? `${MINUS}${rounded}` : `+${rounded}`;
+}
+/** A signed number with fixed decimals: "+1.2", "−6.2", "±0.0" (never "−0.0"). */
+function signed(value, digits = 1) {
+    const rounded = Math.abs(value).toFixed(digits);
+    const isZero = Number(rounded) === 0;
+    return withSign(rounded, isZero, value < 0);
+}
+/** A 0-100 score with one decimal, or "n/a". */
+function formatScore(value) {
+    return value === null || !Number.isFinite(value) ? NOT_AVAILABLE : value.toFixed(1);
+}
+/** A score delta in points: "+1.2", "−6.2". */
+function formatPoints(delta) {
+    return delta === null || !Number.isFinite(delta) ? NOT_AVAILABLE : signed(delta, 1);
+}
+/** A percent change: one decimal below 10%, whole numbers above, so small and large changes both read well. */
+function formatPercent(pct) {
+    if (pct === null || !Number.isFinite(pct))
+        return NOT_AVAILABLE;
+    return `${signed(pct, Math.abs(pct) < 10 ? 1 : 0)}%`;
+}
+/** USD amounts span from fractions of a cent per case to dollars per run: keep three significant digits. */
+function formatUsd(value) {
+    if (value === null || !Number.isFinite(value))
+        return NOT_AVAILABLE;
+    const sign = value < 0 ? MINUS : "";
+    const abs = Math.abs(value);
+    if (abs === 0)
+        return "$0";
+    if (abs < 0.0001)
+        return `${sign}<$0.0001`;
+    if (abs >= 1)
+        return `${sign}$${abs.toFixed(2)}`;
+    return `${sign}$${Number(abs.toPrecision(3)).toString()}`;
+}
+/** Milliseconds as "850 ms", "1.2 s" or "2.1 min". */
+function formatMs(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return NOT_AVAILABLE;
+    const abs = Math.abs(ms);
+    if (abs < 1000)
+        return `${Math.round(ms)} ms`;
+    if (abs < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    return `${(ms / 60_000).toFixed(1)} min`;
+}
+/** A signed latency change: "+120 ms", "−1.3 s". */
+function formatMsDelta(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return NOT_AVAILABLE;
+    const text = formatMs(Math.abs(ms));
+    return withSign(text, Math.round(Math.abs(ms)) === 0, ms < 0);
+}
+/** "[−9.1, −2.0]" */
+function formatInterval(interval) {
+    const bound = (v) => {
+        const text = Math.abs(v).toFixed(1);
+        return v < 0 && Number(text) !== 0 ? `${MINUS}${text}` : text;
+    };
+    return `[${bound(interval.low)}, ${bound(interval.high)}]`;
+}
+/** "1 error", "3 errors". */
+function plural(count, singular, pluralForm = `${singular}s`) {
+    return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+/** The first `max` characters followed by an ellipsis; never splits a UTF-16 surrogate pair. */
+function truncate(text, max) {
+    if (text.length <= max)
+        return text;
+    let end = Math.max(0, max - 1);
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+function shortSha(commit) {
+    return commit === null ? null : commit.slice(0, 7);
+}
+const INLINE_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "|": "&#124;",
+    "`": "&#96;",
+    "*": "&#42;",
+    _: "&#95;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "\\": "&#92;",
+    "~": "&#126;",
+    "#": "&#35;",
+};
+/**
+ * Makes user content (model outputs, judge notes, error messages, case ids, paths) safe to place inline in
+ * markdown, including table cells: markdown and HTML characters become entities, line breaks become <br>, and
+ * "@" is split with a zero-width space so that text quoting "@someone" does not notify anyone from a PR comment,
+ * and "#" is an entity so "#123" in a note does not link (and cross-reference) an unrelated issue.
+ */
+function escapeInline(text) {
+    return text
+        .replace(/[&<>|`*_[\]\\~#]/g, (ch) => INLINE_ENTITIES[ch] ?? ch)
+        .replace(/@/g, "@\u200b")
+        .replace(/\r\n|\r|\n/g, "<br>")
+        .replace(/\t/g, " ");
+}
+/** For content inside <pre>: only HTML needs escaping there, markdown is not interpreted. */
+function escapeHtml(text) {
+    return text.replace(/[&<>]/g, (ch) => INLINE_ENTITIES[ch] ?? ch).replace(/@/g, "@\u200b");
+}
+/** A URL safe to put inside markdown link parentheses. */
+function markdownUrl(url) {
+    return url.replace(/[()\s<>]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/reasons.ts
+// The comparison's findings in words: the text of a report's `regressions` and `verdictReasons` for a gated test,
+// the cost and an old baseline. src/compare.ts decides with data (Finding) and calls describeFinding through its
+// options; the wording uses the report's own formatters, so a reason and the table cell beside it show the same
+// number.
+
+
+function intervalText(interval) {
+    return `${Math.round(interval.level * 100)}% CI ${formatInterval(interval)}`;
+}
+function formatP(p) {
+    return p < 0.001 ? "< 0.001" : p.toFixed(3);
+}
+function hoursText(hours) {
+    return hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours)} h`;
+}
+function testFacts(test) {
+    const facts = [`n ${test.n}`];
+    if (test.spread !== null)
+        facts.push(`spread ${formatPoints(test.spread).replace(/^\+/, "")}`);
+    if (test.detectableDrop !== null)
+        facts.push(`detectable drop ${formatPoints(test.detectableDrop).replace(/^\+/, "")}`);
+    return facts.join(", ");
+}
+/** Why a gated test regressed, or why it could not be decided. */
+function testReason({ test, gate, drift }) {
+    const { delta, interval, threshold } = test;
+    const metric = test.metric === "expectations" ? "expectation pass rate" : test.metric === "checks" ? "check pass rate" : test.metric;
+    const deltaText = delta === null ? "" : ` ${formatPoints(delta)} points`;
+    if (test.outcome === "regressed") {
+        const detail = interval === null ? "" : `; ${intervalText(interval)}`;
+        if (gate === "threshold")
+            return `${metric}${deltaText} (threshold ${threshold}${detail})`;
+        const p = test.adjustedPValue === null ? "" : `; p ${formatP(test.adjustedPValue)} adjusted`;
+        return `${metric}${deltaText} (threshold ${threshold}${detail}${p}; ${testFacts(test)})`;
+    }
+    const more = test.casesNeeded === null ? "" : `; about ${test.casesNeeded} more case${test.casesNeeded === 1 ? "" : "s"} would decide`;
+    switch (test.inconclusiveBecause) {
+        case "too-few-pairs":
+            return `${metric}: only ${test.n} judged pair${test.n === 1 ? "" : "s"} (at least ${MIN_PAIRS} are needed to test a drop)${more}`;
+        case "baseline-drift":
+            return (`${metric}${deltaText}: within the drift between nightly baselines (${formatPoints(drift ?? 0).replace(/^\+/, "")} points) ` +
+                "and the baseline is older than max-age-hours: not called a regression");
+        default:
+            return (`${metric}${deltaText}${interval === null ? "" : `, ${intervalText(interval)}`}: too wide to decide against ` +
+                `the threshold ${threshold} (${testFacts(test)})${more}`);
+    }
+}
+/** A finding of the comparison as the sentence the report shows. */
+function describeFinding(finding) {
+    switch (finding.kind) {
+        case "metric":
+            return testReason(finding);
+        case "cost":
+            return `cost ${formatPercent(finding.costPct)} (threshold ${finding.threshold}%)`;
+        case "baseline-age":
+            return `the baseline was recorded ${hoursText(finding.ageHours)} ago (max-age-hours ${finding.maxAgeHours})`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/judge.ts
@@ -51984,6 +52061,8 @@ function blindingTerms(models) {
     return [...terms].sort((a, b) => b.length - a.length || a.localeCompare(b));
 }
 /** Invisible characters that may sit inside a name: zero-width space/non-joiner/joiner, word joiner, soft hyphen, BOM, variation selectors, other format characters. */
+// Each listed mark is matched alone, as one invisible character (the class is not meant to match sequences).
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /^[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e0fff}\p{Cf}]$/u;
 /** Cyrillic and Greek letters that look like Latin ones, typographic dashes and apostrophes. */
 const LOOK_ALIKES = {
@@ -52203,7 +52282,7 @@ function parseAnswer(text, validate, what, schemaName) {
         data = JSON.parse(text);
     }
     catch (error) {
-        throw new Error(`${what} is not valid JSON (${(0,errors/* messageOf */.bD)(error)}): ${preview(text)}`);
+        throw new Error(`${what} is not valid JSON (${(0,errors/* messageOf */.bD)(error)}): ${preview(text)}`, { cause: error });
     }
     if (!validate(data)) {
         const problems = (validate.errors ?? [])
@@ -52291,8 +52370,6 @@ function pairwisePreference(baseFirst, headFirst) {
     return headInBaseFirst === headInHeadFirst ? headInBaseFirst : "tie";
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/estimate.ts
 // The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
 
@@ -52359,6 +52436,490 @@ function estimateCost(plan, config, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/triggers.ts
+// Trigger evaluation: does an agent pick this skill from the repository's skill catalogue for the queries it should
+// handle, and leave it alone for the ones it should not? Each query goes to each candidate model `trigger-samples`
+// times with the catalogue in the system prompt and the `Skill` tool (design.md); the first Skill tool_use names
+// the skill invoked. No judge. In pr mode the same queries run against the base commit's catalogue and the change is
+// tested per query like a pass rate (thresholds.pass-rate points).
+
+
+
+
+
+
+
+const SKILL_TOOL_NAME = "Skill";
+/** max_tokens of a trigger call: room for a sentence and a tool call, not for an answer. */
+const TRIGGER_MAX_TOKENS = 512;
+/** The confusion entry for should samples that invoked no skill at all. */
+const NO_SKILL = "(none)";
+/** The `Skill` tool (design.md "Tools the candidate sees"): input `{ name }`, an enum of the catalogue's names. */
+function skillTool(catalogue) {
+    return {
+        name: SKILL_TOOL_NAME,
+        description: "Invoke a skill: its full instructions are loaded before you answer. Use it when one of the available skills " +
+            "(listed in the system prompt with their descriptions) matches the request; otherwise answer directly.",
+        inputSchema: {
+            type: "object",
+            properties: { name: { type: "string", enum: catalogue.map((entry) => entry.name), description: "The skill's name." } },
+            required: ["name"],
+            additionalProperties: false,
+        },
+    };
+}
+/** A short agent-like system prompt with the catalogue: each skill's name and description, as an agent sees them. */
+function triggerSystemPrompt(catalogue) {
+    const skills = catalogue
+        .map((entry) => `<skill>\n<name>${entry.name}</name>\n<description>${entry.description}</description>\n</skill>`)
+        .join("\n");
+    return [
+        "You are a helpful assistant working in a user's repository. You have skills: packaged instructions for tasks.",
+        "When a request matches a skill's description, invoke that skill with the Skill tool before doing anything else.",
+        "When no skill fits, answer directly without invoking one.",
+        "",
+        "<available_skills>",
+        skills,
+        "</available_skills>",
+    ].join("\n");
+}
+function triggerRequest(catalogue, query, model, config) {
+    return {
+        model,
+        system: triggerSystemPrompt(catalogue),
+        user: query,
+        tools: [skillTool(catalogue)],
+        maxTokens: TRIGGER_MAX_TOKENS,
+        ...(config.sampling[model] ? { sampling: config.sampling[model] } : {}),
+    };
+}
+/** The skill named by the answer's first Skill tool_use; null when it called none (or named no catalogue skill). */
+function invokedSkill(answer, catalogue) {
+    const use = (answer.content ?? []).find((block) => block.type === "tool_use" && block.name === SKILL_TOOL_NAME);
+    if (use?.type !== "tool_use")
+        return null;
+    const input = use.input;
+    const name = typeof input?.name === "string" ? input.name : null;
+    return name !== null && catalogue.some((entry) => entry.name === name) ? name : null;
+}
+/** Output tokens a trigger call is assumed to take for estimates (a sentence and a tool call). */
+const TRIGGER_ANSWER_TOKENS = 60;
+/**
+ * The most calls the jobs make and roughly what they cost (USD; the priced part when a model has no price): each
+ * query on each model `trigger-samples` times, twice when compared with a base catalogue.
+ */
+function estimateTriggers(jobs, catalogue, config, compared) {
+    const sides = compared ? 2 : 1;
+    const prompt = approxTokens(triggerSystemPrompt(catalogue)) + approxTokens(JSON.stringify(skillTool(catalogue)));
+    let calls = 0;
+    let usd = 0;
+    for (const job of jobs) {
+        for (const query of [...job.benchmark.triggers.should, ...job.benchmark.triggers.shouldNot]) {
+            for (const model of config.models) {
+                const n = config.triggerSamples * sides;
+                calls += n;
+                const price = priceFor(model, config.pricing);
+                if (price) {
+                    const usage = { inputTokens: prompt + approxTokens(query), outputTokens: TRIGGER_ANSWER_TOKENS, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+                    usd += n * costOf(usage, price);
+                }
+            }
+        }
+    }
+    return { calls, usd };
+}
+function sameCatalogue(a, b) {
+    return JSON.stringify(a.map((e) => [e.name, e.description])) === JSON.stringify(b.map((e) => [e.name, e.description]));
+}
+/**
+ * Runs every job's queries on the config's models, `trigger-samples` times each; identical requests (the same query
+ * under the same catalogue, on the same model) are sent once per sample and shared between skills. With a base
+ * catalogue that differs from the head's, the same queries run on it too (paired per query).
+ */
+async function runTriggers(options) {
+    const { config, catalogue } = options;
+    const samples = config.triggerSamples;
+    const base = options.baseCatalogue;
+    const changed = base !== null && !sameCatalogue(base, catalogue);
+    const sent = new Map();
+    const once = (side, query, model, index) => {
+        const key = contentHash("trigger", JSON.stringify(side), query, model, String(index));
+        const known = sent.get(key);
+        if (known)
+            return { pending: known, first: false };
+        const pending = sampleOnce(options.call, triggerRequest(side, query, model, config), side, config);
+        sent.set(key, pending);
+        return { pending, first: true };
+    };
+    const costs = new Map();
+    const runs = options.jobs.map(async (job) => {
+        const queries = [
+            ...job.benchmark.triggers.should.map((query) => ({ query, kind: "should" })),
+            ...job.benchmark.triggers.shouldNot.map((query) => ({ query, kind: "should-not" })),
+        ];
+        const baseHasSkill = base?.some((entry) => entry.name === job.name) ?? false;
+        const compareBase = changed && baseHasSkill;
+        let usd = 0;
+        let calls = 0;
+        const results = await Promise.all(queries.flatMap(({ query, kind }) => config.models.map(async (model) => {
+            const side = async (cat) => Promise.all(Array.from({ length: samples }, async (_, i) => {
+                // A request shared with another skill is paid (and counted) once, by the skill that sent it.
+                const { pending, first } = once(cat, query, model, i);
+                const outcome = await pending;
+                if (first) {
+                    usd += outcome.cost;
+                    calls += outcome.called ? 1 : 0;
+                }
+                return outcome.sample;
+            }));
+            const head = await side(catalogue);
+            const result = { query, kind, model, samples: head };
+            if (compareBase && base)
+                result.baseSamples = await side(base);
+            return result;
+        })));
+        costs.set(job.benchmark.path, { usd, calls });
+        const compared = compareBase ? "base-catalogue" : base !== null && baseHasSkill ? "unchanged" : "no-base";
+        const models = config.models.map((model) => triggers_summarizeModel(job.name, model, results.filter((r) => r.model === model), config.thresholds.passRate ?? 10));
+        return {
+            skill: job.benchmark.skillPath,
+            name: job.name,
+            benchmark: job.benchmark.path,
+            samples,
+            reason: job.reason,
+            compared,
+            models,
+            queries: results,
+            verdict: "pass",
+            verdictReasons: [],
+            costUsd: 0,
+            calls: 0,
+        };
+    });
+    const done = await Promise.all(runs);
+    return done.map((skill) => {
+        const cost = costs.get(skill.benchmark) ?? { usd: 0, calls: 0 };
+        const noBase = base === null ? (options.noBase ?? "no base catalogue to compare with") : "the skill is new (not on the base commit)";
+        return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase, options.describe);
+    });
+}
+async function sampleOnce(call, request, catalogue, config) {
+    const price = priceFor(request.model, config.pricing);
+    try {
+        const answer = await call(request);
+        const cost = price ? costOf(answer.usage, price) : null;
+        return { sample: { invoked: invokedSkill(answer, catalogue), error: null, costUsd: cost, latencyMs: Math.round(answer.latencyMs) }, cost: cost ?? 0, called: true };
+    }
+    catch (error) {
+        const cost = error instanceof errors/* ModelCallError */.sX && price && error.usage ? costOf(error.usage, price) : null;
+        const latencyMs = error instanceof errors/* ModelCallError */.sX && error.latencyMs !== null ? Math.round(error.latencyMs) : null;
+        // max_tokens is kept small on purpose: a model still writing text when it ran out invoked no skill.
+        if (error instanceof errors/* ModelCallError */.sX && error.kind === "truncated") {
+            return { sample: { invoked: null, error: null, costUsd: cost, latencyMs }, cost: cost ?? 0, called: true };
+        }
+        const message = error instanceof errors/* ModelCallError */.sX ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
+        return { sample: { invoked: null, error: message, costUsd: cost, latencyMs }, cost: cost ?? 0, called: error instanceof errors/* ModelCallError */.sX };
+    }
+}
+/** Share of the samples without error that invoked `name`; null when none succeeded. */
+function rateOf(samples, name) {
+    const ok = samples.filter((s) => s.error === null);
+    return ok.length === 0 ? null : ok.filter((s) => s.invoked === name).length / ok.length;
+}
+function pooled(results, pick, name) {
+    return rateOf(results.flatMap((r) => pick(r) ?? []), name);
+}
+/**
+ * One model's rates: recall over every should sample, false-trigger rate over every should-not sample (failed calls
+ * in neither), which skills took the should samples that missed, and the paired per-query tests against the base.
+ */
+function triggers_summarizeModel(name, model, results, threshold) {
+    const should = results.filter((r) => r.kind === "should");
+    const shouldNot = results.filter((r) => r.kind === "should-not");
+    const ok = (rs) => rs.flatMap((r) => r.samples).filter((s) => s.error === null);
+    const confusion = new Map();
+    for (const sample of ok(should)) {
+        if (sample.invoked === name)
+            continue;
+        const key = sample.invoked ?? NO_SKILL;
+        confusion.set(key, (confusion.get(key) ?? 0) + 1);
+    }
+    const compared = results.some((r) => r.baseSamples !== undefined);
+    const tests = [];
+    if (compared) {
+        // Per query: head rate minus base rate, in points. A false trigger is bad: its rise is tested as a drop.
+        const deltas = (rs, sign) => rs.flatMap((r) => {
+            const head = rateOf(r.samples, name);
+            const baseRate = rateOf(r.baseSamples ?? [], name);
+            return head === null || baseRate === null ? [] : [sign * (head - baseRate) * 100];
+        });
+        const recall = deltas(should, 1);
+        const falseTriggers = deltas(shouldNot, -1);
+        if (recall.length > 0)
+            tests.push(testOf("trigger-recall", recall, threshold, true));
+        if (falseTriggers.length > 0)
+            tests.push(testOf("false-trigger", falseTriggers, threshold, true));
+    }
+    return {
+        model,
+        recall: pooled(should, (r) => r.samples, name),
+        falseTriggerRate: pooled(shouldNot, (r) => r.samples, name),
+        n: { should: ok(should).length, shouldNot: ok(shouldNot).length },
+        errors: results.flatMap((r) => r.samples).filter((s) => s.error !== null).length,
+        confusion: [...confusion].map(([skill, count]) => ({ skill, count })).sort((a, b) => b.count - a.count || a.skill.localeCompare(b.skill)),
+        base: compared
+            ? { recall: pooled(should, (r) => r.baseSamples, name), falseTriggerRate: pooled(shouldNot, (r) => r.baseSamples, name) }
+            : null,
+        tests,
+        verdict: "pass",
+        verdictReasons: [],
+    };
+}
+/**
+ * The skill's trigger verdicts: each model's tests corrected together (the skill's family) and decided like a pass
+ * rate; a model all of whose calls failed is an error; nothing to compare with is inconclusive only when the
+ * catalogue changed (a new skill); an unchanged catalogue passes (the requests are the base's).
+ */
+function decideTriggers(skill, gate, correction, noBase, describe) {
+    const adjust = correction === "holm" ? holm : benjaminiHochberg;
+    const keys = [];
+    const pValues = [];
+    skill.models.forEach((m, mi) => {
+        m.tests.forEach((t, ti) => {
+            if (t.n >= MIN_PAIRS && t.pValue !== null) {
+                keys.push([mi, ti]);
+                pValues.push(t.pValue);
+            }
+        });
+    });
+    const adjusted = new Map();
+    adjust(pValues).forEach((p, i) => {
+        adjusted.set(String(keys[i]), p);
+    });
+    const models = skill.models.map((m, mi) => {
+        const total = m.n.should + m.n.shouldNot;
+        if (total === 0 && m.errors > 0) {
+            const first = skill.queries.find((q) => q.model === m.model && q.samples.some((s) => s.error))?.samples.find((s) => s.error)?.error;
+            return { ...m, verdict: "error", verdictReasons: [`all ${m.errors} trigger call(s) failed: ${first ?? "unknown error"}`] };
+        }
+        const tests = m.tests.map((t, ti) => {
+            const decided = decideTest(t, adjusted.get(String([mi, ti])) ?? null, gate, null);
+            // Too few queries to test a change, and none worse on average: nothing to hold the change up for.
+            const noWorse = decided.inconclusiveBecause === "too-few-pairs" && decided.delta !== null && decided.delta >= 0;
+            return noWorse ? { ...decided, outcome: "pass", inconclusiveBecause: null, casesNeeded: null } : decided;
+        });
+        const reasons = [];
+        let verdict = "pass";
+        if (skill.compared === "no-base" && noBase !== null) {
+            verdict = "inconclusive";
+            reasons.push(`triggers not compared: ${noBase}`);
+        }
+        for (const test of tests) {
+            const reason = describe(test);
+            if (reason === null)
+                continue;
+            reasons.push(reason);
+            verdict = worstVerdict([verdict, test.outcome], "pass");
+        }
+        if (m.errors > 0)
+            reasons.push(`${m.errors} trigger call(s) failed (not counted in the rates)`);
+        return { ...m, tests, verdict, verdictReasons: reasons };
+    });
+    return {
+        ...skill,
+        models,
+        verdict: worstVerdict(models.map((m) => m.verdict), "pass"),
+        verdictReasons: models.flatMap((m) => m.verdictReasons.map((reason) => `${m.model}: ${reason}`)),
+    };
+}
+/**
+ * The report with its trigger evaluations: `triggers` set, and each skill's trigger verdict folded into the run's
+ * (a trigger regression fails like a quality regression). A run of trigger evaluations only is never "nothing
+ * measured" while one trigger call succeeded.
+ */
+function withTriggers(report, triggers) {
+    if (triggers.length === 0)
+        return report;
+    const reasons = triggers.flatMap((t) => t.verdictReasons.map((reason) => `${t.skill} (triggers): ${reason}`));
+    const regressed = report.regressed || triggers.some((t) => t.verdict === "regressed");
+    const onlyTriggers = report.skills.length === 0;
+    const verdict = onlyTriggers
+        ? worstVerdict(triggers.map((t) => t.verdict), "pass")
+        : worstVerdict([report.verdict, ...triggers.map((t) => t.verdict)], "pass");
+    const costUsd = triggers.reduce((a, t) => a + t.costUsd, 0);
+    const calls = triggers.reduce((a, t) => a + t.calls, 0);
+    const totals = {
+        ...report.totals,
+        candidateCostUsd: report.totals.candidateCostUsd + costUsd,
+        costUsd: report.totals.costUsd + costUsd,
+        calls: report.totals.calls + calls,
+    };
+    // Trigger queries alone, and not one call answered: nothing was measured (an operational failure, exit 3).
+    const samples = triggers.flatMap((t) => t.queries.flatMap((q) => [...q.samples, ...(q.baseSamples ?? [])]));
+    const failed = samples.filter((s) => s.error !== null);
+    const failure = onlyTriggers && samples.length > 0 && failed.length === samples.length
+        ? { cause: `nothing could be measured: all ${samples.length} trigger calls failed: ${failed[0]?.error ?? "unknown error"}`, failed: failed.length, pairs: samples.length }
+        : report.failure;
+    return {
+        ...report,
+        triggers: [...triggers],
+        regressed,
+        verdict: failure ? "error" : verdict,
+        verdictReasons: failure && !report.failure ? [failure.cause] : [...report.verdictReasons, ...reasons],
+        failure,
+        totals,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/triggers.ts
+// Trigger evaluations (report.triggers, src/triggers.ts) in words: a compact table per skill (recall and false-
+// trigger rate per model, against the base catalogue when compared) and which sibling skills took its queries.
+
+
+
+const QUERIES_SHOWN = 5;
+/** A 0-1 rate as "67%", "–" when null. */
+function percent(rate) {
+    return rate === null ? "–" : `${Math.round(rate * 100)}%`;
+}
+function triggers_plural(n, word) {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+const VERDICT_ICON = { pass: "✅", regressed: "❌", inconclusive: "⚠️", error: "❌" };
+/** "3/9 went to pdf-tools, 1/9 to no skill" for one model's should samples that missed. */
+function confusionText(m) {
+    if (m.confusion.length === 0)
+        return null;
+    return m.confusion
+        .map((c, i) => `${c.count}/${m.n.should} ${i === 0 ? "went " : ""}to ${c.skill === NO_SKILL ? "no skill" : c.skill}`)
+        .join(", ");
+}
+/** The rate with its change against the base catalogue, e.g. "67% (base 100%, -33.3 points)". */
+function withBase(rate, base) {
+    if (base === undefined || base === null || rate === null)
+        return percent(rate);
+    return `${percent(rate)} (base ${percent(base)}, ${formatPoints((rate - base) * 100)})`;
+}
+function modelRow(m) {
+    return [
+        `\`${m.model}\``,
+        withBase(m.recall, m.base?.recall),
+        withBase(m.falseTriggerRate, m.base?.falseTriggerRate),
+        `${m.n.should} + ${m.n.shouldNot}`,
+        String(m.errors),
+        `${VERDICT_ICON[m.verdict]} ${m.verdict}`,
+    ];
+}
+function skillBlock(t) {
+    const compared = t.compared === "base-catalogue" ? "compared with the base commit's catalogue" : t.compared === "unchanged" ? "catalogue unchanged" : "not compared";
+    const lines = [
+        `#### ${VERDICT_ICON[t.verdict]} Triggers: ${t.name} (\`${t.skill}\`)`,
+        "",
+        `${t.reason}; ${triggers_plural(t.samples, "sample")} per query and model; ${compared}.`,
+        "",
+        "| model | recall | false triggers | n (should + should-not) | errors | verdict |",
+        "|---|---|---|---|---|---|",
+        ...t.models.map((m) => `| ${modelRow(m).join(" | ")} |`),
+    ];
+    const confusion = t.models.flatMap((m) => {
+        const text = confusionText(m);
+        return text === null ? [] : [`- \`${m.model}\`: ${text}`];
+    });
+    if (confusion.length > 0)
+        lines.push("", "Should queries that missed:", ...confusion);
+    const reasons = t.verdictReasons.filter((r) => !/: \d+ trigger call\(s\) failed \(not counted/.test(r) || t.verdict !== "pass");
+    if (reasons.length > 0 && t.verdict !== "pass")
+        lines.push("", ...reasons.slice(0, QUERIES_SHOWN).map((r) => `- ${r}`));
+    // The should queries that lost most against the base, first model that has a base.
+    const lost = t.queries
+        .filter((q) => q.kind === "should" && q.baseSamples)
+        .map((q) => {
+        const rate = (samples) => {
+            const ok = samples.filter((s) => s.error === null);
+            return ok.length === 0 ? null : ok.filter((s) => s.invoked === t.name).length / ok.length;
+        };
+        const head = rate(q.samples);
+        const base = rate(q.baseSamples ?? []);
+        return { q, drop: head === null || base === null ? 0 : base - head };
+    })
+        .filter((x) => x.drop > 0)
+        .sort((a, b) => b.drop - a.drop)
+        .slice(0, QUERIES_SHOWN);
+    if (lost.length > 0) {
+        lines.push("", "<details><summary>Should queries invoked less than on the base</summary>", "");
+        for (const { q, drop } of lost)
+            lines.push(`- \`${q.model}\` ${formatPoints(-drop * 100)} points: ${q.query.replace(/\s+/g, " ").slice(0, 120)}`);
+        lines.push("", "</details>");
+    }
+    return lines.join("\n");
+}
+/** The markdown section of every trigger evaluation, regressed first; null when none ran. */
+function triggerSection(report) {
+    const triggers = report.triggers ?? [];
+    if (triggers.length === 0)
+        return null;
+    const ordered = [...triggers.filter((t) => t.verdict === "regressed"), ...triggers.filter((t) => t.verdict !== "regressed")];
+    return ordered.map(skillBlock).join("\n\n");
+}
+/** "triggers: 1 regressed of 2 skills" for the verdict line; null when none ran. */
+function triggerCounts(report) {
+    const triggers = report.triggers ?? [];
+    if (triggers.length === 0)
+        return null;
+    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
+    return `triggers: ${regressed > 0 ? `${regressed} regressed of ` : ""}${triggers_plural(triggers.length, "skill")}`;
+}
+/** The verdict head of a run that ran trigger queries only (a description or trigger-query change). */
+function triggerOnlyHead(report) {
+    const triggers = report.triggers ?? [];
+    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
+    const errors = triggers.filter((t) => t.verdict === "error").length;
+    const undecided = triggers.filter((t) => t.verdict === "inconclusive").length;
+    if (regressed > 0)
+        return `❌ Trigger regression in ${regressed} of ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
+    if (errors > 0)
+        return `❌ Could not measure the triggers of ${errors} of ${triggers_plural(triggers.length, "skill")}`;
+    if (undecided > 0)
+        return `⚠️ Triggers of ${undecided} of ${triggers_plural(triggers.length, "skill")} not gated (trigger queries only)`;
+    return `✅ No trigger regression: ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
+}
+/** Plain-text lines for the terminal summary. */
+function triggerTerminalLines(report) {
+    const lines = [];
+    for (const t of report.triggers ?? []) {
+        lines.push("", `${t.verdict === "regressed" ? "REGRESSED " : ""}triggers of ${t.name} (${t.skill}; ${t.reason})`);
+        for (const m of t.models) {
+            const base = m.base ? ` (base recall ${percent(m.base.recall)}, false ${percent(m.base.falseTriggerRate)})` : "";
+            lines.push(`  ${m.model}: recall ${percent(m.recall)}, false triggers ${percent(m.falseTriggerRate)}${base}; n ${m.n.should}+${m.n.shouldNot}; ${m.errors} error(s); ${m.verdict}`);
+            const confusion = confusionText(m);
+            if (confusion)
+                lines.push(`    missed: ${confusion}`);
+        }
+        for (const reason of t.verdict === "pass" ? [] : t.verdictReasons)
+            lines.push(`  ${reason}`);
+    }
+    return lines;
+}
+/** Words for a trigger test that did not pass (a recall drop or a false-trigger rise), or null when it passed. */
+function triggerTestReason(test) {
+    const label = test.metric === "false-trigger" ? "false-trigger rate" : "trigger recall";
+    // A false-trigger test holds base minus head: the rate rose by -delta points.
+    const shown = test.delta === null ? null : test.metric === "false-trigger" ? -test.delta : test.delta;
+    const change = shown === null ? "" : ` ${formatPoints(shown)} points`;
+    if (test.outcome === "pass")
+        return null;
+    if (test.outcome === "regressed") {
+        const p = test.adjustedPValue === null ? "" : `; p ${test.adjustedPValue < 0.001 ? "< 0.001" : test.adjustedPValue.toFixed(3)} adjusted (alpha ${ALPHA})`;
+        return `${label}${change} against the base catalogue (threshold ${test.threshold}; ${test.n} queries${p})`;
+    }
+    if (test.inconclusiveBecause === "too-few-pairs") {
+        return `${label}${change}: only ${test.n} quer${test.n === 1 ? "y" : "ies"} compared (at least ${MIN_PAIRS} are needed to test a change)`;
+    }
+    return `${label}${change}: too uncertain to decide against the threshold ${test.threshold} (${test.n} queries)`;
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/agent.ts
 // One candidate generation as an agent runs a skill: the skill's instructions as the system prompt, its folder's
 // other files listed there (progressive disclosure), and a read-only `read_file` tool the runner answers from the
@@ -53127,10 +53688,10 @@ async function runPlan(items, options) {
                 throw error;
             }
             if (error instanceof NotSent)
-                throw new Error(notRunError(error.stopCause));
+                throw new Error(notRunError(error.stopCause), { cause: error });
             if (error instanceof OverBudget && budget !== null)
-                throw new Error(budgetNotRun(budget));
-            throw new Error((0,errors/* messageOf */.bD)(error));
+                throw new Error(budgetNotRun(budget), { cause: error });
+            throw new Error((0,errors/* messageOf */.bD)(error), { cause: error });
         }
         finally {
             if (--extraInFlight === 0)
@@ -53643,7 +54204,7 @@ async function triggerScope(selection, skills, changed, catalogueSkills, reads, 
                 if (baseText === null || headText === null)
                     continue;
                 const withoutTriggers = (text) => {
-                    const value = schemas_parseYaml(benchmarkPath, text).value;
+                    const value = yaml_parseYaml(benchmarkPath, text).value;
                     if (!value || typeof value !== "object" || Array.isArray(value))
                         return null;
                     const { triggers, ...rest } = value;
@@ -54036,354 +54597,6 @@ async function readSkillAtCommit(git, commit, path, maxBytes) {
     return { skill: { ...parsed.skill, hash: sha256Hex(text) }, problem: null };
 }
 
-;// CONCATENATED MODULE: ./src/triggers.ts
-// Trigger evaluation: does an agent pick this skill from the repository's skill catalogue for the queries it should
-// handle, and leave it alone for the ones it should not? Each query goes to each candidate model `trigger-samples`
-// times with the catalogue in the system prompt and the `Skill` tool (design.md); the first Skill tool_use names
-// the skill invoked. No judge. In pr mode the same queries run against the base commit's catalogue and the change is
-// tested per query like a pass rate (thresholds.pass-rate points).
-
-
-
-
-
-
-
-
-const SKILL_TOOL_NAME = "Skill";
-/** max_tokens of a trigger call: room for a sentence and a tool call, not for an answer. */
-const TRIGGER_MAX_TOKENS = 512;
-/** The confusion entry for should samples that invoked no skill at all. */
-const NO_SKILL = "(none)";
-/** The `Skill` tool (design.md "Tools the candidate sees"): input `{ name }`, an enum of the catalogue's names. */
-function skillTool(catalogue) {
-    return {
-        name: SKILL_TOOL_NAME,
-        description: "Invoke a skill: its full instructions are loaded before you answer. Use it when one of the available skills " +
-            "(listed in the system prompt with their descriptions) matches the request; otherwise answer directly.",
-        inputSchema: {
-            type: "object",
-            properties: { name: { type: "string", enum: catalogue.map((entry) => entry.name), description: "The skill's name." } },
-            required: ["name"],
-            additionalProperties: false,
-        },
-    };
-}
-/** A short agent-like system prompt with the catalogue: each skill's name and description, as an agent sees them. */
-function triggerSystemPrompt(catalogue) {
-    const skills = catalogue
-        .map((entry) => `<skill>\n<name>${entry.name}</name>\n<description>${entry.description}</description>\n</skill>`)
-        .join("\n");
-    return [
-        "You are a helpful assistant working in a user's repository. You have skills: packaged instructions for tasks.",
-        "When a request matches a skill's description, invoke that skill with the Skill tool before doing anything else.",
-        "When no skill fits, answer directly without invoking one.",
-        "",
-        "<available_skills>",
-        skills,
-        "</available_skills>",
-    ].join("\n");
-}
-function triggerRequest(catalogue, query, model, config) {
-    return {
-        model,
-        system: triggerSystemPrompt(catalogue),
-        user: query,
-        tools: [skillTool(catalogue)],
-        maxTokens: TRIGGER_MAX_TOKENS,
-        ...(config.sampling[model] ? { sampling: config.sampling[model] } : {}),
-    };
-}
-/** The skill named by the answer's first Skill tool_use; null when it called none (or named no catalogue skill). */
-function invokedSkill(answer, catalogue) {
-    const use = (answer.content ?? []).find((block) => block.type === "tool_use" && block.name === SKILL_TOOL_NAME);
-    if (!use || use.type !== "tool_use")
-        return null;
-    const input = use.input;
-    const name = typeof input?.name === "string" ? input.name : null;
-    return name !== null && catalogue.some((entry) => entry.name === name) ? name : null;
-}
-/** Output tokens a trigger call is assumed to take for estimates (a sentence and a tool call). */
-const TRIGGER_ANSWER_TOKENS = 60;
-/**
- * The most calls the jobs make and roughly what they cost (USD; the priced part when a model has no price): each
- * query on each model `trigger-samples` times, twice when compared with a base catalogue.
- */
-function estimateTriggers(jobs, catalogue, config, compared) {
-    const sides = compared ? 2 : 1;
-    const prompt = approxTokens(triggerSystemPrompt(catalogue)) + approxTokens(JSON.stringify(skillTool(catalogue)));
-    let calls = 0;
-    let usd = 0;
-    for (const job of jobs) {
-        for (const query of [...job.benchmark.triggers.should, ...job.benchmark.triggers.shouldNot]) {
-            for (const model of config.models) {
-                const n = config.triggerSamples * sides;
-                calls += n;
-                const price = priceFor(model, config.pricing);
-                if (price) {
-                    const usage = { inputTokens: prompt + approxTokens(query), outputTokens: TRIGGER_ANSWER_TOKENS, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
-                    usd += n * costOf(usage, price);
-                }
-            }
-        }
-    }
-    return { calls, usd };
-}
-function sameCatalogue(a, b) {
-    return JSON.stringify(a.map((e) => [e.name, e.description])) === JSON.stringify(b.map((e) => [e.name, e.description]));
-}
-/**
- * Runs every job's queries on the config's models, `trigger-samples` times each; identical requests (the same query
- * under the same catalogue, on the same model) are sent once per sample and shared between skills. With a base
- * catalogue that differs from the head's, the same queries run on it too (paired per query).
- */
-async function runTriggers(options) {
-    const { config, catalogue } = options;
-    const samples = config.triggerSamples;
-    const base = options.baseCatalogue;
-    const changed = base !== null && !sameCatalogue(base, catalogue);
-    const sent = new Map();
-    const once = (side, query, model, index) => {
-        const key = contentHash("trigger", JSON.stringify(side), query, model, String(index));
-        const known = sent.get(key);
-        if (known)
-            return { pending: known, first: false };
-        const pending = sampleOnce(options.call, triggerRequest(side, query, model, config), side, config);
-        sent.set(key, pending);
-        return { pending, first: true };
-    };
-    const costs = new Map();
-    const runs = options.jobs.map(async (job) => {
-        const queries = [
-            ...job.benchmark.triggers.should.map((query) => ({ query, kind: "should" })),
-            ...job.benchmark.triggers.shouldNot.map((query) => ({ query, kind: "should-not" })),
-        ];
-        const baseHasSkill = base?.some((entry) => entry.name === job.name) ?? false;
-        const compareBase = changed && baseHasSkill;
-        let usd = 0;
-        let calls = 0;
-        const results = await Promise.all(queries.flatMap(({ query, kind }) => config.models.map(async (model) => {
-            const side = async (cat) => Promise.all(Array.from({ length: samples }, async (_, i) => {
-                // A request shared with another skill is paid (and counted) once, by the skill that sent it.
-                const { pending, first } = once(cat, query, model, i);
-                const outcome = await pending;
-                if (first) {
-                    usd += outcome.cost;
-                    calls += outcome.called ? 1 : 0;
-                }
-                return outcome.sample;
-            }));
-            const head = await side(catalogue);
-            const result = { query, kind, model, samples: head };
-            if (compareBase && base)
-                result.baseSamples = await side(base);
-            return result;
-        })));
-        costs.set(job.benchmark.path, { usd, calls });
-        const compared = compareBase ? "base-catalogue" : base !== null && baseHasSkill ? "unchanged" : "no-base";
-        const models = config.models.map((model) => triggers_summarizeModel(job.name, model, results.filter((r) => r.model === model), config.thresholds.passRate ?? 10));
-        return {
-            skill: job.benchmark.skillPath,
-            name: job.name,
-            benchmark: job.benchmark.path,
-            samples,
-            reason: job.reason,
-            compared,
-            models,
-            queries: results,
-            verdict: "pass",
-            verdictReasons: [],
-            costUsd: 0,
-            calls: 0,
-        };
-    });
-    const done = await Promise.all(runs);
-    return done.map((skill) => {
-        const cost = costs.get(skill.benchmark) ?? { usd: 0, calls: 0 };
-        const noBase = base === null ? (options.noBase ?? "no base catalogue to compare with") : "the skill is new (not on the base commit)";
-        return decideTriggers({ ...skill, costUsd: cost.usd, calls: cost.calls }, config.gate, config.correction, options.measureOnly ? null : noBase);
-    });
-}
-async function sampleOnce(call, request, catalogue, config) {
-    const price = priceFor(request.model, config.pricing);
-    try {
-        const answer = await call(request);
-        const cost = price ? costOf(answer.usage, price) : null;
-        return { sample: { invoked: invokedSkill(answer, catalogue), error: null, costUsd: cost, latencyMs: Math.round(answer.latencyMs) }, cost: cost ?? 0, called: true };
-    }
-    catch (error) {
-        const cost = error instanceof errors/* ModelCallError */.sX && price && error.usage ? costOf(error.usage, price) : null;
-        const latencyMs = error instanceof errors/* ModelCallError */.sX && error.latencyMs !== null ? Math.round(error.latencyMs) : null;
-        // max_tokens is kept small on purpose: a model still writing text when it ran out invoked no skill.
-        if (error instanceof errors/* ModelCallError */.sX && error.kind === "truncated") {
-            return { sample: { invoked: null, error: null, costUsd: cost, latencyMs }, cost: cost ?? 0, called: true };
-        }
-        const message = error instanceof errors/* ModelCallError */.sX ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
-        return { sample: { invoked: null, error: message, costUsd: cost, latencyMs }, cost: cost ?? 0, called: error instanceof errors/* ModelCallError */.sX };
-    }
-}
-/** Share of the samples without error that invoked `name`; null when none succeeded. */
-function rateOf(samples, name) {
-    const ok = samples.filter((s) => s.error === null);
-    return ok.length === 0 ? null : ok.filter((s) => s.invoked === name).length / ok.length;
-}
-function pooled(results, pick, name) {
-    return rateOf(results.flatMap((r) => pick(r) ?? []), name);
-}
-/**
- * One model's rates: recall over every should sample, false-trigger rate over every should-not sample (failed calls
- * in neither), which skills took the should samples that missed, and the paired per-query tests against the base.
- */
-function triggers_summarizeModel(name, model, results, threshold) {
-    const should = results.filter((r) => r.kind === "should");
-    const shouldNot = results.filter((r) => r.kind === "should-not");
-    const ok = (rs) => rs.flatMap((r) => r.samples).filter((s) => s.error === null);
-    const confusion = new Map();
-    for (const sample of ok(should)) {
-        if (sample.invoked === name)
-            continue;
-        const key = sample.invoked ?? NO_SKILL;
-        confusion.set(key, (confusion.get(key) ?? 0) + 1);
-    }
-    const compared = results.some((r) => r.baseSamples !== undefined);
-    const tests = [];
-    if (compared) {
-        // Per query: head rate minus base rate, in points. A false trigger is bad: its rise is tested as a drop.
-        const deltas = (rs, sign) => rs.flatMap((r) => {
-            const head = rateOf(r.samples, name);
-            const baseRate = rateOf(r.baseSamples ?? [], name);
-            return head === null || baseRate === null ? [] : [sign * (head - baseRate) * 100];
-        });
-        const recall = deltas(should, 1);
-        const falseTriggers = deltas(shouldNot, -1);
-        if (recall.length > 0)
-            tests.push(testOf("trigger-recall", recall, threshold, true));
-        if (falseTriggers.length > 0)
-            tests.push(testOf("false-trigger", falseTriggers, threshold, true));
-    }
-    return {
-        model,
-        recall: pooled(should, (r) => r.samples, name),
-        falseTriggerRate: pooled(shouldNot, (r) => r.samples, name),
-        n: { should: ok(should).length, shouldNot: ok(shouldNot).length },
-        errors: results.flatMap((r) => r.samples).filter((s) => s.error !== null).length,
-        confusion: [...confusion].map(([skill, count]) => ({ skill, count })).sort((a, b) => b.count - a.count || a.skill.localeCompare(b.skill)),
-        base: compared
-            ? { recall: pooled(should, (r) => r.baseSamples, name), falseTriggerRate: pooled(shouldNot, (r) => r.baseSamples, name) }
-            : null,
-        tests,
-        verdict: "pass",
-        verdictReasons: [],
-    };
-}
-/**
- * The skill's trigger verdicts: each model's tests corrected together (the skill's family) and decided like a pass
- * rate; a model all of whose calls failed is an error; nothing to compare with is inconclusive only when the
- * catalogue changed (a new skill); an unchanged catalogue passes (the requests are the base's).
- */
-function decideTriggers(skill, gate, correction, noBase) {
-    const adjust = correction === "holm" ? holm : benjaminiHochberg;
-    const keys = [];
-    const pValues = [];
-    skill.models.forEach((m, mi) => m.tests.forEach((t, ti) => {
-        if (t.n >= MIN_PAIRS && t.pValue !== null) {
-            keys.push([mi, ti]);
-            pValues.push(t.pValue);
-        }
-    }));
-    const adjusted = new Map();
-    adjust(pValues).forEach((p, i) => adjusted.set(String(keys[i]), p));
-    const models = skill.models.map((m, mi) => {
-        const total = m.n.should + m.n.shouldNot;
-        if (total === 0 && m.errors > 0) {
-            const first = skill.queries.find((q) => q.model === m.model && q.samples.some((s) => s.error))?.samples.find((s) => s.error)?.error;
-            return { ...m, verdict: "error", verdictReasons: [`all ${m.errors} trigger call(s) failed: ${first ?? "unknown error"}`] };
-        }
-        const tests = m.tests.map((t, ti) => {
-            const decided = decideTest(t, adjusted.get(String([mi, ti])) ?? null, gate, null);
-            // Too few queries to test a change, and none worse on average: nothing to hold the change up for.
-            const noWorse = decided.inconclusiveBecause === "too-few-pairs" && decided.delta !== null && decided.delta >= 0;
-            return noWorse ? { ...decided, outcome: "pass", inconclusiveBecause: null, casesNeeded: null } : decided;
-        });
-        const reasons = [];
-        let verdict = "pass";
-        if (skill.compared === "no-base" && noBase !== null) {
-            verdict = "inconclusive";
-            reasons.push(`triggers not compared: ${noBase}`);
-        }
-        for (const test of tests) {
-            const reason = triggerTestReason(test);
-            if (reason === null)
-                continue;
-            reasons.push(reason);
-            verdict = worstVerdict([verdict, test.outcome], "pass");
-        }
-        if (m.errors > 0)
-            reasons.push(`${m.errors} trigger call(s) failed (not counted in the rates)`);
-        return { ...m, tests, verdict, verdictReasons: reasons };
-    });
-    return {
-        ...skill,
-        models,
-        verdict: worstVerdict(models.map((m) => m.verdict), "pass"),
-        verdictReasons: models.flatMap((m) => m.verdictReasons.map((reason) => `${m.model}: ${reason}`)),
-    };
-}
-function triggerTestReason(test) {
-    const label = test.metric === "false-trigger" ? "false-trigger rate" : "trigger recall";
-    // A false-trigger test holds base minus head: the rate rose by -delta points.
-    const shown = test.delta === null ? null : test.metric === "false-trigger" ? -test.delta : test.delta;
-    const change = shown === null ? "" : ` ${formatPoints(shown)} points`;
-    if (test.outcome === "pass")
-        return null;
-    if (test.outcome === "regressed") {
-        const p = test.adjustedPValue === null ? "" : `; p ${test.adjustedPValue < 0.001 ? "< 0.001" : test.adjustedPValue.toFixed(3)} adjusted (alpha ${ALPHA})`;
-        return `${label}${change} against the base catalogue (threshold ${test.threshold}; ${test.n} queries${p})`;
-    }
-    if (test.inconclusiveBecause === "too-few-pairs") {
-        return `${label}${change}: only ${test.n} quer${test.n === 1 ? "y" : "ies"} compared (at least ${MIN_PAIRS} are needed to test a change)`;
-    }
-    return `${label}${change}: too uncertain to decide against the threshold ${test.threshold} (${test.n} queries)`;
-}
-/**
- * The report with its trigger evaluations: `triggers` set, and each skill's trigger verdict folded into the run's
- * (a trigger regression fails like a quality regression). A run of trigger evaluations only is never "nothing
- * measured" while one trigger call succeeded.
- */
-function withTriggers(report, triggers) {
-    if (triggers.length === 0)
-        return report;
-    const reasons = triggers.flatMap((t) => t.verdictReasons.map((reason) => `${t.skill} (triggers): ${reason}`));
-    const regressed = report.regressed || triggers.some((t) => t.verdict === "regressed");
-    const onlyTriggers = report.skills.length === 0;
-    const verdict = onlyTriggers
-        ? worstVerdict(triggers.map((t) => t.verdict), "pass")
-        : worstVerdict([report.verdict, ...triggers.map((t) => t.verdict)], "pass");
-    const costUsd = triggers.reduce((a, t) => a + t.costUsd, 0);
-    const calls = triggers.reduce((a, t) => a + t.calls, 0);
-    const totals = {
-        ...report.totals,
-        candidateCostUsd: report.totals.candidateCostUsd + costUsd,
-        costUsd: report.totals.costUsd + costUsd,
-        calls: report.totals.calls + calls,
-    };
-    // Trigger queries alone, and not one call answered: nothing was measured (an operational failure, exit 3).
-    const samples = triggers.flatMap((t) => t.queries.flatMap((q) => [...q.samples, ...(q.baseSamples ?? [])]));
-    const failed = samples.filter((s) => s.error !== null);
-    const failure = onlyTriggers && samples.length > 0 && failed.length === samples.length
-        ? { cause: `nothing could be measured: all ${samples.length} trigger calls failed: ${failed[0]?.error ?? "unknown error"}`, failed: failed.length, pairs: samples.length }
-        : report.failure;
-    return {
-        ...report,
-        triggers: [...triggers],
-        regressed,
-        verdict: failure ? "error" : verdict,
-        verdictReasons: failure && !report.failure ? [failure.cause] : [...report.verdictReasons, ...reasons],
-        failure,
-        totals,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/result-cache.ts
 // The result cache (cache-path): every finished (skill, case, model) result, stored as one JSON file named by its
 // content key, so that re-running unchanged work in pr mode makes no model call. Baseline runs never read it
@@ -54698,6 +54911,9 @@ function mergedResults(plan, reports) {
 
 
 
+
+
+
 /** Raised when model calls are needed and no API key was given; front ends decide how loud to be. */
 class MissingApiKeyError extends Error {
     constructor(where) {
@@ -54839,9 +55055,9 @@ async function runPipeline(options) {
     if (triggerPlan.jobs.length > 0) {
         log.info(`Trigger evaluation: at most ${triggerEstimate.calls} call(s) (max_tokens ${TRIGGER_MAX_TOKENS}), about $${triggerEstimate.usd.toFixed(4)}`);
     }
-    const base = { project, plan, selected, estimate, recorded: null };
+    const base = { project, plan, selected, estimate };
     if (options.dryRun)
-        return { ...base, report: null, snapshot: null };
+        return { kind: "dry-run", ...base };
     if ((plan.length > 0 || triggerPlan.jobs.length > 0) && !options.client && !merge)
         throw new MissingApiKeyError(options.apiKeyHint ?? "ANTHROPIC_API_KEY");
     let configChanges = null;
@@ -54980,6 +55196,7 @@ async function runPipeline(options) {
             measureOnly: options.mode === "baseline",
             config,
             call: extraCall,
+            describe: triggerTestReason,
         });
     }
     // compare: rejudge | rerun: the base side is judged (and, for rerun, generated) in this job too.
@@ -55082,6 +55299,7 @@ async function runPipeline(options) {
             correction: config.correction,
             maxAgeHours: config.baseline.maxAgeHours,
             history: snapshot?.history ?? [],
+            describe: describeFinding,
         });
     };
     let report = compose();
@@ -55128,7 +55346,7 @@ async function runPipeline(options) {
         recorded = await store.write(report);
         log.info(`Recorded the baseline on ${config.baseline.branch} (${recorded.commit.slice(0, 12)}, ${recorded.attempts} push attempt(s))`);
     }
-    return { ...base, report, snapshot, recorded };
+    return { kind: "run", ...base, report, snapshot, recorded };
 }
 /** " (2 generations per case, 3 judgements per output)" when sampling more than once; "" otherwise. */
 function samplesNote(config) {
@@ -55368,134 +55586,6 @@ async function baseCatalogue(catalogue, options, config) {
             entries.push({ name: read.skill.name, description, path: entry.path });
     }
     return { catalogue: entries.sort((a, b) => a.name.localeCompare(b.name)), problem: null };
-}
-
-;// CONCATENATED MODULE: ./src/report/triggers.ts
-// Trigger evaluations (report.triggers, src/triggers.ts) in words: a compact table per skill (recall and false-
-// trigger rate per model, against the base catalogue when compared) and which sibling skills took its queries.
-
-
-const QUERIES_SHOWN = 5;
-function percent(rate) {
-    return rate === null ? "–" : `${Math.round(rate * 100)}%`;
-}
-function triggers_plural(n, word) {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-const VERDICT_ICON = { pass: "✅", regressed: "❌", inconclusive: "⚠️", error: "❌" };
-/** "3/9 went to pdf-tools, 1/9 to no skill" for one model's should samples that missed. */
-function confusionText(m) {
-    if (m.confusion.length === 0)
-        return null;
-    return m.confusion
-        .map((c, i) => `${c.count}/${m.n.should} ${i === 0 ? "went " : ""}to ${c.skill === NO_SKILL ? "no skill" : c.skill}`)
-        .join(", ");
-}
-/** The rate with its change against the base catalogue, e.g. "67% (base 100%, -33.3 points)". */
-function withBase(rate, base) {
-    if (base === undefined || base === null || rate === null)
-        return percent(rate);
-    return `${percent(rate)} (base ${percent(base)}, ${formatPoints((rate - base) * 100)})`;
-}
-function modelRow(m) {
-    return [
-        `\`${m.model}\``,
-        withBase(m.recall, m.base?.recall),
-        withBase(m.falseTriggerRate, m.base?.falseTriggerRate),
-        `${m.n.should} + ${m.n.shouldNot}`,
-        String(m.errors),
-        `${VERDICT_ICON[m.verdict]} ${m.verdict}`,
-    ];
-}
-function skillBlock(t) {
-    const compared = t.compared === "base-catalogue" ? "compared with the base commit's catalogue" : t.compared === "unchanged" ? "catalogue unchanged" : "not compared";
-    const lines = [
-        `#### ${VERDICT_ICON[t.verdict]} Triggers: ${t.name} (\`${t.skill}\`)`,
-        "",
-        `${t.reason}; ${triggers_plural(t.samples, "sample")} per query and model; ${compared}.`,
-        "",
-        "| model | recall | false triggers | n (should + should-not) | errors | verdict |",
-        "|---|---|---|---|---|---|",
-        ...t.models.map((m) => `| ${modelRow(m).join(" | ")} |`),
-    ];
-    const confusion = t.models.flatMap((m) => {
-        const text = confusionText(m);
-        return text === null ? [] : [`- \`${m.model}\`: ${text}`];
-    });
-    if (confusion.length > 0)
-        lines.push("", "Should queries that missed:", ...confusion);
-    const reasons = t.verdictReasons.filter((r) => !/: \d+ trigger call\(s\) failed \(not counted/.test(r) || t.verdict !== "pass");
-    if (reasons.length > 0 && t.verdict !== "pass")
-        lines.push("", ...reasons.slice(0, QUERIES_SHOWN).map((r) => `- ${r}`));
-    // The should queries that lost most against the base, first model that has a base.
-    const lost = t.queries
-        .filter((q) => q.kind === "should" && q.baseSamples)
-        .map((q) => {
-        const rate = (samples) => {
-            const ok = samples.filter((s) => s.error === null);
-            return ok.length === 0 ? null : ok.filter((s) => s.invoked === t.name).length / ok.length;
-        };
-        const head = rate(q.samples);
-        const base = rate(q.baseSamples ?? []);
-        return { q, drop: head === null || base === null ? 0 : base - head };
-    })
-        .filter((x) => x.drop > 0)
-        .sort((a, b) => b.drop - a.drop)
-        .slice(0, QUERIES_SHOWN);
-    if (lost.length > 0) {
-        lines.push("", "<details><summary>Should queries invoked less than on the base</summary>", "");
-        for (const { q, drop } of lost)
-            lines.push(`- \`${q.model}\` ${formatPoints(-drop * 100)} points: ${q.query.replace(/\s+/g, " ").slice(0, 120)}`);
-        lines.push("", "</details>");
-    }
-    return lines.join("\n");
-}
-/** The markdown section of every trigger evaluation, regressed first; null when none ran. */
-function triggerSection(report) {
-    const triggers = report.triggers ?? [];
-    if (triggers.length === 0)
-        return null;
-    const ordered = [...triggers.filter((t) => t.verdict === "regressed"), ...triggers.filter((t) => t.verdict !== "regressed")];
-    return ordered.map(skillBlock).join("\n\n");
-}
-/** "triggers: 1 regressed of 2 skills" for the verdict line; null when none ran. */
-function triggerCounts(report) {
-    const triggers = report.triggers ?? [];
-    if (triggers.length === 0)
-        return null;
-    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
-    return `triggers: ${regressed > 0 ? `${regressed} regressed of ` : ""}${triggers_plural(triggers.length, "skill")}`;
-}
-/** The verdict head of a run that ran trigger queries only (a description or trigger-query change). */
-function triggerOnlyHead(report) {
-    const triggers = report.triggers ?? [];
-    const regressed = triggers.filter((t) => t.verdict === "regressed").length;
-    const errors = triggers.filter((t) => t.verdict === "error").length;
-    const undecided = triggers.filter((t) => t.verdict === "inconclusive").length;
-    if (regressed > 0)
-        return `❌ Trigger regression in ${regressed} of ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
-    if (errors > 0)
-        return `❌ Could not measure the triggers of ${errors} of ${triggers_plural(triggers.length, "skill")}`;
-    if (undecided > 0)
-        return `⚠️ Triggers of ${undecided} of ${triggers_plural(triggers.length, "skill")} not gated (trigger queries only)`;
-    return `✅ No trigger regression: ${triggers_plural(triggers.length, "skill")} (trigger queries only)`;
-}
-/** Plain-text lines for the terminal summary. */
-function triggerTerminalLines(report) {
-    const lines = [];
-    for (const t of report.triggers ?? []) {
-        lines.push("", `${t.verdict === "regressed" ? "REGRESSED " : ""}triggers of ${t.name} (${t.skill}; ${t.reason})`);
-        for (const m of t.models) {
-            const base = m.base ? ` (base recall ${percent(m.base.recall)}, false ${percent(m.base.falseTriggerRate)})` : "";
-            lines.push(`  ${m.model}: recall ${percent(m.recall)}, false triggers ${percent(m.falseTriggerRate)}${base}; n ${m.n.should}+${m.n.shouldNot}; ${m.errors} error(s); ${m.verdict}`);
-            const confusion = confusionText(m);
-            if (confusion)
-                lines.push(`    missed: ${confusion}`);
-        }
-        for (const reason of t.verdict === "pass" ? [] : t.verdictReasons)
-            lines.push(`  ${reason}`);
-    }
-    return lines;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/markdown-table/index.js
@@ -56319,18 +56409,25 @@ function quickchartConfig(trend, variant) {
         },
     };
 }
-function parseQuickchartUrl(value) {
+/** Why `value` cannot be the QuickChart host (not a URL, not http or https), or null when it can. */
+function quickchartUrlProblem(value) {
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new Error(`quickchart-url "${value}" is not a valid URL (expected e.g. ${DEFAULT_QUICKCHART_URL}).`);
+        return `quickchart-url "${value}" is not a valid URL (expected e.g. ${DEFAULT_QUICKCHART_URL}).`;
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") {
-        throw new Error(`quickchart-url "${value}" must use http or https, not ${url.protocol.replace(/:$/, "")}.`);
+        return `quickchart-url "${value}" must use http or https, not ${url.protocol.replace(/:$/, "")}.`;
     }
-    return url;
+    return null;
+}
+function parseQuickchartUrl(value) {
+    const problem = quickchartUrlProblem(value);
+    if (problem !== null)
+        throw new Error(problem);
+    return new URL(value);
 }
 function quickchartUrlFor(trend, variant, base) {
     const chart = new chart_QuickChart();
@@ -56438,6 +56535,7 @@ function upliftText(metric) {
     const interval = metric.interval ? ` [${formatPoints(metric.interval.low)}, ${formatPoints(metric.interval.high)}]` : "";
     return `${formatPoints(metric.delta)}${interval}, n=${metric.n}`;
 }
+/** "helps", "no longer helps" or "unclear" (uplift.helps true, false, null). */
 const HELPS_LABEL = (helps) => (helps === true ? "helps" : helps === false ? "no longer helps" : "unclear");
 /** What the control could not measure, e.g. "control: 1 error, 2 unjudged"; null when nothing. */
 function controlProblems(uplift) {
@@ -56554,7 +56652,7 @@ function verdictNotes(report) {
         notes.push(`⚠️ ${plural(unloaded.length, "skill")} skipped: could not be loaded (${unloaded.map((s) => s.skill).join(", ")})`);
     return notes;
 }
-/** How report.skipped names a skill that could not be loaded (src/config.ts). */
+/** How report.skipped names a skill that could not be loaded (src/project.ts). */
 const UNLOADED_REASON = "could not be loaded";
 function withNotes(line, report) {
     return [line, ...verdictNotes(report)].join(" · ");
@@ -56630,7 +56728,7 @@ function verdictHead(report) {
     }
     else if (notGated) {
         const compared = summaries.length - summaries.filter((m) => m.verdict === "inconclusive").length;
-        head = `⚠️ ${notGated}: not gated` + (compared > 0 ? ` (${compared} compared: no regression)` : "");
+        head = `⚠️ ${notGated}: not gated${compared > 0 ? ` (${compared} compared: no regression)` : ""}`;
     }
     else {
         head = `✅ No regression: ${plural(skills, "skill")}, ${plural(models, "model")} benchmarked`;
@@ -57526,8 +57624,10 @@ function word(token) {
     return trimmed === "" ? token : trimmed;
 }
 function pushMatch(parts, baseToken, headToken) {
-    if (baseToken === headToken)
-        return push(parts, "same", baseToken);
+    if (baseToken === headToken) {
+        push(parts, "same", baseToken);
+        return;
+    }
     const w = word(baseToken);
     push(parts, "same", w);
     push(parts, "del", baseToken.slice(w.length));
@@ -57610,12 +57710,17 @@ function wordDiff(base, head, maxCells = MAX_DIFF_CELLS) {
 ;// CONCATENATED MODULE: ./src/report/html.ts
 // The HTML report: one self-contained file (inline CSS, script and SVG charts; no network) for a reviewer who
 // opens it from a workflow artifact. It shows the verdict, a table per skill, the quality trend, and for every
-// case the base and head outputs side by side with a word diff, the judge's notes and any error. Filters
-// (regressed only, skill, model) are plain JS over data attributes.
+// case the base and head outputs side by side with a word diff, the judge's notes and any error, the skill's
+// uplift over the without-skill control (with the control's output per case), and the trigger evaluations
+// (recall, false triggers, confusion, every query's samples). Filters (regressed only, skill, model) are plain JS
+// over data attributes.
 //
 // Outputs, notes, errors and even skill names are untrusted text: every text goes through `esc`, the script is
 // a constant (no data is interpolated into it), and a Content-Security-Policy allows only that script (by its
 // hash) and inline styles, so an output holding `<script>` or `onerror=` is shown, never run.
+
+
+
 
 
 
@@ -57798,7 +57903,23 @@ function extraChecks(result) {
     }
     return blocks.join("");
 }
-function caseBlock(skillIndex, skill, result, regressed, base, open) {
+/** The without-skill control's answer for the same case and model (control: without-skill), collapsed. */
+function controlBlock(result, control) {
+    const uplift = result.quality !== null && control.quality !== null ? result.quality - control.quality : null;
+    const status = control.error ? "failed" : control.judged ? formatScore(control.quality) : "unjudged";
+    const output = control.output === null
+        ? `<p class="error">no output${control.error ? `: ${esc(control.error)}` : ""}</p>`
+        : `<pre class="out">${esc(control.output)}</pre>`;
+    return (`<details class="control"><summary>without skill (control): quality ${esc(status)}` +
+        `${uplift !== null ? ` <span class="${uplift < 0 ? "worse" : uplift > 0 ? "better" : ""}">(skill ${esc(formatPoints(uplift))})</span>` : ""}</summary>` +
+        `<div class="pane control"><h4>output without the skill</h4>${output}</div>` +
+        (control.output !== null && control.error ? `<p class="error">error: ${esc(control.error)}</p>` : "") +
+        (control.judgeError ? `<p class="error">not judged: ${esc(control.judgeError)}</p>` : "") +
+        (control.judgeNotes ? `<div class="notes"><h4>judge notes</h4><p>${esc(control.judgeNotes)}</p></div>` : "") +
+        extraChecks(control) +
+        `</details>`);
+}
+function caseBlock(skillIndex, skill, result, regressed, base, open, control) {
     const baseQuality = base?.quality ?? null;
     const delta = result.quality !== null && baseQuality !== null ? result.quality - baseQuality : null;
     const head = result.output ?? "";
@@ -57823,6 +57944,7 @@ function caseBlock(skillIndex, skill, result, regressed, base, open) {
         result.judgeNotes ? `<div class="notes"><h4>judge notes</h4><p>${esc(result.judgeNotes)}</p></div>` : "",
         result.matchesExpected === null ? "" : `<p>matches the expected answer: ${result.matchesExpected ? "yes" : "no"}</p>`,
         extraChecks(result),
+        control ? controlBlock(result, control) : "",
         `<p class="muted">${esc(scores)} · cost ${esc(formatUsd(result.costUsd))} · latency ${esc(formatMs(result.latencyMs))}${result.stopReason ? ` · stop ${esc(result.stopReason)}` : ""}</p>`,
     ].join("");
     const status = result.error ? "failed" : result.judged ? formatScore(result.quality) : "unjudged";
@@ -57834,6 +57956,7 @@ function caseBlock(skillIndex, skill, result, regressed, base, open) {
 function skillSection(report, skill, skillIndex, context) {
     const regressedModels = new Set(skill.models.filter((m) => m.verdict === "regressed").map((m) => m.model));
     const baseCases = context.baseCases ?? new Map();
+    const controls = new Map((skill.controlResults ?? []).map((c) => [baseCaseKey(skill.skill, c.caseId, c.model), c]));
     const rows = skill.models.map((m) => html_modelRow(skillIndex, m, report)).join("");
     const trend = skillTrend(context.history ?? [], skill, context.maxPoints ?? 20);
     const chart = trend ? trendSvg(`Quality: ${skill.name}`, trend.labels, trend.series) : `<p class="muted">No trend yet: the baseline branch has no history for this skill.</p>`;
@@ -57852,7 +57975,7 @@ function skillSection(report, skill, skillIndex, context) {
         const open = regressed && opened < 5;
         if (open)
             opened += 1;
-        return caseBlock(skillIndex, skill, result, regressed, base, open);
+        return caseBlock(skillIndex, skill, result, regressed, base, open, controls.get(baseCaseKey(skill.skill, result.caseId, result.model)));
     })
         .join("");
     const changes = [
@@ -57868,7 +57991,135 @@ function skillSection(report, skill, skillIndex, context) {
         list(changes) +
         `<div class="scroll"><table><thead><tr><th>model</th><th>verdict</th><th>quality</th><th>95% interval</th>` +
         `${DIMENSIONS.map((d) => `<th>${d}</th>`).join("")}<th>cost/case</th><th>latency p50</th><th>judged</th></tr></thead>` +
-        `<tbody>${rows}</tbody></table></div>${chart}<h3>Cases</h3>${cases}</section>`);
+        `<tbody>${rows}</tbody></table></div>${html_upliftTable(skill, skillIndex)}${chart}<h3>Cases</h3>${cases}</section>`);
+}
+// ---------------------------------------------------------------------------------------------------------
+// Uplift over the without-skill control (advisory)
+function upliftCell(metric) {
+    if (!metric)
+        return `<td>${esc(NOT_AVAILABLE)}</td>`;
+    const cls = metric.delta === null ? "" : metric.interval && metric.interval.low > 0 ? "better" : metric.delta <= 0 ? "worse" : "";
+    return `<td${cls ? ` class="${cls}"` : ""}>${esc(upliftText(metric))}</td>`;
+}
+function upliftRow(skillIndex, summary, uplift) {
+    const problems = [
+        uplift.controlErrors > 0 ? `${uplift.controlErrors} failed` : "",
+        uplift.controlUnjudged > 0 ? `${uplift.controlUnjudged} unjudged` : "",
+    ].filter((p) => p !== "");
+    const helps = uplift.helps === true ? "better" : uplift.helps === false ? "worse" : "";
+    return (`<tr class="model-row uplift-row" data-skill="${skillIndex}" data-model="${esc(summary.model)}" data-regressed="${summary.verdict === "regressed"}">` +
+        `<th scope="row">${esc(summary.model)}</th>${upliftCell(uplift.quality)}${upliftCell(uplift.expectations)}${upliftCell(uplift.checks)}` +
+        `<td>${esc(formatScore(uplift.controlQuality))}${problems.length > 0 ? ` <small>(${esc(problems.join(", "))})</small>` : ""}</td>` +
+        `<td${helps ? ` class="${helps}"` : ""}>${esc(HELPS_LABEL(uplift.helps))}</td></tr>`);
+}
+/** Per model: quality (and pass-rate) uplift over no skill with its interval; empty when no control ran. */
+function html_upliftTable(skill, skillIndex) {
+    const rows = skill.models.flatMap((m) => (m.uplift ? [upliftRow(skillIndex, m, m.uplift)] : []));
+    if (rows.length === 0)
+        return "";
+    return (`<h3>Uplift over no skill</h3><p class="muted">With the skill minus without it (control: without-skill), paired per case, ` +
+        `in points with the 95% interval. Advisory: it does not change the verdict.</p>` +
+        `<div class="scroll"><table class="uplift"><thead><tr><th>model</th><th>quality uplift</th><th>expectations</th><th>checks</th>` +
+        `<th>control quality</th><th>skill</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`);
+}
+// ---------------------------------------------------------------------------------------------------------
+// Trigger evaluations (report.triggers)
+/** The filter index of every skill: the benchmarked skills first, then skills that only ran trigger queries. */
+function skillIndexes(report) {
+    const index = new Map();
+    const names = [];
+    for (const skill of report.skills) {
+        if (!index.has(skill.skill))
+            index.set(skill.skill, names.length);
+        names.push(skill.name);
+    }
+    for (const t of report.triggers ?? []) {
+        if (index.has(t.skill))
+            continue;
+        index.set(t.skill, names.length);
+        names.push(t.name);
+    }
+    return { index, names };
+}
+function triggerModelRow(skillIndex, m) {
+    const recallDrop = m.base && m.recall !== null && m.base.recall !== null && m.recall < m.base.recall;
+    const falseRise = m.base && m.falseTriggerRate !== null && m.base.falseTriggerRate !== null && m.falseTriggerRate > m.base.falseTriggerRate;
+    const confusion = confusionText(m);
+    return (`<tr class="model-row trigger-row" data-skill="${skillIndex}" data-model="${esc(m.model)}" data-regressed="${m.verdict === "regressed"}">` +
+        `<th scope="row">${esc(m.model)}</th><td>${badge(m.verdict)}</td>` +
+        `<td${recallDrop ? ` class="worse"` : ""}>${esc(withBase(m.recall, m.base?.recall))}</td>` +
+        `<td${falseRise ? ` class="worse"` : ""}>${esc(withBase(m.falseTriggerRate, m.base?.falseTriggerRate))}</td>` +
+        `<td>${m.n.should} + ${m.n.shouldNot}</td><td>${m.errors}</td>` +
+        `<td class="wrap">${confusion === null ? `<span class="muted">none missed</span>` : esc(confusion)}</td></tr>`);
+}
+/** "2/3 invoked it; pdf-tools ×1" for one query's samples, or "not run". */
+function samplesText(samples, name) {
+    if (!samples || samples.length === 0)
+        return "not run";
+    const ok = samples.filter((s) => s.error === null);
+    const counts = new Map();
+    for (const s of ok)
+        if (s.invoked !== name)
+            counts.set(s.invoked ?? NO_SKILL, (counts.get(s.invoked ?? NO_SKILL) ?? 0) + 1);
+    const others = [...counts].sort((a, b) => b[1] - a[1]).map(([skill, n]) => `${skill === NO_SKILL ? "no skill" : skill} ×${n}`);
+    const errors = samples.length - ok.length;
+    return [
+        `${ok.filter((s) => s.invoked === name).length}/${ok.length} invoked it`,
+        ...others,
+        errors > 0 ? `${errors} failed` : "",
+    ]
+        .filter((p) => p !== "")
+        .join("; ");
+}
+function queryRow(skillIndex, t, q, regressedModels, compared) {
+    const wanted = q.kind === "should";
+    const rate = (samples) => {
+        const ok = (samples ?? []).filter((s) => s.error === null);
+        return ok.length === 0 ? null : ok.filter((s) => s.invoked === t.name).length / ok.length;
+    };
+    const head = rate(q.samples);
+    const base = rate(q.baseSamples);
+    // Worse: a should query invoked less, or a should-not query invoked more, than on the base.
+    const worseThanBase = head !== null && base !== null && (wanted ? head < base : head > base);
+    return (`<tr class="model-row query-row" data-skill="${skillIndex}" data-model="${esc(q.model)}" data-regressed="${regressedModels.has(q.model)}">` +
+        `<td>${esc(q.kind)}</td><td>${esc(q.model)}</td><td class="wrap query">${esc(q.query)}</td>` +
+        `<td${worseThanBase ? ` class="worse"` : ""}>${esc(samplesText(q.samples, t.name))}</td>` +
+        (compared ? `<td>${esc(samplesText(q.baseSamples, t.name))}</td>` : "") +
+        `</tr>`);
+}
+function triggerBlock(t, skillIndex) {
+    const compared = t.compared === "base-catalogue" ? "compared with the base commit's catalogue" : t.compared === "unchanged" ? "catalogue unchanged" : "not compared";
+    const withBaseSamples = t.queries.some((q) => q.baseSamples !== undefined);
+    const regressedModels = new Set(t.models.filter((m) => m.verdict === "regressed").map((m) => m.model));
+    const queries = [...t.queries.filter((q) => q.kind === "should"), ...t.queries.filter((q) => q.kind !== "should")]
+        .map((q) => queryRow(skillIndex, t, q, regressedModels, withBaseSamples))
+        .join("");
+    return (`<section class="skill trigger-skill" data-skill="${skillIndex}" data-regressed="${t.verdict === "regressed"}">` +
+        `<h3>Triggers: ${esc(t.name)} ${badge(t.verdict)}</h3>` +
+        `<p class="muted"><code>${esc(t.skill)}</code> · benchmark <code>${esc(t.benchmark)}</code> · ${esc(t.reason)} · ` +
+        `${t.samples} sample(s) per query and model · ${esc(compared)} · ${t.calls} call(s), ${esc(formatUsd(t.costUsd))}</p>` +
+        (t.verdict === "pass" ? "" : list(t.verdictReasons, "reasons")) +
+        `<div class="scroll"><table class="triggers"><thead><tr><th>model</th><th>verdict</th><th>recall</th><th>false triggers</th>` +
+        `<th>n (should + should-not)</th><th>errors</th><th>should queries that missed</th></tr></thead>` +
+        `<tbody>${t.models.map((m) => triggerModelRow(skillIndex, m)).join("")}</tbody></table></div>` +
+        (t.queries.length === 0
+            ? ""
+            : `<details class="trigger-queries"><summary>${t.queries.length} query result(s), per model</summary>` +
+                `<div class="scroll"><table><thead><tr><th>kind</th><th>model</th><th>query</th><th>head</th>${withBaseSamples ? "<th>base</th>" : ""}</tr></thead>` +
+                `<tbody>${queries}</tbody></table></div></details>`) +
+        `</section>`);
+}
+/** Every trigger evaluation, regressed first; empty when none ran. */
+function triggersSection(report, indexes) {
+    const triggers = report.triggers ?? [];
+    if (triggers.length === 0)
+        return "";
+    const ordered = [...triggers.filter((t) => t.verdict === "regressed"), ...triggers.filter((t) => t.verdict !== "regressed")];
+    return (`<section class="triggers" id="triggers"><h2>Triggers</h2>` +
+        `<p class="muted">Each query is sent with the catalogue of every skill (name and description) and a Skill tool. ` +
+        `Recall: should queries that invoked the skill. False triggers: should-not queries that invoked it.</p>` +
+        ordered.map((t) => triggerBlock(t, indexes.get(t.skill) ?? 0)).join("") +
+        `</section>`);
 }
 // ---------------------------------------------------------------------------------------------------------
 // Page
@@ -57888,6 +58139,8 @@ pre.out{white-space:pre-wrap;word-break:break-word;background:var(--soft);border
 del{background:#ffebe9;color:#82071e}ins{background:#dafbe1;color:#116329;text-decoration:none}
 .notes p{margin:0 0 6px}.trend{margin:8px 0}.trend svg{max-width:100%;height:auto}.grid{stroke:#eaeef2}.axis{font-size:10px;fill:var(--muted)}.title{font-size:12px;font-weight:600}
 .legend{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+td.wrap{white-space:normal;min-width:220px}td.query{white-space:pre-wrap;word-break:break-word;max-width:520px}
+details.control{margin:6px 0;padding:4px 8px;border:1px dashed var(--line);border-radius:4px}details.control summary{cursor:pointer}
 [hidden]{display:none!important}
 `;
 // Constant: no report data is ever interpolated here (the CSP allows this script by its hash only).
@@ -57924,6 +58177,7 @@ function headerSection(report, context) {
         `gate ${report.gate}`,
         `total ${formatUsd(report.totals.costUsd)}`,
         `${report.totals.cases} case(s), ${report.totals.errors} failed, ${report.totals.unjudged} unjudged`,
+        ...(triggerCounts(report) === null ? [] : [triggerCounts(report)]),
         `generated ${report.generatedAt}`,
         `${report.tool.name} ${report.tool.version}`,
     ];
@@ -57941,6 +58195,9 @@ function headerSection(report, context) {
         ];
         notes.push(`<div class="config-changes"><h4>skillbench.yml changes</h4>${list(items)}</div>`);
     }
+    const noLongerHelps = noLongerHelpsLines(report);
+    if (noLongerHelps.length > 0)
+        notes.push(`<div class="warnings uplift-flags"><h4>skills that no longer help</h4>${list(noLongerHelps, "worse")}</div>`);
     if (report.warnings.length > 0)
         notes.push(`<div class="warnings"><h4>warnings</h4>${list(report.warnings)}</div>`);
     if (report.skipped.length > 0)
@@ -57954,9 +58211,9 @@ function headerSection(report, context) {
         notes.join("") +
         `</header>`);
 }
-function filters(report) {
-    const models = [...new Set(report.skills.flatMap((s) => s.models.map((m) => m.model)))];
-    const skillOptions = report.skills.map((s, i) => `<option value="${i}">${esc(s.name)}</option>`).join("");
+function filters(report, skillNames) {
+    const models = [...new Set([...report.skills.flatMap((s) => s.models.map((m) => m.model)), ...(report.triggers ?? []).flatMap((t) => t.models.map((m) => m.model))])];
+    const skillOptions = skillNames.map((name, i) => `<option value="${i}">${esc(name)}</option>`).join("");
     const modelOptions = models.map((m) => `<option value="${esc(m)}">${esc(m)}</option>`).join("");
     return (`<form class="filters" id="filters"><label><input type="checkbox" id="f-regressed"> regressed only</label>` +
         `<label>skill <select id="f-skill"><option value="">all</option>${skillOptions}</select></label>` +
@@ -57966,19 +58223,27 @@ function filters(report) {
 /** The whole report as one HTML document (no external resource). Redact the report before rendering it. */
 function renderHtmlReport(report, context = {}) {
     const skills = report.skills.map((skill, i) => skillSection(report, skill, i, context)).join("");
+    const indexes = skillIndexes(report);
     return (`<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
         `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +
         `<meta name="viewport" content="width=device-width,initial-scale=1">` +
         `<title>skillbench: ${esc(report.verdict)} · ${esc(html_shortSha(report.commit))}</title><style>${STYLE}</style></head><body>` +
         headerSection(report, context) +
-        filters(report) +
-        (report.skills.length === 0 ? `<p class="muted">No skill was benchmarked in this run.</p>` : skills) +
+        filters(report, indexes.names) +
+        (report.skills.length > 0
+            ? skills
+            : (report.triggers ?? []).length > 0
+                ? `<p class="muted">Only trigger queries ran in this run (a description or trigger-query change).</p>`
+                : `<p class="muted">No skill was benchmarked in this run.</p>`) +
+        triggersSection(report, indexes.index) +
         `<script>${SCRIPT}</script></body></html>\n`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/write.ts
 // Writing report files: the one way both front ends put a report (JSON) or a rendered report (markdown, HTML) on disk,
 // so that none of them can skip the redaction of known secrets.
+
+
 
 
 
@@ -57998,6 +58263,20 @@ async function writeHtmlReport(path, report, context, redactor) {
         : undefined;
     const html = renderHtmlReport(redactor.deep(report), { ...context, ...(baseCases ? { baseCases } : {}) });
     await writeReportFile(path, html, redactor);
+}
+/**
+ * A run's report files, the same for the CLI and the action: the JSON report, then the markdown and HTML reports
+ * when their path is given, all redacted.
+ */
+async function writeReport(report, paths, context, redactor) {
+    await writeReportFile(paths.json, report, redactor);
+    const history = context.snapshot?.history ?? [];
+    const baseCases = baseCasesFromSnapshot(context.snapshot);
+    const runUrl = context.runUrl === undefined ? {} : { runUrl: context.runUrl };
+    if (paths.markdown)
+        await writeReportFile(paths.markdown, renderMarkdownReport(report, { ...runUrl, history, baseCases }), redactor);
+    if (paths.html)
+        await writeHtmlReport(paths.html, report, { ...runUrl, history, baseCases }, redactor);
 }
 
 ;// CONCATENATED MODULE: ./src/report/skill-creator.ts
@@ -58134,7 +58413,6 @@ function skillCreatorFiles(report) {
 ;// CONCATENATED MODULE: ./src/cli.ts
 // The CLI front end: flags -> pipeline -> terminal summary, JSON and markdown reports, exit code.
 // `main` takes its I/O as arguments so tests run it in-process; src/cli-entry.ts wires it to the process.
-
 
 
 
@@ -58404,7 +58682,7 @@ async function run(values, io) {
         ...(io.graceMs !== undefined ? { graceMs: io.graceMs } : {}),
         shard,
     });
-    if (values["dry-run"]) {
+    if (result.kind === "dry-run") {
         const { estimate, plan } = result;
         io.stdout(`Dry run: ${result.selected.length} skill(s), ${estimate.pairs} case x model pair(s), ${estimate.calls} model calls.\n`);
         for (const benchmark of result.selected) {
@@ -58464,19 +58742,14 @@ async function cli_merge(values, files, io) {
 }
 /** Writes the report files, prints the summary, and turns the verdict into the exit code (run and merge). */
 async function finish(result, values, io, mode) {
-    const report = result.report;
-    if (!report)
-        throw new Error("internal: the pipeline returned no report");
+    const { report } = result;
     const reportPath = (0,external_node_path_.resolve)(io.cwd, values.report ?? "skillbench-report.json");
-    await writeReportFile(reportPath, report, io.redactor);
-    if (values.markdown !== undefined) {
-        const markdown = renderMarkdownReport(report, { history: result.snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(result.snapshot) });
-        await writeReportFile((0,external_node_path_.resolve)(io.cwd, values.markdown), markdown, io.redactor);
-    }
-    if (values.html !== undefined) {
-        const snapshot = result.snapshot;
-        await writeHtmlReport((0,external_node_path_.resolve)(io.cwd, values.html), report, { history: snapshot?.history ?? [], baseCases: baseCasesFromSnapshot(snapshot) }, io.redactor);
-    }
+    const paths = {
+        json: reportPath,
+        markdown: values.markdown === undefined ? null : (0,external_node_path_.resolve)(io.cwd, values.markdown),
+        html: values.html === undefined ? null : (0,external_node_path_.resolve)(io.cwd, values.html),
+    };
+    await writeReport(report, paths, { snapshot: result.snapshot }, io.redactor);
     io.stdout(renderTerminalSummary(report));
     const written = [];
     if (values.format === "skill-creator") {
