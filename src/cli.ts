@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Overrides } from "./config.js";
 import { DEFAULT_CONFIG_PATH } from "./config.js";
-import { loadProject } from "./project.js";
+import { loadProject, unbenchmarkedNote } from "./project.js";
 import { EXIT, InputError, formatIssue, messageOf, signalExitCode } from "./errors.js";
 import { Git } from "./git.js";
 import { MissingApiKeyError, baselineStoreFactory, modelClientFactory, runPipeline, type Logger, type RunResult } from "./pipeline.js";
@@ -220,6 +220,8 @@ async function validate(values: Values, io: CliIo): Promise<number> {
 `,
     );
   }
+  const unmeasured = unbenchmarkedNote(project.unbenchmarked ?? []);
+  if (unmeasured) io.stderr(`note: ${unmeasured}\n`);
   io.stdout(
     `OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
       `${project.skills.size} skill(s), ${cases} case(s)\n`,

@@ -15,7 +15,7 @@ import {
 } from "./config.js";
 import { formatIssue, InputError, messageOf, type InputIssue } from "./errors.js";
 import { matchGlob } from "./glob.js";
-import { loadProject } from "./project.js";
+import { loadProject, unbenchmarkedNote } from "./project.js";
 import { RepoFiles } from "./repo-files.js";
 import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
@@ -260,6 +260,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   if (project.benchmarks.length === 0) {
     warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
   }
+  const unmeasured = unbenchmarkedNote(project.unbenchmarked ?? []);
+  if (unmeasured) log.info(unmeasured);
   log.info(
     `Selected ${selected.length} of ${project.benchmarks.length} skill benchmark(s)` +
       (options.skills === "changed" ? " changed by this change" : ""),

@@ -140,6 +140,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const catalogue =
     withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
 
+  const benchmarkedSkills = new Set(allReads.flatMap((read) => (read.reference ? [read.reference.skillPath] : [])));
   // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
   if (issues.length > 0 || !configRead.config) throw new InputError([...issues, ...brokenIssues]);
   const config = options.strict ? { ...configRead.config, strict: true } : configRead.config;
@@ -151,6 +152,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     warnings: [...untracked, ...models.warnings, ...warnings],
     skipped,
     rawConfig: configRead.raw,
+    unbenchmarked: discovered.filter((file) => !benchmarkedSkills.has(file)).sort(),
     ...(catalogue ? { catalogue } : {}),
   };
 }
@@ -276,4 +278,18 @@ async function loadCatalogue(
     byName.set(skill.name, { name: skill.name, description, path: skill.path });
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The line that names skills no benchmark measures, with how to add one; null when every skill has a benchmark.
+ * A repository of skills with no benchmark at all (most public skill repositories) otherwise reads as "0 skills".
+ */
+export function unbenchmarkedNote(skills: readonly string[], shown = 8): string | null {
+  if (skills.length === 0) return null;
+  const names = skills.slice(0, shown).map((file) => path.posix.dirname(file)).join(", ");
+  const more = skills.length > shown ? ` and ${skills.length - shown} more` : "";
+  return (
+    `${skills.length} skill(s) have no benchmark, so nothing measures them: ${names}${more}. ` +
+    `Add <skill folder>/${EVALS_FILE} (skill-creator's format) or a benchmarks/<name>.yml with skill: and cases:.`
+  );
 }

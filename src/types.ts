@@ -323,6 +323,8 @@ export interface Project {
    * folders under skill-dirs), sorted by name; absent when no benchmark has triggers.
    */
   catalogue?: CatalogueEntry[];
+  /** Agent Skills (SKILL.md) found under skill-dirs that no benchmark measures, sorted: named by validate and runs. */
+  unbenchmarked?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

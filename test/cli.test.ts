@@ -181,4 +181,17 @@ describe("skillbench validate", () => {
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/env ANTHROPIC_BASE_URL/);
   });
+
+  it("names the skills no benchmark measures, with how to add one", async () => {
+    const before = await cli(["validate"]);
+    expect(before.stderr).not.toContain("have no benchmark");
+    await repo.commit("two unmeasured skills", {
+      "skills/pdf/SKILL.md": "---\nname: pdf\ndescription: Works with PDF files.\n---\nRead the PDF.\n",
+      ".claude/skills/xlsx/SKILL.md": "---\nname: xlsx\ndescription: Works with spreadsheets.\n---\nRead the sheet.\n",
+    });
+    const { code, stderr } = await cli(["validate"]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("2 skill(s) have no benchmark, so nothing measures them: .claude/skills/xlsx, skills/pdf.");
+    expect(stderr).toContain("evals/evals.json");
+  });
 });
