@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { HistoryPoint, MetricSet, Mode, SkillBaseline } from "../types.js";
 import { METRICS } from "../types.js";
+import { byMetric } from "../util.js";
 
 export const SCHEMA_VERSION = 1;
 export const README_FILE = "README.md";
@@ -209,11 +210,7 @@ export function serializeSkillBaseline(baseline: SkillBaseline): string {
     model: e.model,
     skillHash: e.skillHash,
     judgeKey: e.judgeKey,
-    quality: e.quality,
-    faithfulness: e.faithfulness,
-    relevancy: e.relevancy,
-    precision: e.precision,
-    recall: e.recall,
+    ...byMetric((metric) => e[metric]),
     matchesExpected: e.matchesExpected,
     costUsd: e.costUsd,
     latencyMs: e.latencyMs,

@@ -27,6 +27,7 @@ import {
   type StoredEntry,
   type Validated,
 } from "./file-schemas.js";
+import { byMetric } from "../util.js";
 
 export interface FileProblem {
   /** Path on the branch. */
@@ -90,11 +91,7 @@ function entryOf(e: StoredEntry): BaselineEntry {
     model: e.model,
     skillHash: e.skillHash,
     judgeKey: e.judgeKey,
-    quality: e.quality,
-    faithfulness: e.faithfulness,
-    relevancy: e.relevancy,
-    precision: e.precision,
-    recall: e.recall,
+    ...byMetric((metric) => e[metric]),
     matchesExpected: e.matchesExpected,
     costUsd: e.costUsd,
     latencyMs: e.latencyMs,
