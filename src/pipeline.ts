@@ -21,7 +21,8 @@ import type { GitRunner } from "./git.js";
 import { blindingTerms, configuredModels, judgeKeyOf, modelFamily, type JudgeSettings } from "./judge.js";
 import { missingPriceHint, priceFor } from "./pricing.js";
 import { Redactor } from "./redact.js";
-import { modelsFor, planRun, runPlan, type MoreSamples, type PlanItem, type Progress, type RunBatchOptions } from "./run.js";
+import type { PlanItem } from "./plan.js";
+import { modelsFor, planRun, runPlan, type MoreSamples, type Progress, type RunBatchOptions } from "./run.js";
 import { adaptiveRounds } from "./adaptive.js";
 import { changedFilesSince, filterBenchmarks, selectBenchmarks, triggerScope, untestedChanges } from "./select.js";
 import type {

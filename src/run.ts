@@ -30,9 +30,6 @@ import { runChecks } from "./checks.js";
 import type { PlanItem } from "./plan.js";
 import { causeOf, notRunError } from "./verdict.js";
 
-/** Planned pairs are defined in src/plan.ts; re-exported for importers of the scheduler. */
-export type { PlanItem } from "./plan.js";
-
 export function resultKey(skillHash: string, caseHash: string, model: string, judgeKey: string): string {
   return contentHash("result", skillHash, caseHash, model, judgeKey).slice(0, 24);
 }

@@ -11,7 +11,8 @@ import { sha256Hex } from "./hash.js";
 import { judgePair, pairwisePreference, type JudgeSettings, type PairwiseOutcome } from "./judge.js";
 import { Limiter } from "./limiter.js";
 import { costOf, priceFor } from "./pricing.js";
-import { resultKey, runPlan, type PlanItem, type RunStop } from "./run.js";
+import type { PlanItem } from "./plan.js";
+import { resultKey, runPlan, type RunStop } from "./run.js";
 import { signTestPValue } from "./sign-test.js";
 import { parseSkill } from "./skills.js";
 import type {

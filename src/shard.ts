@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import { InputError, messageOf, type InputIssue } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { resultCacheKey } from "./result-cache.js";
-import { modelsFor, type PlanItem } from "./run.js";
+import type { PlanItem } from "./plan.js";
+import { modelsFor } from "./run.js";
 import type { Benchmark, CaseResult, Config, Report, ShardInfo } from "./types.js";
 
 /** The most shards a run may be split into (a matrix job of GitHub Actions runs at most 256 jobs). */

@@ -2,7 +2,8 @@
 // extra rounds and of the comparison; the calls themselves are covered in test/samples.test.ts.
 import { describe, expect, it } from "vitest";
 import { adaptiveRounds, bestNarrowing, couldDecide } from "../src/adaptive.js";
-import type { MoreSamples, PlanItem } from "../src/run.js";
+import type { PlanItem } from "../src/plan.js";
+import type { MoreSamples } from "../src/run.js";
 import type { Benchmark, CaseResult, Interval, ModelSummary, Report, Thresholds } from "../src/types.js";
 import { isErrorGateReason } from "../src/verdict.js";
 import { caseResult, modelSummary, report, skillReport } from "./support/report-factory.js";
