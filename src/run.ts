@@ -214,6 +214,23 @@ class NotSent extends Error {
   }
 }
 
+/**
+ * `work`, or a rejection with `reason()` as soon as `signal` aborts. Unlike `Promise.race([work, abortedPromise])`,
+ * it leaves nothing behind once `work` settles: a race against one long-lived pending promise adds a reaction to it
+ * per call, and each reaction keeps that call's whole response alive until the run ends (issue 11: memory at scale).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(reason());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(reason());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
   const { config, judge } = options;
   const limiter = new Limiter(config.concurrency);
@@ -229,13 +246,12 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   };
   if (stop?.aborted) onStop();
   else stop?.addEventListener("abort", onStop, { once: true });
-  const aborted = new Promise<never>((_, reject) =>
-    hard.signal.addEventListener("abort", () => reject(new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true }),
-  );
-  aborted.catch(() => undefined);
+  let abortedError: Cancelled | null = null;
+  hard.signal.addEventListener("abort", () => (abortedError = new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true });
+  const aborted = <T>(work: Promise<T>): Promise<T> => untilAborted(work, hard.signal, () => abortedError as Cancelled);
   // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
   const client: ModelClient = {
-    call: (request) => Promise.race([options.client.call({ ...request, signal: hard.signal }), aborted]),
+    call: (request) => aborted(options.client.call({ ...request, signal: hard.signal })),
   };
   const progress: Progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
   let calls = 0;
@@ -361,7 +377,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
           calls += 1;
           t.sent = true;
           try {
-            const result = await Promise.race([strand.call(request), aborted]);
+            const result = await aborted(strand.call(request));
             if (result.batched) t.batched = true;
             if (price) t.costUsd = (t.costUsd ?? 0) + costOf(result.usage, price, { batched: result.batched === true });
             return result;
