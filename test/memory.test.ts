@@ -45,6 +45,7 @@ describe("a run's memory", () => {
     const real = createModelClient({ apiKey: "sk-test", baseUrl: sim.url, maxRetries: 0, timeoutMs: 10_000 });
     const responses: WeakRef<CallResult>[] = [];
     let aliveEarly: number | null = null;
+    let listeners: number | null = null;
     const client: ModelClient = {
       call: async (request) => {
         if (responses.length === 20) {
@@ -52,6 +53,8 @@ describe("a run's memory", () => {
           await new Promise((resolve) => setImmediate(resolve));
           gc();
           aliveEarly = responses.slice(0, 10).filter((ref) => ref.deref() !== undefined).length;
+          // The run's own listener and this call's waits; none left over from the 20 calls before.
+          listeners = request.signal ? getEventListeners(request.signal, "abort").length : null;
         }
         const result = await real.call(request);
         responses.push(new WeakRef(result));
@@ -63,6 +66,8 @@ describe("a run's memory", () => {
     expect(outcome.results.every((r) => r.error === null && r.judged)).toBe(true);
     expect(responses.length).toBeGreaterThan(20);
     expect(aliveEarly).toBe(0);
+    expect(listeners).toBeGreaterThan(0);
+    expect(listeners).toBeLessThanOrEqual(4);
   });
 
   it("untilAborted: the work's value or error, the abort's reason, and no listener left behind", async () => {
