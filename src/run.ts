@@ -215,20 +215,33 @@ class NotSent extends Error {
 }
 
 /**
- * `work`, or a rejection with `reason()` as soon as `signal` aborts. Unlike `Promise.race([work, abortedPromise])`,
- * it leaves nothing behind once `work` settles: a race against one long-lived pending promise adds a reaction to it
- * per call, and each reaction keeps that call's whole response alive until the run ends (issue 11: memory at scale).
+ * A wrapper for the calls of a run: `gate(work)` is `work`, or a rejection with `reason()` once `signal` aborts.
+ * Unlike `Promise.race([work, abortedPromise])`, it keeps nothing once `work` settles: a race against one run-long
+ * pending promise adds a reaction to it per call, and each reaction kept that call's whole response alive until the
+ * run ended (issue 11: memory at scale). One listener on the signal for all calls (an EventTarget's add and remove
+ * walk its listener list: one per call in flight would cost O(n^2) with a batch's thousands of waiting calls).
  */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(reason());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(reason());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+export function abortGate(signal: AbortSignal, reason: () => Error): <T>(work: Promise<T>) => Promise<T> {
+  const waiting = new Set<(error: Error) => void>();
+  signal.addEventListener(
+    "abort",
+    () => {
+      const error = reason();
+      for (const reject of waiting) reject(error);
+      waiting.clear();
+    },
+    { once: true },
+  );
+  return <T>(work: Promise<T>): Promise<T> => {
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(reason());
+    }
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      work.then(resolve, reject).finally(() => waiting.delete(reject));
+    });
+  };
 }
 
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
@@ -247,8 +260,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   if (stop?.aborted) onStop();
   else stop?.addEventListener("abort", onStop, { once: true });
   let abortedError: Cancelled | null = null;
-  hard.signal.addEventListener("abort", () => (abortedError = new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true });
-  const aborted = <T>(work: Promise<T>): Promise<T> => untilAborted(work, hard.signal, () => abortedError as Cancelled);
+  const aborted = abortGate(hard.signal, () => (abortedError ??= new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)));
   // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
   const client: ModelClient = {
     call: (request) => aborted(options.client.call({ ...request, signal: hard.signal })),

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/config.js";
 import { judgeKeyOf } from "../src/judge.js";
-import { planRun, runPlan, untilAborted } from "../src/run.js";
+import { abortGate, planRun, runPlan } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { CallResult, ModelClient } from "../src/types.js";
 import { writeTree } from "./support/files.js";
@@ -70,18 +70,21 @@ describe("a run's memory", () => {
     expect(listeners).toBeLessThanOrEqual(4);
   });
 
-  it("untilAborted: the work's value or error, the abort's reason, and no listener left behind", async () => {
+  it("abortGate: the work's value or error, the abort's reason for what waits, one listener whatever the calls", async () => {
     const controller = new AbortController();
-    const reason = () => new Error("aborted now");
-    await expect(untilAborted(Promise.resolve(7), controller.signal, reason)).resolves.toBe(7);
-    await expect(untilAborted(Promise.reject(new Error("failed")), controller.signal, reason)).rejects.toThrow("failed");
-    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
-    let finish: (value: number) => void = () => undefined;
-    const pending = untilAborted(new Promise<number>((resolve) => (finish = resolve)), controller.signal, reason);
+    const gate = abortGate(controller.signal, () => new Error("aborted now"));
+    await expect(gate(Promise.resolve(7))).resolves.toBe(7);
+    await expect(gate(Promise.reject(new Error("failed")))).rejects.toThrow("failed");
+    const finishers: ((value: number) => void)[] = [];
+    const pending = Array.from({ length: 50 }, () => gate(new Promise<number>((resolve) => finishers.push(resolve))));
+    for (const waiting of pending) waiting.catch(() => undefined);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    finishers[0]?.(1);
+    await expect(pending[0]).resolves.toBe(1);
     controller.abort();
-    await expect(pending).rejects.toThrow("aborted now");
-    finish(1);
-    await expect(untilAborted(Promise.resolve(1), controller.signal, reason)).rejects.toThrow("aborted now");
+    await expect(pending[1]).rejects.toThrow("aborted now");
+    await expect(pending[49]).rejects.toThrow("aborted now");
+    for (const finish of finishers) finish(2);
+    await expect(gate(Promise.resolve(1))).rejects.toThrow("aborted now");
   });
 });
