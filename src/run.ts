@@ -193,6 +193,36 @@ class NotSent extends Error {
   }
 }
 
+/**
+ * A wrapper for the calls of a run: `gate(work)` is `work`, or a rejection with `reason()` once `signal` aborts.
+ * Unlike `Promise.race([work, abortedPromise])`, it keeps nothing once `work` settles: a race against one run-long
+ * pending promise adds a reaction to it per call, and each reaction kept that call's whole response alive until the
+ * run ended (issue 11: memory at scale). One listener on the signal for all calls (an EventTarget's add and remove
+ * walk its listener list: one per call in flight would cost O(n^2) with a batch's thousands of waiting calls).
+ */
+export function abortGate(signal: AbortSignal, reason: () => Error): <T>(work: Promise<T>) => Promise<T> {
+  const waiting = new Set<(error: Error) => void>();
+  signal.addEventListener(
+    "abort",
+    () => {
+      const error = reason();
+      for (const reject of waiting) reject(error);
+      waiting.clear();
+    },
+    { once: true },
+  );
+  return <T>(work: Promise<T>): Promise<T> => {
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(reason());
+    }
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      work.then(resolve, reject).finally(() => waiting.delete(reject));
+    });
+  };
+}
+
 export async function runPlan(items: PlanItem[], options: RunOptions): Promise<RunOutcome> {
   const { config, judge } = options;
   const limiter = new Limiter(config.concurrency);
@@ -208,13 +238,11 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
   };
   if (stop?.aborted) onStop();
   else stop?.addEventListener("abort", onStop, { once: true });
-  const aborted = new Promise<never>((_, reject) =>
-    hard.signal.addEventListener("abort", () => reject(new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true }),
-  );
-  aborted.catch(() => undefined);
+  let abortedError: Cancelled | null = null;
+  const aborted = abortGate(hard.signal, () => (abortedError ??= new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)));
   // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
   const client: ModelClient = {
-    call: (request) => Promise.race([options.client.call({ ...request, signal: hard.signal }), aborted]),
+    call: (request) => aborted(options.client.call({ ...request, signal: hard.signal })),
   };
   const progress: Progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
   let calls = 0;
@@ -340,7 +368,7 @@ export async function runPlan(items: PlanItem[], options: RunOptions): Promise<R
           calls += 1;
           t.sent = true;
           try {
-            const result = await Promise.race([strand.call(request), aborted]);
+            const result = await aborted(strand.call(request));
             if (result.batched) t.batched = true;
             if (price) t.costUsd = (t.costUsd ?? 0) + costOf(result.usage, price, { batched: result.batched === true });
             return result;
