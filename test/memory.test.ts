@@ -11,7 +11,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createModelClient } from "../src/anthropic.js";
-import { loadProject } from "../src/config.js";
+import { loadProject } from "../src/project.js";
 import { judgeKeyOf } from "../src/judge.js";
 import { abortGate, planRun, runPlan } from "../src/run.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
