@@ -17239,6 +17239,7 @@ async function loadProject(root, options = {}) {
         }
     }
     const catalogue = withTriggers.length > 0 ? await loadCatalogue(root, repo, discovered, skills, limits, warnings) : undefined;
+    const benchmarkedSkills = new Set(allReads.flatMap((read) => (read.reference ? [read.reference.skillPath] : [])));
     // When the run cannot start anyway, every problem is listed at once, the broken skills' too.
     if (issues.length > 0 || !configRead.config)
         throw new errors/* InputError */.dz([...issues, ...brokenIssues]);
@@ -17251,6 +17252,7 @@ async function loadProject(root, options = {}) {
         warnings: [...untracked, ...models.warnings, ...warnings],
         skipped,
         rawConfig: configRead.raw,
+        unbenchmarked: discovered.filter((file) => !benchmarkedSkills.has(file)).sort(),
         ...(catalogue ? { catalogue } : {}),
     };
 }
@@ -17365,6 +17367,18 @@ async function loadCatalogue(root, repo, discovered, skills, limits, warnings) {
         byName.set(skill.name, { name: skill.name, description, path: skill.path });
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+/**
+ * The line that names skills no benchmark measures, with how to add one; null when every skill has a benchmark.
+ * A repository of skills with no benchmark at all (most public skill repositories) otherwise reads as "0 skills".
+ */
+function unbenchmarkedNote(skills, shown = 8) {
+    if (skills.length === 0)
+        return null;
+    const names = skills.slice(0, shown).map((file) => external_node_path_default().posix.dirname(file)).join(", ");
+    const more = skills.length > shown ? ` and ${skills.length - shown} more` : "";
+    return (`${skills.length} skill(s) have no benchmark, so nothing measures them: ${names}${more}. ` +
+        `Add <skill folder>/${EVALS_FILE} (skill-creator's format) or a benchmarks/<name>.yml with skill: and cases:.`);
 }
 
 ;// CONCATENATED MODULE: ./src/stats.ts
@@ -49956,6 +49970,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 // read.ts (against the JSON Schemas in file-schemas.ts); merging a run onto the branch is merge.ts.
 
 
+
 const SCHEMA_VERSION = 1;
 const README_FILE = "README.md";
 const RUNS_FILE = "runs.json";
@@ -50117,11 +50132,7 @@ function serializeSkillBaseline(baseline) {
         model: e.model,
         skillHash: e.skillHash,
         judgeKey: e.judgeKey,
-        quality: e.quality,
-        faithfulness: e.faithfulness,
-        relevancy: e.relevancy,
-        precision: e.precision,
-        recall: e.recall,
+        ...byMetric((metric) => e[metric]),
         matchesExpected: e.matchesExpected,
         costUsd: e.costUsd,
         latencyMs: e.latencyMs,
@@ -50760,6 +50771,7 @@ function describe(value) {
 
 
 
+
 function fail(message) {
     return { ok: false, message };
 }
@@ -50803,11 +50815,7 @@ function entryOf(e) {
         model: e.model,
         skillHash: e.skillHash,
         judgeKey: e.judgeKey,
-        quality: e.quality,
-        faithfulness: e.faithfulness,
-        relevancy: e.relevancy,
-        precision: e.precision,
-        recall: e.recall,
+        ...byMetric((metric) => e[metric]),
         matchesExpected: e.matchesExpected,
         costUsd: e.costUsd,
         latencyMs: e.latencyMs,
@@ -53198,6 +53206,32 @@ class NotSent extends Error {
         this.stopCause = stopCause;
     }
 }
+/**
+ * A wrapper for the calls of a run: `gate(work)` is `work`, or a rejection with `reason()` once `signal` aborts.
+ * Unlike `Promise.race([work, abortedPromise])`, it keeps nothing once `work` settles: a race against one run-long
+ * pending promise adds a reaction to it per call, and each reaction kept that call's whole response alive until the
+ * run ended (issue 11: memory at scale). One listener on the signal for all calls (an EventTarget's add and remove
+ * walk its listener list: one per call in flight would cost O(n^2) with a batch's thousands of waiting calls).
+ */
+function abortGate(signal, reason) {
+    const waiting = new Set();
+    signal.addEventListener("abort", () => {
+        const error = reason();
+        for (const reject of waiting)
+            reject(error);
+        waiting.clear();
+    }, { once: true });
+    return (work) => {
+        if (signal.aborted) {
+            work.catch(() => undefined);
+            return Promise.reject(reason());
+        }
+        return new Promise((resolve, reject) => {
+            waiting.add(reject);
+            work.then(resolve, reject).finally(() => waiting.delete(reject));
+        });
+    };
+}
 async function runPlan(items, options) {
     const { config, judge } = options;
     const limiter = new Limiter(config.concurrency);
@@ -53215,11 +53249,11 @@ async function runPlan(items, options) {
         onStop();
     else
         stop?.addEventListener("abort", onStop, { once: true });
-    const aborted = new Promise((_, reject) => hard.signal.addEventListener("abort", () => reject(new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)), { once: true }));
-    aborted.catch(() => undefined);
+    let abortedError = null;
+    const aborted = abortGate(hard.signal, () => (abortedError ??= new Cancelled(`cancelled: aborted after the ${graceMs} ms grace period`)));
     // Every call, generation or judgement, carries the signal that aborts it (the SDK cancels the HTTP request).
     const client = {
-        call: (request) => Promise.race([options.client.call({ ...request, signal: hard.signal }), aborted]),
+        call: (request) => aborted(options.client.call({ ...request, signal: hard.signal })),
     };
     const progress = { total: items.length, done: 0, errors: 0, unjudged: 0, costUsd: 0, inFlight: 0 };
     let calls = 0;
@@ -53334,7 +53368,7 @@ async function runPlan(items, options) {
                     calls += 1;
                     t.sent = true;
                     try {
-                        const result = await Promise.race([strand.call(request), aborted]);
+                        const result = await aborted(strand.call(request));
                         if (result.batched)
                             t.batched = true;
                         if (price)
@@ -55006,6 +55040,9 @@ async function runPipeline(options) {
     if (project.benchmarks.length === 0) {
         warn(`No benchmark files matched ${config.benchmarks.map((g) => `"${g}"`).join(", ")}: nothing to benchmark.`);
     }
+    const unmeasured = unbenchmarkedNote(project.unbenchmarked ?? []);
+    if (unmeasured)
+        log.info(unmeasured);
     log.info(`Selected ${selected.length} of ${project.benchmarks.length} skill benchmark(s)` +
         (options.skills === "changed" ? " changed by this change" : ""));
     // From every model the project names, not the selection: what the judge is kept from seeing is part of its key.
@@ -58615,6 +58652,9 @@ async function validate(values, io) {
             `(set benchmarks: in ${project.config.configPath ?? DEFAULT_CONFIG_PATH})
 `);
     }
+    const unmeasured = unbenchmarkedNote(project.unbenchmarked ?? []);
+    if (unmeasured)
+        io.stderr(`note: ${unmeasured}\n`);
     io.stdout(`OK: ${project.config.configPath ?? "default config"}, ${project.benchmarks.length} benchmark(s), ` +
         `${project.skills.size} skill(s), ${cases} case(s)\n`);
     return errors/* EXIT */.dc.ok;
