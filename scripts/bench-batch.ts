@@ -13,7 +13,7 @@ import { loadProject } from "../src/project.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
-import { longSkill } from "./bench-support.js";
+import { longSkill, recordFigures } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -83,3 +83,11 @@ process.stdout.write(
     `judge ${JUDGE} x 2, concurrency ${values.concurrency}, latency ${latency} ms (simulated; a real batch takes minutes to hours)\n\n` +
     `${markdownTable(rows)}\n`,
 );
+await recordFigures([
+  {
+    scenario: "batch",
+    figure: "nightly cost, Message Batches / synchronous",
+    value: rows[2]?.[7] ?? "n/a",
+    setting: `${values.skills} skills of ~5,000 tokens x ${values.cases} cases x ${MODELS.length} models, judge x 2`,
+  },
+]);
