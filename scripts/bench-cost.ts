@@ -16,11 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineOptions, type PipelineRunOptions } from "../src/pipeline.js";
+import { runPipeline, type PipelineOptions, type PipelineRunOptions } from "../src/pipeline.js";
 import { costOf, priceFor, totalInputTokens } from "../src/pricing.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Config, Report, Usage } from "../src/types.js";
-import { longSkill, quietLogger, recordFigures, workClock, writeProject } from "./bench-support.js";
+import { benchRun, longSkill, recordFigures, workClock, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -96,19 +96,12 @@ try {
     extraConfig: `judge: { model: ${JUDGE}, samples: 2 }\nconcurrency: ${CONCURRENCY}\n`,
     skillText: longSkill,
   });
-  const pipeline = (mode: PipelineOptions["mode"], sim: SimServer, cachePath: string): PipelineRunOptions => ({
-    root: dir,
-    mode,
-    skills: "all",
-    commit: null,
-    client: modelClientFactory("bench", quietLogger),
-    store: null,
-    git: null,
-    log: quietLogger,
-    defaultCachePath: cachePath,
-    batchPollMs: Number(values["poll-ms"]),
-    overrides: { apiBaseUrl: { value: sim.url, source: "bench" }, adaptive: { value: "false", source: "bench" } },
-  });
+  const pipeline = (mode: PipelineOptions["mode"], sim: SimServer, cachePath: string): PipelineRunOptions =>
+    benchRun(dir, sim.url, mode, {
+      defaultCachePath: cachePath,
+      batchPollMs: Number(values["poll-ms"]),
+      overrides: { adaptive: { value: "false", source: "bench" } },
+    });
   const measured = async (run: string, mode: PipelineOptions["mode"], sim: SimServer, cachePath: string) => {
     const calls = sim.requests.length;
     const batches = sim.batches.length;

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineRunOptions } from "../src/pipeline.js";
+import { runPipeline } from "../src/pipeline.js";
 import { startSimServer } from "../src/sim/server.js";
-import { quietLogger, recordFigures, writeProject } from "./bench-support.js";
+import { benchRun, recordFigures, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,18 +26,7 @@ const cacheDir = await mkdtemp(join(tmpdir(), "skillbench-bench-rerun-cache-"));
 const sim = await startSimServer({ latencyMs: Number(values.latency) });
 try {
   await writeProject(dir, { skills, cases, models: MODELS, extraConfig: "judge: { model: claude-opus-5 }\nconcurrency: 16\n" });
-  const options: PipelineRunOptions = {
-    root: dir,
-    mode: "pr",
-    skills: "all",
-    commit: null,
-    client: modelClientFactory("bench", quietLogger),
-    store: null,
-    git: null,
-    log: quietLogger,
-    defaultCachePath: cacheDir,
-    overrides: { apiBaseUrl: { value: sim.url, source: "bench" }, adaptive: { value: "false", source: "bench" } },
-  };
+  const options = benchRun(dir, sim.url, "pr", { defaultCachePath: cacheDir, overrides: { adaptive: { value: "false", source: "bench" } } });
   const first = await runPipeline(options);
   const firstCalls = sim.requests.length;
   sim.reset();

@@ -14,8 +14,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline } from "../src/pipeline.js";
-import { quietLogger, recordFigures, startSimProcess, writeProject } from "./bench-support.js";
+import { runPipeline } from "../src/pipeline.js";
+import { benchRun, recordFigures, startSimProcess, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -66,18 +66,7 @@ async function measure(url: string): Promise<void> {
     await writeProject(dir, { skills, cases, models: MODELS, extraConfig: `judge: { model: claude-opus-5 }\nconcurrency: ${values.concurrency}\n` });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await runPipeline({
-      root: dir,
-      mode: "baseline",
-      skills: "all",
-      commit: null,
-      client: modelClientFactory("bench", quietLogger),
-      store: null,
-      git: null,
-      log: quietLogger,
-      defaultCachePath: false,
-      overrides: { apiBaseUrl: { value: url, source: "bench" } },
-    });
+    const result = await runPipeline(benchRun(dir, url, "baseline"));
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMs = (cpu.user + cpu.system) / 1000;

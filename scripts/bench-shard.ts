@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { markdownTable } from "markdown-table";
-import { modelClientFactory, runPipeline, type PipelineRunOptions } from "../src/pipeline.js";
+import { modelClientFactory, runPipeline } from "../src/pipeline.js";
 import type { ShardReport } from "../src/shard.js";
 import { startSimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
-import { quietLogger, recordFigures, writeProject } from "./bench-support.js";
+import { benchRun, quietLogger, recordFigures, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -49,18 +49,7 @@ const dir = await mkdtemp(join(tmpdir(), "skillbench-bench-shard-"));
 const sim = await startSimServer({ latencyMs: latency });
 try {
   await writeProject(dir, { skills, cases, models: MODELS, extraConfig: `concurrency: ${concurrency}\n` });
-  const common: PipelineRunOptions = {
-    root: dir,
-    mode: "baseline",
-    skills: "all",
-    commit: null,
-    client: modelClientFactory("bench", quietLogger),
-    store: null,
-    git: null,
-    log: quietLogger,
-    defaultCachePath: false,
-    overrides: { apiBaseUrl: { value: sim.url, source: "bench" } },
-  };
+  const common = benchRun(dir, sim.url, "baseline");
   // Warm-up (module loading, JIT) on one skill, so neither side pays it.
   await runPipeline({ ...common, skillFilter: { patterns: ["skill-0"], source: "bench" } });
   sim.reset();

@@ -6,7 +6,7 @@ import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "../src/pipeline.js";
+import { modelClientFactory, type Logger, type PipelineOptions, type PipelineRunOptions } from "../src/pipeline.js";
 import type { SimServer } from "../src/sim/server.js";
 
 export interface Figure {
@@ -81,5 +81,25 @@ export async function startSimProcess(args: string[]): Promise<{ url: string; cl
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
+  };
+}
+
+/**
+ * Options of one bench run of the whole pipeline, as the CLI runs it: every skill of `root`, the API at `url`, no
+ * git, no baseline store, no result cache, quiet; `more` adds to them (its overrides beside the API's address).
+ */
+export function benchRun(root: string, url: string, mode: PipelineOptions["mode"], more: Partial<PipelineRunOptions> = {}): PipelineRunOptions {
+  return {
+    root,
+    mode,
+    skills: "all",
+    commit: null,
+    client: modelClientFactory("bench", quietLogger),
+    store: null,
+    git: null,
+    log: quietLogger,
+    defaultCachePath: false,
+    ...more,
+    overrides: { apiBaseUrl: { value: url, source: "bench" }, ...more.overrides },
   };
 }
