@@ -58,6 +58,11 @@ export interface CompareOptions {
    * src/report/reasons.ts): the comparison decides with data, the report owns the wording.
    */
   describe: (finding: Finding) => string;
+  /**
+   * Case ids of the skill's other benchmarks (a YAML benchmark beside its evals/evals.json): the baseline holds
+   * them under the same skill, and they are not "removed" from this benchmark.
+   */
+  otherCaseIds?: (skill: string, benchmark: string) => ReadonlySet<string>;
 }
 
 /**
@@ -595,7 +600,9 @@ export function applyComparison(report: Report, snapshot: BaselineSnapshot | nul
     }
     const { skill: compared, notes } = compareSkillWithNotes(skill, snapshot.skills.get(skill.skill), options);
     warnings.push(...notes);
-    return compared;
+    const others = options.otherCaseIds?.(skill.skill, skill.benchmark);
+    if (!others || others.size === 0) return compared;
+    return { ...compared, cases: { ...compared.cases, removed: compared.cases.removed.filter((id) => !others.has(id)) } };
   });
 
   // The correction needs every skill's tests: verdicts are decided only once all skills are compared.

@@ -556,6 +556,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       maxAgeHours: config.baseline.maxAgeHours,
       history: snapshot?.history ?? [],
       describe: describeFinding,
+      otherCaseIds: (skill, benchmark) =>
+        new Set(project.benchmarks.filter((b) => b.skillPath === skill && b.path !== benchmark).flatMap((b) => b.cases.map((c) => c.id))),
     });
   };
   let report = compose();

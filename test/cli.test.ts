@@ -166,6 +166,21 @@ describe("skillbench run", () => {
   });
 });
 
+describe("a skill with a YAML benchmark and an evals/evals.json", () => {
+  it("does not list the other benchmark's cases as removed", async () => {
+    const evals = JSON.stringify({ skill_name: "greet", evals: [{ id: 1, prompt: "Greet Ada", expected_output: "Hello, Ada!" }] });
+    await repo.commit("evals too", { "skills/greet/evals/evals.json": evals });
+    expect((await cli(["run", "--mode", "baseline", "--batch", "off"])).code).toBe(0);
+    await repo.branch("more-cases");
+    await repo.commit("one more case", { "benchmarks/greet.yml": `skill: skills/greet/SKILL.md\ncases:\n${cases}\n  - id: extra\n    input: "Greet a crowd"\n` });
+    const { code, stderr } = await cli(["run", "--base", "main", "--no-adaptive"]);
+    expect(code, stderr).toBe(0);
+    const yaml = (await readReport()).skills.find((s) => s.benchmark === "benchmarks/greet.yml");
+    expect(yaml?.cases.added).toEqual(["extra"]);
+    expect(yaml?.cases.removed).toEqual([]);
+  });
+});
+
 describe("skillbench validate", () => {
   it("exits 0 on a valid repository and names what it found", async () => {
     const { code, stdout } = await cli(["validate"]);
