@@ -51730,7 +51730,10 @@ function applyComparison(report, snapshot, options) {
         }
         const { skill: compared, notes } = compareSkillWithNotes(skill, snapshot.skills.get(skill.skill), options);
         warnings.push(...notes);
-        return compared;
+        const others = options.otherCaseIds?.(skill.skill, skill.benchmark);
+        if (!others || others.size === 0)
+            return compared;
+        return { ...compared, cases: { ...compared.cases, removed: compared.cases.removed.filter((id) => !others.has(id)) } };
     });
     // The correction needs every skill's tests: verdicts are decided only once all skills are compared.
     const decided = decideSkills(skills, options);
@@ -55337,6 +55340,7 @@ async function runPipeline(options) {
             maxAgeHours: config.baseline.maxAgeHours,
             history: snapshot?.history ?? [],
             describe: describeFinding,
+            otherCaseIds: (skill, benchmark) => new Set(project.benchmarks.filter((b) => b.skillPath === skill && b.path !== benchmark).flatMap((b) => b.cases.map((c) => c.id))),
         });
     };
     let report = compose();
