@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createModelClient } from "../src/anthropic.js";
 import { loadProject } from "../src/project.js";
 import { Limiter } from "../src/limiter.js";
+import { estimateCost } from "../src/estimate.js";
 import { runPipeline } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";
 import { ResultCache, resultCacheKey } from "../src/result-cache.js";
@@ -54,6 +55,37 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await repo.cleanup();
+});
+
+describe("the estimate", () => {
+  it("prices caching as the run caches: close to what a long-skill run spends, well under the uncached price", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "skillbench-estimate-"));
+    try {
+      await writeTree(dir, {
+        "skillbench.yml": "models: [claude-sonnet-5, claude-haiku-4-5]\nconcurrency: 4\njudge: { samples: 2 }\n",
+        "skills/support/SKILL.md": longSkill,
+        "benchmarks/support.yml": `skill: skills/support/SKILL.md\ncases:\n${cases(6)}\n`,
+      });
+      const p = await loadProject(dir);
+      const client = createModelClient({ apiKey: "sk-test-cost", baseUrl: sim.url, maxRetries: 0, timeoutMs: 10_000 });
+      const { plan, results } = await planAndRun(p, { client });
+      expect(results.every((r) => r.judged && r.error === null)).toBe(true);
+      const spent = results.reduce((sum, r) => sum + (r.costUsd ?? 0) + (r.judgeCostUsd ?? 0), 0);
+      const estimate = estimateCost(plan, p.config).usd ?? Number.NaN;
+      // The same estimate with cache writes and reads at the base input price: what it was before it priced caching.
+      const flat = Object.fromEntries(
+        Object.entries(p.config.pricing).map(([model, price]) => [model, { ...price, cacheWrite5m: price.input, cacheRead: price.input }]),
+      );
+      const uncached = estimateCost(plan, { ...p.config, pricing: flat }).usd ?? Number.NaN;
+      // Never under the spend (a budget check must not let an over-budget run start), and not several times over
+      // it either (it would refuse runs the budget allows; the sim's answers are shorter than the ~400 tokens assumed).
+      expect(estimate).toBeGreaterThanOrEqual(spent);
+      expect(estimate).toBeLessThan(2 * spent);
+      expect(estimate).toBeLessThan(0.6 * uncached);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("the judge's cacheable prefix", () => {
