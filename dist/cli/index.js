@@ -52385,11 +52385,11 @@ function pairwisePreference(baseFirst, headFirst) {
 // The dry run's estimate: how many calls a plan makes and roughly what it costs, before anything is called.
 
 
+
 // Rough characters per token for English prose; answers assumed ~400 tokens unless an expected answer says otherwise.
 const CHARS_PER_TOKEN = 4;
 const DEFAULT_ANSWER_TOKENS = 400;
 const JUDGE_ANSWER_TOKENS = 350;
-const ZERO_PRICE = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
 /** A rough token count for planning (cache eligibility, estimates); real counts come from the API's usage. */
 function approxTokens(text) {
     return Math.ceil(text.length / CHARS_PER_TOKEN);
@@ -52409,7 +52409,14 @@ function estimateCallUsd(request, price, options = {}) {
     const answer = Math.min(request.maxTokens, request.outputSchema ? JUDGE_ANSWER_TOKENS : DEFAULT_ANSWER_TOKENS);
     return costOf(usage(approxTokens(text), answer), price, options);
 }
-/** `options.batched`: price every call as a Message Batches call (half price), as the run will when batch is on. */
+/**
+ * `options.batched`: price every call as a Message Batches call (half price), as the run will when batch is on.
+ * Caching is priced as the run caches (src/run.ts): a skill's instructions, when over the model's cache minimum,
+ * are written by the first case of each (skill, model) and read by the others; the judge's prefix (its system
+ * prompt and the skill) is written by the skill's first judgement and read by the rest; a case's input and reference
+ * are written by an output's first judgement and read by its repeats. Without this the estimate was the uncached
+ * price, several times the bill for long skills, and max-cost-usd refused runs it would have allowed.
+ */
 function estimateCost(plan, config, options = {}) {
     const batched = options.batched === true;
     const unpriced = new Set();
@@ -52417,25 +52424,61 @@ function estimateCost(plan, config, options = {}) {
     const judgePrice = priceFor(config.judge.model, config.pricing);
     const samples = Math.max(1, config.samples);
     const judgeSamples = Math.max(1, config.judge.samples);
+    const judgeSystem = approxTokens(JUDGE_SYSTEM_PROMPT);
+    const written = new Set();
+    /** True the first time `key` is seen: that call writes the cache, later ones read it. */
+    const firstWrite = (key) => {
+        if (written.has(key))
+            return false;
+        written.add(key);
+        return true;
+    };
     for (const item of plan) {
         const answer = Math.min(config.maxTokens, item.testCase.expected === null ? DEFAULT_ANSWER_TOKENS : approxTokens(item.testCase.expected));
-        // A control pair sends the bare input; its judge still reads the skill's instructions.
-        const prompt = (item.control ? 0 : approxTokens(item.skill.instructions)) + approxTokens(item.testCase.input);
+        const skillTokens = approxTokens(item.skill.instructions);
+        const inputTokens = approxTokens(item.testCase.input);
         const price = priceFor(item.model, config.pricing);
-        if (price)
-            priced += samples * costOf(usage(prompt, answer), price, { batched });
+        if (price) {
+            // A control pair sends the bare input: nothing to cache.
+            const cached = !item.control && skillTokens >= minCacheableTokens(item.model);
+            for (let sample = 0; sample < samples; sample += 1) {
+                const call = !cached
+                    ? usage((item.control ? 0 : skillTokens) + inputTokens, answer)
+                    : firstWrite(`candidate\u0000${item.skill.hash}\u0000${item.model}`)
+                        ? usage(inputTokens, answer, skillTokens)
+                        : usage(inputTokens, answer, 0, skillTokens);
+                priced += costOf(call, price, { batched });
+            }
+        }
         else
             unpriced.add(item.model);
-        const judgeInput = approxTokens(JUDGE_SYSTEM_PROMPT) + approxTokens(item.skill.instructions) + approxTokens(item.testCase.input) + answer + approxTokens(item.testCase.expected ?? "");
-        // A repeated judgement is the same request: the first writes the prompt cache, the repeats read it.
-        const judging = judgeSamples === 1
-            ? costOf(usage(judgeInput, JUDGE_ANSWER_TOKENS), judgePrice ?? ZERO_PRICE, { batched })
-            : costOf(usage(0, JUDGE_ANSWER_TOKENS, judgeInput), judgePrice ?? ZERO_PRICE, { batched }) +
-                (judgeSamples - 1) * costOf(usage(0, JUDGE_ANSWER_TOKENS, 0, judgeInput), judgePrice ?? ZERO_PRICE, { batched });
-        if (judgePrice)
-            priced += samples * judging;
-        else
+        if (!judgePrice) {
             unpriced.add(config.judge.model);
+            continue;
+        }
+        // The judge reads the skill's instructions for a control pair too: same prefix.
+        const prefix = judgeSystem + skillTokens;
+        const prefixCached = prefix >= minCacheableTokens(config.judge.model);
+        const caseTokens = inputTokens + approxTokens(item.testCase.expected ?? "");
+        for (let sample = 0; sample < samples; sample += 1) {
+            for (let judgement = 0; judgement < judgeSamples; judgement += 1) {
+                let call;
+                if (judgement > 0) {
+                    // A repeated judgement is the same request: it reads the prefix and the case, and sends the output again.
+                    call = usage(answer, JUDGE_ANSWER_TOKENS, 0, prefix + caseTokens);
+                }
+                else if (prefixCached) {
+                    const writesPrefix = firstWrite(`judge\u0000${item.skill.hash}`);
+                    // The case block is marked too (a later judgement, or an adaptive round, reads it).
+                    call = usage(answer, JUDGE_ANSWER_TOKENS, (writesPrefix ? prefix : 0) + caseTokens, writesPrefix ? 0 : prefix);
+                }
+                else {
+                    // Under the minimum the prefix is not cached; the first judgement of several still marks the case.
+                    call = judgeSamples > 1 ? usage(answer, JUDGE_ANSWER_TOKENS, prefix + caseTokens) : usage(prefix + caseTokens + answer, JUDGE_ANSWER_TOKENS);
+                }
+                priced += costOf(call, judgePrice, { batched });
+            }
+        }
     }
     return {
         pairs: plan.length,
