@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMENT_MARKER } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
 import type { Report } from "../src/types.js";
-import { requireBundle, runBundledAction, type ActionRun } from "./support/action-runner.js";
+import { pullRequestPayload, requireBundle, runBundledAction, type ActionRun } from "./support/action-runner.js";
 import { makeRepoWithOrigin, runGit, type RepoWithOrigin } from "./support/git-repo.js";
 import { startGitHubServer, type GitHubServer } from "./support/github-server.js";
 
@@ -60,16 +60,8 @@ const baseInputs = (): Record<string, string> => ({
   chart: "quickchart",
 });
 
-async function prPayload(fork = false): Promise<Record<string, unknown>> {
-  const base = await repo.git(["rev-parse", "main"]);
-  return {
-    number: PR,
-    pull_request: {
-      number: PR,
-      base: { sha: base, ref: "main", repo: { full_name: `${OWNER}/${NAME}` } },
-      head: { sha: await repo.head(), ref: "worse-summaries", repo: { full_name: fork ? "fork/skills" : `${OWNER}/${NAME}`, fork } },
-    },
-  };
+function prPayload(fork = false): Promise<Record<string, unknown>> {
+  return pullRequestPayload(repo, { repository: `${OWNER}/${NAME}`, number: PR, headRef: "worse-summaries", fork });
 }
 
 function ourComments() {

@@ -132,3 +132,20 @@ export async function runBundledAction(options: ActionRunOptions): Promise<Actio
     env,
   };
 }
+
+/** The pull_request event payload of PR `number` from `headRef` (a fork's when `fork`) onto `main`, at the repo's HEAD. */
+export async function pullRequestPayload(
+  repo: { git(args: string[]): Promise<string>; head(): Promise<string> },
+  pr: { repository: string; number: number; headRef: string; fork?: boolean },
+): Promise<Record<string, unknown>> {
+  const base = await repo.git(["rev-parse", "main"]);
+  const fork = pr.fork === true;
+  return {
+    number: pr.number,
+    pull_request: {
+      number: pr.number,
+      base: { sha: base, ref: "main", repo: { full_name: pr.repository } },
+      head: { sha: await repo.head(), ref: pr.headRef, repo: { full_name: fork ? "fork/skills" : pr.repository, fork } },
+    },
+  };
+}
