@@ -5,6 +5,7 @@
 // kept from finishing (`stall`), and the whole endpoint can answer 404 like a gateway that lacks it.
 import type http from "node:http";
 import { shortId } from "./script.js";
+import { isRecord } from "../util.js";
 
 export type SimBatchOutcome = "errored" | "expired" | "canceled";
 
@@ -219,10 +220,6 @@ export class SimBatches {
       results_url: batch.status === "ended" ? `${this.baseUrl()}/v1/messages/batches/${batch.id}/results` : null,
     };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function apiError(type: string, message: string): Record<string, unknown> {

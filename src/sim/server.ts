@@ -31,10 +31,11 @@ import {
 } from "./script.js";
 import { controlPenalty, isBareRequest, NO_SKILL_MARKER } from "./uplift.js";
 import { SimBatches, type SimBatchOptions } from "./batch.js";
+import { skillChoice, SKILL_TOOL } from "./triggers.js";
+import { isRecord } from "../util.js";
 
 export { SIM_BATCH_HEADER, type SimBatchOptions, type SimBatchOutcome } from "./batch.js";
 export { SIM_FAULTS, type SimFault, type RequestKind } from "./script.js";
-import { skillChoice, SKILL_TOOL } from "./triggers.js";
 
 export interface SimOptions {
   /** Default 0 (ephemeral); the host is always 127.0.0.1. */
@@ -146,10 +147,6 @@ class HttpFailure extends Error {
   ) {
     super(message);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 interface TextPart {

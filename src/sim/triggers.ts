@@ -4,6 +4,7 @@
 // the words a query uses lowers recall, and one that adds them takes the query. A query may force the choice for
 // tests: `sim:trigger=NAME` invokes NAME, `sim:trigger=none` invokes nothing.
 import { shortId } from "./script.js";
+import { isRecord } from "../util.js";
 
 export const SKILL_TOOL = "Skill";
 /** Distinct shared words a query needs with a skill's name and description before the sim invokes it. */
@@ -16,10 +17,6 @@ const STOPWORDS = new Set(
     "also just like about over only some more most such each other very make made does did please want need me my"
   ).split(" "),
 );
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Lower-case words of 3+ letters without stopwords, crudely stemmed: a plural s, then a final e, dropped. */
 export function wordsOf(text: string): Set<string> {
