@@ -3,7 +3,7 @@
 // read.ts (against the JSON Schemas in file-schemas.ts); merging a run onto the branch is merge.ts.
 
 import { createHash } from "node:crypto";
-import type { HistoryPoint, MetricSet, Mode, SkillBaseline } from "../types.js";
+import type { BaselineEntry, HistoryPoint, MetricSet, Mode, SkillBaseline } from "../types.js";
 import { METRICS } from "../types.js";
 import { byMetric } from "../util.js";
 
@@ -202,8 +202,16 @@ function jsonWithRows(header: Record<string, unknown>, rowsKey: string, rows: un
   return `{\n${[...head, `  ${JSON.stringify(rowsKey)}: ${body}`].join(",\n")}\n}\n`;
 }
 
-export function serializeSkillBaseline(baseline: SkillBaseline): string {
-  const entries = baseline.entries.map((e) => ({
+/** An entry as held in memory or as read from a file, where the fields older files lack may also be null. */
+type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | null };
+type EntryFieldsOf = Nullable<Omit<BaselineEntry, "checks">, "judgements" | "output" | "outputTruncated" | "expectations">;
+
+/**
+ * An entry's known fields but its checks, in the order a skill file stores them, older files' gaps filled: what
+ * is written, and what is read back (a file may hold other fields; they are dropped).
+ */
+export function entryFields(e: EntryFieldsOf): Omit<BaselineEntry, "checks"> {
+  return {
     key: e.key,
     caseId: e.caseId,
     caseHash: e.caseHash,
@@ -219,10 +227,13 @@ export function serializeSkillBaseline(baseline: SkillBaseline): string {
     commit: e.commit,
     judgements: e.judgements ?? 1,
     output: e.output ?? null,
-    ...(e.outputTruncated ? { outputTruncated: true } : {}),
+    ...(e.outputTruncated === true ? { outputTruncated: true } : {}),
     ...(e.expectations ? { expectations: e.expectations } : {}),
-    ...(e.checks ? { checks: e.checks } : {}),
-  }));
+  };
+}
+
+export function serializeSkillBaseline(baseline: SkillBaseline): string {
+  const entries = baseline.entries.map((e) => ({ ...entryFields(e), ...(e.checks ? { checks: e.checks } : {}) }));
   return jsonWithRows(
     {
       schemaVersion: SCHEMA_VERSION,

@@ -4,6 +4,7 @@
 import type { BaselineEntry, BaselineSnapshot, HistoryPoint, MetricSet, SkillBaseline } from "../types.js";
 import { messageOf } from "../errors.js";
 import {
+  entryFields,
   HISTORY_COLUMNS,
   RUNS_FILE,
   SCHEMA_VERSION,
@@ -27,7 +28,6 @@ import {
   type StoredEntry,
   type Validated,
 } from "./file-schemas.js";
-import { byMetric } from "../util.js";
 
 export interface FileProblem {
   /** Path on the branch. */
@@ -85,23 +85,7 @@ function parseFile<T>(text: string, validate: (data: unknown) => Validated<T>): 
 /** The entry as the engine uses it: only known fields (a file may hold others), older files' gaps filled. */
 function entryOf(e: StoredEntry): BaselineEntry {
   return {
-    key: e.key,
-    caseId: e.caseId,
-    caseHash: e.caseHash,
-    model: e.model,
-    skillHash: e.skillHash,
-    judgeKey: e.judgeKey,
-    ...byMetric((metric) => e[metric]),
-    matchesExpected: e.matchesExpected,
-    costUsd: e.costUsd,
-    latencyMs: e.latencyMs,
-    error: e.error,
-    recordedAt: e.recordedAt,
-    commit: e.commit,
-    output: e.output ?? null,
-    ...(e.outputTruncated === true ? { outputTruncated: true } : {}),
-    judgements: e.judgements ?? 1,
-    ...(e.expectations ? { expectations: e.expectations } : {}),
+    ...entryFields(e),
     ...(e.checks ? { checks: e.checks.map(({ type, value, passed }) => ({ type, value: value ?? null, passed })) } : {}),
   };
 }
