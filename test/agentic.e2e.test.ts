@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../src/project.js";
-import { modelClientFactory, runPipeline, type Logger } from "../src/pipeline.js";
+import { modelClientFactory, runPipeline, type Logger, type PipelineRunOptions } from "../src/pipeline.js";
 import { Redactor } from "../src/redact.js";
 import { renderMarkdownReport } from "../src/report/markdown.js";
 import { startSimServer, type SimServer } from "../src/sim/server.js";
@@ -20,6 +20,23 @@ let dir: string;
 function quietLog(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, info: () => {}, debug: () => {}, error: () => {}, warning: (m) => warnings.push(m) };
+}
+
+/** A pull-request run of the whole pipeline on the fixture repository against the simulator (no git, no baseline). */
+function runOnFixture(more: Partial<PipelineRunOptions>, log = quietLog()) {
+  return runPipeline({
+    root: dir,
+    overrides: { apiBaseUrl: { value: sim.url, source: "test" } },
+    mode: "pr",
+    skills: "all",
+    commit: null,
+    client: modelClientFactory("sk-test-agentic", log),
+    store: null,
+    git: null,
+    log,
+    redactor: Redactor.none,
+    ...more,
+  });
 }
 
 beforeAll(async () => {
@@ -73,20 +90,7 @@ describe("public skills, as published", () => {
   });
 
   it("run end to end: the candidate reads the files it is pointed to, evals files included, and nothing fails", async () => {
-    const log = quietLog();
-    const { report } = await runPipeline({
-      root: dir,
-      overrides: { apiBaseUrl: { value: sim.url, source: "test" } },
-      mode: "pr",
-      skills: "all",
-      commit: null,
-      client: modelClientFactory("sk-test-agentic", log),
-      store: null,
-      git: null,
-      log,
-      redactor: Redactor.none,
-    });
-    if (!report) throw new Error("no report");
+    const { report } = await runOnFixture({});
     const results = report.skills.flatMap((s) => s.results.map((r) => ({ ...r, benchmark: s.benchmark })));
     expect(results.filter((r) => r.error !== null || !r.judged)).toEqual([]);
     // internal-comms has a YAML benchmark and an evals.json: both ran, kept apart by their benchmark path.
@@ -110,21 +114,10 @@ describe("public skills, as published", () => {
   });
 
   it("says when a changed file of the skill was read by no case: the change is untested", async () => {
-    const log = quietLog();
-    const { report } = await runPipeline({
-      root: dir,
-      overrides: { apiBaseUrl: { value: sim.url, source: "test" } },
-      mode: "pr",
+    const { report } = await runOnFixture({
       skills: "changed",
       changedFiles: ["skills/internal-comms/examples/faq-answers.md", "skills/internal-comms/examples/3p-updates.md"],
-      commit: null,
-      client: modelClientFactory("sk-test-agentic", log),
-      store: null,
-      git: null,
-      log,
-      redactor: Redactor.none,
     });
-    if (!report) throw new Error("no report");
     expect(report.skills.map((s) => s.skill)).toEqual(["skills/internal-comms/SKILL.md", "skills/internal-comms/SKILL.md"]);
     for (const skill of report.skills) expect(skill.untestedChanges).toEqual(["examples/faq-answers.md"]);
     const markdown = renderMarkdownReport(report, { history: [] });
@@ -136,20 +129,7 @@ describe("public skills, as published", () => {
   it("a broken skill is skipped alone: the others run and the verdict says what was skipped", async () => {
     await writeFile(path.join(dir, "skills/verification-before-completion/SKILL.md"), "---\nname: [unclosed\n---\nBody\n");
     const log = quietLog();
-    const { report } = await runPipeline({
-      root: dir,
-      overrides: { apiBaseUrl: { value: sim.url, source: "test" } },
-      mode: "pr",
-      skills: "all",
-      skillFilter: { patterns: ["verification-before-completion", "codex-*"], source: "--skills" },
-      commit: null,
-      client: modelClientFactory("sk-test-agentic", log),
-      store: null,
-      git: null,
-      log,
-      redactor: Redactor.none,
-    });
-    if (!report) throw new Error("no report");
+    const { report } = await runOnFixture({ skillFilter: { patterns: ["verification-before-completion", "codex-*"], source: "--skills" } }, log);
     expect(report.skills.map((s) => s.skill)).toEqual(["skills/codex-cto/SKILL.md"]);
     expect(report.skipped).toEqual([
       { skill: "skills/verification-before-completion/SKILL.md", reason: expect.stringMatching(/^could not be loaded: skills\/verification-before-completion\/SKILL.md:2:\d+: YAML syntax error/) },
