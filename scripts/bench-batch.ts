@@ -3,7 +3,7 @@
 // synchronous (prompt caching as usual), once with batch on (generations in one batch, judgements in a second, half
 // price, caching as the batch's order allows). Prints the total cost of each, their ratio, the calls, the batches
 // and the wall time. Asserts nothing.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,7 +13,7 @@ import { loadProject } from "../src/project.js";
 import { blindingTerms, configuredModels, judgeKeyOf } from "../src/judge.js";
 import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
-import { longSkill, recordFigures } from "./bench-support.js";
+import { longSkill, recordFigures, supportRequest, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -31,14 +31,14 @@ const JUDGE = "claude-opus-5";
 const dir = await mkdtemp(join(tmpdir(), "skillbench-bench-batch-"));
 const rows: string[][] = [["mode", "pairs", "calls", "batches", "candidate cost", "judge cost", "total cost", "vs sync", "errors", "wall time"]];
 try {
-  await writeFile(join(dir, "skillbench.yml"), `models: [${MODELS.join(", ")}]\njudge: { model: ${JUDGE}, samples: 2 }\n`);
-  await mkdir(join(dir, "skills"), { recursive: true });
-  await mkdir(join(dir, "benchmarks"), { recursive: true });
-  for (let s = 0; s < Number(values.skills); s += 1) {
-    await writeFile(join(dir, "skills", `skill-${s}.md`), longSkill(s));
-    const list = Array.from({ length: Number(values.cases) }, (_, c) => `  - id: c${c}\n    input: "Request ${c} for skill ${s}: my order is late."`).join("\n");
-    await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
-  }
+  await writeProject(dir, {
+    skills: Number(values.skills),
+    cases: Number(values.cases),
+    models: MODELS,
+    extraConfig: `judge: { model: ${JUDGE}, samples: 2 }\n`,
+    skillText: longSkill,
+    caseInput: supportRequest,
+  });
   const project = await loadProject(dir);
   const config = { ...project.config, concurrency: Number(values.concurrency) };
   const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));

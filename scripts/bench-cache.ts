@@ -4,7 +4,7 @@
 // / concurrency, scripts/bench-support.ts) so a loaded machine's slow calls do not expire them. Prints, for candidates and for the judge, input
 // cost with caching (uncached input + cache writes at 1.25x + cache reads at 0.1x) over the same tokens at the
 // uncached price, and the number of cache writes. Asserts nothing.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +17,7 @@ import { planRun, runPlan } from "../src/run.js";
 import { startSimServer } from "../src/sim/server.js";
 import type { SimServer } from "../src/sim/server.js";
 import type { Price, Usage } from "../src/types.js";
-import { longSkill, recordFigures, workClock } from "./bench-support.js";
+import { longSkill, recordFigures, supportRequest, workClock, writeProject } from "./bench-support.js";
 
 const { values } = parseArgs({
   options: {
@@ -55,14 +55,14 @@ for (const skills of values["skills-list"].split(",").map(Number)) {
   const sim = await startSimServer({ latencyMs: latency, cacheTtlMs: ttlMs, cacheClock: workClock(() => simRef, latency, Number(values.concurrency)) });
   simRef = sim;
   try {
-    await writeFile(join(dir, "skillbench.yml"), `models: [${MODELS.join(", ")}]\njudge: { model: ${JUDGE} }\n`);
-    await mkdir(join(dir, "skills"), { recursive: true });
-    await mkdir(join(dir, "benchmarks"), { recursive: true });
-    for (let s = 0; s < skills; s += 1) {
-      await writeFile(join(dir, "skills", `skill-${s}.md`), longSkill(s));
-      const list = Array.from({ length: Number(values.cases) }, (_, c) => `  - id: c${c}\n    input: "Request ${c} for skill ${s}: my order is late."`).join("\n");
-      await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
-    }
+    await writeProject(dir, {
+      skills,
+      cases: Number(values.cases),
+      models: MODELS,
+      extraConfig: `judge: { model: ${JUDGE} }\n`,
+      skillText: longSkill,
+      caseInput: supportRequest,
+    });
     const project = await loadProject(dir);
     const config = { ...project.config, concurrency: Number(values.concurrency) };
     const blindTerms = blindingTerms(configuredModels(config, project.benchmarks));

@@ -49,17 +49,29 @@ export function longSkill(index: number): string {
  */
 export async function writeProject(
   dir: string,
-  options: { skills: number; cases: number; models: string[]; extraConfig?: string; skillText?: (index: number) => string },
+  options: {
+    skills: number;
+    cases: number;
+    models: string[];
+    extraConfig?: string;
+    skillText?: (index: number) => string;
+    /** Case `c` of skill `s`'s input (default "Question c for skill s?"). */
+    caseInput?: (c: number, s: number) => string;
+  },
 ): Promise<void> {
   await mkdir(join(dir, "skills"), { recursive: true });
   await mkdir(join(dir, "benchmarks"), { recursive: true });
   await writeFile(join(dir, "skillbench.yml"), `models: [${options.models.join(", ")}]\n${options.extraConfig ?? ""}`);
   for (let s = 0; s < options.skills; s += 1) {
     await writeFile(join(dir, "skills", `skill-${s}.md`), options.skillText?.(s) ?? `Answer question ${s} briefly and precisely.\n`);
-    const list = Array.from({ length: options.cases }, (_, c) => `  - id: c${c}\n    input: "Question ${c} for skill ${s}?"`).join("\n");
+    const input = options.caseInput ?? ((c: number) => `Question ${c} for skill ${s}?`);
+    const list = Array.from({ length: options.cases }, (_, c) => `  - id: c${c}\n    input: "${input(c, s)}"`).join("\n");
     await writeFile(join(dir, "benchmarks", `skill-${s}.yml`), `skill: skills/skill-${s}.md\ncases:\n${list}\n`);
   }
 }
+
+/** The input of the long-skill benches' cases: a support request. */
+export const supportRequest = (c: number, s: number): string => `Request ${c} for skill ${s}: my order is late.`;
 
 /** The simulator as a separate process (src/sim/cli.ts), so this process's CPU and memory are the engine's alone. */
 export async function startSimProcess(args: string[]): Promise<{ url: string; close: () => Promise<void> }> {
