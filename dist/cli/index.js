@@ -50124,8 +50124,12 @@ function jsonWithRows(header, rowsKey, rows) {
     const body = rows.length === 0 ? "[]" : `[\n${rows.map((r) => `    ${JSON.stringify(r)}`).join(",\n")}\n  ]`;
     return `{\n${[...head, `  ${JSON.stringify(rowsKey)}: ${body}`].join(",\n")}\n}\n`;
 }
-function serializeSkillBaseline(baseline) {
-    const entries = baseline.entries.map((e) => ({
+/**
+ * An entry's known fields but its checks, in the order a skill file stores them, older files' gaps filled: what
+ * is written, and what is read back (a file may hold other fields; they are dropped).
+ */
+function entryFields(e) {
+    return {
         key: e.key,
         caseId: e.caseId,
         caseHash: e.caseHash,
@@ -50141,10 +50145,12 @@ function serializeSkillBaseline(baseline) {
         commit: e.commit,
         judgements: e.judgements ?? 1,
         output: e.output ?? null,
-        ...(e.outputTruncated ? { outputTruncated: true } : {}),
+        ...(e.outputTruncated === true ? { outputTruncated: true } : {}),
         ...(e.expectations ? { expectations: e.expectations } : {}),
-        ...(e.checks ? { checks: e.checks } : {}),
-    }));
+    };
+}
+function serializeSkillBaseline(baseline) {
+    const entries = baseline.entries.map((e) => ({ ...entryFields(e), ...(e.checks ? { checks: e.checks } : {}) }));
     return jsonWithRows({
         schemaVersion: SCHEMA_VERSION,
         skill: baseline.skill,
@@ -50771,7 +50777,6 @@ function describe(value) {
 
 
 
-
 function fail(message) {
     return { ok: false, message };
 }
@@ -50809,23 +50814,7 @@ function parseFile(text, validate) {
 /** The entry as the engine uses it: only known fields (a file may hold others), older files' gaps filled. */
 function entryOf(e) {
     return {
-        key: e.key,
-        caseId: e.caseId,
-        caseHash: e.caseHash,
-        model: e.model,
-        skillHash: e.skillHash,
-        judgeKey: e.judgeKey,
-        ...byMetric((metric) => e[metric]),
-        matchesExpected: e.matchesExpected,
-        costUsd: e.costUsd,
-        latencyMs: e.latencyMs,
-        error: e.error,
-        recordedAt: e.recordedAt,
-        commit: e.commit,
-        output: e.output ?? null,
-        ...(e.outputTruncated === true ? { outputTruncated: true } : {}),
-        judgements: e.judgements ?? 1,
-        ...(e.expectations ? { expectations: e.expectations } : {}),
+        ...entryFields(e),
         ...(e.checks ? { checks: e.checks.map(({ type, value, passed }) => ({ type, value: value ?? null, passed })) } : {}),
     };
 }
